@@ -1,0 +1,60 @@
+/**
+ * Every phase, failure reason and metric name in one place (as k6 keeps its built-in
+ * metrics in one file). The failure reasons are a closed list: extend it deliberately.
+ */
+
+/** Phases measured per connection attempt, in order. `connect` is end to end. */
+export const PHASES = ['tcp', 'tls', 'connack', 'subscribe', 'connect'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Phases a failure can be attributed to. */
+export const FAILURE_PHASES = ['tcp', 'tls', 'connack', 'subscribe', 'session'] as const;
+export type FailurePhase = (typeof FAILURE_PHASES)[number];
+
+/** Fixed failure reasons; `tls_alert_<name>` and `connack_<name>` are families. */
+export const FAILURE_REASONS = [
+  'tcp_refused',
+  'tcp_timeout',
+  'tcp_reset',
+  'addr_unavailable',
+  'fd_exhausted',
+  'tls_timeout',
+  'tls_closed',
+  'tls_server_untrusted',
+  'tls_local_config',
+  'connack_timeout',
+  'closed_before_connack',
+  'subscribe_rejected',
+  'protocol_error',
+] as const;
+export type FixedFailureReason = (typeof FAILURE_REASONS)[number];
+export type FailureReason = FixedFailureReason | `tls_alert_${string}` | `connack_${string}`;
+
+export function isFailureReason(s: string): s is FailureReason {
+  return (FAILURE_REASONS as readonly string[]).includes(s) || /^tls_alert_[a-z0-9_]+$/.test(s) || /^connack_[a-z0-9_]+$/.test(s);
+}
+
+/** Credential faults a device can be given (it must be rejected by the broker). */
+export const FAULTS = ['expired', 'not_yet_valid', 'wrong_ca', 'revoked', 'cn_mismatch', 'no_cert', 'wrong_eku'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+/** Prometheus metric names (prefix herd_, base units seconds). */
+export const METRIC = {
+  phaseDuration: 'herd_phase_duration_seconds',
+  connectDuration: 'herd_connect_duration_seconds',
+  connectAttempts: 'herd_connect_attempts_total',
+  established: 'herd_connections_established_total',
+  connectFailures: 'herd_connect_failures_total',
+  unexpectedAccepts: 'herd_unexpected_accepts_total',
+  active: 'herd_connections_active',
+  certsMinted: 'herd_certs_minted_total',
+  certMintDuration: 'herd_cert_mint_duration_seconds',
+  eventLoopLag: 'herd_generator_event_loop_lag_seconds',
+  runInfo: 'herd_run_info',
+} as const;
+
+/** Histogram buckets in seconds: 1 ms … 30 s, dense around common SLOs. */
+export const DURATION_BUCKETS_S = [
+  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1, 1.5,
+  2.5, 5, 10, 20, 30,
+] as const;

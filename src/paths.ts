@@ -1,0 +1,23 @@
+/** Where the package's files are, whether running from dist/ or from src/ under a test runner. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('mqtt-herd: package root not found');
+    dir = up;
+  }
+}
+
+export const PACKAGE_ROOT = findRoot();
+
+/** The compiled worker entry `workers/<name>.ts` (always run from dist/: `npm run build`). */
+export function workerFile(name: string): string {
+  const f = join(PACKAGE_ROOT, 'dist', 'workers', `${name}.js`);
+  if (!existsSync(f)) throw new Error(`worker ${f} is missing: run "npm run build" first`);
+  return f;
+}

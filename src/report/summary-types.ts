@@ -1,0 +1,74 @@
+/** The shape of summary.json (a shard summary and a merged summary are the same shape). */
+import type { FailurePhase, Phase } from '../metrics/names.js';
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'insecure';
+
+export interface PhaseLatency {
+  count: number;
+  /** milliseconds */
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** base64 of the compressed HDR histogram (microseconds), so summaries merge exactly */
+  hdr: string;
+}
+
+export interface FailureCount {
+  phase: FailurePhase;
+  reason: string;
+  count: number;
+}
+
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  ok: boolean;
+  value: number | null;
+}
+
+export interface Summary {
+  version: 1;
+  run: {
+    id: string;
+    scenario: string;
+    target: string;
+    started: string;
+    ended: string;
+    shard: { index: number; count: number };
+    mqtt: string;
+    devices: number;
+    executor: string;
+  };
+  counts: {
+    attempted: number;
+    connected: number;
+    failed: number;
+    rejected_as_expected: number;
+    accepted_unexpectedly: number;
+    active_peak: number;
+    /** connections closed by the peer after CONNACK while held */
+    dropped: number;
+  };
+  failures: FailureCount[];
+  /** faulty devices: per fault, how they ended */
+  security: { fault: string; expected_rejections: number; rejected: number; accepted: number; reasons: Record<string, number> }[];
+  latency: Record<Phase, PhaseLatency>;
+  mint: { count: number; per_second: number; loaded: number };
+  generator: {
+    cpu_ms_per_handshake: number;
+    event_loop_lag_p99_ms: number;
+    saturated: boolean;
+    saturation_reasons: string[];
+    fd_limit: number;
+    workers: number;
+    processes: number;
+    rss_peak_bytes: number;
+  };
+  thresholds: ThresholdResult[];
+  verdict: Verdict;
+  verdict_reason: string;
+}
