@@ -1,0 +1,212 @@
+/**
+ * The coordinator side of measurement: merges worker deltas exactly into cumulative
+ * per-phase histograms and counters, tracks the open connections, and keeps a bounded
+ * per-second time series. It hands out the pieces of the Summary and live snapshots for
+ * the progress line and the Prometheus exporter.
+ */
+import { addSparse, createHistogram, encodeHistogram, latencyStats, percentileMs, type Hdr } from './hdr.js';
+import { FAILURE_PHASES, FAULTS, PHASES, type FailurePhase, type Fault, type Phase } from './names.js';
+import type { RecorderDelta } from './recorder.js';
+import { SeriesBuilder, type TimeSeries } from './series.js';
+import type { FailureCount, PhaseLatency, Summary } from '../report/summary-types.js';
+
+export type Counts = Summary['counts'];
+export type SecurityOutcome = Summary['security'][number];
+
+export interface AggregateSnapshot {
+  /** seconds since the aggregator started */
+  elapsed: number;
+  attempted: number;
+  connected: number;
+  failed: number;
+  rejectedAsExpected: number;
+  acceptedUnexpectedly: number;
+  dropped: number;
+  active: number;
+  activePeak: number;
+  /** connects per second over the last few whole seconds */
+  connectRate: number;
+  /** end-to-end connect latency so far, ms (null before the first connect) */
+  connectP50: number | null;
+  connectP99: number | null;
+  failures: FailureCount[];
+  /** accepted faulty devices per fault (the Prometheus `fault` label) */
+  unexpectedByFault: Partial<Record<Fault, number>>;
+}
+
+export interface AggregatorOptions {
+  /** wall-clock ms the run started (default: now) */
+  startedAt?: number;
+  /** bound on the time series length (default 3600) */
+  maxPoints?: number;
+  now?: () => number;
+}
+
+const RATE_WINDOW_S = 5;
+
+export class Aggregator {
+  readonly #hist = new Map<Phase, Hdr>(PHASES.map((p) => [p, createHistogram('cumulative')]));
+  readonly #failures = new Map<string, FailureCount>();
+  readonly #security = new Map<Fault, SecurityOutcome>();
+  readonly #activeByWorker = new Map<number, number>();
+  readonly #series: SeriesBuilder;
+  readonly #now: () => number;
+  readonly #startedAt: number;
+  /** connects per whole wall-clock second, for the live rate */
+  readonly #recent = new Map<number, number>();
+  #counts: Counts = {
+    attempted: 0,
+    connected: 0,
+    failed: 0,
+    rejected_as_expected: 0,
+    accepted_unexpectedly: 0,
+    active_peak: 0,
+    dropped: 0,
+  };
+
+  constructor(options: AggregatorOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#startedAt = options.startedAt ?? this.#now();
+    this.#series = new SeriesBuilder(this.#startedAt, options.maxPoints === undefined ? {} : { maxPoints: options.maxPoints });
+  }
+
+  /** Merges one worker's delta. `workerId` identifies whose open-connection count this is. */
+  ingest(delta: RecorderDelta, workerId: number): void {
+    const c = this.#counts;
+    c.attempted += delta.attempts;
+    c.connected += delta.connected;
+    c.dropped += delta.dropped;
+    for (const phase of PHASES) {
+      const sparse = delta.phases[phase];
+      if (sparse !== undefined) addSparse(this.#hist.get(phase) as Hdr, sparse);
+    }
+    let failed = 0;
+    for (const [phase, reason, n] of delta.failures) {
+      failed += n;
+      const key = `${phase}\u0000${reason}`;
+      const f = this.#failures.get(key);
+      if (f === undefined) this.#failures.set(key, { phase, reason, count: n });
+      else f.count += n;
+    }
+    c.failed += failed;
+    let rejected = 0;
+    let unexpected = 0;
+    for (const d of delta.security) {
+      let s = this.#security.get(d.fault);
+      if (s === undefined) {
+        s = { fault: d.fault, expected_rejections: 0, rejected: 0, accepted: 0, reasons: {} };
+        this.#security.set(d.fault, s);
+      }
+      s.expected_rejections += d.rejected + d.accepted + d.otherFailures;
+      s.rejected += d.rejected;
+      s.accepted += d.accepted;
+      for (const [reason, n] of d.reasons) s.reasons[reason] = (s.reasons[reason] ?? 0) + n;
+      rejected += d.rejected;
+      unexpected += d.accepted;
+    }
+    c.rejected_as_expected += rejected;
+    c.accepted_unexpectedly += unexpected;
+
+    // Open connections: the sum of every worker's latest level. A worker's own peak inside
+    // the interval bounds the total from below (exact with one worker).
+    this.#activeByWorker.set(workerId, delta.active);
+    const active = this.active;
+    c.active_peak = Math.max(c.active_peak, active, delta.activePeak);
+
+    const sec = Math.floor(delta.to / 1000);
+    this.#recent.set(sec, (this.#recent.get(sec) ?? 0) + delta.connected);
+    for (const s of this.#recent.keys()) if (s < sec - RATE_WINDOW_S * 2) this.#recent.delete(s);
+    this.#series.add(
+      delta.to,
+      { attempts: delta.attempts, connected: delta.connected, failed, rejected, unexpected, failures: delta.failures.map(([, r, n]) => [r, n] as const) },
+      delta.phases.connect,
+      Math.max(active, delta.activePeak),
+    );
+  }
+
+  /** Connections open now, over all workers. */
+  get active(): number {
+    let n = 0;
+    for (const v of this.#activeByWorker.values()) n += v;
+    return n;
+  }
+
+  /** The cumulative histogram of a phase (microseconds); read it, don't record into it. */
+  histogram(phase: Phase): Hdr {
+    return this.#hist.get(phase) as Hdr;
+  }
+
+  snapshot(now: number = this.#now()): AggregateSnapshot {
+    const c = this.#counts;
+    const connect = this.histogram('connect');
+    const unexpectedByFault: Partial<Record<Fault, number>> = {};
+    for (const s of this.#security.values()) if (s.accepted > 0) unexpectedByFault[s.fault as Fault] = s.accepted;
+    return {
+      elapsed: Math.max(0, (now - this.#startedAt) / 1000),
+      attempted: c.attempted,
+      connected: c.connected,
+      failed: c.failed,
+      rejectedAsExpected: c.rejected_as_expected,
+      acceptedUnexpectedly: c.accepted_unexpectedly,
+      dropped: c.dropped,
+      active: this.active,
+      activePeak: c.active_peak,
+      connectRate: this.#connectRate(now),
+      connectP50: percentileMs(connect, 50),
+      connectP99: percentileMs(connect, 99),
+      failures: this.failures(),
+      unexpectedByFault,
+    };
+  }
+
+  /** Per phase: stats in ms and the encoded histogram (Summary.latency). */
+  latency(): Record<Phase, PhaseLatency> {
+    const out = {} as Record<Phase, PhaseLatency>;
+    for (const phase of PHASES) {
+      const h = this.histogram(phase);
+      out[phase] = { ...latencyStats(h), hdr: encodeHistogram(h) };
+    }
+    return out;
+  }
+
+  counts(): Counts {
+    return { ...this.#counts };
+  }
+
+  /** Failures by phase and reason, most frequent first. */
+  failures(): FailureCount[] {
+    return sortFailures([...this.#failures.values()].map((f) => ({ ...f })));
+  }
+
+  /** Per fault kind, how the faulty devices ended, in the order of FAULTS. */
+  security(): SecurityOutcome[] {
+    return FAULTS.flatMap((f) => {
+      const s = this.#security.get(f);
+      return s === undefined ? [] : [{ ...s, reasons: sortRecord(s.reasons) }];
+    });
+  }
+
+  series(): TimeSeries {
+    return this.#series.series();
+  }
+
+  #connectRate(now: number): number {
+    const current = Math.floor(now / 1000);
+    const elapsed = (now - this.#startedAt) / 1000;
+    if (elapsed < RATE_WINDOW_S + 1) {
+      return elapsed > 0 ? this.#counts.connected / elapsed : 0;
+    }
+    let n = 0;
+    for (const [s, v] of this.#recent) if (s < current && s >= current - RATE_WINDOW_S) n += v;
+    return n / RATE_WINDOW_S;
+  }
+}
+
+export function sortFailures(list: FailureCount[]): FailureCount[] {
+  const order = (p: FailurePhase): number => FAILURE_PHASES.indexOf(p);
+  return list.sort((a, b) => b.count - a.count || order(a.phase) - order(b.phase) || a.reason.localeCompare(b.reason));
+}
+
+export function sortRecord(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,196 @@
+/**
+ * The worker side of measurement. A connection worker owns one Recorder, records into it
+ * on the hot path (no allocation per call once a failure reason has been seen), and about
+ * once a second calls drain() and posts the delta to the coordinator.
+ *
+ * Every attempt ends in exactly one of: connected(), failure(), rejectedAsExpected(),
+ * acceptedUnexpectedly() (an attempt still in flight when the run stops may end in none).
+ * So attempted = connected + failed + rejected_as_expected + accepted_unexpectedly + in flight.
+ * A faulty device that fails for an unrelated reason (say tcp_refused) is failure(…, fault).
+ */
+import { createHistogram, recordMicros, toSparse, type Hdr, type SparseHistogram } from './hdr.js';
+import { FAILURE_PHASES, FAULTS, PHASES, isFailureReason, type Fault, type FailurePhase, type Phase } from './names.js';
+
+/** Everything recorded since the previous drain. Plain data: structured-clone friendly. */
+export interface RecorderDelta {
+  /** wall-clock ms (Date.now()) of the previous drain (or creation) and of this one */
+  from: number;
+  to: number;
+  attempts: number;
+  connected: number;
+  dropped: number;
+  /** connections open in this worker now, and the most open at once during the interval */
+  active: number;
+  activePeak: number;
+  /** [phase, reason, count] */
+  failures: [FailurePhase, string, number][];
+  security: FaultDelta[];
+  /** only phases with values in this interval */
+  phases: Partial<Record<Phase, SparseHistogram>>;
+}
+
+export interface FaultDelta {
+  fault: Fault;
+  rejected: number;
+  accepted: number;
+  /** failures of the faulty device for another reason (counted in failures too) */
+  otherFailures: number;
+  /** [reason, count] for rejections and other failures */
+  reasons: [string, number][];
+}
+
+interface FaultCounters {
+  rejected: number;
+  accepted: number;
+  other: number;
+  reasons: Map<string, number>;
+}
+
+const PHASE_INDEX = indexOf(PHASES);
+const FAILURE_PHASE_INDEX = indexOf(FAILURE_PHASES);
+const FAULT_INDEX = indexOf(FAULTS);
+
+function indexOf<T extends string>(list: readonly T[]): Record<T, number> {
+  return Object.fromEntries(list.map((v, i) => [v, i])) as Record<T, number>;
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  const n = map.get(key);
+  if (n === undefined) {
+    if (!isFailureReason(key)) throw new TypeError(`"${key}" is not a failure reason from the closed list`);
+    map.set(key, 1);
+  } else map.set(key, n + 1);
+}
+
+export class Recorder {
+  readonly #hist: Hdr[] = PHASES.map(() => createHistogram('interval'));
+  readonly #failures: Map<string, number>[] = FAILURE_PHASES.map(() => new Map());
+  readonly #faults: FaultCounters[] = FAULTS.map(() => ({ rejected: 0, accepted: 0, other: 0, reasons: new Map() }));
+  readonly #now: () => number;
+  #from: number;
+  #attempts = 0;
+  #connected = 0;
+  #dropped = 0;
+  #active = 0;
+  #activePeak = 0;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#from = this.#now();
+  }
+
+  /** A phase took `micros` microseconds (`connect` counts from the intended start). */
+  recordPhase(phase: Phase, micros: number): void {
+    const h = this.#hist[PHASE_INDEX[phase]];
+    if (h === undefined) throw new TypeError(`unknown phase "${phase}"`);
+    recordMicros(h, micros);
+  }
+
+  /** An attempt started (good or faulty device). */
+  attempt(): void {
+    this.#attempts++;
+  }
+
+  /** A good device got its CONNACK (and SUBSCRIBE ack when configured). */
+  connected(): void {
+    this.#connected++;
+  }
+
+  /** An attempt failed; `fault` when the device was a faulty one failing for an unrelated reason. */
+  failure(phase: FailurePhase, reason: string, fault?: Fault): void {
+    const map = this.#failures[FAILURE_PHASE_INDEX[phase]];
+    if (map === undefined) throw new TypeError(`unknown failure phase "${phase}"`);
+    bump(map, reason);
+    if (fault !== undefined) {
+      const f = this.#fault(fault);
+      f.other++;
+      bump(f.reasons, reason);
+    }
+  }
+
+  /** A faulty device was rejected by the broker, as it must be. */
+  rejectedAsExpected(fault: Fault, reason: string): void {
+    const f = this.#fault(fault);
+    f.rejected++;
+    bump(f.reasons, reason);
+  }
+
+  /** A faulty device was accepted: the broker broke a security expectation. */
+  acceptedUnexpectedly(fault: Fault): void {
+    this.#fault(fault).accepted++;
+  }
+
+  /** +1 when a connection is established (CONNACK), -1 when it closes. */
+  active(delta: 1 | -1): void {
+    this.#active += delta;
+    if (this.#active > this.#activePeak) this.#activePeak = this.#active;
+  }
+
+  /** The peer closed a held connection after CONNACK. */
+  dropped(): void {
+    this.#dropped++;
+  }
+
+  /** Everything since the last drain; resets the interval. */
+  drain(): RecorderDelta {
+    const to = this.#now();
+    const phases: Partial<Record<Phase, SparseHistogram>> = {};
+    PHASES.forEach((phase, i) => {
+      const h = this.#hist[i] as Hdr;
+      const sparse = toSparse(h);
+      if (sparse !== null) phases[phase] = sparse;
+      h.reset();
+    });
+    const failures: [FailurePhase, string, number][] = [];
+    FAILURE_PHASES.forEach((phase, i) => {
+      const map = this.#failures[i] as Map<string, number>;
+      for (const [reason, n] of map) {
+        if (n === 0) continue;
+        failures.push([phase, reason, n]);
+        map.set(reason, 0); // keep the key: the next interval's first failure allocates nothing
+      }
+    });
+    const security: FaultDelta[] = [];
+    FAULTS.forEach((fault, i) => {
+      const f = this.#faults[i] as FaultCounters;
+      if (f.rejected + f.accepted + f.other === 0) return;
+      const reasons: [string, number][] = [];
+      for (const [reason, n] of f.reasons) {
+        if (n === 0) continue;
+        reasons.push([reason, n]);
+        f.reasons.set(reason, 0);
+      }
+      security.push({ fault, rejected: f.rejected, accepted: f.accepted, otherFailures: f.other, reasons });
+      f.rejected = f.accepted = f.other = 0;
+    });
+    const delta: RecorderDelta = {
+      from: this.#from,
+      to,
+      attempts: this.#attempts,
+      connected: this.#connected,
+      dropped: this.#dropped,
+      active: this.#active,
+      activePeak: this.#activePeak,
+      failures,
+      security,
+      phases,
+    };
+    this.#from = to;
+    this.#attempts = this.#connected = this.#dropped = 0;
+    this.#activePeak = this.#active;
+    return delta;
+  }
+
+  #fault(fault: Fault): FaultCounters {
+    const f = this.#faults[FAULT_INDEX[fault]];
+    if (f === undefined) throw new TypeError(`unknown fault "${fault}"`);
+    return f;
+  }
+}
+
+/** The ArrayBuffers of a delta, to pass as postMessage's transfer list (avoids a copy). */
+export function deltaTransferList(delta: RecorderDelta): ArrayBuffer[] {
+  const list: ArrayBuffer[] = [];
+  for (const s of Object.values(delta.phases)) if (s !== undefined) list.push(s.pairs.buffer as ArrayBuffer);
+  return list;
+}
