@@ -1,0 +1,48 @@
+/** Small formatting helpers shared by the console summary, the progress line and junit.xml. */
+import { parseThreshold } from '../metrics/thresholds.js';
+import { formatMs } from '../metrics/units.js';
+import type { ThresholdResult } from './summary-types.js';
+
+/** 12345 → "12,345" */
+export function int(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A fraction as a percentage: 0.0123 → "1.23%" */
+export function percent(fraction: number): string {
+  const p = fraction * 100;
+  return `${p === 0 || p >= 10 ? p.toFixed(p === 0 ? 0 : 1) : p.toFixed(2)}%`;
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The observed value of a threshold in its own unit: "p(99)=612ms", "rate=2.1%", "count=3". */
+export function describeThreshold(t: ThresholdResult): string {
+  const parsed = parseThreshold(t.metric, t.expression);
+  if (!parsed.ok) return t.value === null ? 'no data' : `value=${t.value}`;
+  const a = parsed.value.aggregation;
+  const label = a.kind === 'p' ? `p(${a.percentile})` : a.kind;
+  if (t.value === null) return `${label}: no data`;
+  if (a.kind === 'count') return `${label}=${int(t.value)}`;
+  if (a.kind === 'rate') return `${label}=${percent(t.value)}`;
+  return `${label}=${formatMs(t.value)}`;
+}
+
+/** Pads to a width (left-aligned text). */
+export const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+/** Pads to a width (right-aligned numbers). */
+export const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+/** Milliseconds for the latency table: 3 significant figures, at least 2 decimals below 1 ms. */
+export function tableMs(ms: number): string {
+  if (ms === 0) return '0';
+  if (ms < 1) return ms.toFixed(3);
+  if (ms < 10) return ms.toFixed(2);
+  if (ms < 100) return ms.toFixed(1);
+  return ms.toFixed(0);
+}
