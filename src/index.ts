@@ -2,3 +2,14 @@
 export * from './errors.js';
 export * from './metrics/names.js';
 export type * from './report/summary-types.js';
+export * from './metrics/units.js';
+export * from './metrics/hdr.js';
+export { Recorder, deltaTransferList, type RecorderDelta, type FaultDelta } from './metrics/recorder.js';
+export { Aggregator, type AggregateSnapshot, type AggregatorOptions, type Counts, type SecurityOutcome } from './metrics/aggregate.js';
+export { SeriesBuilder, mergeSeries, DEFAULT_MAX_POINTS, type SeriesPoint, type TimeSeries, type SeriesCounts, type WithSeries } from './metrics/series.js';
+export { mergeSummaries } from './metrics/merge.js';
+export * from './metrics/thresholds.js';
+export * from './report/verdict.js';
+export * from './report/console.js';
+export * from './report/junit.js';
+export * from './report/json.js';
