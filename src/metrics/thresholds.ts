@@ -110,6 +110,13 @@ export function parseThreshold(metricName: string, expression: string): Parsed<T
   }
 }
 
+/** Parses `metric:expression`, the form of the repeatable --threshold flag. */
+export function parseThresholdFlag(text: string): Parsed<Threshold> {
+  const colon = text.indexOf(':');
+  if (colon <= 0) return { ok: false, error: `"${text}": expected metric:expression, like 'connect_duration:p(99) < 500ms'` };
+  return parseThreshold(text.slice(0, colon).trim(), text.slice(colon + 1));
+}
+
 function parseValue(kind: Kind, aggregation: Aggregation, text: string): Parsed<number> {
   if (aggregation.kind === 'count') {
     const n = parsePlainNumber(text);

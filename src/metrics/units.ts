@@ -118,3 +118,12 @@ export function formatMs(ms: number): string {
 function trim(fixed: string): string {
   return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
+
+/** Throwing forms for command-line flags (wrap the message in a UsageError naming the flag). */
+function orThrow<T>(p: Parsed<T>): T {
+  if (!p.ok) throw new Error(p.error);
+  return p.value;
+}
+export const parseDurationMs = (text: string, options?: DurationOptions): number => orThrow(parseDuration(text, options));
+export const parseRatePerSecond = (text: string): number => orThrow(parseRate(text));
+export const parsePercentFraction = (text: string): number => orThrow(parsePercent(text));

@@ -73,3 +73,14 @@ describe('parseThresholds', () => {
     expect(parseThresholds(['p(99) < 1s']).errors).toHaveLength(1);
   });
 });
+
+describe('parseThresholdFlag', () => {
+  it('splits metric:expression', async () => {
+    const { parseThresholdFlag } = await import('../../src/metrics/thresholds.js');
+    const ok = parseThresholdFlag('connect_duration:p(99) < 500ms');
+    expect(ok.ok && ok.value).toMatchObject({ metric: 'connect_duration', expression: 'p(99) < 500ms', value: 500 });
+    const bad = parseThresholdFlag('p(99) < 500ms');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatch(/expected metric:expression/);
+  });
+});

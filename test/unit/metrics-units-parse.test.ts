@@ -101,3 +101,14 @@ describe('plain numbers and formatting', () => {
     expect(formatMs(125_000)).toBe('2m05s');
   });
 });
+
+describe('throwing forms for flags', () => {
+  it('return the value or throw the reason', async () => {
+    const { parseDurationMs, parseRatePerSecond, parsePercentFraction } = await import('../../src/metrics/units.js');
+    expect(parseDurationMs('1m30s')).toBe(90_000);
+    expect(parseRatePerSecond('50/s')).toBe(50);
+    expect(parsePercentFraction('2%')).toBe(0.02);
+    expect(() => parseDurationMs('10 s')).toThrow(/no spaces/);
+    expect(() => parseRatePerSecond('50')).toThrow(/missing unit/);
+  });
+});
