@@ -82,7 +82,7 @@ export class Aggregator {
     }
     let failed = 0;
     for (const [phase, reason, n] of delta.failures) {
-      failed += n;
+      if (phase !== 'session') failed += n; // a drop after CONNACK is not a failed attempt
       const key = `${phase}\u0000${reason}`;
       const f = this.#failures.get(key);
       if (f === undefined) this.#failures.set(key, { phase, reason, count: n });

@@ -6,7 +6,8 @@
  * Every attempt ends in exactly one of: connected(), failure(), rejectedAsExpected(),
  * acceptedUnexpectedly() (an attempt still in flight when the run stops may end in none).
  * So attempted = connected + failed + rejected_as_expected + accepted_unexpectedly + in flight.
- * A faulty device that fails for an unrelated reason (say tcp_refused) is failure(…, fault).
+ * A held connection the peer closes later is dropped() plus failure('session', reason):
+ * it shows among the failures by reason but is not a failed attempt.
  */
 import { createHistogram, recordMicros, toSparse, type Hdr, type SparseHistogram } from './hdr.js';
 import { FAILURE_PHASES, FAULTS, PHASES, isFailureReason, type Fault, type FailurePhase, type Phase } from './names.js';
@@ -108,11 +109,19 @@ export class Recorder {
     }
   }
 
-  /** A faulty device was rejected by the broker, as it must be. */
-  rejectedAsExpected(fault: Fault, reason: string): void {
+  /**
+   * A faulty device's attempt failed. In the tls, connack or subscribe phase the broker saw
+   * the credential and refused it: a rejection, as it must be. In the tcp phase it never saw
+   * it, so that is an ordinary failure of the attempt (counted in failures, not as rejected).
+   */
+  rejectedAsExpected(fault: Fault, phase: FailurePhase, reason: string): void {
+    if (phase === 'tcp' || phase === 'session') {
+      this.failure(phase, reason, fault);
+      return;
+    }
     const f = this.#fault(fault);
-    f.rejected++;
     bump(f.reasons, reason);
+    f.rejected++;
   }
 
   /** A faulty device was accepted: the broker broke a security expectation. */

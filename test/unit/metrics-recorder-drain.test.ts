@@ -13,8 +13,8 @@ describe('Recorder.drain', () => {
     r.recordPhase('connect', 12_000);
     r.failure('tls', 'tls_alert_unknown_ca');
     r.failure('tls', 'tls_alert_unknown_ca');
-    r.failure('tcp', 'tcp_refused', 'expired');
-    r.rejectedAsExpected('expired', 'tls_alert_certificate_expired');
+    r.rejectedAsExpected('expired', 'tcp', 'tcp_refused'); // never reached the broker: a failure
+    r.rejectedAsExpected('expired', 'tls', 'tls_alert_certificate_expired');
     r.acceptedUnexpectedly('cn_mismatch');
     r.active(1);
     r.active(1);
@@ -69,7 +69,7 @@ describe('Aggregator.ingest', () => {
     w2.failure('tcp', 'tcp_refused');
     w2.failure('tls', 'tls_alert_unknown_ca');
     w2.failure('tls', 'tls_alert_unknown_ca');
-    w2.rejectedAsExpected('revoked', 'tls_alert_certificate_revoked');
+    w2.rejectedAsExpected('revoked', 'tls', 'tls_alert_certificate_revoked');
     w2.acceptedUnexpectedly('wrong_ca');
     now += 1_000;
     agg.ingest(w1.drain(), 1);
@@ -100,6 +100,12 @@ describe('Aggregator.ingest', () => {
     expect(snap).toMatchObject({ elapsed: 2, attempted: 20, connected: 10, active: 6, activePeak: 10, acceptedUnexpectedly: 1 });
     expect(snap.connectRate).toBe(5);
     expect(snap.unexpectedByFault).toEqual({ wrong_ca: 1 });
+    // a held connection the broker closes: among the failures by reason, not a failed attempt
+    w1.dropped();
+    w1.failure('session', 'tcp_reset');
+    agg.ingest(w1.drain(), 1);
+    expect(agg.counts()).toMatchObject({ failed: 3, dropped: 1 });
+    expect(agg.failures()).toContainEqual({ phase: 'session', reason: 'tcp_reset', count: 1 });
   });
 
   it('reports the connect rate over the last whole seconds', () => {

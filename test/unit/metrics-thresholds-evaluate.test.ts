@@ -10,7 +10,7 @@ function data() {
   for (let i = 0; i < 1000; i++) r.recordPhase('tcp', 250);
   for (let i = 0; i < 990; i++) r.connected();
   for (let i = 0; i < 10; i++) r.failure('tls', 'tls_timeout');
-  for (let i = 0; i < 20; i++) r.rejectedAsExpected('expired', 'tls_alert_certificate_expired');
+  for (let i = 0; i < 20; i++) r.rejectedAsExpected('expired', 'tls', 'tls_alert_certificate_expired');
   r.acceptedUnexpectedly('no_cert');
   const agg = new Aggregator();
   agg.ingest(r.drain(), 0);

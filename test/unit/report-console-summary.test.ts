@@ -16,7 +16,7 @@ function sample(accepted: number): Summary {
   }
   for (let i = 0; i < 3; i++) r.failure('tls', 'tls_alert_unknown_ca');
   r.failure('tcp', 'tcp_refused');
-  r.rejectedAsExpected('expired', 'tls_alert_certificate_expired');
+  r.rejectedAsExpected('expired', 'tls', 'tls_alert_certificate_expired');
   for (let i = 0; i < accepted; i++) r.acceptedUnexpectedly('cn_mismatch');
   const agg = new Aggregator();
   agg.ingest(r.drain(), 0);

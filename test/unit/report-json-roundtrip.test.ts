@@ -18,7 +18,7 @@ function sample(): Summary {
     r.recordPhase('connect', i * 1000);
   }
   r.failure('tls', 'tls_alert_unknown_ca');
-  r.rejectedAsExpected('revoked', 'tls_alert_certificate_revoked');
+  r.rejectedAsExpected('revoked', 'tls', 'tls_alert_certificate_revoked');
   const agg = new Aggregator();
   agg.ingest(r.drain(), 0);
   return finalizeSummary(

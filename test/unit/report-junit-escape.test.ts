@@ -16,9 +16,9 @@ function sample(): Summary {
     r.connected();
     r.recordPhase('connect', i * 10_000);
   }
-  r.rejectedAsExpected('expired', 'tls_alert_certificate_expired');
+  r.rejectedAsExpected('expired', 'tls', 'tls_alert_certificate_expired');
   r.acceptedUnexpectedly('cn_mismatch');
-  r.rejectedAsExpected('cn_mismatch', 'connack_not_authorized');
+  r.rejectedAsExpected('cn_mismatch', 'connack', 'connack_not_authorized');
   const agg = new Aggregator();
   agg.ingest(r.drain(), 0);
   const { thresholds } = parseThresholds({ connect_duration: ['p(99) < 500ms', 'p(50) < 1s'], unexpected_accepts: ['count == 0'] });
