@@ -1,0 +1,124 @@
+/** Single certificates signed by a CA: the broker's (`herd pki server`) and one device's (`herd pki device`). */
+import crypto from 'node:crypto';
+import { join } from 'node:path';
+import { loadCa, validityFrom, type LoadedCa, type WrittenFiles } from './ca.js';
+import { checkWritable, writeOutputs } from './files.js';
+import type { KeyKind } from './keys.js';
+import {
+  checkCountry, checkDeviceId, checkDomain, checkIp, checkNameValue, DEFAULTS, DEVICE_OU, deviceDns, deviceUri,
+} from './profile.js';
+import type { JsonGeneralNames, JsonName } from '@peculiar/x509';
+
+interface IssueBase {
+  /** A CA directory, or one already loaded. */
+  ca: string | LoadedCa;
+  out: string;
+  key?: KeyKind;
+  force?: boolean;
+}
+
+export interface ServerOptions extends IssueBase {
+  dns?: string[];
+  ip?: string[];
+  cn?: string;
+  org?: string;
+  country?: string;
+  days?: number;
+}
+
+export interface DeviceOptions extends IssueBase {
+  deviceId: string;
+  uriDomain?: string;
+  org?: string;
+  country?: string;
+}
+
+interface Leaf {
+  ca: LoadedCa;
+  subject: JsonName;
+  keyKind: KeyKind;
+  notBefore: Date;
+  notAfter: Date;
+  eku: 'serverAuth' | 'clientAuth';
+  san: JsonGeneralNames;
+}
+
+async function issue(l: Leaf): Promise<{ certPem: string; keyPem: string }> {
+  const { exportPkcs8Pem, generateKeyPair, importPrivateKey, randomSerial, signingAlgorithm, x509 } = await import('./x509.js');
+  const keys = await generateKeyPair(l.keyKind);
+  const caCert = new x509.X509Certificate(l.ca.cert.raw);
+  let usages = x509.KeyUsageFlags.digitalSignature;
+  if (l.keyKind === 'rsa2048') usages |= x509.KeyUsageFlags.keyEncipherment; // TLS 1.2 RSA key exchange
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: l.subject,
+    issuer: caCert.subjectName,
+    notBefore: l.notBefore,
+    notAfter: l.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: await importPrivateKey(l.ca.key),
+    signingAlgorithm: signingAlgorithm(l.ca.key),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(usages, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage[l.eku]]),
+      new x509.SubjectAlternativeNameExtension(l.san),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.AuthorityKeyIdentifierExtension(l.ca.parts.keyId.toString('hex')),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportPkcs8Pem(keys.privateKey) };
+}
+
+const loaded = (ca: string | LoadedCa): LoadedCa => (typeof ca === 'string' ? loadCa(ca) : ca);
+
+/** `server.crt` + `server.key`: SAN DNS and IP as given, EKU serverAuth. */
+export async function issueServer(o: ServerOptions): Promise<WrittenFiles> {
+  const dns = (o.dns ?? ['localhost']).map((d) => checkDomain(d, '--dns'));
+  const ip = (o.ip ?? ['127.0.0.1']).map((a) => checkIp(a));
+  const cn = checkNameValue(o.cn ?? dns[0] ?? DEFAULTS.serverCn, '--cn');
+  const org = checkNameValue(o.org ?? DEFAULTS.org, '--org');
+  const country = checkCountry(o.country ?? DEFAULTS.country);
+  const ca = loaded(o.ca);
+  const paths = [join(o.out, 'server.crt'), join(o.out, 'server.key')] as const;
+  checkWritable(paths, o.force ?? false);
+  const v = validityFrom(o.days ?? DEFAULTS.serverDays);
+  const notAfter = new Date(Math.min(v.notAfter.getTime(), ca.parts.notAfter.getTime()));
+  const r = await issue({
+    ca, keyKind: o.key ?? 'p256', notBefore: v.notBefore, notAfter, eku: 'serverAuth',
+    subject: [{ C: [country] }, { O: [org] }, { CN: [cn] }],
+    san: [...dns.map((value) => ({ type: 'dns' as const, value })), ...ip.map((value) => ({ type: 'ip' as const, value }))],
+  });
+  const files = writeOutputs([
+    { path: paths[0], data: r.certPem, secret: false },
+    { path: paths[1], data: r.keyPem, secret: true },
+  ], o.force ?? false);
+  return { files, certPem: r.certPem };
+}
+
+/** `<id>.crt` + `<id>.key`: the device profile, valid for the CA's validity window (as minted devices). */
+export async function issueDevice(o: DeviceOptions): Promise<WrittenFiles> {
+  const id = checkDeviceId(o.deviceId);
+  const domain = checkDomain(o.uriDomain ?? DEFAULTS.uriDomain, '--uri-domain');
+  const org = checkNameValue(o.org ?? DEFAULTS.org, '--org');
+  const country = checkCountry(o.country ?? DEFAULTS.country);
+  const ca = loaded(o.ca);
+  const paths = [join(o.out, `${id}.crt`), join(o.out, `${id}.key`)] as const;
+  checkWritable(paths, o.force ?? false);
+  const r = await issue({
+    ca, keyKind: o.key ?? 'p256', notBefore: ca.parts.notBefore, notAfter: ca.parts.notAfter,
+    eku: 'clientAuth',
+    subject: [{ C: [country] }, { O: [org] }, { OU: [DEVICE_OU] }, { CN: [id] }],
+    san: [{ type: 'url', value: deviceUri(domain, id) }, { type: 'dns', value: deviceDns(id) }],
+  });
+  const files = writeOutputs([
+    { path: paths[0], data: r.certPem, secret: false },
+    { path: paths[1], data: r.keyPem, secret: true },
+  ], o.force ?? false);
+  return { files, certPem: r.certPem };
+}
+
+/** The serial number (hex, lower case) of a PEM certificate. */
+export function serialOf(certPem: string): string {
+  return new crypto.X509Certificate(certPem).serialNumber.toLowerCase();
+}

@@ -1,0 +1,197 @@
+/**
+ * `herd pki mint`: devices minted in batches on a Piscina pool of worker threads and
+ * written, in index order, into one store file. The coordinator only schedules batches
+ * and writes; workers derive keys, fill templates and sign.
+ */
+import crypto from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { UsageError } from '../errors.js';
+import { FAULTS, type Fault } from '../metrics/names.js';
+import { workerFile } from '../paths.js';
+import { loadCa, type LoadedCa } from './ca.js';
+import { writeCrl } from './crl.js';
+import { checkFaultShares, faultCode, type FaultShares } from './faults.js';
+import { checkWritable } from './files.js';
+import { MINT_KEY_KINDS, type MintKeyKind } from './keys.js';
+import { deviceSerial, serialTag, type MintedBatch, type MintJob } from './minter.js';
+import { checkCountry, checkDomain, checkIdTemplate, checkNameValue, DEFAULTS, idFromTemplate, MAX_ID_LENGTH } from './profile.js';
+import { FORMAT_VERSION, type StoreMeta } from './store-format.js';
+import { StoreWriter } from './store-writer.js';
+
+export interface MintOptions {
+  caDir: string;
+  /** The CA already loaded from caDir (saves loading it twice). */
+  ca?: LoadedCa;
+  out: string;
+  count: number;
+  start?: number;
+  idTemplate?: string;
+  /** Without a seed a random one is used (and recorded in the store's meta). */
+  seed?: string;
+  threads?: number;
+  uriDomain?: string;
+  org?: string;
+  country?: string;
+  key?: MintKeyKind;
+  faults?: FaultShares;
+  force?: boolean;
+  /** Devices per worker task. */
+  batchSize?: number;
+  onProgress?: (p: MintProgress) => void;
+}
+
+export interface MintProgress {
+  done: number;
+  total: number;
+  seconds: number;
+  perSecond: number;
+  etaSeconds: number;
+}
+
+export interface MintStats {
+  count: number;
+  /** Wall time of the whole mint: loading the CA, starting workers, minting, writing. */
+  seconds: number;
+  perSecond: number;
+  threads: number;
+  store: string;
+  bytes: number;
+  seed: string;
+  seeded: boolean;
+  faultCounts: Partial<Record<Fault, number>>;
+  crlPath?: string;
+  /** Milliseconds summed over workers (keygen, encode, sign) and on the main thread (store). */
+  phases: { keygenMs: number; encodeMs: number; signMs: number; storeMs: number };
+}
+
+export interface MintTask {
+  jobKey: string;
+  job: MintJob;
+  start: number;
+  count: number;
+}
+
+function check(o: MintOptions): Required<Pick<MintOptions, 'start' | 'idTemplate' | 'threads' | 'uriDomain' | 'org' | 'country' | 'key' | 'faults' | 'batchSize'>> {
+  if (!Number.isSafeInteger(o.count) || o.count < 1) throw new UsageError(`expected a positive integer, got "${o.count}"`, '--count');
+  const start = o.start ?? 0;
+  if (!Number.isSafeInteger(start) || start < 0 || start + o.count > 2 ** 48) throw new UsageError(`expected a non-negative integer, got "${start}"`, '--start');
+  const threads = o.threads ?? availableParallelism();
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new UsageError(`expected a positive integer, got "${threads}"`, '--threads');
+  const idTemplate = checkIdTemplate(o.idTemplate ?? DEFAULTS.idTemplate);
+  const longest = idFromTemplate(idTemplate, start + o.count - 1);
+  if (longest.length > MAX_ID_LENGTH) throw new UsageError(`device id "${longest}" would be longer than ${MAX_ID_LENGTH} characters`, '--id-template');
+  const key = o.key ?? 'p256';
+  if (!(MINT_KEY_KINDS as readonly string[]).includes(key)) {
+    throw new UsageError(`${key} keys cannot be derived from a seed: mint ${MINT_KEY_KINDS.join(', ')}`, '--key');
+  }
+  return {
+    start, threads, idTemplate, key,
+    uriDomain: checkDomain(o.uriDomain ?? DEFAULTS.uriDomain, '--uri-domain'),
+    org: checkNameValue(o.org ?? DEFAULTS.org, '--org'),
+    country: checkCountry(o.country ?? DEFAULTS.country),
+    faults: checkFaultShares(o.faults ?? {}),
+    batchSize: Math.max(1, Math.min(o.batchSize ?? 256, Math.ceil(o.count / threads))),
+  };
+}
+
+export async function mintStore(o: MintOptions): Promise<MintStats> {
+  const t0 = performance.now();
+  const v = check(o);
+  const crlPath = (v.faults.revoked ?? 0) > 0 ? join(o.caDir, 'crl.pem') : undefined;
+  checkWritable(crlPath ? [o.out, crlPath] : [o.out], o.force ?? false);
+  const ca = o.ca ?? loadCa(o.caDir);
+  const seeded = o.seed !== undefined;
+  const seed = o.seed ?? crypto.randomBytes(16).toString('hex');
+  const job: MintJob = {
+    caCertPem: ca.certPem, caKeyPem: ca.keyPem, seed, idTemplate: v.idTemplate, uriDomain: v.uriDomain,
+    org: v.org, country: v.country, key: v.key, faults: v.faults,
+  };
+  const tag = serialTag(job, ca.parts);
+  const batches = Math.ceil(o.count / v.batchSize);
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina<MintTask, MintedBatch>({ filename: workerFile('mint'), minThreads: v.threads, maxThreads: v.threads });
+  const writer = new StoreWriter(o.out, o.count);
+  const phases = { keygenMs: 0, encodeMs: 0, signMs: 0, storeMs: 0 };
+  const faultCounts: Partial<Record<Fault, number>> = {};
+  const revoked: string[] = [];
+  let done = 0;
+  const write = (b: MintedBatch): void => {
+    const w0 = performance.now();
+    writer.append(b);
+    for (let j = 0; j < b.count; j++) {
+      const code = b.faults[j]!;
+      if (code === 0) continue;
+      const f = FAULTS[code - 1]!;
+      faultCounts[f] = (faultCounts[f] ?? 0) + 1;
+      if (code === faultCode('revoked')) revoked.push(deviceSerial(tag, b.start + j).toString('hex'));
+    }
+    phases.storeMs += performance.now() - w0;
+    phases.keygenMs += b.ms.keygen;
+    phases.encodeMs += b.ms.encode;
+    phases.signMs += b.ms.sign;
+    done += b.count;
+    const seconds = (performance.now() - t0) / 1000;
+    const perSecond = done / seconds;
+    o.onProgress?.({ done, total: o.count, seconds, perSecond, etaSeconds: (o.count - done) / perSecond });
+  };
+  try {
+    const jobKey = crypto.randomUUID();
+    await new Promise<void>((resolve, reject) => {
+      const pending = new Map<number, MintedBatch>();
+      let next = 0;
+      let flushed = 0;
+      let inflight = 0;
+      let failed = false;
+      const pump = (): void => {
+        while (!failed && inflight < v.threads * 4 && next < batches) {
+          const b = next++;
+          const s = v.start + b * v.batchSize;
+          inflight++;
+          pool.run({ jobKey, job, start: s, count: Math.min(v.batchSize, v.start + o.count - s) }).then((r) => {
+            inflight--;
+            pending.set(b, r);
+            try {
+              for (let x = pending.get(flushed); x; x = pending.get(flushed)) {
+                pending.delete(flushed++);
+                write(x);
+              }
+            } catch (e) {
+              failed = true;
+              reject(e);
+              return;
+            }
+            if (flushed === batches) resolve();
+            else pump();
+          }, (e: unknown) => {
+            failed = true;
+            reject(e);
+          });
+        }
+      };
+      pump();
+    });
+    if (crlPath) await writeCrl(crlPath, { ca, serials: revoked, force: true });
+    const meta: StoreMeta = {
+      format: 'mqtt-herd device store', version: FORMAT_VERSION, count: o.count, start: v.start,
+      idTemplate: v.idTemplate, uriDomain: v.uriDomain, org: v.org, country: v.country, seed, seeded, key: v.key,
+      caCertPem: ca.certPem, caFingerprint: crypto.createHash('sha256').update(ca.cert.raw).digest('hex'),
+      created: new Date().toISOString(), faults: v.faults, faultCounts, serialTag: tag.toString('hex'),
+      ...(crlPath ? { crlPath } : {}),
+    };
+    const w0 = performance.now();
+    writer.finish(meta);
+    phases.storeMs += performance.now() - w0;
+  } catch (e) {
+    writer.abort();
+    throw e;
+  } finally {
+    await pool.destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    count: o.count, seconds, perSecond: o.count / seconds, threads: v.threads, store: o.out, bytes: writer.bytes,
+    seed, seeded, faultCounts, phases, ...(crlPath ? { crlPath } : {}),
+  };
+}
