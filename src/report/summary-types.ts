@@ -1,5 +1,6 @@
 /** The shape of summary.json (a shard summary and a merged summary are the same shape). */
 import type { FailurePhase, Phase } from '../metrics/names.js';
+import type { TimeSeries } from '../metrics/series.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'insecure';
 
@@ -71,4 +72,6 @@ export interface Summary {
   thresholds: ThresholdResult[];
   verdict: Verdict;
   verdict_reason: string;
+  /** per-second timeline (bounded; downsampled for long runs) */
+  series?: TimeSeries;
 }

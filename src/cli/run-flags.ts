@@ -1,0 +1,181 @@
+/** `herd run` flags → RunConfig. Every bad flag is a usage error naming the flag (exit 2). */
+import { availableParallelism } from 'node:os';
+import { UsageError } from '../errors.js';
+import { parse, str, bool, positiveInt, nonNegativeInt, type OptionSpec, type Parsed } from './args.js';
+import { DEFAULTS, DEMO, expandSourceIps, parseTarget, type RunConfig, type TlsVersion, type KeyType } from '../engine/config.js';
+import { parseDurationMs, parseRatePerSecond } from '../metrics/units.js';
+
+export const RUN_OPTIONS: OptionSpec = {
+  target: { type: 'string' },
+  pki: { type: 'string' },
+  store: { type: 'string' },
+  'server-ca': { type: 'string' },
+  servername: { type: 'string' },
+  devices: { type: 'string' },
+  'uri-domain': { type: 'string' },
+  'id-template': { type: 'string' },
+  seed: { type: 'string' },
+  key: { type: 'string' },
+  rate: { type: 'string' },
+  'in-flight': { type: 'string' },
+  duration: { type: 'string' },
+  hold: { type: 'string' },
+  executor: { type: 'string' },
+  connections: { type: 'string' },
+  mqtt: { type: 'string' },
+  keepalive: { type: 'string' },
+  subscribe: { type: 'string' },
+  'tls-version': { type: 'string' },
+  'tls-max-version': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  workers: { type: 'string' },
+  'source-ips': { type: 'string' },
+  out: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  linger: { type: 'string' },
+  push: { type: 'string' },
+  'shard-index': { type: 'string' },
+  'shard-count': { type: 'string' },
+  'start-at': { type: 'string' },
+  baseline: { type: 'string' },
+  threshold: { type: 'string', multiple: true },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const RUN_HELP = `herd run [SCENARIO.yaml] [flags]      (no arguments at all: the demo)
+
+  --target URL[,URL...]     mqtts://host:port of the broker(s); none: start the embedded broker
+  --pki DIR                 CA (ca.crt + ca.key) to mint devices from; trusted for the server
+  --store STORE             devices minted ahead of time (herd pki mint)
+  --server-ca FILE          CA to trust for the server certificate (default: the run's CA)
+  --servername NAME         TLS SNI / name to verify (default: the target host)
+  --devices N               devices (default ${DEFAULTS.devices})
+  --rate N/s|max            connects per second, open loop (default ${DEFAULTS.rate}/s); max: closed loop
+  --in-flight N             cap on connects between start and CONNACK (default ${DEFAULTS.inFlight})
+  --duration 30s            stop scheduling after this long
+  --hold 30s                keep each connection up this long after CONNACK (default 10s; 0s: disconnect at once)
+  --executor NAME           arrival-rate (default) | constant-connections
+  --connections N           constant-connections: how many to keep up
+  --mqtt 3.1.1|5            protocol version (default 3.1.1)
+  --keepalive 60s           MQTT keepalive
+  --subscribe TOPIC         subscribe after CONNACK ({id} is the device id)
+  --tls-version 1.2|1.3     minimum TLS version; --tls-max-version likewise
+  --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe)
+  --workers N               connection worker threads (default: one per core)
+  --source-ips A-B[,C]      local addresses to spread connections over
+  --out DIR                 write summary.json and junit.xml there
+  --threshold 'connect_duration:p(99) < 500ms'   a threshold (repeatable)
+  --metrics-port P, --linger 15s, --push URL, --shard-index I --shard-count N, --start-at TIME, --baseline FILE
+`;
+
+function duration(p: Parsed, name: string, dflt: number): number;
+function duration(p: Parsed, name: string, dflt: undefined): number | undefined;
+function duration(p: Parsed, name: string, dflt: number | undefined): number | undefined {
+  const v = str(p, name);
+  if (v === undefined) return dflt;
+  try {
+    return parseDurationMs(v);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e), `--${name}`);
+  }
+}
+
+function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
+  const v = str(p, name);
+  if (v === undefined) return undefined;
+  if (v === '1.2' || v === 'TLSv1.2') return 'TLSv1.2';
+  if (v === '1.3' || v === 'TLSv1.3') return 'TLSv1.3';
+  throw new UsageError(`expected 1.2 or 1.3, got "${v}"`, `--${name}`);
+}
+
+/** Flags → config. `demo` is true when `herd run` got no arguments at all. */
+export function runConfigFromFlags(p: Parsed, demo: boolean): RunConfig {
+  const targets = (str(p, 'target') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const t of targets) if (!parseTarget(t)) throw new UsageError(`expected mqtts://host:port, got "${t}"`, '--target');
+  const rateText = str(p, 'rate');
+  let rate: number | 'max' = demo ? DEMO.rate : DEFAULTS.rate;
+  if (rateText === 'max') rate = 'max';
+  else if (rateText !== undefined) {
+    try {
+      rate = parseRatePerSecond(rateText);
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e), '--rate');
+    }
+  }
+  const devices = positiveInt(p, 'devices', demo ? DEMO.devices : DEFAULTS.devices)!;
+  const durationMs = duration(p, 'duration', undefined);
+  const executor = str(p, 'executor') ?? 'arrival-rate';
+  let load: RunConfig['load'];
+  let holdMs = duration(p, 'hold', demo ? DEMO.holdMs : DEFAULTS.holdMs);
+  if (executor === 'constant-connections') {
+    if (rate === 'max') throw new UsageError('constant-connections needs a ramp-up rate in N/s', '--rate');
+    if (durationMs === undefined) throw new UsageError('constant-connections needs --duration', '--duration');
+    const connections = positiveInt(p, 'connections', devices)!;
+    if (connections > devices) throw new UsageError(`${connections} connections need at least as many --devices (${devices})`, '--connections');
+    load = { executor: 'constant-connections', connections, rate, durationMs };
+    holdMs = Infinity;
+  } else if (executor === 'arrival-rate') {
+    load = rate === 'max' ? { executor: 'closed-loop', durationMs } : { executor: 'arrival-rate', rate, durationMs };
+  } else {
+    throw new UsageError(`expected arrival-rate or constant-connections, got "${executor}" (ramps and storms: use a scenario file)`, '--executor');
+  }
+  const mqttText = str(p, 'mqtt') ?? '3.1.1';
+  if (!['3.1.1', '4', '5', '5.0'].includes(mqttText)) throw new UsageError(`expected 3.1.1 or 5, got "${mqttText}"`, '--mqtt');
+  const key = str(p, 'key') ?? 'p256';
+  if (!['p256', 'p384', 'ed25519'].includes(key)) throw new UsageError(`expected p256, p384 or ed25519, got "${key}"`, '--key');
+  const sourceIpsText = str(p, 'source-ips');
+  const sourceIps = sourceIpsText === undefined ? [] : expandSourceIps(sourceIpsText);
+  if (!sourceIps) throw new UsageError(`expected addresses like 127.0.0.2-127.0.0.9 or a comma list, got "${sourceIpsText}"`, '--source-ips');
+  const shardCountDefault = process.env.JOB_COMPLETION_INDEX !== undefined ? undefined : 1;
+  const shardCount = positiveInt(p, 'shard-count', shardCountDefault) ?? 1;
+  const shardIndex = nonNegativeInt(p, 'shard-index', Number(process.env.JOB_COMPLETION_INDEX ?? 0))!;
+  if (shardIndex >= shardCount) throw new UsageError(`must be below --shard-count (${shardCount}), got ${shardIndex}`, '--shard-index');
+  const startAtText = str(p, 'start-at');
+  const startAt = startAtText === undefined ? undefined : Date.parse(startAtText);
+  if (startAt !== undefined && Number.isNaN(startAt)) throw new UsageError(`expected an ISO 8601 time, got "${startAtText}"`, '--start-at');
+  const connectTimeout = duration(p, 'connect-timeout', DEFAULTS.timeouts.tcpMs);
+  const keepaliveMs = duration(p, 'keepalive', DEFAULTS.keepaliveS * 1000);
+  if (keepaliveMs % 1000 !== 0 || keepaliveMs > 65535_000) throw new UsageError('expected whole seconds up to 65535s', '--keepalive');
+  const metricsPort = nonNegativeInt(p, 'metrics-port', undefined);
+  if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError('expected a port 0-65535', '--metrics-port');
+  const thresholds: Record<string, string[]> = {};
+  for (const t of (p.values.threshold as string[] | undefined) ?? []) {
+    const i = t.indexOf(':');
+    if (i <= 0) throw new UsageError(`expected METRIC:EXPRESSION like "connect_duration:p(99) < 500ms", got "${t}"`, '--threshold');
+    (thresholds[t.slice(0, i).trim()] ??= []).push(t.slice(i + 1).trim());
+  }
+  return {
+    scenario: demo ? 'demo' : 'cli',
+    targets,
+    pkiDir: str(p, 'pki'),
+    store: str(p, 'store'),
+    serverCa: str(p, 'server-ca'),
+    devices,
+    uriDomain: str(p, 'uri-domain') ?? DEFAULTS.uriDomain,
+    idTemplate: str(p, 'id-template') ?? DEFAULTS.idTemplate,
+    seed: str(p, 'seed'),
+    key: key as KeyType,
+    load,
+    inFlight: positiveInt(p, 'in-flight', DEFAULTS.inFlight)!,
+    holdMs,
+    mqtt: { version: mqttText.startsWith('5') ? 5 : 4, keepaliveS: keepaliveMs / 1000, subscribe: str(p, 'subscribe') },
+    tls: { servername: str(p, 'servername'), minVersion: tlsVersion(p, 'tls-version'), maxVersion: tlsVersion(p, 'tls-max-version') },
+    timeouts: { tcpMs: connectTimeout, tlsMs: connectTimeout, connackMs: connectTimeout, subscribeMs: connectTimeout },
+    workers: positiveInt(p, 'workers', Math.max(1, availableParallelism()))!,
+    sourceIps,
+    outDir: str(p, 'out'),
+    metricsPort,
+    lingerMs: duration(p, 'linger', DEFAULTS.lingerMs),
+    push: str(p, 'push'),
+    shard: { index: shardIndex, count: shardCount },
+    startAt,
+    baseline: str(p, 'baseline'),
+    thresholds,
+    quiet: bool(p, 'quiet'),
+  };
+}
+
+export function parseRunArgs(argv: string[]): { parsed: Parsed; demo: boolean } {
+  return { parsed: parse(argv, RUN_OPTIONS, true), demo: argv.length === 0 };
+}

@@ -1,0 +1,296 @@
+/**
+ * The coordinator: owns the schedule clock, hands arrivals to the connection workers a
+ * little ahead of time (each carries its intended start), applies policy (replacing
+ * dropped connections), and aggregates the workers' deltas. It never touches a socket.
+ */
+import { Worker } from 'node:worker_threads';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { workerFile } from '../paths.js';
+import { HerdError, ExitCode } from '../errors.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { Schedule } from './executors/types.js';
+
+import { epochNow } from './clock.js';
+
+/** How far ahead of their intended start arrivals are handed to workers. */
+const LOOKAHEAD_MS = 50;
+const TICK_MS = 10;
+
+export interface EnginePlan {
+  /** per-worker settings, less workerId */
+  worker: Omit<WorkerInit, 'workerId' | 'workers'>;
+  workers: number;
+  schedule: Schedule;
+  /** replace dropped connections (constant-connections) */
+  replaceDrops: boolean;
+  /** end the run this long after the start even if connections are held (ms) */
+  endAfterMs: number | undefined;
+  /** absolute epoch ms to start at (shards), else as soon as workers are ready */
+  startAt?: number | undefined;
+}
+
+export type WorkerReport = Extract<FromWorker, { type: 'report' }>;
+
+export interface EngineHooks {
+  onReady?(prepMs: number): void;
+  onStart?(t0: number): void;
+  onReport?(r: WorkerReport): void;
+  /** once a second */
+  onTick?(state: EngineState): void;
+}
+
+export interface EngineState {
+  t0: number;
+  dispatched: number;
+  scheduleDone: boolean;
+  inFlight: number;
+  queued: number;
+  held: number;
+  lagP99Ms: number[];
+  coordinatorLagP99Ms: number;
+}
+
+export interface EngineResult {
+  t0: number;
+  ended: number;
+  prepMs: number;
+  interrupted: boolean;
+  dispatched: number;
+  /** worker event-loop lag p99, per worker, ms (worst seen in any report) */
+  workerLagP99Ms: number[];
+  coordinatorLagP99Ms: number;
+  /** CPU ms the whole process used between start and end of the schedule */
+  cpuMs: number;
+}
+
+export class Engine {
+  private readonly workers: Worker[] = [];
+  private readonly last: (WorkerReport | undefined)[];
+  private readonly worstLag: number[];
+  private finals = 0;
+  private stopping = false;
+  private interrupted = false;
+  private dispatched = 0;
+  private scheduleDone = false;
+  private t0 = 0;
+  private readonly replacements: number[] = [];
+  private resolveDone: (() => void) | undefined;
+  private rejectDone: ((e: Error) => void) | undefined;
+
+  constructor(private readonly plan: EnginePlan, private readonly hooks: EngineHooks = {}) {
+    this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
+    this.worstLag = new Array<number>(plan.workers).fill(0);
+  }
+
+  /** Stop scheduling, disconnect what is held and finish (Ctrl-C). */
+  interrupt(): void {
+    this.interrupted = true;
+    this.stop(true);
+  }
+
+  async run(): Promise<EngineResult> {
+    const prepStart = epochNow();
+    const file = workerFile('connections');
+    const ready: Promise<void>[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    for (let id = 0; id < this.plan.workers; id++) {
+      const w = new Worker(file);
+      this.workers.push(w);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          w.on('message', (m: FromWorker) => {
+            if (m.type === 'ready') resolve();
+            else this.onMessage(m);
+          });
+          w.on('error', (e) => {
+            reject(e);
+            this.rejectDone?.(e);
+          });
+          w.on('exit', (code) => {
+            if (!this.stopping || this.finals < this.plan.workers) {
+              const e = new HerdError('HERD_WORKER_EXIT', `connection worker ${id} exited with code ${code}`, ExitCode.internal);
+              reject(e);
+              this.rejectDone?.(e);
+            }
+          });
+        }),
+      );
+      const init: WorkerInit = { ...this.plan.worker, workerId: id, workers: this.plan.workers };
+      this.post(w, { type: 'init', init });
+    }
+    done.catch(() => undefined);
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await this.terminate();
+      throw e;
+    }
+    const prepMs = epochNow() - prepStart;
+    this.hooks.onReady?.(prepMs);
+
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    this.t0 = Math.max(epochNow() + 20, this.plan.startAt ?? 0);
+    if (this.plan.startAt !== undefined && this.plan.startAt > epochNow()) {
+      await new Promise((r) => setTimeout(r, this.plan.startAt! - epochNow()));
+    }
+    this.hooks.onStart?.(this.t0);
+    const cpu0 = process.cpuUsage();
+    const timers = this.startClock(lag);
+    try {
+      await done;
+    } finally {
+      for (const t of timers) clearInterval(t);
+      lag.disable();
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const ended = epochNow();
+    await this.terminate();
+    return {
+      t0: this.t0,
+      ended,
+      prepMs,
+      interrupted: this.interrupted,
+      dispatched: this.dispatched,
+      workerLagP99Ms: [...this.worstLag],
+      coordinatorLagP99Ms: lag.percentile(99) / 1e6,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
+  }
+
+  private startClock(lag: ReturnType<typeof monitorEventLoopDelay>): NodeJS.Timeout[] {
+    const s = this.plan.schedule;
+    const timers: NodeJS.Timeout[] = [];
+    if (s.kind === 'open') {
+      const it = s.offsets();
+      let next = it.next();
+      const tick = (): void => {
+        if (this.stopping) return;
+        const horizon = epochNow() - this.t0 + LOOKAHEAD_MS;
+        const batches = this.workers.map(() => ({ devices: [] as number[], intended: [] as number[] }));
+        while (!next.done && next.value <= horizon) {
+          const k = this.dispatched++;
+          const device = k % this.plan.worker.deviceCount;
+          const b = batches[device % this.plan.workers]!;
+          b.devices.push(device);
+          b.intended.push(this.t0 + next.value);
+          next = it.next();
+        }
+        if (this.plan.replaceDrops) {
+          const now = epochNow();
+          for (const device of this.replacements.splice(0)) {
+            const b = batches[device % this.plan.workers]!;
+            b.devices.push(device);
+            b.intended.push(now);
+          }
+        }
+        batches.forEach((b, i) => {
+          if (b.devices.length === 0) return;
+          this.post(this.workers[i]!, { type: 'arrivals', devices: Int32Array.from(b.devices), intended: Float64Array.from(b.intended) });
+        });
+        if (next.done) this.scheduleDone = true;
+      };
+      tick();
+      timers.push(setInterval(tick, TICK_MS));
+    } else {
+      const per = splitEven(s.concurrency, this.plan.workers);
+      const attempts = s.total === undefined ? undefined : splitEven(s.total, this.plan.workers);
+      this.workers.forEach((w, i) =>
+        this.post(w, { type: 'closed', concurrency: Math.max(1, per[i]!), maxAttempts: attempts?.[i], cycle: this.plan.worker.holdMs === 0 }),
+      );
+      this.scheduleDone = true;
+      if (s.durationMs !== undefined) timers.push(setTimeout(() => this.stop(true), s.durationMs));
+    }
+    if (this.plan.endAfterMs !== undefined) timers.push(setTimeout(() => this.stop(true), Math.max(0, this.t0 + this.plan.endAfterMs - epochNow())));
+    timers.push(
+      setInterval(() => {
+        this.hooks.onTick?.(this.state(lag.percentile(99) / 1e6));
+        this.maybeFinish();
+      }, 1000),
+    );
+    return timers;
+  }
+
+  private state(coordinatorLagP99Ms: number): EngineState {
+    let inFlight = 0;
+    let queued = 0;
+    let held = 0;
+    for (const r of this.last) {
+      inFlight += r?.inFlight ?? 0;
+      queued += r?.queued ?? 0;
+      held += r?.held ?? 0;
+    }
+    return {
+      t0: this.t0,
+      dispatched: this.dispatched,
+      scheduleDone: this.scheduleDone,
+      inFlight,
+      queued,
+      held,
+      lagP99Ms: this.last.map((r) => r?.lagP99Ms ?? 0),
+      coordinatorLagP99Ms,
+    };
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'fatal') {
+      this.rejectDone?.(new HerdError(m.code ?? 'HERD_WORKER', `connection worker ${m.workerId}: ${m.message}`, m.code ? ExitCode.usage : ExitCode.internal));
+      return;
+    }
+    if (m.type !== 'report') return;
+    this.last[m.workerId] = m;
+    this.worstLag[m.workerId] = Math.max(this.worstLag[m.workerId] ?? 0, m.lagP99Ms);
+    if (this.plan.replaceDrops && !this.stopping) for (const d of m.dropped) this.replacements.push(d);
+    this.hooks.onReport?.(m);
+    if (m.final) {
+      this.finals++;
+      if (this.finals === this.plan.workers) this.resolveDone?.();
+    } else {
+      this.maybeFinish();
+    }
+  }
+
+  /**
+   * A schedule without a fixed end finishes when every worker has received all it was
+   * handed and nothing is queued, in flight or held any more.
+   */
+  private maybeFinish(): void {
+    if (this.stopping || !this.scheduleDone || this.plan.worker.holdMs === Infinity) return;
+    if (this.plan.schedule.kind === 'closed' && this.plan.schedule.total === undefined) return;
+    const quiet = this.last.every(
+      (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0 && r.held === 0 && r.idle,
+    );
+    if (quiet) this.stop(true);
+  }
+
+  private readonly dispatchedTo: number[] = [];
+
+  private stop(graceful: boolean): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const w of this.workers) this.post(w, { type: 'stop', graceful });
+  }
+
+  private post(w: Worker, m: ToWorker): void {
+    if (m.type === 'arrivals') {
+      const i = this.workers.indexOf(w);
+      this.dispatchedTo[i] = (this.dispatchedTo[i] ?? 0) + m.devices.length;
+      w.postMessage(m, [m.devices.buffer as ArrayBuffer, m.intended.buffer as ArrayBuffer]);
+    } else {
+      w.postMessage(m);
+    }
+  }
+
+  private async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
+  }
+}
+
+/** n split into k near-equal integer parts. */
+export function splitEven(n: number, k: number): number[] {
+  const base = Math.floor(n / k);
+  return Array.from({ length: k }, (_, i) => base + (i < n % k ? 1 : 0));
+}

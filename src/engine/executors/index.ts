@@ -1,0 +1,26 @@
+/** The executor registry: a run's load config → the schedule the coordinator follows. */
+import type { RunConfig } from '../config.js';
+import { arrivalRateSchedule } from './arrival-rate.js';
+import { rampingArrivalRateSchedule } from './ramping-arrival-rate.js';
+import { constantConnectionsSchedule } from './constant-connections.js';
+import type { Schedule } from './types.js';
+
+export function scheduleFor(c: Pick<RunConfig, 'load' | 'devices' | 'inFlight' | 'holdMs'>): Schedule {
+  const l = c.load;
+  switch (l.executor) {
+    case 'arrival-rate':
+      return arrivalRateSchedule({ executor: 'arrival-rate', rate: l.rate, count: c.devices, durationMs: l.durationMs });
+    case 'ramping-arrival-rate':
+      return rampingArrivalRateSchedule({ executor: 'ramping-arrival-rate', startRate: l.startRate, stages: l.stages, count: c.devices });
+    case 'constant-connections':
+      return constantConnectionsSchedule({ executor: 'constant-connections', connections: l.connections, rate: l.rate, durationMs: l.durationMs });
+    case 'closed-loop':
+      // with hold 0 devices cycle until the duration ends; held devices connect once each
+      return {
+        kind: 'closed',
+        concurrency: c.inFlight,
+        total: c.holdMs === 0 && l.durationMs !== undefined ? undefined : c.devices,
+        durationMs: l.durationMs,
+      };
+  }
+}

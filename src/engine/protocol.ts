@@ -1,0 +1,66 @@
+/**
+ * Messages between the coordinator and its connection workers. The coordinator decides
+ * who connects when; workers own the sockets and report compact deltas.
+ */
+import type { RecorderDelta } from '../metrics/recorder.js';
+
+export interface TargetSpec {
+  host: string;
+  port: number;
+}
+
+export interface WorkerInit {
+  workerId: number;
+  workers: number;
+  storePath: string;
+  /** devices this worker owns: k < deviceCount with k % workers === workerId (store index deviceStart + k) */
+  deviceCount: number;
+  deviceStart: number;
+  targets: TargetSpec[];
+  /** PEM of the CA(s) trusted for the server certificate */
+  serverCaPem: string;
+  servername: string | undefined;
+  minVersion: 'TLSv1.2' | 'TLSv1.3' | undefined;
+  maxVersion: 'TLSv1.2' | 'TLSv1.3' | undefined;
+  mqttVersion: 4 | 5;
+  keepaliveS: number;
+  /** topic template with {id}; undefined: no subscription */
+  subscribe: string | undefined;
+  timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };
+  inFlightCap: number;
+  /** ms a connection is held after CONNACK; Infinity: until told to stop */
+  holdMs: number;
+  sourceIps: string[];
+  /** how often to report, ms */
+  reportMs: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; init: WorkerInit }
+  /** attempts to start: device store indices and intended start times (epoch ms) */
+  | { type: 'arrivals'; devices: Int32Array; intended: Float64Array }
+  /** closed loop: keep `concurrency` attempts in flight over own devices until told to stop */
+  | { type: 'closed'; concurrency: number; maxAttempts: number | undefined; cycle: boolean }
+  /** stop starting; disconnect everything held (graceful: DISCONNECT, else destroy) */
+  | { type: 'stop'; graceful: boolean };
+
+export type FromWorker =
+  | { type: 'ready'; workerId: number; devices: number; prepMs: number }
+  | {
+      type: 'report';
+      workerId: number;
+      delta: RecorderDelta;
+      /** devices whose held connection dropped since the last report (for replacement) */
+      dropped: Int32Array;
+      /** arrivals received so far (cumulative) */
+      received: number;
+      inFlight: number;
+      queued: number;
+      /** closed loop: no more attempts will start by themselves */
+      idle: boolean;
+      held: number;
+      lagP99Ms: number;
+      lagMaxMs: number;
+      final: boolean;
+    }
+  | { type: 'fatal'; workerId: number; message: string; code?: string | undefined };

@@ -1,0 +1,182 @@
+/**
+ * `herd run` as a library call: resolve credentials (mint what is missing), start the
+ * embedded broker when there is no target, check the plan fits this machine, run the
+ * engine, and turn the aggregate into a Summary with thresholds and a verdict.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { InputError, UsageError } from '../errors.js';
+import { createCa, issueServer, loadCa, mintStore, openStore, type DeviceStore } from '../pki/index.js';
+import { Aggregator } from '../metrics/aggregate.js';
+import { parseThresholds } from '../metrics/thresholds.js';
+import { finalizeSummary, exitCodeFor } from '../report/verdict.js';
+import type { ExitCode } from '../errors.js';
+import type { Summary } from '../report/summary-types.js';
+import { Engine, type EnginePlan, type EngineState } from './coordinator.js';
+import { checkCapacity, hostLimits } from './limits.js';
+import { parseTarget, peakConnections, type RunConfig } from './config.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
+import { scheduleFor } from './executors/index.js';
+import { assessGenerator } from './health.js';
+import type { AggregateSnapshot } from '../metrics/aggregate.js';
+
+export interface RunHooks {
+  /** progress once a second */
+  onProgress?(snap: AggregateSnapshot, state: EngineState): void;
+  /** a line of what the run is doing (minting, broker started, …) */
+  onInfo?(line: string): void;
+  /** the engine is about to start: keep it to interrupt() on Ctrl-C */
+  onEngine?(engine: Engine): void;
+  /** the embedded broker, when one was started */
+  onBroker?(broker: EmbeddedBroker): void;
+}
+
+export interface RunOutcome {
+  summary: Summary;
+  exitCode: ExitCode;
+}
+
+interface Credentials {
+  store: DeviceStore;
+  storePath: string;
+  serverCaPem: string;
+  caDir: string | undefined;
+  mint: Summary['mint'];
+}
+
+async function credentials(c: RunConfig, work: string, info: (l: string) => void): Promise<Credentials> {
+  const serverCaFile = c.serverCa;
+  const serverCa = (fallback: string): string => {
+    if (serverCaFile === undefined) return fallback;
+    try {
+      return readFileSync(serverCaFile, 'utf8');
+    } catch (e) {
+      throw new InputError({ file: serverCaFile }, `cannot read the server CA: ${(e as Error).message}`);
+    }
+  };
+  if (c.store !== undefined) {
+    const store = openStore(c.store);
+    const { start, count } = store.meta;
+    if (c.devices > count) throw new UsageError(`${c.devices} devices asked, but ${c.store} holds ${count} (devices ${start}..${start + count - 1})`, '--devices');
+    return { store, storePath: c.store, serverCaPem: serverCa(store.caCertPem), caDir: c.pkiDir, mint: { count: 0, per_second: 0, loaded: c.devices } };
+  }
+  let caDir = c.pkiDir;
+  if (caDir === undefined) {
+    if (c.targets.length > 0) throw new UsageError('a run against a broker needs the CA it trusts for devices: give --pki DIR (ca.crt + ca.key) or --store', '--pki');
+    caDir = join(work, 'pki');
+    await createCa({ out: caDir, cn: 'mqtt-herd run CA' });
+  }
+  const ca = loadCa(caDir);
+  const storePath = join(work, 'devices.store');
+  const shardStart = shardSlice(c).start;
+  info(`minting ${c.devices} device certificates (${c.key}) from ${caDir}`);
+  const stats = await mintStore({
+    caDir, ca, out: storePath, count: c.devices, start: shardStart, idTemplate: c.idTemplate, uriDomain: c.uriDomain,
+    key: c.key, threads: Math.max(1, Math.min(c.workers, availableParallelism())),
+    ...(c.seed === undefined ? {} : { seed: c.seed }),
+  });
+  return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 } };
+}
+
+/** This shard's slice of the device index space (all of it for one shard). */
+export function shardSlice(c: RunConfig): { start: number; count: number } {
+  return { start: 0, count: c.devices };
+}
+
+export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const info = hooks.onInfo ?? (() => undefined);
+  const parsedThresholds = parseThresholds(c.thresholds);
+  if (parsedThresholds.errors.length) throw new UsageError(parsedThresholds.errors.map((e) => e.message).join('; '), '--threshold');
+  const limits = hostLimits();
+  const targets = c.targets.map((t) => parseTarget(t)!);
+  checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes: 1 }, limits);
+
+  const work = mkdtempSync(join(tmpdir(), 'herd-run-'));
+  let broker: EmbeddedBroker | undefined;
+  try {
+    const creds = await credentials(c, work, info);
+    let servername = c.tls.servername;
+    if (targets.length === 0) {
+      const caDir = creds.caDir!;
+      const serverDir = join(work, 'server');
+      await issueServer({ ca: caDir, out: serverDir, dns: ['localhost'], ip: ['127.0.0.1'], cn: 'localhost' });
+      const ca = loadCa(caDir);
+      broker = await startEmbeddedBroker({
+        caPem: ca.certPem,
+        certPem: readFileSync(join(serverDir, 'server.crt'), 'utf8'),
+        keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
+        identity: 'cn',
+        minVersion: c.tls.minVersion,
+        maxVersion: c.tls.maxVersion,
+      });
+      hooks.onBroker?.(broker);
+      targets.push({ host: broker.host, port: broker.port });
+      servername ??= 'localhost';
+      info(`embedded broker listening on mqtts://${broker.host}:${broker.port}`);
+    }
+
+    const workers = Math.max(1, Math.min(c.workers, c.devices));
+    const plan: EnginePlan = {
+      workers,
+      schedule: scheduleFor(c),
+      replaceDrops: c.load.executor === 'constant-connections',
+      endAfterMs: c.load.executor === 'constant-connections' ? c.load.durationMs : undefined,
+      startAt: c.startAt,
+      worker: {
+        storePath: creds.storePath,
+        deviceCount: c.devices,
+        deviceStart: creds.store.meta.start,
+        targets,
+        serverCaPem: creds.serverCaPem,
+        servername,
+        minVersion: c.tls.minVersion,
+        maxVersion: c.tls.maxVersion,
+        mqttVersion: c.mqtt.version,
+        keepaliveS: c.mqtt.keepaliveS,
+        subscribe: c.mqtt.subscribe,
+        timeouts: c.timeouts,
+        inFlightCap: Math.max(1, Math.ceil(c.inFlight / workers)),
+        holdMs: c.holdMs,
+        sourceIps: c.sourceIps,
+        reportMs: 250,
+      },
+    };
+    const runId = randomUUID();
+    const started = new Date();
+    const agg = new Aggregator({ startedAt: started.getTime() });
+    const engine = new Engine(plan, {
+      onReport: (r) => agg.ingest(r.delta, r.workerId),
+      onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
+    });
+    hooks.onEngine?.(engine);
+    const res = await engine.run();
+    const ended = new Date();
+    const counts = agg.counts();
+    const generator = assessGenerator({ res, counts, failures: agg.failures(), limits, workers, closedLoop: c.load.executor === 'closed-loop' });
+    const summary = finalizeSummary(
+      {
+        version: 1,
+        run: {
+          id: runId, scenario: c.scenario, target: c.targets.length ? c.targets.join(',') : `embedded mqtts://${targets[0]!.host}:${targets[0]!.port}`,
+          started: started.toISOString(), ended: ended.toISOString(), shard: c.shard, mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
+          devices: c.devices, executor: c.load.executor,
+        },
+        counts,
+        failures: agg.failures(),
+        security: agg.security(),
+        latency: agg.latency(),
+        mint: creds.mint,
+        generator,
+        series: agg.series(),
+      },
+      parsedThresholds.thresholds,
+    );
+    creds.store.close();
+    return { summary, exitCode: exitCodeFor(summary.verdict) };
+  } finally {
+    await broker?.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * A connection worker: owns the sockets of its devices. It builds each device's TLS
+ * context and packets once, starts attempts when the coordinator says (each with its
+ * intended start, so queueing behind the in-flight cap shows in the `connect` latency),
+ * holds connections with keepalive, and reports compact deltas. It decides no policy.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { MessagePort } from 'node:worker_threads';
+import { openStore } from '../pki/index.js';
+import { Recorder, deltaTransferList } from '../metrics/recorder.js';
+import type { Fault } from '../metrics/names.js';
+import { prepareDevice, attempt, type PreparedDevice, type AttemptOutcome, type AttemptOptions, type HeldConnection, type Target } from '../mqtt/connection.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { epochNow } from './clock.js';
+
+interface Slot {
+  prepared: PreparedDevice;
+  fault: Fault | undefined;
+  held: HeldConnection | undefined;
+  busy: boolean;
+}
+
+export class ConnectionWorker {
+  private readonly slots = new Map<number, Slot>();
+  private readonly rec = new Recorder();
+  private readonly lag = monitorEventLoopDelay({ resolution: 10 });
+  private readonly queueDev: number[] = [];
+  private readonly queueAt: number[] = [];
+  private qHead = 0;
+  private received = 0;
+  private inFlight = 0;
+  private heldCount = 0;
+  private dropped: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private reporter: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private closed: { concurrency: number; remaining: number; cycle: boolean; order: number[]; next: number } | undefined;
+  private routeNext = 0;
+  /** every (target, source address) pair, built once; attempts rotate over them */
+  private readonly routes: Target[];
+  private readonly attemptOptions: AttemptOptions;
+
+  constructor(private readonly init: WorkerInit, private readonly port: MessagePort) {
+    const sources = init.sourceIps.length ? init.sourceIps : [undefined];
+    this.routes = init.targets.flatMap((t) => sources.map((localAddress) => ({ host: t.host, port: t.port, servername: init.servername, localAddress })));
+    this.attemptOptions = { timeouts: init.timeouts };
+  }
+
+  start(): void {
+    const t = epochNow();
+    const store = openStore(this.init.storePath);
+    const { workerId, workers, deviceCount } = this.init;
+    for (let i = workerId; i < deviceCount; i += workers) {
+      const d = store.device(this.init.deviceStart + i);
+      const prepared = prepareDevice(
+        { id: d.id, certPem: d.certPem, keyPem: d.keyPem, fault: d.fault },
+        {
+          serverCaPem: this.init.serverCaPem,
+          mqttVersion: this.init.mqttVersion,
+          keepaliveS: this.init.keepaliveS,
+          subscribe: this.init.subscribe,
+          minVersion: this.init.minVersion,
+          maxVersion: this.init.maxVersion,
+        },
+      );
+      this.slots.set(i, { prepared, fault: d.fault, held: undefined, busy: false });
+    }
+    this.lag.enable();
+    this.reporter = setInterval(() => this.report(false), this.init.reportMs);
+    this.send({ type: 'ready', workerId, devices: this.slots.size, prepMs: epochNow() - t });
+  }
+
+  onMessage(m: ToWorker): void {
+    switch (m.type) {
+      case 'arrivals':
+        for (let i = 0; i < m.devices.length; i++) {
+          this.queueDev.push(m.devices[i]!);
+          this.queueAt.push(m.intended[i]!);
+        }
+        this.received += m.devices.length;
+        this.pump();
+        break;
+      case 'closed': {
+        const order = [...this.slots.keys()];
+        this.closed = { concurrency: m.concurrency, remaining: m.maxAttempts ?? Infinity, cycle: m.cycle, order, next: 0 };
+        this.pumpClosed();
+        break;
+      }
+      case 'stop':
+        void this.stop(m.graceful);
+        break;
+      case 'init':
+        break;
+    }
+  }
+
+  /** Open loop: start queued arrivals whose time has come, within the in-flight cap. */
+  private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (!this.stopping && this.qHead < this.queueDev.length && this.inFlight < this.init.inFlightCap) {
+      const at = this.queueAt[this.qHead]!;
+      const now = epochNow();
+      if (at > now + 0.5) {
+        this.timer = setTimeout(() => this.pump(), at - now);
+        break;
+      }
+      const device = this.queueDev[this.qHead]!;
+      this.qHead++;
+      this.begin(device, at);
+    }
+    if (this.qHead > 4096 && this.qHead * 2 > this.queueDev.length) {
+      this.queueDev.splice(0, this.qHead);
+      this.queueAt.splice(0, this.qHead);
+      this.qHead = 0;
+    }
+  }
+
+  /** Closed loop: keep `concurrency` attempts in flight; the intended start is the actual start. */
+  private pumpClosed(): void {
+    const c = this.closed;
+    if (!c) return;
+    while (!this.stopping && this.inFlight < c.concurrency && c.remaining > 0) {
+      let device: number | undefined;
+      for (let tries = 0; tries < c.order.length; tries++) {
+        const cand = c.order[c.next % c.order.length]!;
+        c.next++;
+        if (!c.cycle && c.next > c.order.length) break;
+        if (!this.slots.get(cand)!.busy) {
+          device = cand;
+          break;
+        }
+      }
+      if (device === undefined) break;
+      c.remaining--;
+      this.begin(device, epochNow());
+    }
+  }
+
+  private idle(): boolean {
+    const c = this.closed;
+    if (!c) return true;
+    return c.remaining <= 0 || (!c.cycle && c.next >= c.order.length);
+  }
+
+  private begin(device: number, intended: number): void {
+    const slot = this.slots.get(device);
+    if (!slot) throw new Error(`device ${device} is not owned by worker ${this.init.workerId}`);
+    // A device has one connection at a time. Schedules never hand out a device that is
+    // still up (attempts ≤ devices; replacements only for dropped ones), so this is a guard.
+    if (slot.busy) return;
+    slot.busy = true;
+    this.inFlight++;
+    this.rec.attempt();
+    const route = this.routes[this.routeNext++ % this.routes.length]!;
+    attempt(slot.prepared, route, this.attemptOptions, (o) => this.settle(device, slot, intended, o));
+  }
+
+  private settle(device: number, slot: Slot, intended: number, o: AttemptOutcome): void {
+    this.inFlight--;
+    const t = o.timings;
+    if (t.tcp !== undefined) this.rec.recordPhase('tcp', t.tcp);
+    if (t.tls !== undefined) this.rec.recordPhase('tls', t.tls);
+    if (t.connack !== undefined) this.rec.recordPhase('connack', t.connack);
+    if (t.subscribe !== undefined) this.rec.recordPhase('subscribe', t.subscribe);
+    if (o.ok) {
+      if (slot.fault) {
+        this.rec.acceptedUnexpectedly(slot.fault);
+        o.held.disconnect();
+        slot.busy = false;
+      } else {
+        this.rec.recordPhase('connect', Math.max(0, (o.readyAt - intended) * 1000));
+        this.rec.connected();
+        this.hold(device, slot, o.held);
+      }
+    } else {
+      slot.busy = false;
+      if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason);
+      else this.rec.failure(o.phase, o.reason);
+    }
+    if (this.closed) this.pumpClosed();
+    else this.pump();
+  }
+
+  private hold(device: number, slot: Slot, held: HeldConnection): void {
+    const hold = this.init.holdMs;
+    if (hold === 0 || this.stopping) {
+      held.disconnect();
+      slot.busy = false;
+      return;
+    }
+    slot.held = held;
+    this.heldCount++;
+    this.rec.active(1);
+    let timer: NodeJS.Timeout | undefined;
+    const release = (): void => {
+      if (timer) clearTimeout(timer);
+      slot.held = undefined;
+      slot.busy = false;
+      this.heldCount--;
+      this.rec.active(-1);
+    };
+    held.onDrop((phase, reason) => {
+      release();
+      this.rec.failure(phase, reason);
+      this.rec.dropped();
+      this.dropped.push(device);
+      if (this.closed) this.pumpClosed();
+    });
+    held.onEnd(() => {
+      release();
+      if (this.closed) this.pumpClosed();
+    });
+    if (hold !== Infinity) timer = setTimeout(() => held.disconnect(), hold);
+  }
+
+  private async stop(graceful: boolean): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    // arrivals never started are dropped: they were not attempted
+    this.queueDev.length = 0;
+    this.queueAt.length = 0;
+    this.qHead = 0;
+    const waits: Promise<void>[] = [];
+    for (const slot of this.slots.values()) {
+      const h = slot.held;
+      if (!h) continue;
+      waits.push(graceful ? h.disconnectAndWait(2000) : (h.destroy(), Promise.resolve()));
+    }
+    await Promise.all(waits);
+    // attempts in flight finish on their own timeouts
+    const deadline = epochNow() + this.init.timeouts.tcpMs + this.init.timeouts.tlsMs + this.init.timeouts.connackMs + this.init.timeouts.subscribeMs;
+    while (this.inFlight > 0 && epochNow() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.reporter) clearInterval(this.reporter);
+    this.report(true);
+  }
+
+  private report(final: boolean): void {
+    const dropped = Int32Array.from(this.dropped);
+    this.dropped = [];
+    const lagP99Ms = this.lag.percentile(99) / 1e6;
+    const lagMaxMs = this.lag.max / 1e6;
+    this.lag.reset();
+    this.send({
+      type: 'report',
+      workerId: this.init.workerId,
+      delta: this.rec.drain(),
+      dropped,
+      received: this.received,
+      inFlight: this.inFlight,
+      queued: this.queueDev.length - this.qHead,
+      held: this.heldCount,
+      idle: this.idle(),
+      lagP99Ms,
+      lagMaxMs,
+      final,
+    });
+  }
+
+  private send(m: FromWorker): void {
+    if (m.type === 'report') this.port.postMessage(m, [...deltaTransferList(m.delta), m.dropped.buffer as ArrayBuffer]);
+    else this.port.postMessage(m);
+  }
+}
