@@ -1,7 +1,8 @@
 /** A CRL signed by the CA, in the form mosquitto (OpenSSL) loads as its `crlfile`. */
 import { pem, uint } from './der.js';
 import { loadCa, validityFrom, type LoadedCa } from './ca.js';
-import { checkWritable, writeOutput, MODE_PUBLIC } from './files.js';
+import { InputError } from '../errors.js';
+import { checkWritable, readInputText, writeOutput, MODE_PUBLIC } from './files.js';
 import { DEFAULTS } from './profile.js';
 
 export interface CrlOptions {
@@ -38,4 +39,19 @@ export async function writeCrl(path: string, o: CrlOptions & { force?: boolean }
   const text = await createCrl(o);
   writeOutput(path, text, MODE_PUBLIC);
   return path;
+}
+
+/** The serial numbers (hex) revoked by an existing CRL file, which must be this CA's. */
+export async function readCrlSerials(path: string, ca: LoadedCa): Promise<string[]> {
+  const text = readInputText(path);
+  const { x509 } = await import('./x509.js');
+  let crl: InstanceType<typeof x509.X509Crl>;
+  try {
+    crl = new x509.X509Crl(text);
+  } catch (e) {
+    throw new InputError({ file: path }, 'is not a PEM CRL', { cause: e });
+  }
+  const ok = await crl.verify({ publicKey: new x509.X509Certificate(ca.cert.raw) }).catch(() => false);
+  if (!ok) throw new InputError({ file: path }, `is not a CRL signed by ${ca.certPath}`);
+  return crl.entries.map((e) => e.serialNumber.toLowerCase());
 }

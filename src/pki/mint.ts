@@ -4,6 +4,7 @@
  * and writes; workers derive keys, fill templates and sign.
  */
 import crypto from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,6 @@ import { UsageError } from '../errors.js';
 import { FAULTS, type Fault } from '../metrics/names.js';
 import { workerFile } from '../paths.js';
 import { loadCa, type LoadedCa } from './ca.js';
-import { writeCrl } from './crl.js';
 import { checkFaultShares, faultCode, type FaultShares } from './faults.js';
 import { checkWritable } from './files.js';
 import { MINT_KEY_KINDS, type MintKeyKind } from './keys.js';
@@ -19,6 +19,8 @@ import { deviceSerial, serialTag, type MintedBatch, type MintJob } from './minte
 import { checkCountry, checkDomain, checkIdTemplate, checkNameValue, DEFAULTS, idFromTemplate, MAX_ID_LENGTH } from './profile.js';
 import { FORMAT_VERSION, type StoreMeta } from './store-format.js';
 import { StoreWriter } from './store-writer.js';
+
+const REVOKED = faultCode('revoked');
 
 export interface MintOptions {
   caDir: string;
@@ -100,8 +102,11 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
   const t0 = performance.now();
   const v = check(o);
   const crlPath = (v.faults.revoked ?? 0) > 0 ? join(o.caDir, 'crl.pem') : undefined;
-  checkWritable(crlPath ? [o.out, crlPath] : [o.out], o.force ?? false);
+  checkWritable([o.out], o.force ?? false);
   const ca = o.ca ?? loadCa(o.caDir);
+  // Revoked devices join the CA's crl.pem: slices minted one after another share one CRL.
+  // --force starts it afresh.
+  const crlKept = crlPath && !o.force && existsSync(crlPath) ? await (await import('./crl.js')).readCrlSerials(crlPath, ca) : [];
   const seeded = o.seed !== undefined;
   const seed = o.seed ?? crypto.randomBytes(16).toString('hex');
   const job: MintJob = {
@@ -114,18 +119,17 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
   const pool = new Piscina<MintTask, MintedBatch>({ filename: workerFile('mint'), minThreads: v.threads, maxThreads: v.threads });
   const writer = new StoreWriter(o.out, o.count);
   const phases = { keygenMs: 0, encodeMs: 0, signMs: 0, storeMs: 0 };
-  const faultCounts: Partial<Record<Fault, number>> = {};
+  const perCode = new Array<number>(FAULTS.length + 1).fill(0);
   const revoked: string[] = [];
+  const faultCounts: Partial<Record<Fault, number>> = {};
   let done = 0;
   const write = (b: MintedBatch): void => {
     const w0 = performance.now();
     writer.append(b);
     for (let j = 0; j < b.count; j++) {
       const code = b.faults[j]!;
-      if (code === 0) continue;
-      const f = FAULTS[code - 1]!;
-      faultCounts[f] = (faultCounts[f] ?? 0) + 1;
-      if (code === faultCode('revoked')) revoked.push(deviceSerial(tag, b.start + j).toString('hex'));
+      perCode[code]!++;
+      if (code === REVOKED) revoked.push(deviceSerial(tag, b.start + j).toString('hex'));
     }
     phases.storeMs += performance.now() - w0;
     phases.keygenMs += b.ms.keygen;
@@ -172,7 +176,8 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
       };
       pump();
     });
-    if (crlPath) await writeCrl(crlPath, { ca, serials: revoked, force: true });
+    if (crlPath) await (await import('./crl.js')).writeCrl(crlPath, { ca, serials: [...crlKept, ...revoked], force: true });
+    for (const f of FAULTS) if (perCode[faultCode(f)]) faultCounts[f] = perCode[faultCode(f)]!;
     const meta: StoreMeta = {
       format: 'mqtt-herd device store', version: FORMAT_VERSION, count: o.count, start: v.start,
       idTemplate: v.idTemplate, uriDomain: v.uriDomain, org: v.org, country: v.country, seed, seeded, key: v.key,
