@@ -1,0 +1,43 @@
+/** Runs the built `herd` command as a user would (tests need `npm run build` first). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Summary } from '../../src/report/summary-types.js';
+
+export const HERD = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+export interface HerdResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function spawnHerd(args: string[], env: NodeJS.ProcessEnv = {}): { proc: ChildProcess; done: Promise<HerdResult> } {
+  const proc = spawn(process.execPath, [HERD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<HerdResult>((resolve) => proc.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { proc, done };
+}
+
+/** Runs herd to completion, killing it (by its pid) if it outlives `timeoutMs`. */
+export async function herd(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<HerdResult> {
+  const { proc, done } = spawnHerd(args, env);
+  const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  try {
+    return await done;
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+export function readSummaryFile(dir: string): Summary {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+}
+
+export function failureCount(s: Summary, reason: string): number {
+  return s.failures.filter((f) => f.reason === reason).reduce((a, f) => a + f.count, 0);
+}

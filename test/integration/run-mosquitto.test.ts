@@ -1,0 +1,106 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { herd, spawnHerd, readSummaryFile, failureCount } from '../helpers/herd.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/net.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-runm-'));
+
+describe('herd run against Debian mosquitto', () => {
+  const dir = tmp();
+  const pki = join(dir, 'pki');
+  const otherPki = join(dir, 'other');
+  let m: Mosquitto;
+  let target: string;
+
+  beforeAll(async () => {
+    for (const args of [
+      ['pki', 'ca', '--out', pki],
+      ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1'],
+      ['pki', 'ca', '--out', otherPki, '--cn', 'Some Other CA'],
+    ]) {
+      const r = await herd(args);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') });
+    target = `mqtts://127.0.0.1:${m.port}`;
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+
+  it('connects N devices and counts them exactly, holding them with keepalive', async () => {
+    const out = tmp();
+    const r = await herd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '400', '--rate', '400/s',
+      '--hold', '2s', '--keepalive', '1s', '--out', out, '--quiet']);
+    expect(r.code, r.stderr + m.log()).toBe(0);
+    const s = readSummaryFile(out);
+    expect(s.counts).toMatchObject({ attempted: 400, connected: 400, failed: 0, dropped: 0 });
+    expect(s.latency.connect.count).toBe(400);
+    expect(s.counts.active_peak).toBeGreaterThan(200);
+  });
+
+  it('a broker that is down gives tcp_refused for every attempt', async () => {
+    const out = tmp();
+    const port = await freePort();
+    const r = await herd(['run', '--target', `mqtts://127.0.0.1:${port}`, '--pki', pki, '--devices', '30', '--rate', '100/s', '--hold', '0s', '--out', out, '--quiet']);
+    expect(r.code).toBe(0); // no thresholds: a run that measured failures still passes
+    const s = readSummaryFile(out);
+    expect(s.counts).toMatchObject({ attempted: 30, connected: 0, failed: 30 });
+    expect(s.failures).toEqual([{ phase: 'tcp', reason: 'tcp_refused', count: 30 }]);
+  });
+
+  it('a device from another CA is rejected with tls_alert_unknown_ca', async () => {
+    const out = tmp();
+    const r = await herd(['run', '--target', target, '--pki', otherPki, '--server-ca', join(pki, 'ca.crt'), '--servername', 'localhost',
+      '--devices', '20', '--rate', '100/s', '--hold', '0s', '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = readSummaryFile(out);
+    expect(s.counts.connected).toBe(0);
+    expect(failureCount(s, 'tls_alert_unknown_ca')).toBe(20);
+    expect(s.failures[0]?.phase).toBe('tls');
+  });
+
+  it('a server certificate the devices do not trust gives tls_server_untrusted', async () => {
+    const out = tmp();
+    const r = await herd(['run', '--target', target, '--pki', pki, '--server-ca', join(otherPki, 'ca.crt'), '--servername', 'localhost',
+      '--devices', '10', '--rate', '100/s', '--hold', '0s', '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(failureCount(readSummaryFile(out), 'tls_server_untrusted')).toBe(10);
+  });
+
+  it('a broker paused mid-run shows in the end-to-end connect percentiles (no coordinated omission)', async () => {
+    const out = tmp();
+    const run = spawnHerd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '600', '--rate', '200/s',
+      '--hold', '0s', '--in-flight', '20', '--out', out, '--quiet']);
+    await new Promise((r) => setTimeout(r, 2500)); // minting and start-up, then ~1 s of load
+    m.pause();
+    await new Promise((r) => setTimeout(r, 1000));
+    m.resume();
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    const s = readSummaryFile(out);
+    expect(s.counts.connected).toBe(600);
+    // attempts scheduled during the 1 s stall waited for it: counted from their intended start
+    expect(s.latency.connect.max).toBeGreaterThan(700);
+    expect(s.latency.connect.p90).toBeGreaterThan(150);
+    // while the per-attempt phases (which start late, once a slot frees) hide most of it
+    expect(s.latency.connect.p90).toBeGreaterThan(s.latency.connack.p90);
+  });
+
+  it('Ctrl-C stops the schedule, disconnects and still writes the summary', async () => {
+    const out = tmp();
+    const run = spawnHerd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '2000', '--rate', '100/s',
+      '--hold', '60s', '--out', out, '--quiet']);
+    await new Promise((r) => setTimeout(r, 3500));
+    run.proc.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    const s = readSummaryFile(out);
+    expect(s.counts.attempted).toBeGreaterThan(20);
+    expect(s.counts.attempted).toBeLessThan(2000);
+    expect(s.counts.connected).toBe(s.counts.attempted);
+  });
+});
