@@ -13,3 +13,4 @@ export * from './report/verdict.js';
 export * from './report/console.js';
 export * from './report/junit.js';
 export * from './report/json.js';
+export * from './pki/index.js';

@@ -20,7 +20,7 @@ const HELP: Record<string, string> = {
   server: 'herd pki server --ca DIR --out DIR [--dns localhost,...] [--ip 127.0.0.1,...] [--cn NAME] [--org ORG] [--country CC] [--key KIND] [--days N] [--force]',
   device: 'herd pki device --ca DIR --out DIR --device-id ID [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key KIND] [--force]',
   mint: 'herd pki mint --ca DIR --count N --out STORE [--start K] [--id-template dev-{i}] [--seed S] [--threads T]\n' +
-    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...] [--force] [--quiet]',
+    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...] [--force] [--quiet] [--json]',
   export: 'herd pki export --store STORE --device-id ID --out DIR [--force]',
   crl: 'herd pki crl --ca DIR --revoke ID[,ID...] [--store STORE] --out FILE [--days N] [--force]\n' +
     '              (without --store, an ID is DIR/ID.crt, or a certificate file)',
@@ -88,7 +88,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
   mint: {
     options: {
       ca: S, count: S, start: S, 'id-template': S, seed: S, threads: S, 'uri-domain': S, org: S, country: S, key: S,
-      faults: S, out: S, force: B, quiet: B,
+      faults: S, out: S, force: B, quiet: B, json: B,
     },
     run: async (p) => {
       const caDir = requireStr(p, 'ca');
@@ -104,6 +104,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
         force: bool(p, 'force'), onProgress: progress.update,
       });
       progress.end();
+      if (bool(p, 'json')) return say([JSON.stringify(s)]);
       const faulty = Object.entries(s.faultCounts).map(([f, n]) => `${f} ${n}`).join(', ');
       say([
         `minted ${fmt(s.count)} devices in ${s.seconds.toFixed(2)} s: ${fmt(s.perSecond)} certs/s on ${s.threads} thread${s.threads === 1 ? '' : 's'}`,
