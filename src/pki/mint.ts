@@ -50,6 +50,8 @@ export interface MintProgress {
   seconds: number;
   perSecond: number;
   etaSeconds: number;
+  /** The batch just written: its size and the worker milliseconds it took (per-certificate cost = ms / count). */
+  batch: { count: number; ms: number };
 }
 
 export interface MintStats {
@@ -138,7 +140,8 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
     done += b.count;
     const seconds = (performance.now() - t0) / 1000;
     const perSecond = done / seconds;
-    o.onProgress?.({ done, total: o.count, seconds, perSecond, etaSeconds: (o.count - done) / perSecond });
+    const batch = { count: b.count, ms: b.ms.keygen + b.ms.encode + b.ms.sign };
+    o.onProgress?.({ done, total: o.count, seconds, perSecond, etaSeconds: (o.count - done) / perSecond, batch });
   };
   try {
     const jobKey = crypto.randomUUID();

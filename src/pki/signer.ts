@@ -22,7 +22,7 @@ const NULL = Buffer.from([TAG.null, 0]);
 export function describeKey(key: crypto.KeyObject): string {
   const d = key.asymmetricKeyDetails;
   switch (key.asymmetricKeyType) {
-    case 'ec': return `EC ${d?.namedCurve ?? '?'}`;
+    case 'ec': return `EC ${curveByOpensslName(d?.namedCurve)?.name ?? d?.namedCurve ?? '?'}`;
     case 'rsa': return `RSA ${d?.modulusLength ?? '?'}`;
     case 'ed25519': return 'Ed25519';
     default: return String(key.asymmetricKeyType);
