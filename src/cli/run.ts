@@ -68,7 +68,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       writeFileSync(join(config.outDir, 'junit.xml'), renderJUnit(summary));
     }
     process.stdout.write(renderSummary(summary, { ascii: !process.stdout.isTTY }));
-    if (config.outDir !== undefined) process.stderr.write(`herd: wrote ${join(config.outDir, 'summary.json')} and junit.xml\n`);
+    if (config.outDir !== undefined && !config.quiet) process.stderr.write(`herd: wrote ${join(config.outDir, 'summary.json')} and junit.xml\n`);
     return exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);
