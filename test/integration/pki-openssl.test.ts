@@ -123,21 +123,26 @@ describe('herd pki certificates, checked by openssl', () => {
     expect(openssl('pkey', '-in', join(dir, `k-${key}`, 'dev-11.key'), '-pubout')).toBe(openssl('x509', '-in', crt, '-noout', '-pubkey'));
   });
 
-  it.each(['ec', 'rsa'] as const)('uses a user\'s own %s CA made with openssl', (kind) => {
+  it.each([
+    ['EC P-256', 'ecdsa-with-SHA256'],
+    ['EC P-521', 'ecdsa-with-SHA512'],
+    ['RSA 2048', 'sha256WithRSAEncryption'],
+  ] as const)('uses a user\'s own %s CA made with openssl', (kind, sigAlg) => {
     let ca: string;
-    if (kind === 'ec') ca = opensslCa(join(dir, 'user-ec'), 'User EC CA').dir;
+    if (kind === 'EC P-256') ca = opensslCa(join(dir, 'user-ec'), 'User EC CA').dir;
     else {
-      ca = join(dir, 'user-rsa');
+      ca = join(dir, kind === 'RSA 2048' ? 'user-rsa' : 'user-p521');
       mkdirSync(ca, { recursive: true });
-      openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(ca, 'ca.key'), '-out', join(ca, 'ca.crt'), '-days', '30',
-        '-subj', '/C=GB/O=User Org/CN=User RSA CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+      const key = kind === 'RSA 2048' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'];
+      openssl('req', '-x509', ...key, '-nodes', '-keyout', join(ca, 'ca.key'), '-out', join(ca, 'ca.crt'), '-days', '30',
+        '-subj', '/C=GB/O=User Org/CN=User CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
     }
     herdOk('pki', 'device', '--ca', ca, '--out', ca, '--device-id', 'u1');
     herdOk('pki', 'mint', '--ca', ca, '--count', '30', '--out', join(ca, 's.herd'), '--quiet');
     expect(verify(join(ca, 'ca.crt'), join(ca, 'u1.crt'))).toMatch(/: OK$/);
     const crt = exportMinted(join(ca, 's.herd'), 'dev-29', join(ca, 'x'));
     expect(verify(join(ca, 'ca.crt'), crt)).toMatch(/: OK$/);
-    expect(text(crt)).toContain(kind === 'ec' ? 'Signature Algorithm: ecdsa-with-SHA256' : 'Signature Algorithm: sha256WithRSAEncryption');
+    expect(text(crt)).toContain(`Signature Algorithm: ${sigAlg}`);
     const crl = join(ca, 'crl.pem');
     herdOk('pki', 'crl', '--ca', ca, '--revoke', 'u1', '--out', crl);
     const r = spawnSync('openssl', ['verify', '-crl_check', '-CRLfile', crl, '-CAfile', join(ca, 'ca.crt'), join(ca, 'u1.crt')], { encoding: 'utf8' });
