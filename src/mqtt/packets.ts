@@ -1,0 +1,262 @@
+/**
+ * The few MQTT packets a simulated device sends, encoded once per device, and a minimal
+ * incremental reader for what it receives. Only what a connect/subscribe/ping/disconnect
+ * cycle needs: CONNACK, SUBACK, PINGRESP and (MQTT 5) DISCONNECT are decoded; PUBLISH and
+ * anything else is skipped by its length, without buffering its payload.
+ */
+
+export type MqttVersion = 4 | 5;
+
+/** Control packet types (high nibble of the first byte). */
+export const PacketType = {
+  connack: 2,
+  publish: 3,
+  suback: 9,
+  pingresp: 13,
+  disconnect: 14,
+  auth: 15,
+} as const;
+
+export interface EncodeOptions {
+  version: MqttVersion;
+  /** seconds, 0–65535; 0 disables keepalive */
+  keepaliveS: number;
+  /** topic template; `{id}` is replaced by the device id. Undefined: no SUBSCRIBE. */
+  subscribe?: string | undefined;
+  /** QoS requested for the subscription (default 0: the simulator never acks PUBLISH) */
+  subscribeQos?: 0 | 1 | undefined;
+  /** username template (`{id}` replaced); undefined: none */
+  username?: string | undefined;
+}
+
+export interface DevicePackets {
+  readonly version: MqttVersion;
+  readonly keepaliveS: number;
+  readonly connect: Buffer;
+  readonly subscribe: Buffer | null;
+}
+
+/** Static packets: the same bytes for every device and both versions. */
+export const PINGREQ: Buffer = Buffer.from([0xc0, 0x00]);
+/** DISCONNECT; in MQTT 5 a zero remaining length means reason 0x00 (normal), no properties. */
+export const DISCONNECT: Buffer = Buffer.from([0xe0, 0x00]);
+
+const PROTOCOL_NAME = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
+
+function varIntLength(n: number): number {
+  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+}
+
+function writeVarInt(buf: Buffer, off: number, n: number): number {
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    buf[off++] = b;
+  } while (n > 0);
+  return off;
+}
+
+function writeString(buf: Buffer, off: number, s: Buffer): number {
+  buf.writeUInt16BE(s.length, off);
+  s.copy(buf, off + 2);
+  return off + 2 + s.length;
+}
+
+function utf8(s: string, what: string): Buffer {
+  const b = Buffer.from(s, 'utf8');
+  if (b.length > 65_535) throw new RangeError(`${what} is longer than 65535 bytes`);
+  return b;
+}
+
+function fill(template: string, id: string): string {
+  return template.split('{id}').join(id);
+}
+
+/** CONNECT with clean start, the device id as client id, optional username. */
+export function encodeConnect(id: string, o: EncodeOptions): Buffer {
+  if (!Number.isInteger(o.keepaliveS) || o.keepaliveS < 0 || o.keepaliveS > 65_535) {
+    throw new RangeError(`keepalive must be 0–65535 s, got ${o.keepaliveS}`);
+  }
+  const clientId = utf8(id, 'client id');
+  const user = o.username === undefined ? null : utf8(fill(o.username, id), 'username');
+  const props = o.version === 5 ? 1 : 0; // property length 0
+  const rl = PROTOCOL_NAME.length + 1 + 1 + 2 + props + 2 + clientId.length + (user ? 2 + user.length : 0);
+  const buf = Buffer.allocUnsafe(1 + varIntLength(rl) + rl);
+  buf[0] = 0x10;
+  let off = writeVarInt(buf, 1, rl);
+  off += PROTOCOL_NAME.copy(buf, off);
+  buf[off++] = o.version;
+  buf[off++] = 0x02 | (user ? 0x80 : 0); // clean session / clean start
+  buf.writeUInt16BE(o.keepaliveS, off);
+  off += 2;
+  if (props) buf[off++] = 0x00;
+  off = writeString(buf, off, clientId);
+  if (user) off = writeString(buf, off, user);
+  return buf;
+}
+
+/** SUBSCRIBE (packet id 1: every connection starts a clean session) to one topic. */
+export function encodeSubscribe(topic: string, version: MqttVersion, qos: 0 | 1 = 0): Buffer {
+  const t = utf8(topic, 'topic');
+  if (t.length === 0) throw new RangeError('the subscription topic is empty');
+  const props = version === 5 ? 1 : 0;
+  const rl = 2 + props + 2 + t.length + 1;
+  const buf = Buffer.allocUnsafe(1 + varIntLength(rl) + rl);
+  buf[0] = 0x82;
+  let off = writeVarInt(buf, 1, rl);
+  buf.writeUInt16BE(1, off);
+  off += 2;
+  if (props) buf[off++] = 0x00;
+  off = writeString(buf, off, t);
+  buf[off] = qos;
+  return buf;
+}
+
+export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets {
+  return {
+    version: o.version,
+    keepaliveS: o.keepaliveS,
+    connect: encodeConnect(id, o),
+    subscribe: o.subscribe === undefined ? null : encodeSubscribe(fill(o.subscribe, id), o.version, o.subscribeQos ?? 0),
+  };
+}
+
+/** Largest packet the reader buffers (PUBLISH is skipped, never buffered). */
+export const MAX_BUFFERED_PACKET = 65_536;
+
+/**
+ * Per-connection reader state. Kept on the connection object itself so that reading
+ * allocates nothing unless a packet is split across TLS records.
+ */
+export interface ReaderState {
+  /** bytes of an incomplete packet carried over from the previous chunk */
+  partial: Buffer | null;
+  /** bytes of a skipped packet (PUBLISH) still to come */
+  skip: number;
+}
+
+/**
+ * Called for each complete packet other than PUBLISH. `buf[start, end)` is the variable
+ * header and payload. Return false to stop reading (the connection is done with).
+ */
+export type PacketHandler<S> = (state: S, type: number, flags: number, buf: Buffer, start: number, end: number) => boolean;
+
+export const FEED_OK = 0;
+export const FEED_STOPPED = 1;
+export const FEED_MALFORMED = 2;
+
+/** Reads every complete packet in `chunk` (after what was left over). */
+export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: PacketHandler<S>): number {
+  let buf = chunk;
+  if (state.partial !== null) {
+    buf = Buffer.concat([state.partial, chunk]);
+    state.partial = null;
+  }
+  let i = 0;
+  const n = buf.length;
+  while (i < n) {
+    if (state.skip > 0) {
+      const k = Math.min(state.skip, n - i);
+      state.skip -= k;
+      i += k;
+      continue;
+    }
+    const b0 = buf[i]!;
+    // remaining length: 1–4 bytes, 7 bits each
+    let rl = 0;
+    let mul = 1;
+    let j = i + 1;
+    let complete = false;
+    for (let k = 0; k < 4 && j < n; k++) {
+      const b = buf[j++]!;
+      rl += (b & 0x7f) * mul;
+      mul *= 128;
+      if ((b & 0x80) === 0) {
+        complete = true;
+        break;
+      }
+      if (k === 3) return FEED_MALFORMED;
+    }
+    if (!complete) {
+      state.partial = buf.subarray(i);
+      return FEED_OK;
+    }
+    const type = b0 >> 4;
+    if (type === PacketType.publish) {
+      state.skip = rl;
+      i = j;
+      continue;
+    }
+    if (type === 0 || rl > MAX_BUFFERED_PACKET) return FEED_MALFORMED;
+    const end = j + rl;
+    if (end > n) {
+      state.partial = buf.subarray(i);
+      return FEED_OK;
+    }
+    if (!onPacket(state, type, b0 & 0x0f, buf, j, end)) return FEED_STOPPED;
+    i = end;
+  }
+  return FEED_OK;
+}
+
+/** Where the last readVarInt() ended (module state: reading is synchronous). */
+let varIntEnd = 0;
+
+/** Reads an MQTT 5 variable byte integer at `off`: its value (end in varIntEnd) or -1. */
+function readVarInt(buf: Buffer, off: number, end: number): number {
+  let v = 0;
+  let mul = 1;
+  for (let k = 0; k < 4; k++) {
+    if (off + k >= end) return -1;
+    const b = buf[off + k]!;
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) {
+      varIntEnd = off + k + 1;
+      return v;
+    }
+  }
+  return -1;
+}
+
+/** Byte widths of MQTT 5 properties that can occur in a CONNACK (0: UTF-8/binary, -1: string pair). */
+const PROPERTY_WIDTH: Record<number, number> = {
+  0x11: 4, 0x21: 2, 0x24: 1, 0x25: 1, 0x27: 4, 0x12: 0, 0x22: 2, 0x1f: 0, 0x26: -1,
+  0x28: 1, 0x29: 1, 0x2a: 1, 0x13: 2, 0x1a: 0, 0x1c: 0, 0x15: 0, 0x16: 0, 0x17: 1, 0x19: 1,
+};
+
+/**
+ * Finds the Server Keep Alive (0x13) in an MQTT 5 property block at `buf[off…]`.
+ * Returns the value, -1 when absent, -2 when the properties are malformed.
+ */
+export function serverKeepAlive(buf: Buffer, off: number, end: number): number {
+  const len = readVarInt(buf, off, end);
+  if (len < 0) return -2;
+  let p = varIntEnd;
+  const stop = p + len;
+  if (stop > end) return -2;
+  let found = -1;
+  while (p < stop) {
+    const id = buf[p++]!;
+    const w = PROPERTY_WIDTH[id];
+    if (w === undefined) return -2;
+    if (id === 0x13 && p + 2 <= stop) found = buf.readUInt16BE(p);
+    if (w > 0) p += w;
+    else {
+      const pairs = w === -1 ? 2 : 1;
+      for (let k = 0; k < pairs; k++) {
+        if (p + 2 > stop) return -2;
+        p += 2 + buf.readUInt16BE(p);
+      }
+    }
+  }
+  return p === stop ? found : -2;
+}
+
+/** Offset just past an MQTT 5 property block at `off`, or -1 when malformed. */
+export function skipProperties(buf: Buffer, off: number, end: number): number {
+  const len = readVarInt(buf, off, end);
+  if (len < 0 || varIntEnd + len > end) return -1;
+  return varIntEnd + len;
+}

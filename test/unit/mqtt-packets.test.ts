@@ -1,0 +1,147 @@
+/**
+ * The encoded packets are what mqtt-packet (an independent codec) decodes them to, and the
+ * reader finds every packet however the bytes are split across or coalesced in TLS records.
+ */
+import { describe, expect, it } from 'vitest';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import {
+  DISCONNECT, FEED_MALFORMED, FEED_OK, PINGREQ, encodeConnect, encodeDevicePackets, encodeSubscribe, feed,
+  serverKeepAlive, skipProperties, type ReaderState,
+} from '../../src/mqtt/packets.js';
+
+function decode(buf: Buffer, protocolVersion: 4 | 5): Record<string, unknown> {
+  const parser = mqttPacket.parser({ protocolVersion });
+  const out: Packet[] = [];
+  parser.on('packet', (p: Packet) => out.push(p));
+  parser.on('error', (e: Error) => {
+    throw e;
+  });
+  parser.parse(buf);
+  expect(out).toHaveLength(1);
+  return out[0] as unknown as Record<string, unknown>;
+}
+
+describe('encoding', () => {
+  it.each([4, 5] as const)('CONNECT, MQTT %s: clean start, keepalive, client id = device id', (v) => {
+    const p = decode(encodeConnect('dev-42', { version: v, keepaliveS: 60 }), v);
+    expect(p).toMatchObject({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: v, clean: true, keepalive: 60, clientId: 'dev-42' });
+    expect(p.username).toBeUndefined();
+    expect(p.will).toBeUndefined();
+  });
+
+  it('CONNECT with a username template and a long (two-byte remaining length) client id', () => {
+    const id = 'd'.repeat(300);
+    const p = decode(encodeConnect(id, { version: 5, keepaliveS: 0, username: 'user-{id}' }), 5);
+    expect(p).toMatchObject({ clientId: id, username: `user-${id}`, keepalive: 0 });
+  });
+
+  it('CONNECT refuses a keepalive out of range', () => {
+    expect(() => encodeConnect('d', { version: 4, keepaliveS: 70_000 })).toThrow(/keepalive/);
+  });
+
+  it.each([4, 5] as const)('SUBSCRIBE, MQTT %s: packet id 1, the topic, the QoS', (v) => {
+    const p = decode(encodeSubscribe('device/dev-1/commands', v, 1), v);
+    expect(p).toMatchObject({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'device/dev-1/commands', qos: 1 }] });
+  });
+
+  it('device packets fill {id} into the topic; none without a topic', () => {
+    const a = encodeDevicePackets('dev-7', { version: 4, keepaliveS: 30, subscribe: 'device/{id}/commands' });
+    expect(decode(a.subscribe!, 4)).toMatchObject({ subscriptions: [{ topic: 'device/dev-7/commands' }] });
+    expect(encodeDevicePackets('dev-7', { version: 4, keepaliveS: 30 }).subscribe).toBeNull();
+  });
+
+  it('PINGREQ and DISCONNECT are the static two-byte packets of both versions', () => {
+    expect(decode(PINGREQ, 4)).toMatchObject({ cmd: 'pingreq' });
+    expect(decode(DISCONNECT, 4)).toMatchObject({ cmd: 'disconnect' });
+    expect(decode(DISCONNECT, 5)).toMatchObject({ cmd: 'disconnect' });
+  });
+});
+
+interface Seen extends ReaderState {
+  got: string[];
+}
+const collect = (s: Seen, type: number, _f: number, buf: Buffer, start: number, end: number): boolean => {
+  s.got.push(`${type}:${buf.subarray(start, end).toString('hex')}`);
+  return true;
+};
+const fresh = (): Seen => ({ partial: null, skip: 0, got: [] });
+
+const gen = (p: object, v: 4 | 5 = 4) => mqttPacket.generate(p as Packet, { protocolVersion: v });
+const connack = gen({ cmd: 'connack', returnCode: 0, sessionPresent: false });
+const suback = gen({ cmd: 'suback', messageId: 1, granted: [0] });
+const pingresp = gen({ cmd: 'pingresp' });
+const publish = gen({ cmd: 'publish', topic: 'device/dev-1/commands', payload: Buffer.alloc(20_000, 7), qos: 0, retain: false, dup: false });
+
+describe('reading', () => {
+  const stream = Buffer.concat([connack, publish, suback, pingresp]);
+  const expected = ['2:0000', '9:000100', '13:'];
+
+  it('coalesced: every packet in one chunk; PUBLISH skipped by length', () => {
+    const s = fresh();
+    expect(feed(s, stream, collect)).toBe(FEED_OK);
+    expect(s.got).toEqual(expected);
+  });
+
+  it('split at every byte boundary of the non-PUBLISH part, and byte by byte', () => {
+    for (let cut = 1; cut < connack.length + 8; cut++) {
+      const s = fresh();
+      feed(s, stream.subarray(0, cut), collect);
+      feed(s, stream.subarray(cut), collect);
+      expect(s.got).toEqual(expected);
+    }
+    const s = fresh();
+    for (let i = 0; i < stream.length; i++) feed(s, stream.subarray(i, i + 1), collect);
+    expect(s.got).toEqual(expected);
+    expect(s.partial).toBeNull();
+    expect(s.skip).toBe(0);
+  });
+
+  it('a PUBLISH payload is skipped without being buffered', () => {
+    const s = fresh();
+    feed(s, publish.subarray(0, 100), collect);
+    expect(s.partial).toBeNull();
+    expect(s.skip).toBeGreaterThan(19_000);
+  });
+
+  it('a remaining length of more than four bytes is malformed', () => {
+    expect(feed(fresh(), Buffer.from([0x20, 0xff, 0xff, 0xff, 0xff, 0x01]), collect)).toBe(FEED_MALFORMED);
+  });
+
+  it('a handler returning false stops reading', () => {
+    const s = fresh();
+    const once = (st: Seen, ...rest: [number, number, Buffer, number, number]) => (collect(st, ...rest), false);
+    feed(s, stream, once);
+    expect(s.got).toHaveLength(1);
+  });
+});
+
+describe('MQTT 5 properties', () => {
+  it('finds the Server Keep Alive among other CONNACK properties (mqtt-packet encoded)', () => {
+    const p = gen({
+      cmd: 'connack', reasonCode: 0, sessionPresent: false,
+      properties: { receiveMaximum: 20, topicAliasMaximum: 10, assignedClientIdentifier: 'x', serverKeepAlive: 15, userProperties: { a: 'b' }, reasonString: 'ok' },
+    }, 5);
+    const s = fresh();
+    feed(s, p, (_s, _t, _f, buf, start, end) => {
+      expect(serverKeepAlive(buf, start + 2, end)).toBe(15);
+      return true;
+    });
+  });
+
+  it('absent: -1; malformed: -2', () => {
+    const p = gen({ cmd: 'connack', reasonCode: 0, sessionPresent: false, properties: { receiveMaximum: 20 } }, 5);
+    expect(serverKeepAlive(p, 4, p.length)).toBe(-1);
+    expect(serverKeepAlive(Buffer.from([0x05, 0x13, 0x00]), 0, 3)).toBe(-2);
+    expect(serverKeepAlive(Buffer.from([0x02, 0x7e, 0x00]), 0, 3)).toBe(-2);
+  });
+
+  it('skipProperties steps over a SUBACK property block', () => {
+    const p = gen({ cmd: 'suback', messageId: 1, granted: [1], properties: { reasonString: 'fine' } }, 5);
+    const s = fresh();
+    feed(s, p, (_s, _t, _f, buf, start, end) => {
+      const at = skipProperties(buf, start + 2, end);
+      expect(buf[at]).toBe(1);
+      return true;
+    });
+  });
+});
