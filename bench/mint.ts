@@ -5,6 +5,8 @@
  * (the signing bound of one core).
  *
  *   node dist/bench/mint.js [--count 100000] [--threads 1,2] [--loop 200] [--speed-seconds 3]
+ *
+ * Exits 1 when a rate misses its target (12,000/s on 1 thread, 20,000/s on 2).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
