@@ -1,0 +1,411 @@
+/**
+ * The lean per-connection MQTT driver: TCP connect, TLS handshake, CONNECT → CONNACK,
+ * optional SUBSCRIBE → SUBACK, then a held connection that pings until disconnected.
+ *
+ * Per attempt it allocates the Connection (which is also the result and the held
+ * handle) and what Node's tls.connect allocates; listeners are shared functions, timers
+ * are the thread's shared deadline queues, packets were encoded by prepareDevice().
+ * Phases are timed with performance.now(): tcp = 'connect', tls = 'secureConnect' − tcp,
+ * connack = CONNACK − secureConnect, subscribe = SUBACK − CONNACK. A connection counts
+ * only on CONNACK: in TLS 1.3 a client-certificate rejection arrives after secureConnect.
+ */
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { FailurePhase } from '../metrics/names.js';
+import { deadlines, type Timed } from './deadlines.js';
+import type { PreparedDevice } from './device.js';
+import { DISCONNECT, FEED_MALFORMED, PINGREQ, PacketType, feed, serverKeepAlive, skipProperties, type ReaderState } from './packets.js';
+import { classifyClose, classifyError, classifyTimeout, connackReason, disconnectReason, type Classified, type DriverReason, type DriverState } from './reasons.js';
+
+export { prepareDevice, type PreparedDevice, type DeviceCredentials, type DriverRunOptions } from './device.js';
+
+export interface Target {
+  host: string;
+  port: number;
+  /** SNI and the name checked in the server certificate; default: host (IPs are checked against IP SANs) */
+  servername?: string | undefined;
+  /** source address to bind (spreading over --source-ips) */
+  localAddress?: string | undefined;
+}
+
+export interface Timeouts {
+  tcpMs: number;
+  tlsMs: number;
+  connackMs: number;
+  subscribeMs: number;
+  /** wait for PINGRESP; default min(keepalive, 10 s) */
+  pingMs?: number | undefined;
+}
+
+/** Per run (build once, pass to every attempt). */
+export interface AttemptOptions {
+  timeouts: Timeouts;
+  /** offer device.session for resumption when it has one */
+  resume?: boolean | undefined;
+  /** keep the session tickets the server sends in device.session */
+  captureSession?: boolean | undefined;
+}
+
+/** Microseconds per phase; undefined for a phase that did not complete. */
+export interface PhaseTimings {
+  tcp: number | undefined;
+  tls: number | undefined;
+  connack: number | undefined;
+  subscribe: number | undefined;
+}
+
+export interface HeldConnection {
+  /** the server dropped us, or a PINGRESP did not come: phase `session` */
+  onDrop(cb: (phase: FailurePhase, reason: DriverReason) => void): void;
+  /** ended by disconnect() or destroy() */
+  onEnd(cb: () => void): void;
+  /** DISCONNECT, then a graceful TLS close */
+  disconnect(): void;
+  /** disconnect(); destroy() if the close takes longer than `ms` */
+  disconnectAndWait(ms: number): Promise<void>;
+  destroy(): void;
+  readonly pings: number;
+  readonly pongs: number;
+}
+
+export type AttemptOutcome =
+  | { ok: true; timings: PhaseTimings; readyAt: number; held: HeldConnection; resumed: boolean; conn: Connection }
+  | { ok: false; phase: FailurePhase; reason: DriverReason; timings: PhaseTimings; error: Error | undefined; conn: Connection };
+
+const kConn = Symbol('herd.conn');
+type Sock = tls.TLSSocket & { [kConn]: Connection };
+
+const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, connack: 2, subscribe: 3, session: 4 };
+
+// One options object reused for every tls.connect (Node copies it synchronously).
+const connectOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = { host: '', port: 0 };
+
+export class Connection implements ReaderState, Timed, HeldConnection {
+  partial: Buffer | null = null;
+  skip = 0;
+  deadlineSeq = 0;
+  state: DriverState = 'tcp';
+  /** result delivered (success or failure) */
+  done = false;
+  ok = false;
+  phase: FailurePhase | undefined = undefined;
+  reason: DriverReason | undefined = undefined;
+  error: Error | undefined = undefined;
+  readonly timings: PhaseTimings = { tcp: undefined, tls: undefined, connack: undefined, subscribe: undefined };
+  /** epoch ms (performance.timeOrigin-based, comparable across threads) of success */
+  readyAt = 0;
+  tls13 = false;
+  resumed = false;
+  gotMqtt = false;
+  sessionPresent = false;
+  /** the CONNACK's return code (3.1.1) or reason code (5); -1 before CONNACK */
+  connackCode = -1;
+  keepaliveMs = 0;
+  pings = 0;
+  pongs = 0;
+  socket: Sock | null = null;
+  private t0 = 0;
+  private tTcp = 0;
+  private tTls = 0;
+  private tConnack = 0;
+  private awaitingPong = false;
+  private closing = false;
+  private closed = false;
+  private dropCb: ((phase: FailurePhase, reason: DriverReason) => void) | undefined = undefined;
+  private endCb: (() => void) | undefined = undefined;
+  private closeWaiter: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly device: PreparedDevice,
+    private readonly opts: AttemptOptions,
+    private readonly onResult: (o: AttemptOutcome) => void,
+  ) {}
+
+  get held(): HeldConnection {
+    return this;
+  }
+  get conn(): Connection {
+    return this;
+  }
+
+  start(target: Target): void {
+    const d = this.device;
+    this.t0 = performance.now();
+    if (d.context === null) {
+      process.nextTick(failNow, this, { phase: 'tls', reason: 'tls_local_config' }, d.contextError ?? undefined);
+      return;
+    }
+    connectOpts.host = target.host;
+    connectOpts.port = target.port;
+    connectOpts.servername = target.servername;
+    connectOpts.localAddress = target.localAddress;
+    connectOpts.secureContext = d.context;
+    connectOpts.session = this.opts.resume ? d.session : undefined;
+    let s: Sock;
+    try {
+      s = tls.connect(connectOpts) as Sock;
+    } catch (e) {
+      process.nextTick(failNow, this, classifyError(e as NodeJS.ErrnoException, 'tcp'), e as Error);
+      return;
+    }
+    s[kConn] = this;
+    this.socket = s;
+    s.setNoDelay(true);
+    s.once('connect', onTcp);
+    s.once('secureConnect', onSecure);
+    s.on('data', onData);
+    s.on('error', onError);
+    s.once('close', onClose);
+    if (this.opts.captureSession) s.on('session', onSession);
+    deadlines.schedule(this, this.opts.timeouts.tcpMs);
+  }
+
+  // ---- phases ----
+
+  tcpUp(): void {
+    this.tTcp = performance.now();
+    this.state = 'tls';
+    deadlines.schedule(this, this.opts.timeouts.tlsMs);
+  }
+
+  tlsUp(s: Sock): void {
+    this.tTls = performance.now();
+    this.state = 'connack';
+    this.tls13 = s.getProtocol() === 'TLSv1.3';
+    this.resumed = s.isSessionReused();
+    deadlines.schedule(this, this.opts.timeouts.connackMs);
+    s.write(this.device.packets.connect);
+  }
+
+  packet(type: number, buf: Buffer, start: number, end: number): boolean {
+    const v5 = this.device.packets.version === 5;
+    switch (type) {
+      case PacketType.connack: {
+        if (this.state !== 'connack' || end - start < 2) return this.protocolError();
+        const code = buf[start + 1]!;
+        this.connackCode = code;
+        // an MQTT 5 client may get a two-byte 3.1.1 CONNACK from a server that lacks 5
+        const encodedV5 = v5 && end - start > 2;
+        if (code !== 0) return this.fail({ phase: 'connack', reason: connackReason(code, encodedV5) });
+        this.tConnack = performance.now();
+        this.sessionPresent = (buf[start]! & 1) === 1;
+        let ka = this.device.packets.keepaliveS;
+        if (encodedV5) {
+          const server = serverKeepAlive(buf, start + 2, end);
+          if (server === -2) return this.protocolError();
+          if (server >= 0) ka = server;
+        }
+        this.keepaliveMs = ka * 1000;
+        const sub = this.device.packets.subscribe;
+        if (sub !== null) {
+          this.state = 'subscribe';
+          deadlines.schedule(this, this.opts.timeouts.subscribeMs);
+          this.socket!.write(sub);
+          return true;
+        }
+        this.established();
+        return !this.closed;
+      }
+      case PacketType.suback: {
+        if (this.state !== 'subscribe') return this.protocolError();
+        let p = start + 2;
+        if (v5) p = skipProperties(buf, p, end);
+        if (p < 0 || p >= end) return this.protocolError();
+        if (buf[p]! >= 0x80) return this.fail({ phase: 'subscribe', reason: 'subscribe_rejected' });
+        this.established();
+        return !this.closed;
+      }
+      case PacketType.pingresp:
+        if (this.state === 'session' && this.awaitingPong) {
+          this.awaitingPong = false;
+          this.pongs++;
+          if (!this.closing) deadlines.schedule(this, this.keepaliveMs);
+        }
+        return true;
+      case PacketType.disconnect: {
+        const code = end > start ? buf[start]! : 0;
+        if (this.state === 'connack' || this.state === 'tls') return this.fail({ phase: 'connack', reason: connackReason(code, true) });
+        return this.fail({ phase: this.state === 'subscribe' ? 'subscribe' : 'session', reason: disconnectReason(code) });
+      }
+      case PacketType.auth:
+        return this.protocolError();
+      default:
+        return true; // PUBACK, UNSUBACK, …: nothing a load device acts on
+    }
+  }
+
+  private established(): void {
+    const now = performance.now();
+    this.state = 'session';
+    this.ok = true;
+    this.fillTimings(null, now);
+    this.readyAt = performance.timeOrigin + now;
+    if (this.keepaliveMs > 0) deadlines.schedule(this, this.keepaliveMs);
+    else deadlines.cancel(this);
+    this.done = true;
+    this.onResult(this as unknown as AttemptOutcome);
+  }
+
+  /** Timings of the phases that completed before `failed` (all of them on success). */
+  private fillTimings(failed: FailurePhase | null, now: number): void {
+    const t = this.timings;
+    const upTo = failed === null ? 5 : PHASE_ORDER[failed];
+    if (upTo > 0 && this.tTcp > 0) t.tcp = (this.tTcp - this.t0) * 1000;
+    if (upTo > 1 && this.tTls > 0) t.tls = (this.tTls - this.tTcp) * 1000;
+    if (upTo > 2 && this.tConnack > 0) t.connack = (this.tConnack - this.tTls) * 1000;
+    if (failed === null && this.device.packets.subscribe !== null) t.subscribe = (now - this.tConnack) * 1000;
+  }
+
+  /** A failure: before the result, it is the result; after, a session drop. Returns false. */
+  fail(c: Classified, err?: Error): boolean {
+    deadlines.cancel(this);
+    if (!this.done) {
+      this.done = true;
+      this.phase = c.phase;
+      this.reason = c.reason;
+      this.error = err;
+      this.fillTimings(c.phase, 0);
+      this.closed = true;
+      this.socket?.destroy();
+      this.onResult(this as unknown as AttemptOutcome);
+    } else if (!this.closed) {
+      this.closed = true;
+      this.socket?.destroy();
+      if (this.closing) this.ended();
+      else {
+        this.phase = 'session';
+        this.reason = c.reason;
+        this.error = err;
+        this.dropCb?.('session', c.reason);
+      }
+    }
+    return false;
+  }
+
+  private protocolError(): boolean {
+    return this.fail({ phase: this.state === 'tcp' ? 'tls' : this.state, reason: 'protocol_error' });
+  }
+
+  onDeadline(): void {
+    if (this.state !== 'session') {
+      this.fail(classifyTimeout(this.state));
+    } else if (this.awaitingPong) {
+      this.fail({ phase: 'session', reason: 'ping_timeout' });
+    } else if (!this.closing && this.socket !== null) {
+      this.pings++;
+      this.awaitingPong = true;
+      this.socket.write(PINGREQ);
+      deadlines.schedule(this, this.opts.timeouts.pingMs ?? Math.min(this.keepaliveMs, 10_000));
+    }
+  }
+
+  socketError(err: NodeJS.ErrnoException): void {
+    if (this.closed) return;
+    this.fail(classifyError(err, this.state, this.tls13, this.gotMqtt), err);
+  }
+
+  socketClosed(): void {
+    if (this.closed) {
+      this.closeWaiter?.();
+      return;
+    }
+    if (this.closing) {
+      this.closed = true;
+      deadlines.cancel(this);
+      this.ended();
+      return;
+    }
+    this.fail(classifyClose(this.state, this.tls13, this.gotMqtt));
+  }
+
+  private ended(): void {
+    this.closeWaiter?.();
+    this.endCb?.();
+  }
+
+  // ---- HeldConnection ----
+
+  onDrop(cb: (phase: FailurePhase, reason: DriverReason) => void): void {
+    this.dropCb = cb;
+  }
+
+  onEnd(cb: () => void): void {
+    this.endCb = cb;
+  }
+
+  disconnect(): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    deadlines.cancel(this);
+    const s = this.socket;
+    if (s === null) return;
+    if (this.state === 'session') s.end(DISCONNECT);
+    else s.destroy();
+  }
+
+  disconnectAndWait(ms: number): Promise<void> {
+    if (this.closed || this.socket === null || this.socket.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => this.destroy(), ms);
+      this.closeWaiter = () => {
+        clearTimeout(t);
+        this.closeWaiter = undefined;
+        resolve();
+      };
+      this.disconnect();
+    });
+  }
+
+  /** Immediate close (Ctrl-C). An attempt still in progress then reports no result. */
+  destroy(): void {
+    this.closing = true;
+    this.done = true;
+    deadlines.cancel(this);
+    this.socket?.destroy();
+  }
+}
+
+function failNow(c: Connection, cl: Classified, err: Error | undefined): void {
+  c.fail(cl, err);
+}
+
+function onTcp(this: Sock): void {
+  this[kConn].tcpUp();
+}
+
+function onSecure(this: Sock): void {
+  this[kConn].tlsUp(this);
+}
+
+function onPacket(c: Connection, type: number, _flags: number, buf: Buffer, start: number, end: number): boolean {
+  return c.packet(type, buf, start, end);
+}
+
+function onData(this: Sock, chunk: Buffer): void {
+  const c = this[kConn];
+  c.gotMqtt = true;
+  if (feed(c, chunk, onPacket) === FEED_MALFORMED) c.fail({ phase: c.state === 'tcp' ? 'tls' : c.state, reason: 'protocol_error' });
+}
+
+function onError(this: Sock, err: NodeJS.ErrnoException): void {
+  this[kConn].socketError(err);
+}
+
+function onClose(this: Sock): void {
+  this[kConn].socketClosed();
+}
+
+function onSession(this: Sock, session: Buffer): void {
+  (this[kConn].device as { session: Buffer | undefined }).session = session;
+}
+
+/**
+ * Starts one attempt. `onResult` is called exactly once (asynchronously) unless the
+ * attempt is destroy()ed first; the outcome is the returned Connection itself, which is
+ * also the held connection on success.
+ */
+export function attempt(device: PreparedDevice, target: Target, opts: AttemptOptions, onResult: (o: AttemptOutcome) => void): Connection {
+  const c = new Connection(device, opts, onResult);
+  c.start(target);
+  return c;
+}
