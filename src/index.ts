@@ -14,3 +14,5 @@ export * from './report/console.js';
 export * from './report/junit.js';
 export * from './report/json.js';
 export * from './pki/index.js';
+export * from './mqtt/index.js';
+export * from './broker/index.js';

@@ -1,5 +1,125 @@
-import { HerdError, ExitCode } from '../errors.js';
+/**
+ * `herd broker [--port P] [--pki DIR]`: the embedded mTLS broker, standalone, until
+ * SIGINT/SIGTERM. Reads DIR/ca.crt, DIR/server.crt, DIR/server.key and, when present,
+ * DIR/crl.pem (written by `herd pki mint --faults` and `herd pki crl`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { ExitCode, InputError, UsageError } from '../errors.js';
+import { startBroker, type BrokerOptions } from '../broker/broker.js';
+import type { IdentityMode } from '../broker/identity.js';
+import { bool, nonNegativeInt, parse, str } from './args.js';
 
-export async function brokerCommand(_argv: string[]): Promise<number> {
-  throw new HerdError('HERD_NOT_BUILT', 'herd broker: not built yet', ExitCode.internal);
+const HELP = `Usage: herd broker [--port P] [--pki DIR] [--host H] [--identity cn|spiffe|none] [--uri-domain D]
+
+The embedded MQTT broker (aedes; MQTT 3.1.1 and 5) behind TLS that requires a client
+certificate signed by DIR/ca.crt. Runs until Ctrl-C.
+
+  --port P          port to listen on (default 0: any free port, printed)
+  --pki DIR         directory with ca.crt, server.crt, server.key and optionally crl.pem (default pki)
+  --host H          address to listen on (default 127.0.0.1)
+  --identity MODE   cn: the client id must equal the certificate CN (default);
+                    spiffe: the URI SAN must be spiffe://<domain>/device/<client id>; none
+  --uri-domain D    the domain for --identity spiffe (default herd.local)
+`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  pki: { type: 'string' },
+  host: { type: 'string' },
+  identity: { type: 'string' },
+  'uri-domain': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function readPem(dir: string, name: string, hint: string): Buffer {
+  const file = join(dir, name);
+  if (!existsSync(file)) throw new InputError({ file }, `missing (${hint})`);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new InputError({ file }, `cannot be read: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function check(file: string, load: () => unknown, what?: string): void {
+  try {
+    load();
+  } catch (e) {
+    throw new InputError({ file }, what ?? `not a usable PEM file: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Parses the flags and reads the PKI files: every user mistake is an exit-2 error here. */
+export function brokerOptions(argv: string[]): BrokerOptions | null {
+  const p = parse(argv, OPTIONS);
+  if (bool(p, 'help')) return null;
+  const port = nonNegativeInt(p, 'port', 0)!;
+  if (port > 65_535) throw new UsageError(`expected a port 0–65535, got ${port}`, '--port');
+  const identity = str(p, 'identity') ?? 'cn';
+  if (identity !== 'cn' && identity !== 'spiffe' && identity !== 'none') {
+    throw new UsageError(`expected cn, spiffe or none, got "${identity}"`, '--identity');
+  }
+  const dir = str(p, 'pki') ?? 'pki';
+  const make = `create it with: herd pki ca --out ${dir} && herd pki server --ca ${dir} --out ${dir}`;
+  const crlFile = join(dir, 'crl.pem');
+  const caPem = readPem(dir, 'ca.crt', make);
+  const certPem = readPem(dir, 'server.crt', make);
+  const keyPem = readPem(dir, 'server.key', make);
+  const crlPem = existsSync(crlFile) ? readPem(dir, 'crl.pem', '') : undefined;
+  check(join(dir, 'ca.crt'), () => new X509Certificate(caPem));
+  check(join(dir, 'server.crt'), () => new X509Certificate(certPem));
+  check(join(dir, 'server.key'), () => createPrivateKey(keyPem));
+  check(join(dir, 'server.key'), () => tls.createSecureContext({ key: keyPem, cert: certPem }), 'does not match server.crt');
+  if (crlPem) {
+    check(crlFile, () => {
+      if (!crlPem.includes('-----BEGIN X509 CRL-----')) throw new Error('no X509 CRL in it');
+      tls.createSecureContext({ ca: caPem, crl: crlPem });
+    });
+  }
+  return {
+    caPem,
+    certPem,
+    keyPem,
+    crlPem,
+    host: str(p, 'host') ?? '127.0.0.1',
+    port,
+    identity: identity as IdentityMode,
+    uriDomain: str(p, 'uri-domain') ?? 'herd.local',
+  };
+}
+
+export async function brokerCommand(argv: string[]): Promise<number> {
+  const o = brokerOptions(argv);
+  if (o === null) {
+    process.stdout.write(HELP);
+    return ExitCode.ok;
+  }
+  let broker;
+  try {
+    broker = await startBroker(o);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+      throw new UsageError(`cannot listen on ${o.host}:${o.port}: ${err.code}`, '--port');
+    }
+    throw e;
+  }
+  const check = o.identity === 'none' ? 'any client id' : o.identity === 'spiffe' ? `client id from spiffe://${o.uriDomain}/device/<id>` : 'client id = certificate CN';
+  process.stdout.write(`herd broker listening on mqtts://${broker.host}:${broker.port} (client certificate required; ${check}${o.crlPem ? '; CRL loaded' : ''})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  const s = broker.stats();
+  await broker.close();
+  process.stderr.write(`herd broker: stopped after ${s.connacksAccepted} accepted connections, ${s.connacksRefused} refused, ${s.rejectedCertificates} certificates rejected\n`);
+  return ExitCode.ok;
 }
