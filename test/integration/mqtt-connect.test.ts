@@ -2,7 +2,7 @@
  * A device connects for real (TLS 1.3 mTLS over loopback) to the embedded broker and to
  * mosquitto, with MQTT 3.1.1 and 5: CONNACK, SUBACK, phase timings, graceful DISCONNECT.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,8 @@ describe.each(brokers)('%s broker', (_name, target) => {
     expect(t.subscribe).toBeUndefined();
     // a loopback SYN costs less than a TLS handshake with ECDSA plus a broker round trip
     expect(t.tcp!).toBeLessThan(t.tls! + t.connack!);
+    // no Nagle/delayed-ACK stall (40 ms on Linux) between the TLS 1.3 tickets and the CONNACK
+    expect(t.connack!).toBeLessThan(30_000);
     expect(o.readyAt).toBeGreaterThan(Date.now() - 10_000);
     expect(o.readyAt).toBeLessThanOrEqual(Date.now() + 1);
     expect(o.conn.tls13).toBe(true);
@@ -70,6 +72,20 @@ describe.each(brokers)('%s broker', (_name, target) => {
     expect(ended).toBe(true);
   });
 
+  it('a captured TLS session resumes the next handshake', async () => {
+    const d = device(4);
+    const capture: AttemptOptions = { ...opts, captureSession: true, resume: true };
+    const first = await new Promise<AttemptOutcome>((r) => attempt(d, target(), capture, r));
+    if (!first.ok) throw new Error(`${first.phase}/${first.reason}`);
+    expect(first.resumed).toBe(false);
+    await vi.waitFor(() => expect(d.session).toBeInstanceOf(Buffer), { timeout: 2000 });
+    await first.held.disconnectAndWait(2000);
+    const second = await new Promise<AttemptOutcome>((r) => attempt(d, target(), capture, r));
+    if (!second.ok) throw new Error(`${second.phase}/${second.reason}`);
+    expect(second.resumed).toBe(true);
+    await second.held.disconnectAndWait(2000);
+  });
+
   it.each([4, 5] as const)('MQTT %s: SUBSCRIBE to the device topic gets a SUBACK', async (v) => {
     const o = await connect(device(v, 'device/{id}/commands'), target());
     if (!o.ok) throw new Error(`${o.phase}/${o.reason}: ${o.error?.message}`);
@@ -80,9 +96,9 @@ describe.each(brokers)('%s broker', (_name, target) => {
 
 it('the embedded broker counts what it saw', () => {
   const s = broker.stats();
-  expect(s.connacksAccepted).toBe(4);
+  expect(s.connacksAccepted).toBe(6);
   expect(s.connacksRefused).toBe(0);
-  expect(s.handshakes).toBe(4);
+  expect(s.handshakes).toBe(6);
 });
 
 it('mosquitto logged the graceful disconnects as such', async () => {
@@ -90,5 +106,5 @@ it('mosquitto logged the graceful disconnects as such', async () => {
   await new Promise((r) => setTimeout(r, 200));
   const log = mosq.log();
   expect(log).not.toMatch(/closed its connection/);
-  expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(5); // 4 tests and the warm-up
+  expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(7); // 6 connections and the warm-up
 });
