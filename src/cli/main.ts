@@ -24,6 +24,8 @@ const commands: Record<string, () => Promise<Command>> = {
   pki: async () => (await import('./pki.js')).pkiCommand,
   run: async () => (await import('./run.js')).runCommand,
   broker: async () => (await import('./broker.js')).brokerCommand,
+  report: async () => (await import('./report.js')).reportCommand,
+  validate: async () => (await import('./validate.js')).validateCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

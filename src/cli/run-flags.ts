@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { parse, str, bool, positiveInt, nonNegativeInt, type OptionSpec, type Parsed } from './args.js';
 import { DEFAULTS, DEMO, expandSourceIps, parseTarget, type RunConfig, type TlsVersion, type KeyType } from '../engine/config.js';
 import { parseDurationMs, parseRatePerSecond } from '../metrics/units.js';
+import type { ScenarioSettings } from '../scenario/load.js';
 
 export const RUN_OPTIONS: OptionSpec = {
   target: { type: 'string' },
@@ -89,12 +90,16 @@ function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
   throw new UsageError(`expected 1.2 or 1.3, got "${v}"`, `--${name}`);
 }
 
-/** Flags → config. `demo` is true when `herd run` got no arguments at all. */
-export function runConfigFromFlags(p: Parsed, demo: boolean): RunConfig {
-  const targets = (str(p, 'target') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const t of targets) if (!parseTarget(t)) throw new UsageError(`expected mqtts://host:port, got "${t}"`, '--target');
+/**
+ * Flags → config. A scenario file's settings (`base`) come first; a flag that is given
+ * overrides them; defaults fill the rest. `demo` is true when `herd run` got no arguments.
+ */
+export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSettings = {}): RunConfig {
+  const targetFlag = str(p, 'target');
+  const targets = targetFlag === undefined ? (base.targets ?? []) : targetFlag.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const t of targets) if (!parseTarget(t)) throw new UsageError(`expected mqtts://host:port, got "${t}"`, targetFlag === undefined ? 'target' : '--target');
   const rateText = str(p, 'rate');
-  let rate: number | 'max' = demo ? DEMO.rate : DEFAULTS.rate;
+  let rate: number | 'max' | undefined;
   if (rateText === 'max') rate = 'max';
   else if (rateText !== undefined) {
     try {
@@ -103,26 +108,44 @@ export function runConfigFromFlags(p: Parsed, demo: boolean): RunConfig {
       throw new UsageError(e instanceof Error ? e.message : String(e), '--rate');
     }
   }
-  const devices = positiveInt(p, 'devices', demo ? DEMO.devices : DEFAULTS.devices)!;
+  const devices = positiveInt(p, 'devices', base.devices ?? (demo ? DEMO.devices : DEFAULTS.devices))!;
   const durationMs = duration(p, 'duration', undefined);
-  const executor = str(p, 'executor') ?? 'arrival-rate';
-  let load: RunConfig['load'];
-  let holdMs = duration(p, 'hold', demo ? DEMO.holdMs : DEFAULTS.holdMs);
-  if (executor === 'constant-connections') {
-    if (rate === 'max') throw new UsageError('constant-connections needs a ramp-up rate in N/s', '--rate');
-    if (durationMs === undefined) throw new UsageError('constant-connections needs --duration', '--duration');
-    const connections = positiveInt(p, 'connections', devices)!;
-    if (connections > devices) throw new UsageError(`${connections} connections need at least as many --devices (${devices})`, '--connections');
-    load = { executor: 'constant-connections', connections, rate, durationMs };
-    holdMs = Infinity;
-  } else if (executor === 'arrival-rate') {
-    load = rate === 'max' ? { executor: 'closed-loop', durationMs } : { executor: 'arrival-rate', rate, durationMs };
+  const executor = str(p, 'executor');
+  let holdMs = duration(p, 'hold', base.holdMs ?? (demo ? DEMO.holdMs : DEFAULTS.holdMs));
+  let load = base.load;
+  if (executor !== undefined || load === undefined) {
+    // the flags describe the load (on their own, or replacing the file's executor)
+    const r = rate ?? (demo ? DEMO.rate : DEFAULTS.rate);
+    if (executor === 'constant-connections') {
+      if (r === 'max') throw new UsageError('constant-connections needs a ramp-up rate in N/s', '--rate');
+      if (durationMs === undefined) throw new UsageError('constant-connections needs --duration', '--duration');
+      load = { executor: 'constant-connections', connections: positiveInt(p, 'connections', devices)!, rate: r, durationMs };
+    } else if (executor === undefined || executor === 'arrival-rate') {
+      load = r === 'max' ? { executor: 'closed-loop', durationMs } : { executor: 'arrival-rate', rate: r, durationMs };
+    } else {
+      throw new UsageError(`expected arrival-rate or constant-connections, got "${executor}" (ramps and storms: use a scenario file)`, '--executor');
+    }
   } else {
-    throw new UsageError(`expected arrival-rate or constant-connections, got "${executor}" (ramps and storms: use a scenario file)`, '--executor');
+    // the file's executor, with the flags that apply to it overriding its values
+    if (rate === 'max') load = { executor: 'closed-loop', durationMs: durationMs ?? ('durationMs' in load ? load.durationMs : undefined) };
+    else if (rate !== undefined && (load.executor === 'arrival-rate' || load.executor === 'constant-connections' || load.executor === 'reconnect-storm')) load = { ...load, rate };
+    else if (rate !== undefined) throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--rate');
+    if (durationMs !== undefined) {
+      if (load.executor === 'arrival-rate' || load.executor === 'closed-loop' || load.executor === 'constant-connections') load = { ...load, durationMs };
+      else throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--duration');
+    }
+    const connections = positiveInt(p, 'connections', undefined);
+    if (connections !== undefined && (load.executor === 'constant-connections' || load.executor === 'reconnect-storm')) load = { ...load, connections };
   }
-  const mqttText = str(p, 'mqtt') ?? '3.1.1';
-  if (!['3.1.1', '4', '5', '5.0'].includes(mqttText)) throw new UsageError(`expected 3.1.1 or 5, got "${mqttText}"`, '--mqtt');
-  const key = str(p, 'key') ?? 'p256';
+  if (load.executor === 'constant-connections' || load.executor === 'reconnect-storm') {
+    if (load.connections === 0) load = { ...load, connections: devices };
+    if (load.connections > devices) throw new UsageError(`${load.connections} connections need at least as many devices (${devices})`, '--connections');
+    holdMs = Infinity;
+  }
+  const mqttText = str(p, 'mqtt');
+  if (mqttText !== undefined && !['3.1.1', '4', '5', '5.0'].includes(mqttText)) throw new UsageError(`expected 3.1.1 or 5, got "${mqttText}"`, '--mqtt');
+  const mqttVersion: 4 | 5 = mqttText === undefined ? (base.mqttVersion ?? 4) : mqttText.startsWith('5') ? 5 : 4;
+  const key = str(p, 'key') ?? base.key ?? 'p256';
   if (!['p256', 'p384', 'ed25519'].includes(key)) throw new UsageError(`expected p256, p384 or ed25519, got "${key}"`, '--key');
   const sourceIpsText = str(p, 'source-ips');
   const sourceIps = sourceIpsText === undefined ? [] : expandSourceIps(sourceIpsText);
@@ -135,32 +158,38 @@ export function runConfigFromFlags(p: Parsed, demo: boolean): RunConfig {
   const startAt = startAtText === undefined ? undefined : Date.parse(startAtText);
   if (startAt !== undefined && Number.isNaN(startAt)) throw new UsageError(`expected an ISO 8601 time, got "${startAtText}"`, '--start-at');
   const connectTimeout = duration(p, 'connect-timeout', DEFAULTS.timeouts.tcpMs);
-  const keepaliveMs = duration(p, 'keepalive', DEFAULTS.keepaliveS * 1000);
+  const keepaliveMs = duration(p, 'keepalive', (base.keepaliveS ?? DEFAULTS.keepaliveS) * 1000);
   if (keepaliveMs % 1000 !== 0 || keepaliveMs > 65535_000) throw new UsageError('expected whole seconds up to 65535s', '--keepalive');
   const metricsPort = nonNegativeInt(p, 'metrics-port', undefined);
   if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError('expected a port 0-65535', '--metrics-port');
-  const thresholds: Record<string, string[]> = {};
+  const thresholds: Record<string, string[]> = { ...(base.thresholds ?? {}) };
+  const flagThresholds: Record<string, string[]> = {};
   for (const t of (p.values.threshold as string[] | undefined) ?? []) {
     const i = t.indexOf(':');
     if (i <= 0) throw new UsageError(`expected METRIC:EXPRESSION like "connect_duration:p(99) < 500ms", got "${t}"`, '--threshold');
-    (thresholds[t.slice(0, i).trim()] ??= []).push(t.slice(i + 1).trim());
+    (flagThresholds[t.slice(0, i).trim()] ??= []).push(t.slice(i + 1).trim());
   }
+  Object.assign(thresholds, flagThresholds); // a flag replaces the file's thresholds for that metric
   return {
-    scenario: demo ? 'demo' : 'cli',
+    scenario: base.scenario ?? (demo ? 'demo' : 'cli'),
     targets,
-    pkiDir: str(p, 'pki'),
-    store: str(p, 'store'),
-    serverCa: str(p, 'server-ca'),
+    pkiDir: str(p, 'pki') ?? base.pkiDir,
+    store: str(p, 'store') ?? base.store,
+    serverCa: str(p, 'server-ca') ?? base.serverCa,
     devices,
-    uriDomain: str(p, 'uri-domain') ?? DEFAULTS.uriDomain,
-    idTemplate: str(p, 'id-template') ?? DEFAULTS.idTemplate,
-    seed: str(p, 'seed'),
+    uriDomain: str(p, 'uri-domain') ?? base.uriDomain ?? DEFAULTS.uriDomain,
+    idTemplate: str(p, 'id-template') ?? base.idTemplate ?? DEFAULTS.idTemplate,
+    seed: str(p, 'seed') ?? base.seed,
     key: key as KeyType,
     load,
-    inFlight: positiveInt(p, 'in-flight', DEFAULTS.inFlight)!,
+    inFlight: positiveInt(p, 'in-flight', base.inFlight ?? DEFAULTS.inFlight)!,
     holdMs,
-    mqtt: { version: mqttText.startsWith('5') ? 5 : 4, keepaliveS: keepaliveMs / 1000, subscribe: str(p, 'subscribe') },
-    tls: { servername: str(p, 'servername'), minVersion: tlsVersion(p, 'tls-version'), maxVersion: tlsVersion(p, 'tls-max-version') },
+    mqtt: { version: mqttVersion, keepaliveS: keepaliveMs / 1000, subscribe: str(p, 'subscribe') ?? base.subscribe },
+    tls: {
+      servername: str(p, 'servername') ?? base.servername,
+      minVersion: tlsVersion(p, 'tls-version') ?? base.minVersion,
+      maxVersion: tlsVersion(p, 'tls-max-version') ?? base.maxVersion,
+    },
     timeouts: { tcpMs: connectTimeout, tlsMs: connectTimeout, connackMs: connectTimeout, subscribeMs: connectTimeout },
     workers: positiveInt(p, 'workers', Math.max(1, availableParallelism()))!,
     sourceIps,
@@ -172,6 +201,8 @@ export function runConfigFromFlags(p: Parsed, demo: boolean): RunConfig {
     startAt,
     baseline: str(p, 'baseline'),
     thresholds,
+    faults: base.faults ?? {},
+    resumeRatio: base.resumeRatio ?? 0,
     quiet: bool(p, 'quiet'),
   };
 }

@@ -3,6 +3,7 @@
  * Flags override the file; defaults fill the rest. Everything here is validated.
  */
 import type { Stage } from './executors/ramping-arrival-rate.js';
+import type { Fault } from '../metrics/names.js';
 
 /** device key types the bulk minter makes (RSA keys cannot be derived deterministically at speed) */
 export type KeyType = 'p256' | 'p384' | 'ed25519';
@@ -13,7 +14,21 @@ export type LoadConfig =
   | { executor: 'ramping-arrival-rate'; startRate: number; stages: Stage[] }
   | { executor: 'constant-connections'; connections: number; rate: number; durationMs: number }
   /** --rate max: the closed loop that finds the broker's ceiling */
-  | { executor: 'closed-loop'; durationMs: number | undefined };
+  | { executor: 'closed-loop'; durationMs: number | undefined }
+  /** connect, drop them all at once, and watch every device come back with backoff */
+  | { executor: 'reconnect-storm'; connections: number; rate: number; storm: StormConfig };
+
+export interface StormConfig {
+  /** how the connections are dropped: the (embedded) broker restarts, or the broker disconnects them */
+  drop: 'broker-restart' | 'disconnect';
+  /** how long the broker stays down on a restart */
+  downMs: number;
+  /** reconnect backoff: exponential from initial, capped at max, full jitter */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** how long to wait after every device is back (or the deadline) before ending */
+  settleMs: number;
+}
 
 export interface RunConfig {
   scenario: string;
@@ -44,6 +59,10 @@ export interface RunConfig {
   startAt: number | undefined;
   baseline: string | undefined;
   thresholds: Record<string, string[]>;
+  /** share of devices given each credential fault (they must be rejected) */
+  faults: Partial<Record<Fault, number>>;
+  /** share of reconnects that resume a TLS session */
+  resumeRatio: number;
   /** print the live progress line and the summary */
   quiet: boolean;
 }
@@ -104,7 +123,7 @@ function intToIpv4(x: number): string {
 /** Connections open at once at the peak, for the capacity check. */
 export function peakConnections(c: RunConfig): number {
   const l = c.load;
-  if (l.executor === 'constant-connections') return l.connections + c.inFlight;
+  if (l.executor === 'constant-connections' || l.executor === 'reconnect-storm') return l.connections + c.inFlight;
   if (c.holdMs === 0) return Math.min(c.devices, c.inFlight);
   return c.devices;
 }

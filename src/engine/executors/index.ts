@@ -14,6 +14,9 @@ export function scheduleFor(c: Pick<RunConfig, 'load' | 'devices' | 'inFlight' |
       return rampingArrivalRateSchedule({ executor: 'ramping-arrival-rate', startRate: l.startRate, stages: l.stages, count: c.devices });
     case 'constant-connections':
       return constantConnectionsSchedule({ executor: 'constant-connections', connections: l.connections, rate: l.rate, durationMs: l.durationMs });
+    case 'reconnect-storm':
+      // the first wave; the storm itself is driven by the coordinator's reconnect policy
+      return constantConnectionsSchedule({ executor: 'constant-connections', connections: l.connections, rate: l.rate, durationMs: 1 });
     case 'closed-loop':
       // with hold 0 devices cycle until the duration ends; held devices connect once each
       return {
