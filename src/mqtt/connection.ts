@@ -14,66 +14,13 @@ import { performance } from 'node:perf_hooks';
 import type { FailurePhase } from '../metrics/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
-import { DISCONNECT, FEED_MALFORMED, PINGREQ, PacketType, feed, serverKeepAlive, skipProperties, type ReaderState } from './packets.js';
+import { DISCONNECT, PINGREQ, PacketType, serverKeepAlive, skipProperties, type ReaderState } from './packets.js';
 import { classifyClose, classifyError, classifyTimeout, connackReason, disconnectReason, type Classified, type DriverReason, type DriverState } from './reasons.js';
+import { kConn, listen, type Sock } from './socket-events.js';
+import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target } from './types.js';
 
 export { prepareDevice, type PreparedDevice, type DeviceCredentials, type DriverRunOptions } from './device.js';
-
-export interface Target {
-  host: string;
-  port: number;
-  /** SNI and the name checked in the server certificate; default: host (IPs are checked against IP SANs) */
-  servername?: string | undefined;
-  /** source address to bind (spreading over --source-ips) */
-  localAddress?: string | undefined;
-}
-
-export interface Timeouts {
-  tcpMs: number;
-  tlsMs: number;
-  connackMs: number;
-  subscribeMs: number;
-  /** wait for PINGRESP; default min(keepalive, 10 s) */
-  pingMs?: number | undefined;
-}
-
-/** Per run (build once, pass to every attempt). */
-export interface AttemptOptions {
-  timeouts: Timeouts;
-  /** offer device.session for resumption when it has one */
-  resume?: boolean | undefined;
-  /** keep the session tickets the server sends in device.session */
-  captureSession?: boolean | undefined;
-}
-
-/** Microseconds per phase; undefined for a phase that did not complete. */
-export interface PhaseTimings {
-  tcp: number | undefined;
-  tls: number | undefined;
-  connack: number | undefined;
-  subscribe: number | undefined;
-}
-
-export interface HeldConnection {
-  /** the server dropped us, or a PINGRESP did not come: phase `session` */
-  onDrop(cb: (phase: FailurePhase, reason: DriverReason) => void): void;
-  /** ended by disconnect() or destroy() */
-  onEnd(cb: () => void): void;
-  /** DISCONNECT, then a graceful TLS close */
-  disconnect(): void;
-  /** disconnect(); destroy() if the close takes longer than `ms` */
-  disconnectAndWait(ms: number): Promise<void>;
-  destroy(): void;
-  readonly pings: number;
-  readonly pongs: number;
-}
-
-export type AttemptOutcome =
-  | { ok: true; timings: PhaseTimings; readyAt: number; held: HeldConnection; resumed: boolean; conn: Connection }
-  | { ok: false; phase: FailurePhase; reason: DriverReason; timings: PhaseTimings; error: Error | undefined; conn: Connection };
-
-const kConn = Symbol('herd.conn');
-type Sock = tls.TLSSocket & { [kConn]: Connection };
+export type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target, Timeouts } from './types.js';
 
 const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, connack: 2, subscribe: 3, session: 4 };
 
@@ -151,12 +98,7 @@ export class Connection implements ReaderState, Timed, HeldConnection {
     s[kConn] = this;
     this.socket = s;
     s.setNoDelay(true);
-    s.once('connect', onTcp);
-    s.once('secureConnect', onSecure);
-    s.on('data', onData);
-    s.on('error', onError);
-    s.once('close', onClose);
-    if (this.opts.captureSession) s.on('session', onSession);
+    listen(s, this.opts.captureSession === true);
     deadlines.schedule(this, this.opts.timeouts.tcpMs);
   }
 
@@ -333,14 +275,13 @@ export class Connection implements ReaderState, Timed, HeldConnection {
     this.endCb = cb;
   }
 
+  /** DISCONNECT and a graceful close; on an attempt still in progress, the same as destroy(). */
   disconnect(): void {
     if (this.closing || this.closed) return;
+    if (this.state !== 'session') return this.destroy();
     this.closing = true;
     deadlines.cancel(this);
-    const s = this.socket;
-    if (s === null) return;
-    if (this.state === 'session') s.end(DISCONNECT);
-    else s.destroy();
+    this.socket?.end(DISCONNECT);
   }
 
   disconnectAndWait(ms: number): Promise<void> {
@@ -367,36 +308,6 @@ export class Connection implements ReaderState, Timed, HeldConnection {
 
 function failNow(c: Connection, cl: Classified, err: Error | undefined): void {
   c.fail(cl, err);
-}
-
-function onTcp(this: Sock): void {
-  this[kConn].tcpUp();
-}
-
-function onSecure(this: Sock): void {
-  this[kConn].tlsUp(this);
-}
-
-function onPacket(c: Connection, type: number, _flags: number, buf: Buffer, start: number, end: number): boolean {
-  return c.packet(type, buf, start, end);
-}
-
-function onData(this: Sock, chunk: Buffer): void {
-  const c = this[kConn];
-  c.gotMqtt = true;
-  if (feed(c, chunk, onPacket) === FEED_MALFORMED) c.fail({ phase: c.state === 'tcp' ? 'tls' : c.state, reason: 'protocol_error' });
-}
-
-function onError(this: Sock, err: NodeJS.ErrnoException): void {
-  this[kConn].socketError(err);
-}
-
-function onClose(this: Sock): void {
-  this[kConn].socketClosed();
-}
-
-function onSession(this: Sock, session: Buffer): void {
-  (this[kConn].device as { session: Buffer | undefined }).session = session;
 }
 
 /**

@@ -57,9 +57,8 @@ describe.each(brokers)('%s broker', (_name, target) => {
     expect(t.connack).toBeGreaterThan(0);
     expect(t.subscribe).toBeUndefined();
     // a loopback SYN costs less than a TLS handshake with ECDSA plus a broker round trip
-    expect(t.tcp!).toBeLessThan(t.tls! + t.connack!);
-    // no Nagle/delayed-ACK stall (40 ms on Linux) between the TLS 1.3 tickets and the CONNACK
-    expect(t.connack!).toBeLessThan(30_000);
+    // (not asserted for the embedded broker: it shares this thread, so its work lands in any phase)
+    if (_name === 'mosquitto') expect(t.tcp!).toBeLessThan(t.tls! + t.connack!);
     expect(o.readyAt).toBeGreaterThan(Date.now() - 10_000);
     expect(o.readyAt).toBeLessThanOrEqual(Date.now() + 1);
     expect(o.conn.tls13).toBe(true);
@@ -70,6 +69,17 @@ describe.each(brokers)('%s broker', (_name, target) => {
     });
     await o.held.disconnectAndWait(3000);
     expect(ended).toBe(true);
+  });
+
+  it('no Nagle/delayed-ACK stall (40 ms on Linux) between the TLS 1.3 tickets and the CONNACK', async () => {
+    const connack: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const o = await connect(device(4), target());
+      if (!o.ok) throw new Error(`${o.phase}/${o.reason}`);
+      connack.push(o.timings.connack!);
+      await o.held.disconnectAndWait(2000);
+    }
+    expect(Math.min(...connack)).toBeLessThan(20_000);
   });
 
   it('a captured TLS session resumes the next handshake', async () => {
@@ -96,9 +106,9 @@ describe.each(brokers)('%s broker', (_name, target) => {
 
 it('the embedded broker counts what it saw', () => {
   const s = broker.stats();
-  expect(s.connacksAccepted).toBe(6);
+  expect(s.connacksAccepted).toBe(9);
   expect(s.connacksRefused).toBe(0);
-  expect(s.handshakes).toBe(6);
+  expect(s.handshakes).toBe(9);
 });
 
 it('mosquitto logged the graceful disconnects as such', async () => {
@@ -106,5 +116,5 @@ it('mosquitto logged the graceful disconnects as such', async () => {
   await new Promise((r) => setTimeout(r, 200));
   const log = mosq.log();
   expect(log).not.toMatch(/closed its connection/);
-  expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(7); // 6 connections and the warm-up
+  expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(10); // 9 connections and the warm-up
 });

@@ -1,0 +1,57 @@
+/** The driver's API types: where to connect, per-run options, and what an attempt reports. */
+import type { FailurePhase } from '../metrics/names.js';
+import type { Connection } from './connection.js';
+import type { DriverReason } from './reasons.js';
+
+export interface Target {
+  host: string;
+  port: number;
+  /** SNI and the name checked in the server certificate; default: host (IPs are checked against IP SANs) */
+  servername?: string | undefined;
+  /** source address to bind (spreading over --source-ips) */
+  localAddress?: string | undefined;
+}
+
+export interface Timeouts {
+  tcpMs: number;
+  tlsMs: number;
+  connackMs: number;
+  subscribeMs: number;
+  /** wait for PINGRESP; default min(keepalive, 10 s) */
+  pingMs?: number | undefined;
+}
+
+/** Per run (build once, pass to every attempt). */
+export interface AttemptOptions {
+  timeouts: Timeouts;
+  /** offer device.session for resumption when it has one */
+  resume?: boolean | undefined;
+  /** keep the session tickets the server sends in device.session */
+  captureSession?: boolean | undefined;
+}
+
+/** Microseconds per phase; undefined for a phase that did not complete. */
+export interface PhaseTimings {
+  tcp: number | undefined;
+  tls: number | undefined;
+  connack: number | undefined;
+  subscribe: number | undefined;
+}
+
+export interface HeldConnection {
+  /** the server dropped us, or a PINGRESP did not come: phase `session` */
+  onDrop(cb: (phase: FailurePhase, reason: DriverReason) => void): void;
+  /** ended by disconnect() or destroy() */
+  onEnd(cb: () => void): void;
+  /** DISCONNECT, then a graceful TLS close */
+  disconnect(): void;
+  /** disconnect(); destroy() if the close takes longer than `ms` */
+  disconnectAndWait(ms: number): Promise<void>;
+  destroy(): void;
+  readonly pings: number;
+  readonly pongs: number;
+}
+
+export type AttemptOutcome =
+  | { ok: true; timings: PhaseTimings; readyAt: number; held: HeldConnection; resumed: boolean; conn: Connection }
+  | { ok: false; phase: FailurePhase; reason: DriverReason; timings: PhaseTimings; error: Error | undefined; conn: Connection };
