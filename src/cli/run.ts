@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { parseRunArgs, runConfigFromFlags, RUN_HELP } from './run-flags.js';
 import { bool } from './args.js';
 import { runHerd } from '../engine/run.js';
+import { loadScenario } from '../scenario/load.js';
 import type { Engine } from '../engine/coordinator.js';
 import { progressLine, renderSummary } from '../report/console.js';
 import { renderJUnit } from '../report/junit.js';
@@ -22,16 +23,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  if (parsed.positionals.length > 0) {
-    throw new UsageError(`scenario files are not supported by this build yet: "${parsed.positionals[0]}" (use flags, see herd run --help)`);
-  }
-  const config = runConfigFromFlags(parsed, demo);
+  if (parsed.positionals.length > 1) throw new UsageError(`expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  const scenarioFile = parsed.positionals[0];
+  const config = runConfigFromFlags(parsed, demo, scenarioFile === undefined ? {} : loadScenario(scenarioFile));
   const tty = process.stderr.isTTY === true;
   let engine: Engine | undefined;
   let ticks = 0;
   let drawn = false;
+  let endLinger: (() => void) | undefined;
   const onSignal = (): void => {
-    if (engine) {
+    if (endLinger) {
+      endLinger();
+    } else if (engine) {
       process.stderr.write('\nherd: stopping (Ctrl-C again to abort) — disconnecting and writing the summary\n');
       engine.interrupt();
       process.once('SIGINT', () => process.exit(130));
@@ -43,10 +46,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   if (demo) process.stderr.write('herd: demo — 2000 devices with their own certificates against the embedded mTLS broker\n');
   try {
-    const { summary, exitCode } = await runHerd(config, {
+    const { summary, exitCode, exporter } = await runHerd(config, {
       onInfo: (l) => {
         if (!config.quiet) process.stderr.write(`herd: ${l}\n`);
       },
+      onWarning: (l) => process.stderr.write(`herd: warning: ${l}\n`),
       onEngine: (e) => {
         engine = e;
       },
@@ -69,6 +73,20 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     process.stdout.write(renderSummary(summary, { ascii: !process.stdout.isTTY }));
     if (config.outDir !== undefined && !config.quiet) process.stderr.write(`herd: wrote ${join(config.outDir, 'summary.json')} and junit.xml\n`);
+    if (exporter !== undefined) {
+      // --linger: keep serving the final values so the last scrape sees them (Ctrl-C ends it).
+      if (config.lingerMs > 0) {
+        if (!config.quiet) process.stderr.write(`herd: serving the final metrics on ${exporter.url} for ${config.lingerMs / 1000}s (Ctrl-C to stop)\n`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, config.lingerMs);
+          endLinger = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+      await exporter.close();
+    }
     return exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);

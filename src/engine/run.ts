@@ -21,12 +21,15 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { scheduleFor } from './executors/index.js';
 import { assessGenerator } from './health.js';
 import type { AggregateSnapshot } from '../metrics/aggregate.js';
+import { startExporter, type HerdExporter } from '../metrics/exporter.js';
 
 export interface RunHooks {
   /** progress once a second */
   onProgress?(snap: AggregateSnapshot, state: EngineState): void;
   /** a line of what the run is doing (minting, broker started, …) */
   onInfo?(line: string): void;
+  /** something went wrong that does not change the verdict (a failed --push); default: onInfo */
+  onWarning?(line: string): void;
   /** the engine is about to start: keep it to interrupt() on Ctrl-C */
   onEngine?(engine: Engine): void;
   /** the embedded broker, when one was started */
@@ -36,6 +39,8 @@ export interface RunHooks {
 export interface RunOutcome {
   summary: Summary;
   exitCode: ExitCode;
+  /** With --metrics-port: still serving the final values (for --linger). Close it when done. */
+  exporter: HerdExporter | undefined;
 }
 
 interface Credentials {
@@ -46,7 +51,7 @@ interface Credentials {
   mint: Summary['mint'];
 }
 
-async function credentials(c: RunConfig, work: string, info: (l: string) => void): Promise<Credentials> {
+async function credentials(c: RunConfig, work: string, info: (l: string) => void, exporter: HerdExporter | undefined): Promise<Credentials> {
   const serverCaFile = c.serverCa;
   const serverCa = (fallback: string): string => {
     if (serverCaFile === undefined) return fallback;
@@ -72,10 +77,12 @@ async function credentials(c: RunConfig, work: string, info: (l: string) => void
   const storePath = join(work, 'devices.store');
   const shardStart = shardSlice(c).start;
   info(`minting ${c.devices} device certificates (${c.key}) from ${caDir}`);
+  const threads = Math.max(1, Math.min(c.workers, availableParallelism()));
   const stats = await mintStore({
     caDir, ca, out: storePath, count: c.devices, start: shardStart, idTemplate: c.idTemplate, uriDomain: c.uriDomain,
-    key: c.key, threads: Math.max(1, Math.min(c.workers, availableParallelism())),
+    key: c.key, threads,
     ...(c.seed === undefined ? {} : { seed: c.seed }),
+    ...(exporter === undefined ? {} : { onProgress: exporter.mintProgress(threads) }),
   });
   return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 } };
 }
@@ -93,10 +100,15 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
   const targets = c.targets.map((t) => parseTarget(t)!);
   checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes: 1 }, limits);
 
+  // The exporter starts first, so Prometheus sees the minting too.
+  const runId = randomUUID();
+  const exporter = await startExporter(c, { runId, scenario: c.scenario, shard: c.shard.index });
+  if (exporter?.url !== undefined) info(`metrics on ${exporter.url}`);
   const work = mkdtempSync(join(tmpdir(), 'herd-run-'));
   let broker: EmbeddedBroker | undefined;
+  let handedOver = false;
   try {
-    const creds = await credentials(c, work, info);
+    const creds = await credentials(c, work, info, exporter);
     let servername = c.tls.servername;
     if (targets.length === 0) {
       const caDir = creds.caDir!;
@@ -143,11 +155,14 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
         reportMs: 250,
       },
     };
-    const runId = randomUUID();
     const started = new Date();
     const agg = new Aggregator({ startedAt: started.getTime() });
+    exporter?.attach(agg);
     const engine = new Engine(plan, {
-      onReport: (r) => agg.ingest(r.delta, r.workerId),
+      onReport: (r) => {
+        agg.ingest(r.delta, r.workerId);
+        exporter?.workerLag(r.workerId, r.lagP99Ms);
+      },
       onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
     });
     hooks.onEngine?.(engine);
@@ -174,8 +189,18 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
       parsedThresholds.thresholds,
     );
     creds.store.close();
-    return { summary, exitCode: exitCodeFor(summary.verdict) };
+    if (c.push !== undefined) {
+      try {
+        await exporter?.push(c.push);
+        info(`pushed the final metrics to ${c.push}`);
+      } catch (e) {
+        (hooks.onWarning ?? info)(`could not push the metrics to ${c.push}: ${(e as Error).message}`);
+      }
+    }
+    handedOver = true;
+    return { summary, exitCode: exitCodeFor(summary.verdict), exporter: c.metricsPort === undefined ? undefined : exporter };
   } finally {
+    if (!handedOver || c.metricsPort === undefined) await exporter?.close();
     await broker?.close();
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,0 +1,235 @@
+/**
+ * The Prometheus exporter of a run (`--metrics-port P`, path /metrics; `--push URL`).
+ *
+ * One non-global Registry holds exactly the contract's herd_* families plus prom-client's
+ * default process metrics. Nothing is counted here: every value is computed at scrape
+ * time from the coordinator's Aggregator (counters from its cumulative counts, histograms
+ * from its merged HDR histograms), so the exporter always agrees with summary.json and
+ * costs nothing per connection. No label carries a device: the series count depends on
+ * phases, failure reasons, faults and workers, never on the number of devices.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { UsageError } from '../errors.js';
+import type { Aggregator } from './aggregate.js';
+import { createHistogram, HDR_HIGHEST_US, type Hdr } from './hdr.js';
+import { METRIC, PHASES } from './names.js';
+import { HdrHistogramMetric, type HdrSeries } from './prom-hdr-histogram.js';
+import { checkPushUrl, pushInstance, pushRegistry } from './prom-push.js';
+
+/** The phases of herd_phase_duration_seconds (`connect` has its own family). */
+export const EXPORTED_PHASES = PHASES.filter((p) => p !== 'connect');
+
+export interface RunInfo {
+  runId: string;
+  scenario: string;
+  shard: number;
+}
+
+/** prom-client defaults that break the naming rules: sums of the nodejs_active_* gauges. */
+const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** `worker` label of the coordinator's own (main thread) event-loop lag. */
+export const COORDINATOR_WORKER = 'coordinator';
+
+export class HerdExporter {
+  readonly registry = new Registry();
+  readonly #info: RunInfo;
+  #agg: Aggregator | undefined;
+  readonly #empty: Hdr = createHistogram('cumulative');
+  readonly #mintHdr: Hdr = createHistogram('cumulative');
+  #minted = 0;
+  readonly #workerLagS = new Map<number, number>();
+  readonly #coordinatorLag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  #server: Server | undefined;
+  #url: string | undefined;
+
+  constructor(info: RunInfo) {
+    this.#info = info;
+    this.#coordinatorLag.enable();
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters (promtool rejects them); nodejs_active_* by type remain.
+    for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
+    this.#define();
+  }
+
+  /** From now on values come from this aggregator (before it, the herd_* families read 0). */
+  attach(agg: Aggregator): void {
+    this.#agg = agg;
+  }
+
+  /** A connection worker's event-loop lag p99 over its last report interval. */
+  workerLag(workerId: number, lagP99Ms: number): void {
+    this.#workerLagS.set(workerId, lagP99Ms / 1000);
+  }
+
+  /** `certs` certificates were minted, taking `secondsEach` seconds each. */
+  observeMint(certs: number, secondsEach: number): void {
+    if (certs <= 0) return;
+    this.#minted += certs;
+    const micros = Math.min(HDR_HIGHEST_US, Math.max(0, Math.round(secondsEach * 1e6)));
+    this.#mintHdr.recordValueWithCount(micros, certs);
+  }
+
+  /**
+   * A mint progress callback (cumulative `done` and `seconds`): the certificates written
+   * since the previous call took that wall time on `threads` minting threads, so each took
+   * about wall × threads / certificates.
+   */
+  mintProgress(threads: number): (p: { done: number; seconds: number }) => void {
+    let done = 0;
+    let seconds = 0;
+    return (p) => {
+      const certs = p.done - done;
+      if (certs <= 0) return;
+      this.observeMint(certs, ((p.seconds - seconds) * threads) / certs);
+      done = p.done;
+      seconds = p.seconds;
+    };
+  }
+
+  /** The exposition text, as served on /metrics. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Serves /metrics on `port` (0: any free port). Resolves with the URL once listening. */
+  async listen(port: number, host?: string): Promise<string> {
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      } else if (path === '/metrics') {
+        this.metrics().then(
+          (body) => res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(req.method === 'HEAD' ? undefined : body),
+          (e: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${(e as Error).message}\n`),
+        );
+      } else if (path === '/') {
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`mqtt-herd run ${this.#info.runId}: metrics at /metrics\n`);
+      } else {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
+      }
+    });
+    // Never the reason the process stays up: the run, or the linger timer, decides that.
+    server.on('connection', (s) => s.unref());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE') reject(new UsageError(`port ${port} is already in use`, '--metrics-port'));
+        else if (e.code === 'EACCES') reject(new UsageError(`not allowed to listen on port ${port}`, '--metrics-port'));
+        else reject(e);
+      });
+      server.listen(port, host, () => resolve());
+    });
+    server.unref();
+    this.#server = server;
+    const addr = server.address() as AddressInfo;
+    this.#url = `http://${host ?? 'localhost'}:${addr.port}/metrics`;
+    return this.#url;
+  }
+
+  /** The /metrics URL once listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** Pushes the current values to a Pushgateway (PUT: replaces this shard's group). */
+  async push(url: string): Promise<void> {
+    await pushRegistry(this.registry, checkPushUrl(url), pushInstance(this.#info.scenario, this.#info.shard));
+  }
+
+  async close(): Promise<void> {
+    this.#coordinatorLag.disable();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  #define(): void {
+    const r = this.registry;
+    const agg = (): Aggregator | undefined => this.#agg;
+    const hist = (phase: (typeof PHASES)[number]): Hdr => this.#agg?.histogram(phase) ?? this.#empty;
+    new HdrHistogramMetric(METRIC.phaseDuration, 'Duration of each connect phase (tcp, tls, connack, subscribe), seconds, all workers', ['phase'], () =>
+      EXPORTED_PHASES.map((phase): HdrSeries => ({ labels: { phase }, hdr: hist(phase) })),
+    ).registerIn(r);
+    new HdrHistogramMetric(METRIC.connectDuration, 'End-to-end connect duration from the intended start (no coordinated omission), seconds', [], () => [
+      { labels: {}, hdr: hist('connect') },
+    ]).registerIn(r);
+    counter(r, METRIC.connectAttempts, 'Connection attempts started', [], (c) => c.inc(agg()?.counts().attempted ?? 0));
+    counter(r, METRIC.established, 'Connections established (CONNACK, and SUBACK when subscribing)', [], (c) => c.inc(agg()?.counts().connected ?? 0));
+    counter(r, METRIC.connectFailures, 'Failed attempts and dropped connections by phase and reason', ['phase', 'reason'], (c) => {
+      for (const f of agg()?.failures() ?? []) c.inc({ phase: f.phase, reason: f.reason }, f.count);
+    });
+    counter(r, METRIC.unexpectedAccepts, 'Devices with a faulty credential that the broker accepted (must be 0)', ['fault'], (c) => {
+      for (const s of agg()?.security() ?? []) c.inc({ fault: s.fault }, s.accepted);
+    });
+    new Gauge({
+      name: METRIC.active, help: 'Connections open now, all workers', registers: [r],
+      collect() {
+        this.set(agg()?.active ?? 0);
+      },
+    });
+    const minted = (): number => this.#minted;
+    counter(r, METRIC.certsMinted, 'Device certificates minted by this run', [], (c) => c.inc(minted()));
+    new HdrHistogramMetric(METRIC.certMintDuration, 'Time to mint one device certificate (key, encode, sign) on one thread, seconds', [], () => [
+      { labels: {}, hdr: this.#mintHdr },
+    ]).registerIn(r);
+    const workerLag = this.#workerLagS;
+    const coordinator = this.#coordinatorLag;
+    new Gauge({
+      name: METRIC.eventLoopLag, help: 'Event-loop lag p99 of each connection worker and of the coordinator, seconds, over the last interval', labelNames: ['worker'], registers: [r],
+      collect() {
+        this.reset();
+        for (const [id, s] of [...workerLag].sort(([a], [b]) => a - b)) this.set({ worker: String(id) }, s);
+        this.set({ worker: COORDINATOR_WORKER }, coordinator.count > 0 ? coordinator.percentile(99) / 1e9 : 0);
+        coordinator.reset();
+      },
+    });
+    const info = this.#info;
+    new Gauge({
+      name: METRIC.runInfo, help: 'Always 1: the run id, scenario and shard of this generator, to join on (job, instance)', labelNames: ['run_id', 'scenario', 'shard'], registers: [r],
+      collect() {
+        this.reset();
+        this.set({ run_id: info.runId, scenario: info.scenario, shard: String(info.shard) }, 1);
+      },
+    });
+  }
+}
+
+/** A counter whose value is computed at scrape time (reset, then set through inc). */
+function counter(r: Registry, name: string, help: string, labelNames: string[], fill: (c: Counter<string>) => void): void {
+  new Counter({
+    name, help, labelNames, registers: [r],
+    collect() {
+      this.reset();
+      fill(this);
+    },
+  });
+}
+
+/**
+ * Starts the exporter a run asked for (`--metrics-port` and/or `--push`), before anything
+ * else, so minting shows. Resolves undefined when neither was asked for.
+ */
+export async function startExporter(
+  o: { metricsPort: number | undefined; push: string | undefined; host?: string },
+  info: RunInfo,
+): Promise<HerdExporter | undefined> {
+  if (o.metricsPort === undefined && o.push === undefined) return undefined;
+  if (o.push !== undefined) checkPushUrl(o.push);
+  const e = new HerdExporter(info);
+  if (o.metricsPort !== undefined) {
+    try {
+      await e.listen(o.metricsPort, o.host);
+    } catch (err) {
+      await e.close();
+      throw err;
+    }
+  }
+  return e;
+}

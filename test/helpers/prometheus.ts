@@ -1,0 +1,252 @@
+/**
+ * The real Prometheus (Debian's package) for tests: its own config and temporary storage,
+ * a free loopback port, started and stopped by pid, queried over its HTTP API. Also
+ * promtool, the real Pushgateway, and a small parser of the text exposition format.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './net.js';
+
+export const PROMETHEUS_BIN = '/usr/bin/prometheus';
+export const PROMTOOL_BIN = '/usr/bin/promtool';
+export const PUSHGATEWAY_BIN = '/usr/bin/prometheus-pushgateway';
+
+export interface PromtoolResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs promtool with `args`, `input` on stdin. */
+export function promtool(args: string[], input?: string): PromtoolResult {
+  const r = spawnSync(PROMTOOL_BIN, args, { input, encoding: 'utf8', timeout: 20_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+}
+
+export interface PrometheusOptions {
+  /** host:port of each target of job `herd` */
+  targets: string[];
+  scrapeInterval?: string;
+  ruleFiles?: string[];
+}
+
+/** Waits for `child` to exit, SIGKILL after `ms`. */
+async function stopChild(child: ChildProcess, ms = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, 'SIGTERM');
+  const t = setTimeout(() => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  }, ms);
+  await exited;
+  clearTimeout(t);
+}
+
+async function waitReady(url: string, child: ChildProcess, log: () => string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${log()}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export class Prometheus {
+  private constructor(
+    readonly url: string,
+    readonly configFile: string,
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    private readonly log: () => string,
+  ) {}
+
+  /** The config the test Prometheus runs with (scrape and evaluation every `scrapeInterval`). */
+  static config(o: PrometheusOptions): string {
+    const interval = o.scrapeInterval ?? '1s';
+    const lines = ['global:', `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`];
+    if (o.ruleFiles?.length) lines.push('rule_files:', ...o.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`));
+    lines.push('scrape_configs:', '  - job_name: herd', '    static_configs:', `      - targets: [${o.targets.map((t) => JSON.stringify(t)).join(', ')}]`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  static async start(o: PrometheusOptions): Promise<Prometheus> {
+    const dir = mkdtempSync(join(tmpdir(), 'herd-prometheus-'));
+    const configFile = join(dir, 'prometheus.yml');
+    writeFileSync(configFile, Prometheus.config(o));
+    const port = await freePort();
+    const child = spawn(
+      PROMETHEUS_BIN,
+      [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitReady(`${url}/-/ready`, child, () => stderr);
+    } catch (e) {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`prometheus: ${(e as Error).message}`);
+    }
+    return new Prometheus(url, configFile, child, dir, () => stderr);
+  }
+
+  private async api(path: string, params: Record<string, string | string[]>): Promise<unknown> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, x);
+    const r = await fetch(`${this.url}/api/v1/${path}?${q}`);
+    const body = (await r.json()) as { status: string; data?: unknown; error?: string; errorType?: string };
+    if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
+    return body.data;
+  }
+
+  /** An instant query (throws on a PromQL error). */
+  async query(expr: string, time?: number): Promise<Sample[]> {
+    const d = (await this.api('query', { query: expr, ...(time === undefined ? {} : { time: String(time) }) })) as { resultType: string; result: unknown };
+    if (d.resultType === 'scalar') {
+      const v = d.result as [number, string];
+      return [{ metric: {}, value: v }];
+    }
+    return d.result as Sample[];
+  }
+
+  /** A range query, times in seconds since the epoch. */
+  async queryRange(expr: string, start: number, end: number, step = 1): Promise<Sample[]> {
+    const d = (await this.api('query_range', { query: expr, start: String(start), end: String(end), step: String(step) })) as { result: Sample[] };
+    return d.result;
+  }
+
+  /** The series matching a selector between start and end (seconds). */
+  async series(match: string, start: number, end: number): Promise<Record<string, string>[]> {
+    return (await this.api('series', { 'match[]': match, start: String(start), end: String(end) })) as Record<string, string>[];
+  }
+
+  async labelValues(label: string, match: string, start: number, end: number): Promise<string[]> {
+    return (await this.api(`label/${encodeURIComponent(label)}/values`, { 'match[]': match, start: String(start), end: String(end) })) as string[];
+  }
+
+  /** The targets' scrape health: target URL → health ('up' | 'down' | 'unknown'). */
+  async targets(): Promise<{ scrapeUrl: string; health: string; lastError: string }[]> {
+    return ((await this.api('targets', {})) as { activeTargets: { scrapeUrl: string; health: string; lastError: string }[] }).activeTargets;
+  }
+
+  get stderr(): string {
+    return this.log();
+  }
+
+  async stop(): Promise<void> {
+    await stopChild(this.child);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A real Pushgateway on a free loopback port (Debian's prometheus-pushgateway). */
+export class Pushgateway {
+  private constructor(readonly url: string, private readonly child: ChildProcess) {}
+
+  static available(): boolean {
+    return existsSync(PUSHGATEWAY_BIN);
+  }
+
+  static async start(): Promise<Pushgateway> {
+    const port = await freePort();
+    const child = spawn(PUSHGATEWAY_BIN, [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitReady(`${url}/-/ready`, child, () => stderr);
+    } catch (e) {
+      await stopChild(child);
+      throw new Error(`pushgateway: ${(e as Error).message}`);
+    }
+    return new Pushgateway(url, child);
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(`${this.url}/metrics`)).text();
+  }
+
+  async stop(): Promise<void> {
+    await stopChild(this.child);
+  }
+}
+
+export interface ExpositionSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface ExpositionFamily {
+  name: string;
+  type: string;
+  help: string;
+  samples: ExpositionSample[];
+}
+
+/** Parses the Prometheus text format (0.0.4) into families; throws on a line it cannot read. */
+export function parseExposition(text: string): Map<string, ExpositionFamily> {
+  const families = new Map<string, ExpositionFamily>();
+  let current: ExpositionFamily | undefined;
+  const family = (name: string): ExpositionFamily => {
+    let f = families.get(name);
+    if (f === undefined) {
+      f = { name, type: 'untyped', help: '', samples: [] };
+      families.set(name, f);
+    }
+    return f;
+  };
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) ?(.*)$/.exec(line);
+    if (meta) {
+      current = family(meta[2]!);
+      if (meta[1] === 'TYPE') current.type = meta[3]!;
+      else current.help = meta[3]!;
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: \d+)?$/.exec(line);
+    if (!m) throw new Error(`cannot parse exposition line: ${line}`);
+    const labels: Record<string, string> = {};
+    const body = m[2] ?? '';
+    const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/g;
+    let consumed = 0;
+    for (let l = re.exec(body); l; l = re.exec(body)) {
+      labels[l[1]!] = l[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+      consumed += l[0].length;
+    }
+    if (consumed !== body.length) throw new Error(`cannot parse labels of: ${line}`);
+    const name = m[1]!;
+    const base = current && (name === current.name || /_(bucket|sum|count)$/.test(name)) && name.startsWith(current.name) ? current : family(name);
+    const raw = m[3]!;
+    base.samples.push({ name, labels, value: raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw) });
+  }
+  return families;
+}
