@@ -9,6 +9,17 @@ import { workerFile } from '../paths.js';
 import { HerdError, ExitCode } from '../errors.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { Schedule } from './executors/types.js';
+import type { StormPolicy, Recovery } from './executors/reconnect-storm.js';
+
+export interface StormPlan {
+  policy: StormPolicy;
+  /** drops everything: restarts the (embedded) broker; undefined: cut the connections ourselves ('disconnect'), or wait for an external restart */
+  trigger: (() => Promise<void>) | undefined;
+  /** cut the connections from the generator side */
+  cut: boolean;
+  /** give up waiting for recovery this long after the drop */
+  deadlineMs: number;
+}
 
 import { epochNow } from './clock.js';
 
@@ -27,6 +38,8 @@ export interface EnginePlan {
   endAfterMs: number | undefined;
   /** absolute epoch ms to start at (shards), else as soon as workers are ready */
   startAt?: number | undefined;
+  /** reconnect-storm: the policy that drops and brings devices back */
+  storm?: StormPlan | undefined;
 }
 
 export type WorkerReport = Extract<FromWorker, { type: 'report' }>;
@@ -56,17 +69,18 @@ export interface EngineResult {
   prepMs: number;
   interrupted: boolean;
   dispatched: number;
-  /** worker event-loop lag p99, per worker, ms (worst seen in any report) */
+  /** worker event-loop lag p99 over the run, per worker, ms (from its last report) */
   workerLagP99Ms: number[];
   coordinatorLagP99Ms: number;
   /** CPU ms the whole process used between start and end of the schedule */
   cpuMs: number;
+  recovery: Recovery | undefined;
 }
 
 export class Engine {
   private readonly workers: Worker[] = [];
   private readonly last: (WorkerReport | undefined)[];
-  private readonly worstLag: number[];
+  private readonly runLag: number[];
   private finals = 0;
   private stopping = false;
   private interrupted = false;
@@ -79,7 +93,7 @@ export class Engine {
 
   constructor(private readonly plan: EnginePlan, private readonly hooks: EngineHooks = {}) {
     this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
-    this.worstLag = new Array<number>(plan.workers).fill(0);
+    this.runLag = new Array<number>(plan.workers).fill(0);
   }
 
   /** Stop scheduling, disconnect what is held and finish (Ctrl-C). */
@@ -155,9 +169,10 @@ export class Engine {
       prepMs,
       interrupted: this.interrupted,
       dispatched: this.dispatched,
-      workerLagP99Ms: [...this.worstLag],
+      workerLagP99Ms: [...this.runLag],
       coordinatorLagP99Ms: lag.percentile(99) / 1e6,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      recovery: this.plan.storm?.policy.result(),
     };
   }
 
@@ -179,6 +194,11 @@ export class Engine {
           b.intended.push(this.t0 + next.value);
           next = it.next();
         }
+        this.plan.storm?.policy.take(epochNow() + LOOKAHEAD_MS, (device, at) => {
+          const b = batches[device % this.plan.workers]!;
+          b.devices.push(device);
+          b.intended.push(at);
+        });
         if (this.plan.replaceDrops) {
           const now = epochNow();
           for (const device of this.replacements.splice(0)) {
@@ -242,8 +262,15 @@ export class Engine {
     }
     if (m.type !== 'report') return;
     this.last[m.workerId] = m;
-    this.worstLag[m.workerId] = Math.max(this.worstLag[m.workerId] ?? 0, m.lagP99Ms);
+    this.runLag[m.workerId] = m.lagRunP99Ms;
     if (this.plan.replaceDrops && !this.stopping) for (const d of m.dropped) this.replacements.push(d);
+    const storm = this.plan.storm;
+    if (storm && !this.stopping) {
+      const now = epochNow();
+      for (let i = 0; i < m.connectedDevices.length; i++) storm.policy.onConnected(m.connectedDevices[i]!, m.connectedAt[i]!);
+      for (const d of m.failedDevices) storm.policy.onFail(d, now);
+      for (const d of m.dropped) storm.policy.onDrop(d, now);
+    }
     this.hooks.onReport?.(m);
     if (m.final) {
       this.finals++;
@@ -258,7 +285,9 @@ export class Engine {
    * handed and nothing is queued, in flight or held any more.
    */
   private maybeFinish(): void {
-    if (this.stopping || !this.scheduleDone || this.plan.worker.holdMs === Infinity) return;
+    if (this.stopping || !this.scheduleDone) return;
+    if (this.plan.storm) return this.stormStep(this.plan.storm);
+    if (this.plan.worker.holdMs === Infinity) return;
     if (this.plan.schedule.kind === 'closed' && this.plan.schedule.total === undefined) return;
     const quiet = this.last.every(
       (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0 && r.held === 0 && r.idle,
@@ -267,6 +296,21 @@ export class Engine {
   }
 
   private readonly dispatchedTo: number[] = [];
+
+  /** The storm's phases: first wave settles → drop → reconnects until all are back. */
+  private stormStep(storm: StormPlan): void {
+    const now = epochNow();
+    const p = storm.policy;
+    if (p.phase === 'ramp' || p.phase === 'steady') {
+      const settled = this.last.every((r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0);
+      if (!settled || !p.ready(this.state(0).held, now)) return;
+      p.dropped(now);
+      if (storm.cut) for (const w of this.workers) this.post(w, { type: 'drop' });
+      else void storm.trigger?.().catch((e: unknown) => this.rejectDone?.(e instanceof Error ? e : new Error(String(e))));
+      return;
+    }
+    if (p.finished(now, storm.deadlineMs)) this.stop(true);
+  }
 
   private stop(graceful: boolean): void {
     if (this.stopping) return;

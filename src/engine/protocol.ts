@@ -33,6 +33,8 @@ export interface WorkerInit {
   sourceIps: string[];
   /** how often to report, ms */
   reportMs: number;
+  /** report which devices failed and when each connected (the reconnect-storm policy needs it) */
+  reportOutcomes: boolean;
 }
 
 export type ToWorker =
@@ -41,6 +43,8 @@ export type ToWorker =
   | { type: 'arrivals'; devices: Int32Array; intended: Float64Array }
   /** closed loop: keep `concurrency` attempts in flight over own devices until told to stop */
   | { type: 'closed'; concurrency: number; maxAttempts: number | undefined; cycle: boolean }
+  /** cut every held connection at once, no DISCONNECT (a network outage); report them dropped */
+  | { type: 'drop' }
   /** stop starting; disconnect everything held (graceful: DISCONNECT, else destroy) */
   | { type: 'stop'; graceful: boolean };
 
@@ -52,6 +56,10 @@ export type FromWorker =
       delta: RecorderDelta;
       /** devices whose held connection dropped since the last report (for replacement) */
       dropped: Int32Array;
+      /** with reportOutcomes: devices whose attempt failed, and devices connected with the time (epoch ms) */
+      failedDevices: Int32Array;
+      connectedDevices: Int32Array;
+      connectedAt: Float64Array;
       /** arrivals received so far (cumulative) */
       received: number;
       inFlight: number;
@@ -59,8 +67,11 @@ export type FromWorker =
       /** closed loop: no more attempts will start by themselves */
       idle: boolean;
       held: number;
+      /** event-loop delay since the last report */
       lagP99Ms: number;
       lagMaxMs: number;
+      /** event-loop delay p99 over the whole run so far */
+      lagRunP99Ms: number;
       final: boolean;
     }
   | { type: 'fatal'; workerId: number; message: string; code?: string | undefined };

@@ -18,12 +18,16 @@ interface Slot {
   fault: Fault | undefined;
   held: HeldConnection | undefined;
   busy: boolean;
+  /** cut on purpose (a simulated outage): its end is a drop, not a failure */
+  cut: boolean;
 }
 
 export class ConnectionWorker {
   private readonly slots = new Map<number, Slot>();
   private readonly rec = new Recorder();
+  /** event-loop delay since the last report (live) and over the whole run (health) */
   private readonly lag = monitorEventLoopDelay({ resolution: 10 });
+  private readonly lagRun = monitorEventLoopDelay({ resolution: 10 });
   private readonly queueDev: number[] = [];
   private readonly queueAt: number[] = [];
   private qHead = 0;
@@ -31,6 +35,9 @@ export class ConnectionWorker {
   private inFlight = 0;
   private heldCount = 0;
   private dropped: number[] = [];
+  private failedDevices: number[] = [];
+  private connectedDevices: number[] = [];
+  private connectedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private reporter: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -63,9 +70,10 @@ export class ConnectionWorker {
           maxVersion: this.init.maxVersion,
         },
       );
-      this.slots.set(i, { prepared, fault: d.fault, held: undefined, busy: false });
+      this.slots.set(i, { prepared, fault: d.fault, held: undefined, busy: false, cut: false });
     }
     this.lag.enable();
+    this.lagRun.enable();
     this.reporter = setInterval(() => this.report(false), this.init.reportMs);
     this.send({ type: 'ready', workerId, devices: this.slots.size, prepMs: epochNow() - t });
   }
@@ -86,6 +94,13 @@ export class ConnectionWorker {
         this.pumpClosed();
         break;
       }
+      case 'drop':
+        for (const slot of this.slots.values()) {
+          if (!slot.held) continue;
+          slot.cut = true;
+          slot.held.destroy();
+        }
+        break;
       case 'stop':
         void this.stop(m.graceful);
         break;
@@ -173,12 +188,17 @@ export class ConnectionWorker {
       } else {
         this.rec.recordPhase('connect', Math.max(0, (o.readyAt - intended) * 1000));
         this.rec.connected();
+        if (this.init.reportOutcomes) {
+          this.connectedDevices.push(device);
+          this.connectedAt.push(o.readyAt);
+        }
         this.hold(device, slot, o.held);
       }
     } else {
       slot.busy = false;
       if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason);
       else this.rec.failure(o.phase, o.reason);
+      if (this.init.reportOutcomes) this.failedDevices.push(device);
     }
     if (this.closed) this.pumpClosed();
     else this.pump();
@@ -211,6 +231,11 @@ export class ConnectionWorker {
     });
     held.onEnd(() => {
       release();
+      if (slot.cut) {
+        slot.cut = false;
+        this.rec.dropped();
+        this.dropped.push(device);
+      }
       if (this.closed) this.pumpClosed();
     });
     if (hold !== Infinity) timer = setTimeout(() => held.disconnect(), hold);
@@ -240,7 +265,13 @@ export class ConnectionWorker {
 
   private report(final: boolean): void {
     const dropped = Int32Array.from(this.dropped);
+    const failedDevices = Int32Array.from(this.failedDevices);
+    const connectedDevices = Int32Array.from(this.connectedDevices);
+    const connectedAt = Float64Array.from(this.connectedAt);
     this.dropped = [];
+    this.failedDevices = [];
+    this.connectedDevices = [];
+    this.connectedAt = [];
     const lagP99Ms = this.lag.percentile(99) / 1e6;
     const lagMaxMs = this.lag.max / 1e6;
     this.lag.reset();
@@ -249,6 +280,9 @@ export class ConnectionWorker {
       workerId: this.init.workerId,
       delta: this.rec.drain(),
       dropped,
+      failedDevices,
+      connectedDevices,
+      connectedAt,
       received: this.received,
       inFlight: this.inFlight,
       queued: this.queueDev.length - this.qHead,
@@ -256,12 +290,16 @@ export class ConnectionWorker {
       idle: this.idle(),
       lagP99Ms,
       lagMaxMs,
+      lagRunP99Ms: this.lagRun.percentile(99) / 1e6,
       final,
     });
   }
 
   private send(m: FromWorker): void {
-    if (m.type === 'report') this.port.postMessage(m, [...deltaTransferList(m.delta), m.dropped.buffer as ArrayBuffer]);
+    if (m.type === 'report') {
+      const own = [m.dropped, m.failedDevices, m.connectedDevices, m.connectedAt].map((a) => a.buffer as ArrayBuffer);
+      this.port.postMessage(m, [...deltaTransferList(m.delta), ...own]);
+    }
     else this.port.postMessage(m);
   }
 }

@@ -66,6 +66,15 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     `active peak ${int(c.active_peak)} · dropped while held ${int(c.dropped)}`,
   ]);
 
+  const rec = s.recovery;
+  if (rec !== undefined) {
+    const t = (ms: number | null): string => (ms === null ? 'not reached' : formatMs(ms));
+    section('recovery', [
+      `${rec.drop} at ${rec.dropped_at ?? '-'} · ${int(rec.recovered)}/${int(rec.dropped)} back after ${int(rec.reconnect_attempts)} reconnect attempts`,
+      `50% ${t(rec.t50_ms)} · 90% ${t(rec.t90_ms)} · 99% ${t(rec.t99_ms)} · 100% ${t(rec.t100_ms)} · peak ${int(rec.peak_connect_rate)} connects/s`,
+    ]);
+  }
+
   if (s.failures.length > 0) {
     const width = Math.max(...s.failures.map((f) => f.reason.length));
     section(

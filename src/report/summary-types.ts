@@ -1,6 +1,7 @@
 /** The shape of summary.json (a shard summary and a merged summary are the same shape). */
 import type { FailurePhase, Phase } from '../metrics/names.js';
 import type { TimeSeries } from '../metrics/series.js';
+import type { Recovery } from '../engine/executors/reconnect-storm.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'insecure';
 
@@ -74,4 +75,6 @@ export interface Summary {
   verdict_reason: string;
   /** per-second timeline (bounded; downsampled for long runs) */
   series?: TimeSeries;
+  /** reconnect-storm: how the dropped devices came back */
+  recovery?: Recovery;
 }

@@ -1,0 +1,64 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { herd, readSummaryFile, failureCount } from '../helpers/herd.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-storm-'));
+
+function scenario(dir: string, drop: string): string {
+  const f = join(dir, 'storm.yaml');
+  writeFileSync(f, [
+    'name: storm-test',
+    'devices: { count: 300, seed: 5 }',
+    'load:',
+    '  executor: reconnect-storm',
+    '  rate: 300/s',
+    `  drop: ${drop}`,
+    '  down: 700ms',
+    '  backoff: { initial: 500ms, max: 2s }',
+    '  duration: 500ms',
+    'thresholds:',
+    '  connect_failures: ["rate < 0.9"]',
+    '',
+  ].join('\n'));
+  return f;
+}
+
+describe('reconnect storm', () => {
+  it('the embedded broker restarts mid-run: every device comes back with backoff, recovery percentiles reported', async () => {
+    const dir = tmp();
+    const r = await herd(['run', scenario(dir, 'broker-restart'), '--out', dir, '--quiet'], 90_000);
+    expect(r.stderr).not.toMatch(/internal error/);
+    const s = readSummaryFile(dir);
+    const rec = s.recovery!;
+    expect(rec.dropped).toBe(300);
+    expect(rec.recovered).toBe(300);
+    // nobody can be back while the broker is down (700 ms); with a 2 s backoff cap all are back within seconds
+    expect(rec.t50_ms!).toBeGreaterThan(0);
+    expect(rec.t50_ms!).toBeLessThanOrEqual(rec.t90_ms!);
+    expect(rec.t90_ms!).toBeLessThanOrEqual(rec.t99_ms!);
+    expect(rec.t99_ms!).toBeLessThanOrEqual(rec.t100_ms!);
+    expect(rec.t100_ms!).toBeGreaterThan(700);
+    expect(rec.t100_ms!).toBeLessThan(20_000);
+    expect(rec.peak_connect_rate).toBeGreaterThan(0);
+    expect(rec.reconnect_attempts).toBeGreaterThanOrEqual(300);
+    // the first wave and every reconnect are counted
+    expect(s.counts.connected).toBe(600);
+    expect(s.counts.dropped).toBe(300);
+    // attempts during the downtime are refused: the policy backed off and retried them
+    expect(s.counts.attempted).toBe(600 + failureCount(s, 'tcp_refused') + failureCount(s, 'tcp_reset') + failureCount(s, 'tls_closed') - 300);
+    expect(r.stdout).toMatch(/recovery\s+broker-restart/);
+  });
+
+  it('a cut from the generator side (a network outage) drops every connection and they all come back', async () => {
+    const dir = tmp();
+    const r = await herd(['run', scenario(dir, 'disconnect'), '--out', dir, '--quiet'], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    const s = readSummaryFile(dir);
+    expect(s.recovery).toMatchObject({ drop: 'disconnect', dropped: 300, recovered: 300 });
+    expect(s.counts.connected).toBe(600);
+    // a cut on purpose is not a failure
+    expect(s.counts.failed).toBe(0);
+  });
+});
