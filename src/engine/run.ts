@@ -14,7 +14,8 @@ import { parseThresholds } from '../metrics/thresholds.js';
 import { finalizeSummary, exitCodeFor } from '../report/verdict.js';
 import type { ExitCode } from '../errors.js';
 import type { Summary } from '../report/summary-types.js';
-import { Engine, type EnginePlan, type EngineState } from './coordinator.js';
+import { Engine, type EnginePlan, type EngineState, type StormPlan } from './coordinator.js';
+import { StormPolicy } from './executors/reconnect-storm.js';
 import { checkCapacity, hostLimits } from './limits.js';
 import { parseTarget, peakConnections, type RunConfig } from './config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
@@ -87,6 +88,20 @@ async function credentials(c: RunConfig, work: string, info: (l: string) => void
   return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 } };
 }
 
+/** The reconnect-storm's policy and how it drops the connections. */
+function stormPlan(c: RunConfig, broker: EmbeddedBroker | undefined): StormPlan | undefined {
+  if (c.load.executor !== 'reconnect-storm') return undefined;
+  const cfg = c.load.storm;
+  if (cfg.drop === 'broker-restart' && broker === undefined && c.targets.length === 0) throw new UsageError('broker-restart needs a broker to restart');
+  return {
+    policy: new StormPolicy(cfg, c.load.connections),
+    // an external broker is restarted by whoever runs it; herd sees the drops
+    trigger: cfg.drop === 'broker-restart' && broker !== undefined ? () => broker.restart(cfg.downMs) : undefined,
+    cut: cfg.drop === 'disconnect',
+    deadlineMs: cfg.downMs + 6 * cfg.maxBackoffMs + 10_000,
+  };
+}
+
 /** This shard's slice of the device index space (all of it for one shard). */
 export function shardSlice(c: RunConfig): { start: number; count: number } {
   return { start: 0, count: c.devices };
@@ -153,7 +168,9 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
         holdMs: c.holdMs,
         sourceIps: c.sourceIps,
         reportMs: 250,
+        reportOutcomes: c.load.executor === 'reconnect-storm',
       },
+      storm: stormPlan(c, broker),
     };
     const started = new Date();
     const agg = new Aggregator({ startedAt: started.getTime() });
@@ -185,6 +202,7 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
         mint: creds.mint,
         generator,
         series: agg.series(),
+        ...(res.recovery === undefined ? {} : { recovery: res.recovery }),
       },
       parsedThresholds.thresholds,
     );
