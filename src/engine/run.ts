@@ -169,6 +169,7 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
         sourceIps: c.sourceIps,
         reportMs: 250,
         reportOutcomes: c.load.executor === 'reconnect-storm',
+        reuseDevices: c.load.executor !== 'arrival-rate' && c.load.executor !== 'ramping-arrival-rate',
       },
       storm: stormPlan(c, broker),
     };

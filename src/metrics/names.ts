@@ -26,12 +26,18 @@ export const FAILURE_REASONS = [
   'closed_before_connack',
   'subscribe_rejected',
   'protocol_error',
+  // extensions of the contract's list, each for a case it did not name:
+  'tcp_unreachable', // EHOSTUNREACH / ENETUNREACH
+  'subscribe_timeout', // no SUBACK within the subscribe timeout
+  'ping_timeout', // a held connection's PINGRESP did not come (session)
+  'unclassified', // an error no rule knows: a bug to report, never hidden
 ] as const;
 export type FixedFailureReason = (typeof FAILURE_REASONS)[number];
-export type FailureReason = FixedFailureReason | `tls_alert_${string}` | `connack_${string}`;
+/** `disconnect_<name>`: an MQTT 5 DISCONNECT from the server, by reason code name (session). */
+export type FailureReason = FixedFailureReason | `tls_alert_${string}` | `connack_${string}` | `disconnect_${string}`;
 
 export function isFailureReason(s: string): s is FailureReason {
-  return (FAILURE_REASONS as readonly string[]).includes(s) || /^tls_alert_[a-z0-9_]+$/.test(s) || /^connack_[a-z0-9_]+$/.test(s);
+  return (FAILURE_REASONS as readonly string[]).includes(s) || /^(tls_alert|connack|disconnect)_[a-z0-9_]+$/.test(s);
 }
 
 /** Credential faults a device can be given (it must be rejected by the broker). */
