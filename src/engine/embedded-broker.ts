@@ -44,7 +44,7 @@ export async function startEmbeddedBroker(o: BrokerOptions): Promise<EmbeddedBro
     },
     async close() {
       w.postMessage({ type: 'close' });
-      await Promise.race([next('closed'), new Promise((r) => setTimeout(r, 3000))]);
+      await Promise.race([next('closed'), new Promise((r) => setTimeout(r, 3000).unref())]);
       await w.terminate();
     },
   };
