@@ -1,0 +1,45 @@
+/** `herd report SUMMARY.json --html FILE [--baseline SUMMARY.json]`: the self-contained HTML report. */
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { HerdError, UsageError } from '../errors.js';
+import { bytes } from '../report/format.js';
+import { writeHtmlReport } from '../report/html.js';
+import { readSummary } from '../report/json.js';
+import { bool, parse, requireStr, str } from './args.js';
+
+export const REPORT_HELP = `herd report SUMMARY.json --html FILE [--baseline SUMMARY.json]
+
+  Renders a run's summary.json as one self-contained HTML file (no network needed to
+  open it): verdict, thresholds, latency percentile curves, timelines, failures explained,
+  configuration and generator health.
+
+  --html FILE               where to write the report
+  --baseline SUMMARY.json   an earlier run to compare with: curves overlaid and the deltas
+`;
+
+export async function reportCommand(argv: string[]): Promise<number> {
+  const parsed = parse(argv, { html: { type: 'string' }, baseline: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  if (bool(parsed, 'help')) {
+    process.stdout.write(REPORT_HELP);
+    return 0;
+  }
+  const [input, ...extra] = parsed.positionals;
+  if (input === undefined) throw new UsageError('expected a summary file: herd report SUMMARY.json --html FILE');
+  if (extra.length > 0) throw new UsageError(`expected one summary file, got ${parsed.positionals.length} (compare runs with --baseline)`);
+  const out = requireStr(parsed, 'html');
+  const baselineFile = str(parsed, 'baseline');
+  const summary = await readSummary(input);
+  const baseline = baselineFile === undefined ? undefined : await readSummary(baselineFile);
+  try {
+    await mkdir(dirname(out), { recursive: true });
+    await writeHtmlReport(summary, out, baseline);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : code;
+    throw new HerdError('HERD_OUTPUT', `${out}: cannot write the report: ${why}`, undefined, { cause: e });
+  }
+  process.stderr.write(`herd: wrote ${out} (${bytes(statSync(out).size)})\n`);
+  return 0;
+}

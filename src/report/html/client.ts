@@ -1,0 +1,172 @@
+/**
+ * The report's own script (plain ES2017, inlined next to uPlot): reads the data element,
+ * draws the percentile curves and the timelines, keeps them sized to their boxes on
+ * screen and in print. When every chart is drawn it sets `data-charts` on <html> and
+ * `window.herdReportReady` (ms since navigation start), which the tests wait for.
+ *
+ * Kept as a string (no DOM types in the Node build); no backticks or dollar-braces inside.
+ */
+export const CLIENT_JS = String.raw`
+(function () {
+  'use strict';
+  var RUN = '#2563eb', BASE = '#9ca3af', ATTEMPT = '#94a3b8', FAIL = '#dc2626', ACTIVE = '#7c3aed', P99 = '#f59e0b';
+  var REASON_COLORS = ['#dc2626', '#ea580c', '#ca8a04', '#db2777', '#9333ea', '#0891b2', '#65a30d', '#6b7280'];
+  var PRINT_WIDTH = 700;
+  var data = JSON.parse(document.getElementById('herd-data').textContent);
+  var charts = [];
+
+  function trim(s) { return s.indexOf('.') < 0 ? s : s.replace(/\.?0+$/, ''); }
+  function fmtMs(v) {
+    if (v == null) return '–';
+    if (v === 0) return '0';
+    if (v < 1) return Math.round(v * 1000) + 'µs';
+    if (v < 10) return trim(v.toFixed(2)) + 'ms';
+    if (v < 1000) return trim(v.toFixed(1)) + 'ms';
+    return trim((v / 1000).toFixed(2)) + 's';
+  }
+  function fmtNum(v) {
+    if (v == null) return '–';
+    return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : trim(v.toFixed(2));
+  }
+  function fmtDur(s) {
+    s = Math.round(s);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    var mm = h > 0 && m < 10 ? '0' + m : String(m);
+    return (h > 0 ? h + ':' : '') + mm + ':' + (r < 10 ? '0' : '') + r;
+  }
+  function pctLabel(x) {
+    if (x == null) return '';
+    if (x <= 1) return '0%';
+    var p = 100 * (1 - 1 / x);
+    var digits = Math.max(0, Math.min(4, Math.ceil(-Math.log10(100 - p + 1e-9)) + 1));
+    return trim(p.toFixed(digits)) + '%';
+  }
+  function zeroUp(u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; }
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+  function boxWidth(el) { return Math.max(260, Math.floor(el.getBoundingClientRect().width)); }
+  function make(el, opts, d) {
+    opts.width = boxWidth(el);
+    opts.height = Number(el.getAttribute('data-height') || 240);
+    var u = new uPlot(opts, d, el);
+    charts.push({ u: u, el: el, height: opts.height, half: el.getAttribute('data-half') === '1' });
+    return u;
+  }
+
+  function percentileChart(el, phase) {
+    var x = data.run.curves.x;
+    var cur = data.run.curves.phases[phase];
+    var base = data.baseline ? data.baseline.curves.phases[phase] : null;
+    var series = [{ label: 'percentile', value: function (u, v) { return v == null ? '–' : pctLabel(v); } }];
+    var d = [x];
+    if (cur) { series.push({ label: data.baseline ? 'this run' : 'latency', stroke: RUN, width: 2, value: function (u, v) { return fmtMs(v); } }); d.push(cur); }
+    if (base) { series.push({ label: 'baseline', stroke: BASE, width: 2, dash: [6, 4], value: function (u, v) { return fmtMs(v); } }); d.push(base); }
+    make(el, {
+      scales: { x: { time: false, distr: 3, log: 10 }, y: { range: zeroUp } },
+      axes: [
+        {
+          label: 'percentile',
+          // 0% and 50% sit close together: on a narrow chart only the decades are labelled
+          splits: function (u) { return u.width < 420 ? [1, 10, 100, 1000, 10000] : [1, 2, 10, 100, 1000, 10000]; },
+          filter: function (u, s) { return s; },
+          values: function (u, s) { return s.map(pctLabel); }
+        },
+        { label: 'ms', size: 64, values: function (u, s) { return s.map(fmtMs); } }
+      ],
+      series: series,
+      cursor: { drag: { x: false, y: false } }
+    }, d);
+  }
+
+  /** Aligns a baseline series on this run's x (seconds since start): the union of both, with gaps. */
+  function align(xa, cols, xb, colsB) {
+    var xs = xa.concat(xb).sort(function (a, b) { return a - b; });
+    var x = [];
+    for (var i = 0; i < xs.length; i++) if (i === 0 || xs[i] !== xs[i - 1]) x.push(xs[i]);
+    function place(src, vals) {
+      var at = new Map();
+      for (var j = 0; j < src.length; j++) at.set(src[j], vals[j]);
+      return x.map(function (t) { var v = at.get(t); return v === undefined ? null : v; });
+    }
+    return [x].concat(cols.map(function (c) { return place(xa, c); }), colsB.map(function (c) { return place(xb, c); }));
+  }
+
+  function timelineChart(el, kind) {
+    var t = data.run.timeline;
+    var b = data.baseline ? data.baseline.timeline : null;
+    var fmt = kind === 'latency' ? fmtMs : fmtNum;
+    var val = function (u, v) { return fmt(v); };
+    var cols = [], series = [{ label: 'time', value: function (u, v) { return v == null ? '–' : fmtDur(v); } }];
+    var baseCols = [];
+    function add(label, values, color, extra) {
+      cols.push(values);
+      var s = { label: label, stroke: color, width: 2, value: val, spanGaps: false };
+      for (var k in extra || {}) s[k] = extra[k];
+      series.push(s);
+    }
+    if (kind === 'rate') {
+      add('attempts/s', t.attempts, ATTEMPT, { width: 1.5 });
+      add('connected/s', t.connected, RUN);
+      if (t.failed.some(function (v) { return v > 0; })) add('failed/s', t.failed, FAIL);
+    } else if (kind === 'active') {
+      add('open connections', t.active, ACTIVE, { fill: 'rgba(124,58,237,0.08)' });
+    } else if (kind === 'latency') {
+      add('p50', t.p50, RUN);
+      add('p99', t.p99, P99);
+    } else if (kind === 'failures') {
+      t.reasons.forEach(function (r, i) { add(r.reason, r.values, REASON_COLORS[i % REASON_COLORS.length]); });
+      if (t.rejected.some(function (v) { return v > 0; })) add('faulty, rejected as expected', t.rejected, '#94a3b8', { dash: [4, 3], width: 1 });
+      if (t.unexpected.some(function (v) { return v > 0; })) add('faulty, ACCEPTED', t.unexpected, '#111827', { width: 3 });
+    }
+    var baseline = { rate: ['connected/s', b && b.connected], active: ['open connections', b && b.active], latency: ['p99', b && b.p99] }[kind];
+    if (b && baseline && baseline[1]) {
+      baseCols.push(baseline[1]);
+      series.push({ label: 'baseline ' + baseline[0], stroke: BASE, width: 2, dash: [6, 4], value: val });
+    }
+    var aligned = !!(b && baseCols.length);
+    // aligned on the union of both runs' seconds, each series has gaps where the other has points
+    if (aligned) series.forEach(function (s, i) { if (i > 0) s.spanGaps = true; });
+    var d = aligned ? align(t.x, cols, b.x, baseCols) : [t.x].concat(cols);
+    make(el, {
+      scales: { x: { time: false }, y: { range: zeroUp } },
+      axes: [
+        { label: 'time since start', incrs: TIME_INCRS, space: 60, values: function (u, s) { return s.map(fmtDur); } },
+        { label: kind === 'latency' ? 'ms' : kind === 'active' ? 'connections' : 'per second', size: 64, values: function (u, s) { return s.map(fmt); } }
+      ],
+      series: series,
+      cursor: { sync: { key: 'timeline' }, drag: { x: true, y: false } }
+    }, d);
+  }
+
+  var els = document.querySelectorAll('[data-chart]');
+  for (var i = 0; i < els.length; i++) {
+    var el = els[i];
+    var spec = el.getAttribute('data-chart').split(':');
+    try {
+      if (spec[0] === 'percentile') percentileChart(el, spec[1]);
+      else timelineChart(el, spec[1]);
+    } catch (e) {
+      el.textContent = 'This chart could not be drawn: ' + (e && e.message ? e.message : e);
+      el.className = 'chart-empty';
+      console.error(e);
+    }
+  }
+
+  function fit(printing) {
+    charts.forEach(function (c) {
+      var w = printing ? (c.half ? Math.floor(PRINT_WIDTH / 2) - 8 : PRINT_WIDTH) : boxWidth(c.el);
+      c.u.setSize({ width: w, height: printing ? Math.round(c.height * 0.8) : c.height });
+    });
+  }
+  var pending = 0;
+  window.addEventListener('resize', function () {
+    clearTimeout(pending);
+    pending = setTimeout(function () { fit(false); }, 100);
+  });
+  window.addEventListener('beforeprint', function () { fit(true); });
+  window.addEventListener('afterprint', function () { fit(false); });
+
+  document.documentElement.setAttribute('data-charts', String(charts.length));
+  window.herdReportReady = performance.now();
+})();
+`;

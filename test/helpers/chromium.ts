@@ -1,0 +1,122 @@
+/**
+ * Debian's Chromium driven by playwright-core, for the HTML report tests: a fresh profile,
+ * no background networking, every request that is not file: or data: recorded and aborted.
+ * The network is closed where the tests run; a report must not need it anyway.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM_BIN = process.env.HERD_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumAvailable = (): boolean => existsSync(CHROMIUM_BIN);
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Browser {
+  context: BrowserContext;
+  /** URLs the pages tried to fetch that are not file: or data: (all aborted) */
+  leaks: string[];
+  close(): Promise<void>;
+}
+
+export async function launchChromium(viewport = { width: 1366, height: 900 }): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'herd-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_BIN,
+    headless: true,
+    args: ARGS,
+    viewport,
+    deviceScaleFactor: 1,
+    offline: true,
+  });
+  const leaks: string[] = [];
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+    leaks.push(url);
+    return route.abort('blockedbyclient');
+  });
+  context.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith('file:') && !url.startsWith('data:') && !leaks.includes(url)) leaks.push(url);
+  });
+  return {
+    context,
+    leaks,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OpenedReport {
+  page: Page;
+  /** console errors and uncaught exceptions */
+  errors: string[];
+  /** wall-clock ms from navigation to every chart drawn, measured from the test */
+  openMs: number;
+  /** ms from the page's navigation start to every chart drawn, measured in the page */
+  readyMs: number;
+  /** charts the page says it drew */
+  charts: number;
+}
+
+/** Opens a report file and waits until its script has drawn every chart. */
+export async function openReport(browser: Browser, file: string): Promise<OpenedReport> {
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  const t0 = performance.now();
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  await page.waitForFunction(() => (window as unknown as { herdReportReady?: number }).herdReportReady !== undefined, undefined, { timeout: 20_000 });
+  const openMs = performance.now() - t0;
+  const readyMs = await page.evaluate(() => (window as unknown as { herdReportReady: number }).herdReportReady);
+  const charts = Number(await page.getAttribute('html', 'data-charts'));
+  return { page, errors, openMs, readyMs, charts };
+}
+
+export interface ChartPixels {
+  chart: string;
+  width: number;
+  height: number;
+  /** pixels of a saturated colour (the series strokes; axes and grid are grey) */
+  colored: number;
+}
+
+/** For every chart box, how many of its canvas pixels are drawn in colour. */
+export function chartPixels(page: Page): Promise<ChartPixels[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-chart]')).map((el) => {
+      const chart = el.getAttribute('data-chart') ?? '?';
+      const canvas = el.querySelector('canvas');
+      if (canvas === null) return { chart, width: 0, height: 0, colored: 0 };
+      const ctx = canvas.getContext('2d');
+      if (ctx === null) return { chart, width: canvas.width, height: canvas.height, colored: 0 };
+      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      let colored = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        const r = px[i] ?? 0;
+        const g = px[i + 1] ?? 0;
+        const b = px[i + 2] ?? 0;
+        const a = px[i + 3] ?? 0;
+        if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
+      }
+      return { chart, width: canvas.width, height: canvas.height, colored };
+    }),
+  );
+}
