@@ -131,7 +131,7 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     else if (rate !== undefined && (load.executor === 'arrival-rate' || load.executor === 'constant-connections' || load.executor === 'reconnect-storm')) load = { ...load, rate };
     else if (rate !== undefined) throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--rate');
     if (durationMs !== undefined) {
-      if (load.executor === 'arrival-rate' || load.executor === 'closed-loop' || load.executor === 'constant-connections') load = { ...load, durationMs };
+      if (load.executor === 'arrival-rate' || load.executor === 'closed-loop' || load.executor === 'constant-connections' || load.executor === 'ramping-arrival-rate') load = { ...load, durationMs };
       else throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--duration');
     }
     const connections = positiveInt(p, 'connections', undefined);

@@ -11,7 +11,7 @@ export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
 export type LoadConfig =
   | { executor: 'arrival-rate'; rate: number; durationMs: number | undefined }
-  | { executor: 'ramping-arrival-rate'; startRate: number; stages: Stage[] }
+  | { executor: 'ramping-arrival-rate'; startRate: number; stages: Stage[]; durationMs?: number | undefined }
   | { executor: 'constant-connections'; connections: number; rate: number; durationMs: number }
   /** --rate max: the closed loop that finds the broker's ceiling */
   | { executor: 'closed-loop'; durationMs: number | undefined }

@@ -3,7 +3,7 @@
  * embedded broker when there is no target, check the plan fits this machine, run the
  * engine, and turn the aggregate into a Summary with thresholds and a verdict.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -82,10 +82,16 @@ async function credentials(c: RunConfig, work: string, info: (l: string) => void
   const stats = await mintStore({
     caDir, ca, out: storePath, count: c.devices, start: shardStart, idTemplate: c.idTemplate, uriDomain: c.uriDomain,
     key: c.key, threads,
+    // faulty devices, deterministically chosen; revoked ones go into <CA dir>/crl.pem
+    ...(Object.keys(c.faults).length > 0 ? { faults: c.faults } : {}),
     ...(c.seed === undefined ? {} : { seed: c.seed }),
     ...(exporter === undefined ? {} : { onProgress: exporter.mintProgress(threads) }),
   });
   return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 } };
+}
+
+function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 /** The reconnect-storm's policy and how it drops the connections. */
@@ -135,6 +141,8 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
         certPem: readFileSync(join(serverDir, 'server.crt'), 'utf8'),
         keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
         identity: 'cn',
+        // revoked devices (herd pki mint --faults, or the run's own faults) are in the CA's crl.pem
+        crlPem: readIfExists(join(caDir, 'crl.pem')),
         minVersion: c.tls.minVersion,
         maxVersion: c.tls.maxVersion,
       });

@@ -11,7 +11,7 @@ export function scheduleFor(c: Pick<RunConfig, 'load' | 'devices' | 'inFlight' |
     case 'arrival-rate':
       return arrivalRateSchedule({ executor: 'arrival-rate', rate: l.rate, count: c.devices, durationMs: l.durationMs });
     case 'ramping-arrival-rate':
-      return rampingArrivalRateSchedule({ executor: 'ramping-arrival-rate', startRate: l.startRate, stages: l.stages, count: c.devices });
+      return rampingArrivalRateSchedule({ executor: 'ramping-arrival-rate', startRate: l.startRate, stages: l.stages, count: c.devices, durationMs: l.durationMs });
     case 'constant-connections':
       return constantConnectionsSchedule({ executor: 'constant-connections', connections: l.connections, rate: l.rate, durationMs: l.durationMs });
     case 'reconnect-storm':

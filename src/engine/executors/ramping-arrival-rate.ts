@@ -17,6 +17,8 @@ export interface RampingArrivalRateConfig {
   startRate?: number | undefined;
   stages: Stage[];
   count: number;
+  /** cut the schedule after this long (ms) */
+  durationMs?: number | undefined;
 }
 
 export function validateRampingArrivalRate(c: RampingArrivalRateConfig, path = 'load'): ConfigProblem[] {
@@ -58,20 +60,26 @@ export function rampingArrivalRateSchedule(c: RampingArrivalRateConfig): OpenSch
     acc += s.durationMs;
     return st;
   });
-  const planned = stages.reduce((a, s) => a + s.n, 0);
-  const total = Math.min(c.count, Math.ceil(planned - 1e-9));
-  let spanMs = 0;
-  const offsets = function* (): Generator<number> {
+  const cut = c.durationMs ?? Infinity;
+  const all = function* (): Generator<number> {
     let k = 0;
     let before = 0; // arrivals accumulated before the current stage
     for (const s of stages) {
-      while (k < total && k < before + s.n - 1e-9) {
-        yield s.start + timeForArrivals(s.r0, s.r1, s.d, k - before);
+      while (k < c.count && k < before + s.n - 1e-9) {
+        const t = s.start + timeForArrivals(s.r0, s.r1, s.d, k - before);
+        if (t >= cut) return;
+        yield t;
         k++;
       }
       before += s.n;
     }
   };
-  for (const o of offsets()) spanMs = o;
+  let total = 0;
+  let spanMs = 0;
+  for (const o of all()) {
+    total++;
+    spanMs = o;
+  }
+  const offsets = all;
   return { kind: 'open', total, spanMs, offsets };
 }
