@@ -111,7 +111,18 @@ export class Prometheus {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`prometheus: ${(e as Error).message}`);
     }
-    return new Prometheus(url, configFile, child, dir, () => stderr);
+    const prom = new Prometheus(url, configFile, child, dir, () => stderr);
+    // Ready is not scraping: the scrape manager applies its targets a few seconds later.
+    // Wait until every target has been tried once (its `up` series exists).
+    const deadline = Date.now() + 15_000;
+    while ((await prom.query('up')).length < o.targets.length) {
+      if (Date.now() > deadline) {
+        await prom.stop();
+        throw new Error(`prometheus: no scrape of its ${o.targets.length} targets after 15 s: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return prom;
   }
 
   private async api(path: string, params: Record<string, string | string[]>): Promise<unknown> {
@@ -249,4 +260,59 @@ export function parseExposition(text: string): Map<string, ExpositionFamily> {
     base.samples.push({ name, labels, value: raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw) });
   }
   return families;
+}
+
+/** A Grafana dashboard's PromQL: panel targets and template variables' queries. */
+export interface DashboardQueries {
+  /** [panel title, refId, expr] for every target of every panel (rows' nested panels too) */
+  targets: { panel: string; refId: string; expr: string; repeat?: string }[];
+  /** `label_values(selector, label)` of every query variable */
+  variables: { name: string; selector: string; label: string }[];
+  /** custom variables' values (e.g. phase: tcp, tls, …) */
+  custom: Record<string, string[]>;
+}
+
+interface Panel {
+  title?: string;
+  type?: string;
+  repeat?: string;
+  targets?: { refId?: string; expr?: string }[];
+  panels?: Panel[];
+}
+
+export function dashboardQueries(dash: { panels?: Panel[]; templating?: { list?: { name: string; type: string; query: unknown }[] } }): DashboardQueries {
+  const targets: DashboardQueries['targets'] = [];
+  const walk = (ps: Panel[] | undefined): void => {
+    for (const p of ps ?? []) {
+      for (const t of p.targets ?? []) {
+        if (typeof t.expr !== 'string') throw new Error(`panel "${p.title}" target ${t.refId} has no expr`);
+        targets.push({ panel: p.title ?? '', refId: t.refId ?? '', expr: t.expr, ...(p.repeat ? { repeat: p.repeat } : {}) });
+      }
+      walk(p.panels);
+    }
+  };
+  walk(dash.panels);
+  const variables: DashboardQueries['variables'] = [];
+  const custom: DashboardQueries['custom'] = {};
+  for (const v of dash.templating?.list ?? []) {
+    if (v.type === 'query') {
+      const q = typeof v.query === 'string' ? v.query : (v.query as { query: string }).query;
+      const m = /^label_values\((.+),\s*([a-zA-Z_][a-zA-Z0-9_]*)\)$/.exec(q.trim());
+      if (!m) throw new Error(`variable ${v.name}: not label_values(selector, label): ${q}`);
+      variables.push({ name: v.name, selector: m[1]!.trim(), label: m[2]! });
+    } else if (v.type === 'custom') {
+      custom[v.name] = String(v.query).split(',').map((s) => s.trim());
+    }
+  }
+  return { targets, variables, custom };
+}
+
+/** Replaces $name and ${name} by `values[name]`; throws on a variable it does not know. */
+export function substitute(expr: string, values: Record<string, string>): string {
+  return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b)!;
+    const v = values[name];
+    if (v === undefined) throw new Error(`unknown variable $${name} in ${expr}`);
+    return v;
+  });
 }
