@@ -1,9 +1,10 @@
 /** `herd run` flags → RunConfig. Every bad flag is a usage error naming the flag (exit 2). */
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
-import { parse, str, bool, positiveInt, nonNegativeInt, type OptionSpec, type Parsed } from './args.js';
+import { parse, str, bool, list, positiveInt, nonNegativeInt, type OptionSpec, type Parsed } from './args.js';
 import { DEFAULTS, DEMO, expandSourceIps, parseTarget, type RunConfig, type TlsVersion, type KeyType } from '../engine/config.js';
 import { parseDurationMs, parseRatePerSecond } from '../metrics/units.js';
+import { DEFAULT_BASELINE_METRICS } from '../report/baseline.js';
 import type { ScenarioSettings } from '../scenario/load.js';
 
 export const RUN_OPTIONS: OptionSpec = {
@@ -39,6 +40,8 @@ export const RUN_OPTIONS: OptionSpec = {
   'shard-count': { type: 'string' },
   'start-at': { type: 'string' },
   baseline: { type: 'string' },
+  'max-regression': { type: 'string' },
+  'baseline-metrics': { type: 'string' },
   threshold: { type: 'string', multiple: true },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -67,7 +70,9 @@ export const RUN_HELP = `herd run [SCENARIO.yaml] [flags]      (no arguments at 
   --source-ips A-B[,C]      local addresses to spread connections over
   --out DIR                 write summary.json and junit.xml there
   --threshold 'connect_duration:p(99) < 500ms'   a threshold (repeatable)
-  --metrics-port P, --linger 15s, --push URL, --shard-index I --shard-count N, --start-at TIME, --baseline FILE
+  --baseline SUMMARY.json   fail (exit 99) when a metric regressed beyond --max-regression (default 10%)
+  --baseline-metrics LIST   default connect_duration:p(50),connect_duration:p(99),connect_failures:rate
+  --metrics-port P, --linger 15s, --push URL, --shard-index I --shard-count N, --start-at TIME
 `;
 
 function duration(p: Parsed, name: string, dflt: number): number;
@@ -80,6 +85,14 @@ function duration(p: Parsed, name: string, dflt: number | undefined): number | u
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e), `--${name}`);
   }
+}
+
+/** A share that may exceed 100% (a regression allowance of 200% is a 3× slowdown). */
+function percentFlag(p: Parsed, name: string, dflt: number): number {
+  const v = str(p, name);
+  if (v === undefined) return dflt;
+  if (!/^\d+(\.\d+)?%$/.test(v)) throw new UsageError(`expected a percentage like 10% or 2.5%, got "${v}"`, `--${name}`);
+  return Number(v.slice(0, -1)) / 100;
 }
 
 function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
@@ -200,6 +213,8 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     shard: { index: shardIndex, count: shardCount },
     startAt,
     baseline: str(p, 'baseline'),
+    maxRegression: percentFlag(p, 'max-regression', 0.1),
+    baselineMetrics: list(p, 'baseline-metrics') ?? DEFAULT_BASELINE_METRICS,
     thresholds,
     faults: base.faults ?? {},
     resumeRatio: base.resumeRatio ?? 0,

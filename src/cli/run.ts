@@ -13,6 +13,8 @@ import type { Engine } from '../engine/coordinator.js';
 import { progressLine, renderSummary } from '../report/console.js';
 import { renderJUnit } from '../report/junit.js';
 import { summaryToJson } from '../report/json.js';
+import { writeHtmlReport } from '../report/html.js';
+import { renderBaselineChanges } from '../report/baseline.js';
 
 /** Non-TTY progress: one plain line this often. */
 const PLAIN_PROGRESS_EVERY_S = 5;
@@ -46,7 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   if (demo) process.stderr.write('herd: demo — 2000 devices with their own certificates against the embedded mTLS broker\n');
   try {
-    const { summary, exitCode, exporter } = await runHerd(config, {
+    const { summary, exitCode, exporter, baseline } = await runHerd(config, {
       onInfo: (l) => {
         if (!config.quiet) process.stderr.write(`herd: ${l}\n`);
       },
@@ -70,9 +72,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       mkdirSync(config.outDir, { recursive: true });
       writeFileSync(join(config.outDir, 'summary.json'), summaryToJson(summary));
       writeFileSync(join(config.outDir, 'junit.xml'), renderJUnit(summary));
+      await writeHtmlReport(summary, join(config.outDir, 'report.html'), baseline?.summary);
     }
     process.stdout.write(renderSummary(summary, { ascii: !process.stdout.isTTY }));
-    if (config.outDir !== undefined && !config.quiet) process.stderr.write(`herd: wrote ${join(config.outDir, 'summary.json')} and junit.xml\n`);
+    if (baseline !== undefined) process.stdout.write(renderBaselineChanges(baseline.rows, summary));
+    if (config.outDir !== undefined && !config.quiet) process.stderr.write(`herd: wrote summary.json, junit.xml and report.html in ${config.outDir}\n`);
     if (exporter !== undefined) {
       // --linger: keep serving the final values so the last scrape sees them (Ctrl-C ends it).
       if (config.lingerMs > 0) {

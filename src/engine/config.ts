@@ -58,6 +58,9 @@ export interface RunConfig {
   shard: { index: number; count: number };
   startAt: number | undefined;
   baseline: string | undefined;
+  /** with a baseline: how much worse a metric may get (fraction) and which metrics count */
+  maxRegression: number;
+  baselineMetrics: string[];
   thresholds: Record<string, string[]>;
   /** share of devices given each credential fault (they must be rejected) */
   faults: Partial<Record<Fault, number>>;

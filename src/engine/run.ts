@@ -14,6 +14,8 @@ import { parseThresholds } from '../metrics/thresholds.js';
 import { finalizeSummary, exitCodeFor } from '../report/verdict.js';
 import type { ExitCode } from '../errors.js';
 import type { Summary } from '../report/summary-types.js';
+import { readSummary } from '../report/json.js';
+import { baselineThresholds, type BaselineRow } from '../report/baseline.js';
 import { Engine, type EnginePlan, type EngineState, type StormPlan } from './coordinator.js';
 import { StormPolicy } from './executors/reconnect-storm.js';
 import { checkCapacity, hostLimits } from './limits.js';
@@ -42,6 +44,8 @@ export interface RunOutcome {
   exitCode: ExitCode;
   /** With --metrics-port: still serving the final values (for --linger). Close it when done. */
   exporter: HerdExporter | undefined;
+  /** with --baseline: the earlier run and the metrics compared */
+  baseline: { summary: Summary; rows: BaselineRow[] } | undefined;
 }
 
 interface Credentials {
@@ -117,6 +121,9 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
   const info = hooks.onInfo ?? (() => undefined);
   const parsedThresholds = parseThresholds(c.thresholds);
   if (parsedThresholds.errors.length) throw new UsageError(parsedThresholds.errors.map((e) => e.message).join('; '), '--threshold');
+  // --baseline: the earlier run's values become gates (read before anything starts: a bad file is exit 2)
+  const baseline = c.baseline === undefined ? undefined : await readSummary(c.baseline);
+  const regression = baseline === undefined ? undefined : baselineThresholds(baseline, c.baselineMetrics, c.maxRegression);
   const limits = hostLimits();
   const targets = c.targets.map((t) => parseTarget(t)!);
   checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes: 1 }, limits);
@@ -213,7 +220,7 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
         series: agg.series(),
         ...(res.recovery === undefined ? {} : { recovery: res.recovery }),
       },
-      parsedThresholds.thresholds,
+      [...parsedThresholds.thresholds, ...(regression?.thresholds ?? [])],
     );
     creds.store.close();
     if (c.push !== undefined) {
@@ -225,7 +232,10 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
       }
     }
     handedOver = true;
-    return { summary, exitCode: exitCodeFor(summary.verdict), exporter: c.metricsPort === undefined ? undefined : exporter };
+    return {
+      summary, exitCode: exitCodeFor(summary.verdict), exporter: c.metricsPort === undefined ? undefined : exporter,
+      baseline: baseline === undefined ? undefined : { summary: baseline, rows: regression!.rows },
+    };
   } finally {
     if (!handedOver || c.metricsPort === undefined) await exporter?.close();
     await broker?.close();

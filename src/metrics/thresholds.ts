@@ -203,6 +203,11 @@ export function evaluate(thresholds: readonly Threshold[], data: ThresholdInput)
   });
 }
 
+/** A threshold's observed value on a summary (what its expression is compared against). */
+export function observeValue(t: Threshold, data: ThresholdInput): number | null {
+  return observe(t, data, (phase) => decodeHistogram(data.latency[phase].hdr));
+}
+
 function observe(t: Threshold, data: ThresholdInput, histogram: (p: Phase) => Hdr): number | null {
   const spec = METRICS[t.metric];
   const c = data.counts;
