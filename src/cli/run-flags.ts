@@ -31,6 +31,7 @@ export const RUN_OPTIONS: OptionSpec = {
   'tls-max-version': { type: 'string' },
   'connect-timeout': { type: 'string' },
   workers: { type: 'string' },
+  processes: { type: 'string' },
   'source-ips': { type: 'string' },
   out: { type: 'string' },
   'metrics-port': { type: 'string' },
@@ -67,6 +68,7 @@ export const RUN_HELP = `herd run [SCENARIO.yaml] [flags]      (no arguments at 
   --tls-version 1.2|1.3     minimum TLS version; --tls-max-version likewise
   --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe)
   --workers N               connection worker threads (default: one per core)
+  --processes N             generator processes (default: as many as the open-files limit requires)
   --source-ips A-B[,C]      local addresses to spread connections over
   --out DIR                 write summary.json and junit.xml there
   --threshold 'connect_duration:p(99) < 500ms'   a threshold (repeatable)
@@ -205,6 +207,7 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     },
     timeouts: { tcpMs: connectTimeout, tlsMs: connectTimeout, connackMs: connectTimeout, subscribeMs: connectTimeout },
     workers: positiveInt(p, 'workers', Math.max(1, availableParallelism()))!,
+    processes: positiveInt(p, 'processes', undefined),
     sourceIps,
     outDir: str(p, 'out'),
     metricsPort,

@@ -50,6 +50,8 @@ export interface RunConfig {
   tls: { servername: string | undefined; minVersion: TlsVersion | undefined; maxVersion: TlsVersion | undefined };
   timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };
   workers: number;
+  /** generator processes (undefined: as many as the open-files limit requires) */
+  processes: number | undefined;
   sourceIps: string[];
   outDir: string | undefined;
   metricsPort: number | undefined;

@@ -3,9 +3,8 @@
  * little ahead of time (each carries its intended start), applies policy (replacing
  * dropped connections), and aggregates the workers' deltas. It never touches a socket.
  */
-import { Worker } from 'node:worker_threads';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { workerFile } from '../paths.js';
+import { GeneratorProcess, threadEndpoint, type WorkerEndpoint } from './endpoint.js';
 import { HerdError, ExitCode } from '../errors.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { Schedule } from './executors/types.js';
@@ -31,6 +30,8 @@ export interface EnginePlan {
   /** per-worker settings, less workerId */
   worker: Omit<WorkerInit, 'workerId' | 'workers'>;
   workers: number;
+  /** generator child processes to spread the workers over (1: threads of this process) */
+  processes: number;
   schedule: Schedule;
   /** replace dropped connections (constant-connections) */
   replaceDrops: boolean;
@@ -72,13 +73,17 @@ export interface EngineResult {
   /** worker event-loop lag p99 over the run, per worker, ms (from its last report) */
   workerLagP99Ms: number[];
   coordinatorLagP99Ms: number;
-  /** CPU ms the whole process used between start and end of the schedule */
+  /** CPU ms used between start and end: this process, plus all generator processes (their whole life) */
   cpuMs: number;
+  /** the most resident memory seen, this process plus the generator processes */
+  rssPeakBytes: number;
+  processes: number;
   recovery: Recovery | undefined;
 }
 
 export class Engine {
-  private readonly workers: Worker[] = [];
+  private readonly workers: WorkerEndpoint[] = [];
+  private readonly generators: GeneratorProcess[] = [];
   private readonly last: (WorkerReport | undefined)[];
   private readonly runLag: number[];
   private finals = 0;
@@ -88,6 +93,9 @@ export class Engine {
   private scheduleDone = false;
   private t0 = 0;
   private readonly replacements: number[] = [];
+  /** generator processes' latest CPU and memory, by pid */
+  private readonly children = new Map<number, { cpuMs: number; rss: number }>();
+  private rssPeak = 0;
   private resolveDone: (() => void) | undefined;
   private rejectDone: ((e: Error) => void) | undefined;
 
@@ -104,26 +112,27 @@ export class Engine {
 
   async run(): Promise<EngineResult> {
     const prepStart = epochNow();
-    const file = workerFile('connections');
     const ready: Promise<void>[] = [];
     const done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
+    const remote = this.plan.processes > 1;
+    for (let p = 0; remote && p < this.plan.processes; p++) this.generators.push(new GeneratorProcess());
     for (let id = 0; id < this.plan.workers; id++) {
-      const w = new Worker(file);
+      const w = remote ? this.generators[id % this.generators.length]!.endpoint(id) : threadEndpoint();
       this.workers.push(w);
       ready.push(
         new Promise<void>((resolve, reject) => {
-          w.on('message', (m: FromWorker) => {
+          w.onMessage((m: FromWorker) => {
             if (m.type === 'ready') resolve();
             else this.onMessage(m);
           });
-          w.on('error', (e) => {
+          w.onError((e) => {
             reject(e);
             this.rejectDone?.(e);
           });
-          w.on('exit', (code) => {
+          w.onExit((code) => {
             if (!this.stopping || this.finals < this.plan.workers) {
               const e = new HerdError('HERD_WORKER_EXIT', `connection worker ${id} exited with code ${code}`, ExitCode.internal);
               reject(e);
@@ -171,7 +180,9 @@ export class Engine {
       dispatched: this.dispatched,
       workerLagP99Ms: [...this.runLag],
       coordinatorLagP99Ms: lag.percentile(99) / 1e6,
-      cpuMs: (cpu.user + cpu.system) / 1000,
+      cpuMs: (cpu.user + cpu.system) / 1000 + [...this.children.values()].reduce((a, c) => a + c.cpuMs, 0),
+      rssPeakBytes: this.rssPeak,
+      processes: Math.max(1, this.generators.length),
       recovery: this.plan.storm?.policy.result(),
     };
   }
@@ -227,6 +238,8 @@ export class Engine {
     if (this.plan.endAfterMs !== undefined) timers.push(setTimeout(() => this.stop(true), Math.max(0, this.t0 + this.plan.endAfterMs - epochNow())));
     timers.push(
       setInterval(() => {
+        const rss = process.memoryUsage.rss() + [...this.children.values()].reduce((a, c) => a + c.rss, 0);
+        this.rssPeak = Math.max(this.rssPeak, rss);
         this.hooks.onTick?.(this.state(lag.percentile(99) / 1e6));
         this.maybeFinish();
       }, 1000),
@@ -262,6 +275,7 @@ export class Engine {
     }
     if (m.type !== 'report') return;
     this.last[m.workerId] = m;
+    if (m.pid !== process.pid) this.children.set(m.pid, { cpuMs: m.processCpuMs, rss: m.rssBytes });
     this.runLag[m.workerId] = m.lagRunP99Ms;
     if (this.plan.replaceDrops && !this.stopping) for (const d of m.dropped) this.replacements.push(d);
     const storm = this.plan.storm;
@@ -318,18 +332,19 @@ export class Engine {
     for (const w of this.workers) this.post(w, { type: 'stop', graceful });
   }
 
-  private post(w: Worker, m: ToWorker): void {
+  private post(w: WorkerEndpoint, m: ToWorker): void {
     if (m.type === 'arrivals') {
       const i = this.workers.indexOf(w);
       this.dispatchedTo[i] = (this.dispatchedTo[i] ?? 0) + m.devices.length;
-      w.postMessage(m, [m.devices.buffer as ArrayBuffer, m.intended.buffer as ArrayBuffer]);
+      w.post(m, [m.devices.buffer as ArrayBuffer, m.intended.buffer as ArrayBuffer]);
     } else {
-      w.postMessage(m);
+      w.post(m);
     }
   }
 
   private async terminate(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
+    if (this.generators.length > 0) await Promise.all(this.generators.map((g) => g.close()));
+    else await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
   }
 }
 

@@ -19,8 +19,6 @@ export interface HealthInput {
   limits: HostLimits;
   workers: number;
   closedLoop: boolean;
-  processes?: number;
-  rssPeakBytes?: number;
 }
 
 export function assessGenerator(h: HealthInput): Summary['generator'] {
@@ -41,8 +39,8 @@ export function assessGenerator(h: HealthInput): Summary['generator'] {
     saturation_reasons: reasons,
     fd_limit: h.limits.fdLimit,
     workers: h.workers,
-    processes: h.processes ?? 1,
-    rss_peak_bytes: h.rssPeakBytes ?? process.memoryUsage().rss,
+    processes: h.res.processes,
+    rss_peak_bytes: Math.max(h.res.rssPeakBytes, process.memoryUsage.rss()),
   };
 }
 

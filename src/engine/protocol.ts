@@ -74,6 +74,10 @@ export type FromWorker =
       lagMaxMs: number;
       /** event-loop delay p99 over the whole run so far */
       lagRunP99Ms: number;
+      /** the worker's process: its pid, CPU used since it started (ms) and resident memory */
+      pid: number;
+      processCpuMs: number;
+      rssBytes: number;
       final: boolean;
     }
   | { type: 'fatal'; workerId: number; message: string; code?: string | undefined };

@@ -25,6 +25,9 @@ import { scheduleFor } from './executors/index.js';
 import { assessGenerator } from './health.js';
 import type { AggregateSnapshot } from '../metrics/aggregate.js';
 import { startExporter, type HerdExporter } from '../metrics/exporter.js';
+import { defaultShardSeed, shardConfig, shardRunId, shardSlice, type ShardSlice } from './shard.js';
+
+export { shardSlice } from './shard.js';
 
 export interface RunHooks {
   /** progress once a second */
@@ -54,9 +57,11 @@ interface Credentials {
   serverCaPem: string;
   caDir: string | undefined;
   mint: Summary['mint'];
+  /** store index of this shard's first device */
+  deviceStart: number;
 }
 
-async function credentials(c: RunConfig, work: string, info: (l: string) => void, exporter: HerdExporter | undefined): Promise<Credentials> {
+async function credentials(c: RunConfig, slice: ShardSlice, work: string, info: (l: string) => void, exporter: HerdExporter | undefined): Promise<Credentials> {
   const serverCaFile = c.serverCa;
   const serverCa = (fallback: string): string => {
     if (serverCaFile === undefined) return fallback;
@@ -69,8 +74,9 @@ async function credentials(c: RunConfig, work: string, info: (l: string) => void
   if (c.store !== undefined) {
     const store = openStore(c.store);
     const { start, count } = store.meta;
-    if (c.devices > count) throw new UsageError(`${c.devices} devices asked, but ${c.store} holds ${count} (devices ${start}..${start + count - 1})`, '--devices');
-    return { store, storePath: c.store, serverCaPem: serverCa(store.caCertPem), caDir: c.pkiDir, mint: { count: 0, per_second: 0, loaded: c.devices } };
+    if (slice.total > count) throw new UsageError(`${slice.total} devices asked, but ${c.store} holds ${count} (devices ${start}..${start + count - 1})`, '--devices');
+    // a sharded run's devices are the store's first `total`; this shard runs its slice of them
+    return { store, storePath: c.store, serverCaPem: serverCa(store.caCertPem), caDir: c.pkiDir, mint: { count: 0, per_second: 0, loaded: c.devices }, deviceStart: start + slice.start };
   }
   let caDir = c.pkiDir;
   if (caDir === undefined) {
@@ -80,18 +86,23 @@ async function credentials(c: RunConfig, work: string, info: (l: string) => void
   }
   const ca = loadCa(caDir);
   const storePath = join(work, 'devices.store');
-  const shardStart = shardSlice(c).start;
+  // Shards mint only their slice, and must agree on the seed to get the same bytes.
+  let seed = c.seed;
+  if (seed === undefined && c.shard.count > 1) {
+    seed = defaultShardSeed(ca.cert.raw);
+    info(`no --seed: every shard derives the seed from the CA certificate (${seed}); give --seed to choose another`);
+  }
   info(`minting ${c.devices} device certificates (${c.key}) from ${caDir}`);
   const threads = Math.max(1, Math.min(c.workers, availableParallelism()));
   const stats = await mintStore({
-    caDir, ca, out: storePath, count: c.devices, start: shardStart, idTemplate: c.idTemplate, uriDomain: c.uriDomain,
+    caDir, ca, out: storePath, count: slice.count, start: slice.start, idTemplate: c.idTemplate, uriDomain: c.uriDomain,
     key: c.key, threads,
     // faulty devices, deterministically chosen; revoked ones go into <CA dir>/crl.pem
     ...(Object.keys(c.faults).length > 0 ? { faults: c.faults } : {}),
-    ...(c.seed === undefined ? {} : { seed: c.seed }),
+    ...(seed === undefined ? {} : { seed }),
     ...(exporter === undefined ? {} : { onProgress: exporter.mintProgress(threads) }),
   });
-  return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 } };
+  return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 }, deviceStart: slice.start };
 }
 
 function readIfExists(file: string): string | undefined {
@@ -112,13 +123,11 @@ function stormPlan(c: RunConfig, broker: EmbeddedBroker | undefined): StormPlan 
   };
 }
 
-/** This shard's slice of the device index space (all of it for one shard). */
-export function shardSlice(c: RunConfig): { start: number; count: number } {
-  return { start: 0, count: c.devices };
-}
-
-export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
   const info = hooks.onInfo ?? (() => undefined);
+  // a shard runs its slice of the devices at its share of the load (the whole run: c = whole)
+  const slice = shardSlice(whole);
+  const c = shardConfig(whole);
   const parsedThresholds = parseThresholds(c.thresholds);
   if (parsedThresholds.errors.length) throw new UsageError(parsedThresholds.errors.map((e) => e.message).join('; '), '--threshold');
   // --baseline: the earlier run's values become gates (read before anything starts: a bad file is exit 2)
@@ -129,14 +138,15 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
   checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes: 1 }, limits);
 
   // The exporter starts first, so Prometheus sees the minting too.
-  const runId = randomUUID();
+  const runId = c.shard.count > 1 ? shardRunId(whole) : randomUUID();
   const exporter = await startExporter(c, { runId, scenario: c.scenario, shard: c.shard.index });
   if (exporter?.url !== undefined) info(`metrics on ${exporter.url}`);
   const work = mkdtempSync(join(tmpdir(), 'herd-run-'));
   let broker: EmbeddedBroker | undefined;
   let handedOver = false;
   try {
-    const creds = await credentials(c, work, info, exporter);
+    if (c.shard.count > 1) info(`shard ${c.shard.index + 1}/${c.shard.count}: devices ${slice.start}..${slice.start + slice.count - 1} of ${slice.total}, at ${slice.count}/${slice.total} of the load (run ${runId})`);
+    const creds = await credentials(c, slice, work, info, exporter);
     let servername = c.tls.servername;
     if (targets.length === 0) {
       const caDir = creds.caDir!;
@@ -169,7 +179,7 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
       worker: {
         storePath: creds.storePath,
         deviceCount: c.devices,
-        deviceStart: creds.store.meta.start,
+        deviceStart: creds.deviceStart,
         targets,
         serverCaPem: creds.serverCaPem,
         servername,
@@ -208,7 +218,7 @@ export async function runHerd(c: RunConfig, hooks: RunHooks = {}): Promise<RunOu
         version: 1,
         run: {
           id: runId, scenario: c.scenario, target: c.targets.length ? c.targets.join(',') : `embedded mqtts://${targets[0]!.host}:${targets[0]!.port}`,
-          started: started.toISOString(), ended: ended.toISOString(), shard: c.shard, mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
+          started: started.toISOString(), ended: ended.toISOString(), shard: { ...c.shard, first: creds.deviceStart, last: creds.deviceStart + c.devices - 1 }, mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
           devices: c.devices, executor: c.load.executor,
         },
         counts,

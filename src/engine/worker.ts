@@ -23,6 +23,11 @@ interface Slot {
   cut: boolean;
 }
 
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 export class ConnectionWorker {
   private readonly slots = new Map<number, Slot>();
   private store: DeviceStore | undefined;
@@ -316,6 +321,9 @@ export class ConnectionWorker {
       lagP99Ms,
       lagMaxMs,
       lagRunP99Ms: this.lagRun.percentile(99) / 1e6,
+      pid: process.pid,
+      processCpuMs: cpuMs(),
+      rssBytes: process.memoryUsage.rss(),
       final,
     });
   }

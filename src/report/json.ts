@@ -13,7 +13,7 @@ import { summaryProblems } from './summary-validate.js';
 const ORDER: Record<string, readonly string[]> = {
   '': ['version', 'run', 'counts', 'failures', 'security', 'latency', 'mint', 'generator', 'thresholds', 'verdict', 'verdict_reason', 'capacity', 'series'],
   run: ['id', 'scenario', 'target', 'started', 'ended', 'shard', 'mqtt', 'devices', 'executor'],
-  'run.shard': ['index', 'count'],
+  'run.shard': ['index', 'count', 'first', 'last'],
   counts: ['attempted', 'connected', 'failed', 'rejected_as_expected', 'accepted_unexpectedly', 'active_peak', 'dropped'],
   'failures[]': ['phase', 'reason', 'count'],
   'security[]': ['fault', 'expected_rejections', 'rejected', 'accepted', 'reasons'],

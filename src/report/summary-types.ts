@@ -40,7 +40,8 @@ export interface Summary {
     target: string;
     started: string;
     ended: string;
-    shard: { index: number; count: number };
+    /** which shard of how many; `first`..`last`: the device indexes it ran (a merge: all, when contiguous) */
+    shard: { index: number; count: number; first?: number; last?: number };
     mqtt: string;
     devices: number;
     executor: string;

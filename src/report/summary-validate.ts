@@ -73,7 +73,7 @@ const summary = obj(
       target: str,
       started: str,
       ended: str,
-      shard: obj({ index: count, count }),
+      shard: obj({ index: count, count }, { first: count, last: count }),
       mqtt: str,
       devices: count,
       executor: str,

@@ -1,0 +1,58 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { herd, readSummaryFile } from '../helpers/herd.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-scale-'));
+
+/** Source addresses of the clients a mosquitto saw connect, from its log. */
+function clients(log: string): { sources: Set<string>; count: number } {
+  const lines = [...log.matchAll(/New client connected from ([\d.]+):\d+ as (dev-\d+)/g)];
+  return { sources: new Set(lines.map((m) => m[1]!)), count: lines.length };
+}
+
+describe('scaling out: generator processes, source addresses, several targets', () => {
+  it('spreads devices over two brokers from two generator processes and three source addresses', async () => {
+    const dir = tmp();
+    const pki = join(dir, 'pki');
+    for (const args of [['pki', 'ca', '--out', pki], ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1']]) {
+      expect((await herd(args)).code).toBe(0);
+    }
+    const conf = { cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') };
+    const a = await startMosquitto(conf);
+    const b = await startMosquitto(conf);
+    try {
+      const out = tmp();
+      const r = await herd(['run', '--target', `mqtts://127.0.0.1:${a.port},mqtts://127.0.0.1:${b.port}`, '--pki', pki, '--servername', 'localhost',
+        '--devices', '600', '--rate', '400/s', '--hold', '1s', '--processes', '2', '--workers', '2', '--source-ips', '127.0.0.2-127.0.0.4', '--out', out, '--quiet']);
+      expect([0, 97], r.stderr).toContain(r.code);
+      const s = readSummaryFile(out);
+      expect(s.counts.connected).toBe(600);
+      expect(s.generator.processes).toBe(2);
+      const ca = clients(a.log());
+      const cb = clients(b.log());
+      // round robin over (target, source) routes: each broker gets half, from every source address
+      expect(ca.count).toBe(300);
+      expect(cb.count).toBe(300);
+      expect([...ca.sources].sort()).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+      expect([...cb.sources].sort()).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('refuses up front a plan that cannot fit, saying what to change (exit 2, nothing started)', async () => {
+    const embedded = await herd(['run', '--devices', '30000', '--hold', '60s']);
+    expect(embedded.code).toBe(2);
+    expect(embedded.stderr).toMatch(/embedded broker .* can hold \d+ connections .* use an external broker/);
+    const tooFew = await herd(['run', '--target', 'mqtts://127.0.0.1:1', '--pki', '/nonexistent', '--devices', '30000', '--hold', '60s', '--processes', '1']);
+    expect(tooFew.code).toBe(2);
+    expect(tooFew.stderr).toMatch(/need at least 2 generator processes/);
+    const ports = await herd(['run', '--target', 'mqtts://127.0.0.1:1', '--pki', '/nonexistent', '--devices', '40000', '--hold', '60s']);
+    expect(ports.code).toBe(2);
+    expect(ports.stderr).toMatch(/--source-ips/);
+  });
+});

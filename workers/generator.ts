@@ -1,0 +1,31 @@
+/**
+ * A generator process: hosts connection worker threads for a coordinator in another
+ * process and relays their messages over IPC. It ends when the coordinator disconnects.
+ */
+import { Worker } from 'node:worker_threads';
+import { workerFile } from '../src/paths.js';
+import type { FromGenerator, ToGenerator } from '../src/engine/endpoint.js';
+
+if (!process.send) throw new Error('workers/generator must be forked with an IPC channel');
+const send = (m: FromGenerator): void => {
+  if (process.connected) process.send!(m);
+};
+const threads = new Map<number, Worker>();
+const file = workerFile('connections');
+
+process.on('message', (msg: ToGenerator) => {
+  if ('spawn' in msg) {
+    const id = msg.spawn;
+    const w = new Worker(file);
+    threads.set(id, w);
+    w.on('message', (m) => send({ id, m }));
+    w.on('error', (e) => send({ id, error: e.message }));
+    w.on('exit', (code) => send({ id, exit: code }));
+    return;
+  }
+  threads.get(msg.id)?.postMessage(msg.m);
+});
+
+process.on('disconnect', () => {
+  void Promise.all([...threads.values()].map((w) => w.terminate())).then(() => process.exit(0));
+});
