@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, PlanError, UsageError } from '../errors.js';
 import { createCa, issueServer, loadCa, mintStore, openStore, type DeviceStore } from '../pki/index.js';
 import { Aggregator } from '../metrics/aggregate.js';
 import { parseThresholds } from '../metrics/thresholds.js';
@@ -18,7 +18,7 @@ import { readSummary } from '../report/json.js';
 import { baselineThresholds, type BaselineRow } from '../report/baseline.js';
 import { Engine, type EnginePlan, type EngineState, type StormPlan } from './coordinator.js';
 import { StormPolicy } from './executors/reconnect-storm.js';
-import { checkCapacity, hostLimits } from './limits.js';
+import { checkCapacity, hostLimits, socketsPerProcess, type HostLimits } from './limits.js';
 import { parseTarget, peakConnections, type RunConfig } from './config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { scheduleFor } from './executors/index.js';
@@ -105,6 +105,25 @@ async function credentials(c: RunConfig, slice: ShardSlice, work: string, info: 
   return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 }, deviceStart: slice.start };
 }
 
+/**
+ * Generator processes: as many as the peak needs under the open-files limit (one process
+ * holds at most ~19,900 sockets here), or --processes. The embedded broker lives in this
+ * process, so it serves at most one process's worth of connections.
+ */
+function planProcesses(c: RunConfig, limits: HostLimits): number {
+  const peak = peakConnections(c);
+  const perProcess = socketsPerProcess(limits);
+  const needed = Math.max(1, Math.ceil(peak / perProcess));
+  if (c.targets.length === 0 && peak > perProcess) {
+    throw new PlanError(`the embedded broker runs in this process and can hold ${perProcess} connections under its open-files limit (${limits.fdLimit}); ` +
+      `the plan holds up to ${peak}: use an external broker (several, e.g. mosquitto instances, with --target a,b,...) or lower --devices / --hold`);
+  }
+  if (c.processes !== undefined && c.processes < needed) {
+    throw new PlanError(`${peak} connections at the peak need at least ${needed} generator processes (${perProcess} sockets each), --processes says ${c.processes}`);
+  }
+  return c.processes ?? needed;
+}
+
 function readIfExists(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
@@ -135,7 +154,8 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
   const regression = baseline === undefined ? undefined : baselineThresholds(baseline, c.baselineMetrics, c.maxRegression);
   const limits = hostLimits();
   const targets = c.targets.map((t) => parseTarget(t)!);
-  checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes: 1 }, limits);
+  const processes = planProcesses(c, limits);
+  checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes }, limits);
 
   // The exporter starts first, so Prometheus sees the minting too.
   const runId = c.shard.count > 1 ? shardRunId(whole) : randomUUID();
@@ -169,9 +189,12 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
       info(`embedded broker listening on mqtts://${broker.host}:${broker.port}`);
     }
 
-    const workers = Math.max(1, Math.min(c.workers, c.devices));
+    // every generator process runs at least one worker thread
+    const workers = Math.max(processes, Math.min(c.workers, c.devices));
+    if (processes > 1) info(`${processes} generator processes, ${workers} connection workers (${peakConnections(c)} connections at the peak)`);
     const plan: EnginePlan = {
       workers,
+      processes,
       schedule: scheduleFor(c),
       replaceDrops: c.load.executor === 'constant-connections',
       endAfterMs: c.load.executor === 'constant-connections' ? c.load.durationMs : undefined,
