@@ -33,13 +33,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   let ticks = 0;
   let drawn = false;
   let endLinger: (() => void) | undefined;
+  const abort = (): never => process.exit(130);
   const onSignal = (): void => {
     if (endLinger) {
       endLinger();
     } else if (engine) {
       process.stderr.write('\nherd: stopping (Ctrl-C again to abort) — disconnecting and writing the summary\n');
       engine.interrupt();
-      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGINT', abort);
     } else {
       process.exit(130);
     }
@@ -87,6 +88,9 @@ export async function runCommand(argv: string[]): Promise<number> {
             clearTimeout(t);
             resolve();
           };
+          // even after a Ctrl-C that stopped the run, the next one ends the linger, gracefully
+          process.removeListener('SIGINT', abort);
+          for (const sig of ['SIGINT', 'SIGTERM'] as const) process.removeListener(sig, onSignal).once(sig, onSignal);
         });
       }
       await exporter.close();
