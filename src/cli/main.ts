@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<Command>> = {
   broker: async () => (await import('./broker.js')).brokerCommand,
   report: async () => (await import('./report.js')).reportCommand,
   validate: async () => (await import('./validate.js')).validateCommand,
+  merge: async () => (await import('./merge.js')).mergeCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -32,6 +32,7 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
     }
     seen.set(key, i);
   });
+  const devices = deviceRange(summaries, name);
 
   const latency = {} as Record<Phase, PhaseLatency>;
   for (const phase of PHASES) {
@@ -113,7 +114,7 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
         target: unique(summaries.map((s) => s.run.target)),
         started: summaries.map((s) => s.run.started).sort()[0] ?? first.run.started,
         ended: summaries.map((s) => s.run.ended).sort().at(-1) ?? first.run.ended,
-        shard: { index: 0, count: 1 },
+        shard: { index: 0, count: 1, ...devices },
         mqtt: unique(summaries.map((s) => s.run.mqtt)),
         devices: sum(summaries.map((s) => s.run.devices)),
         executor: unique(summaries.map((s) => s.run.executor)),
@@ -134,6 +135,37 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
   const missing = missingShards(summaries);
   if (missing !== '') merged.verdict_reason += ` (${missing})`;
   return series === undefined ? merged : { ...merged, series };
+}
+
+/**
+ * Checks that no device was run by two summaries (their run.shard first..last ranges must
+ * not overlap: a device would count twice), and returns the merged range when the ranges
+ * are known and leave no gap.
+ */
+function deviceRange(summaries: readonly Summary[], name: (i: number) => string): { first?: number; last?: number } {
+  const ranges: { i: number; first: number; last: number }[] = [];
+  summaries.forEach((s, i) => {
+    const { first, last } = s.run.shard;
+    if (first === undefined && last === undefined) return;
+    if (first === undefined || last === undefined || last < first) {
+      throw new InputError({ file: name(i) }, `run.shard: expected a device range first <= last, found first ${String(first)}, last ${String(last)}`);
+    }
+    ranges.push({ i, first, last });
+  });
+  ranges.sort((a, b) => a.first - b.first || a.i - b.i);
+  for (let k = 1; k < ranges.length; k++) {
+    const prev = ranges[k - 1]!;
+    const cur = ranges[k]!;
+    if (cur.first <= prev.last) {
+      const [a, b] = prev.i < cur.i ? [prev, cur] : [cur, prev];
+      throw new InputError(
+        { file: name(b.i) },
+        `ran devices ${b.first}..${b.last}, which overlap devices ${a.first}..${a.last} of ${name(a.i)}: merged, a device would count twice (shards of one run have distinct --shard-index and the same --shard-count and --devices)`,
+      );
+    }
+  }
+  const contiguous = ranges.length === summaries.length && ranges.every((r, k) => k === 0 || r.first === ranges[k - 1]!.last + 1);
+  return contiguous && ranges.length > 0 ? { first: ranges[0]!.first, last: ranges.at(-1)!.last } : {};
 }
 
 function shardLabel(s: Summary | undefined): string {
