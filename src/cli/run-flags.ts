@@ -74,7 +74,11 @@ export const RUN_HELP = `herd run [SCENARIO.yaml] [flags]      (no arguments at 
   --threshold 'connect_duration:p(99) < 500ms'   a threshold (repeatable)
   --baseline SUMMARY.json   fail (exit 99) when a metric regressed beyond --max-regression (default 10%)
   --baseline-metrics LIST   default connect_duration:p(50),connect_duration:p(99),connect_failures:rate
-  --metrics-port P, --linger 15s, --push URL, --shard-index I --shard-count N, --start-at TIME
+  --metrics-port P          serve Prometheus metrics on :P/metrics (0: any free port)
+  --linger 15s              keep serving the final metrics this long after the run
+  --push URL                push the final metrics to a Pushgateway
+  --shard-index I --shard-count N   run slice I of N (default: JOB_COMPLETION_INDEX)
+  --start-at TIME           shards start together at this ISO 8601 time
 `;
 
 function duration(p: Parsed, name: string, dflt: number): number;

@@ -1,0 +1,45 @@
+/** Process helpers for the benchmarks: resident memory of a process tree, read from /proc. */
+import { readFileSync, readdirSync } from 'node:fs';
+
+export function rssOf(pid: number): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Children of a process (one level), from /proc/<pid>/task/<pid>/children. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** RSS of a process and all its descendants. */
+export function treeRss(pid: number): number {
+  let total = rssOf(pid);
+  for (const c of childrenOf(pid)) total += treeRss(c);
+  return total;
+}
+
+export const MiB = 2 ** 20;
+
+/** Samples a value every `ms` until stopped; keeps the max and the series. */
+export function sampler(read: () => number, ms = 250): { stop(): { peak: number; samples: number[] } } {
+  const samples: number[] = [];
+  const t = setInterval(() => samples.push(read()), ms);
+  return {
+    stop() {
+      clearInterval(t);
+      return { peak: Math.max(0, ...samples), samples };
+    },
+  };
+}
+
+export function cpuCount(): number {
+  return readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length;
+}
