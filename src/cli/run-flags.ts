@@ -29,6 +29,7 @@ export const RUN_OPTIONS: OptionSpec = {
   subscribe: { type: 'string' },
   'tls-version': { type: 'string' },
   'tls-max-version': { type: 'string' },
+  'resume-ratio': { type: 'string' },
   'connect-timeout': { type: 'string' },
   workers: { type: 'string' },
   processes: { type: 'string' },
@@ -66,6 +67,7 @@ export const RUN_HELP = `herd run [SCENARIO.yaml] [flags]      (no arguments at 
   --keepalive 60s           MQTT keepalive
   --subscribe TOPIC         subscribe after CONNACK ({id} is the device id)
   --tls-version 1.2|1.3     minimum TLS version; --tls-max-version likewise
+  --resume-ratio 0.5        share of reconnects that resume their TLS session (reported apart)
   --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe)
   --workers N               connection worker threads (default: one per core)
   --processes N             generator processes (default: as many as the open-files limit requires)
@@ -91,6 +93,13 @@ function duration(p: Parsed, name: string, dflt: number | undefined): number | u
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e), `--${name}`);
   }
+}
+
+function ratioFlag(p: Parsed, name: string): number | undefined {
+  const v = str(p, name);
+  if (v === undefined) return undefined;
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(v)) throw new UsageError(`expected a ratio from 0 to 1 like 0.5, got "${v}"`, `--${name}`);
+  return Number(v);
 }
 
 /** A share that may exceed 100% (a regression allowance of 200% is a 3× slowdown). */
@@ -224,7 +233,7 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     baselineMetrics: list(p, 'baseline-metrics') ?? DEFAULT_BASELINE_METRICS,
     thresholds,
     faults: base.faults ?? {},
-    resumeRatio: base.resumeRatio ?? 0,
+    resumeRatio: ratioFlag(p, 'resume-ratio') ?? base.resumeRatio ?? 0,
     quiet: bool(p, 'quiet'),
   };
 }

@@ -33,6 +33,8 @@ export interface WorkerInit {
   sourceIps: string[];
   /** how often to report, ms */
   reportMs: number;
+  /** share of reconnects that offer the device's last TLS session (resumption) */
+  resumeRatio: number;
   /** devices connect more than once (closed loop, constant connections, storms): keep their contexts */
   reuseDevices: boolean;
   /** report which devices failed and when each connected (the reconnect-storm policy needs it) */

@@ -217,11 +217,18 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
         sourceIps: c.sourceIps,
         reportMs: 250,
         reportOutcomes: c.load.executor === 'reconnect-storm',
+        resumeRatio: c.resumeRatio,
         reuseDevices: c.load.executor !== 'arrival-rate' && c.load.executor !== 'ramping-arrival-rate',
       },
       storm: stormPlan(c, broker),
     };
-    const started = new Date();
+    // shards wait for a common --start-at: the run (and its time series) starts there
+    const started = new Date(Math.max(Date.now(), c.startAt ?? 0));
+    if (c.startAt !== undefined) {
+      const wait = c.startAt - Date.now();
+      if (wait > 0) info(`waiting for --start-at ${new Date(c.startAt).toISOString()} (${(wait / 1000).toFixed(1)}s)`);
+      else (hooks.onWarning ?? info)(`--start-at ${new Date(c.startAt).toISOString()} passed ${(-wait / 1000).toFixed(1)}s ago: starting now, out of step with the other shards`);
+    }
     const agg = new Aggregator({ startedAt: started.getTime() });
     exporter?.attach(agg);
     const engine = new Engine(plan, {
@@ -252,6 +259,7 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
         generator,
         series: agg.series(),
         ...(res.recovery === undefined ? {} : { recovery: res.recovery }),
+        ...(agg.resumption() === undefined ? {} : { resumption: agg.resumption()! }),
       },
       [...parsedThresholds.thresholds, ...(regression?.thresholds ?? [])],
     );

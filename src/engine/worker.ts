@@ -54,11 +54,15 @@ export class ConnectionWorker {
   /** every (target, source address) pair, built once; attempts rotate over them */
   private readonly routes: Target[];
   private readonly attemptOptions: AttemptOptions;
+  /** the same, offering the device's last session (for the resume_ratio share of reconnects) */
+  private readonly resumeOptions: AttemptOptions;
 
   constructor(private readonly init: WorkerInit, private readonly port: MessagePort) {
     const sources = init.sourceIps.length ? init.sourceIps : [undefined];
     this.routes = init.targets.flatMap((t) => sources.map((localAddress) => ({ host: t.host, port: t.port, servername: init.servername, localAddress })));
-    this.attemptOptions = { timeouts: init.timeouts };
+    const capture = init.resumeRatio > 0;
+    this.attemptOptions = { timeouts: init.timeouts, captureSession: capture };
+    this.resumeOptions = { timeouts: init.timeouts, captureSession: capture, resume: true };
     this.runOptions = {
       serverCaPem: init.serverCaPem,
       mqttVersion: init.mqttVersion,
@@ -194,14 +198,19 @@ export class ConnectionWorker {
     this.inFlight++;
     this.rec.attempt();
     const route = this.routes[this.routeNext++ % this.routes.length]!;
-    attempt(this.prepared(device, slot), route, this.attemptOptions, (o) => this.settle(device, slot, intended, o));
+    const prepared = this.prepared(device, slot);
+    const resume = prepared.session !== undefined && Math.random() < this.init.resumeRatio;
+    attempt(prepared, route, resume ? this.resumeOptions : this.attemptOptions, (o) => this.settle(device, slot, intended, o));
   }
 
   private settle(device: number, slot: Slot, intended: number, o: AttemptOutcome): void {
     this.inFlight--;
     const t = o.timings;
     if (t.tcp !== undefined) this.rec.recordPhase('tcp', t.tcp);
-    if (t.tls !== undefined) this.rec.recordPhase('tls', t.tls);
+    if (t.tls !== undefined) {
+      if (o.ok && o.resumed) this.rec.resumedHandshake(t.tls);
+      else this.rec.recordPhase('tls', t.tls);
+    }
     if (t.connack !== undefined) this.rec.recordPhase('connack', t.connack);
     if (t.subscribe !== undefined) this.rec.recordPhase('subscribe', t.subscribe);
     if (o.ok) {

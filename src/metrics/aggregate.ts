@@ -11,6 +11,7 @@ import { SeriesBuilder, type TimeSeries } from './series.js';
 import type { FailureCount, PhaseLatency, Summary } from '../report/summary-types.js';
 
 export type Counts = Summary['counts'];
+export type Resumption = NonNullable<Summary['resumption']>;
 export type SecurityOutcome = Summary['security'][number];
 
 export interface AggregateSnapshot {
@@ -47,6 +48,8 @@ const RATE_WINDOW_S = 5;
 export class Aggregator {
   readonly #hist = new Map<Phase, Hdr>(PHASES.map((p) => [p, createHistogram('cumulative')]));
   readonly #failures = new Map<string, FailureCount>();
+  readonly #resumedTls: Hdr = createHistogram('cumulative');
+  #resumed = 0;
   readonly #security = new Map<Fault, SecurityOutcome>();
   readonly #activeByWorker = new Map<number, number>();
   readonly #series: SeriesBuilder;
@@ -80,6 +83,8 @@ export class Aggregator {
       const sparse = delta.phases[phase];
       if (sparse !== undefined) addSparse(this.#hist.get(phase) as Hdr, sparse);
     }
+    this.#resumed += delta.resumed;
+    if (delta.resumedTls !== null) addSparse(this.#resumedTls, delta.resumedTls);
     let failed = 0;
     for (const [phase, reason, n] of delta.failures) {
       if (phase !== 'session') failed += n; // a drop after CONNACK is not a failed attempt
@@ -167,6 +172,18 @@ export class Aggregator {
       out[phase] = { ...latencyStats(h), hdr: encodeHistogram(h) };
     }
     return out;
+  }
+
+  /** Full and resumed TLS handshakes side by side; undefined when no handshake resumed. */
+  resumption(): Resumption | undefined {
+    if (this.#resumed === 0) return undefined;
+    const full = this.histogram('tls');
+    return {
+      full: full.totalCount,
+      resumed: this.#resumed,
+      tls_full: { ...latencyStats(full), hdr: encodeHistogram(full) },
+      tls_resumed: { ...latencyStats(this.#resumedTls), hdr: encodeHistogram(this.#resumedTls) },
+    };
   }
 
   counts(): Counts {

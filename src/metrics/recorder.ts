@@ -28,6 +28,9 @@ export interface RecorderDelta {
   security: FaultDelta[];
   /** only phases with values in this interval */
   phases: Partial<Record<Phase, SparseHistogram>>;
+  /** TLS handshakes that resumed a session: how many, and their handshake time (not in `phases.tls`) */
+  resumed: number;
+  resumedTls: SparseHistogram | null;
 }
 
 export interface FaultDelta {
@@ -65,6 +68,8 @@ function bump(map: Map<string, number>, key: string): void {
 
 export class Recorder {
   readonly #hist: Hdr[] = PHASES.map(() => createHistogram('interval'));
+  readonly #resumedTls: Hdr = createHistogram('interval');
+  #resumed = 0;
   readonly #failures: Map<string, number>[] = FAILURE_PHASES.map(() => new Map());
   readonly #faults: FaultCounters[] = FAULTS.map(() => ({ rejected: 0, accepted: 0, other: 0, reasons: new Map() }));
   readonly #now: () => number;
@@ -85,6 +90,15 @@ export class Recorder {
     const h = this.#hist[PHASE_INDEX[phase]];
     if (h === undefined) throw new TypeError(`unknown phase "${phase}"`);
     recordMicros(h, micros);
+  }
+
+  /**
+   * A TLS handshake resumed a session (took `micros`). Recorded apart from the `tls` phase:
+   * a resumed handshake skips the certificate exchange, so mixing them would flatter it.
+   */
+  resumedHandshake(micros: number): void {
+    this.#resumed++;
+    recordMicros(this.#resumedTls, micros);
   }
 
   /** An attempt started (good or faulty device). */
@@ -183,7 +197,11 @@ export class Recorder {
       failures,
       security,
       phases,
+      resumed: this.#resumed,
+      resumedTls: toSparse(this.#resumedTls),
     };
+    this.#resumedTls.reset();
+    this.#resumed = 0;
     this.#from = to;
     this.#attempts = this.#connected = this.#dropped = 0;
     this.#activePeak = this.#active;

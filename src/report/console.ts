@@ -66,6 +66,14 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     `active peak ${int(c.active_peak)} · dropped while held ${int(c.dropped)}`,
   ]);
 
+  const res = s.resumption;
+  if (res !== undefined) {
+    section('resumption', [
+      `${int(res.resumed)} resumed handshakes · ${int(res.full)} full`,
+      `tls full p50 ${formatMs(res.tls_full.p50)} p99 ${formatMs(res.tls_full.p99)} · resumed p50 ${formatMs(res.tls_resumed.p50)} p99 ${formatMs(res.tls_resumed.p99)}`,
+    ]);
+  }
+
   const rec = s.recovery;
   if (rec !== undefined) {
     const t = (ms: number | null): string => (ms === null ? 'not reached' : formatMs(ms));

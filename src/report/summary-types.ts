@@ -76,6 +76,8 @@ export interface Summary {
   verdict_reason: string;
   /** per-second timeline (bounded; downsampled for long runs) */
   series?: TimeSeries;
+  /** TLS session resumption (tls.resume_ratio): full handshakes (the `tls` phase) and resumed ones apart */
+  resumption?: { full: number; resumed: number; tls_full: PhaseLatency; tls_resumed: PhaseLatency };
   /** reconnect-storm: how the dropped devices came back */
   recovery?: Recovery;
 }

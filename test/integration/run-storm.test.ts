@@ -62,3 +62,30 @@ describe('reconnect storm', () => {
     expect(s.counts.failed).toBe(0);
   });
 });
+
+describe('TLS session resumption on reconnect', () => {
+  it('resumes the resume_ratio share of reconnects and reports resumed handshakes apart from full ones', async () => {
+    const dir = tmp();
+    const f = join(dir, 'resume.yaml');
+    writeFileSync(f, [
+      'name: resume',
+      'devices: { count: 200, seed: 5 }',
+      'tls: { resume_ratio: 0.5 }',
+      'load: { executor: reconnect-storm, rate: 300/s, drop: disconnect, backoff: { initial: 300ms, max: 1s }, duration: 300ms }',
+      '',
+    ].join('\n'));
+    const r = await herd(['run', f, '--out', dir, '--quiet'], 60_000);
+    expect([0, 97], r.stderr).toContain(r.code);
+    const s = readSummaryFile(dir);
+    expect(s.counts.connected).toBe(400);
+    const res = s.resumption!;
+    // first connects are always full; about half of the 200 reconnects resume
+    expect(res.full + res.resumed).toBe(400);
+    expect(res.resumed).toBeGreaterThan(40);
+    expect(res.resumed).toBeLessThan(160);
+    // the tls phase holds only full handshakes
+    expect(s.latency.tls.count).toBe(res.full);
+    expect(res.tls_resumed.count).toBe(res.resumed);
+    expect(r.stdout).toMatch(/resumption\s+\d+ resumed handshakes/);
+  });
+});
