@@ -20,7 +20,7 @@ export interface StormPlan {
   deadlineMs: number;
 }
 
-import { epochNow } from './clock.js';
+import { epochNow, lagMs, LAG_RESOLUTION_MS } from './clock.js';
 
 /** How far ahead of their intended start arrivals are handed to workers. */
 const LOOKAHEAD_MS = 50;
@@ -72,6 +72,8 @@ export interface EngineResult {
   dispatched: number;
   /** worker event-loop lag p99 over the run, per worker, ms (from its last report) */
   workerLagP99Ms: number[];
+  /** worker event-loop lag mean over the run, per worker, ms */
+  workerLagMeanMs: number[];
   coordinatorLagP99Ms: number;
   /** CPU ms used between start and end: this process, plus all generator processes (their whole life) */
   cpuMs: number;
@@ -86,6 +88,7 @@ export class Engine {
   private readonly generators: GeneratorProcess[] = [];
   private readonly last: (WorkerReport | undefined)[];
   private readonly runLag: number[];
+  private readonly runLagMean: number[];
   private finals = 0;
   private stopping = false;
   private interrupted = false;
@@ -102,6 +105,7 @@ export class Engine {
   constructor(private readonly plan: EnginePlan, private readonly hooks: EngineHooks = {}) {
     this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
     this.runLag = new Array<number>(plan.workers).fill(0);
+    this.runLagMean = new Array<number>(plan.workers).fill(0);
   }
 
   /** Stop scheduling, disconnect what is held and finish (Ctrl-C). */
@@ -154,7 +158,7 @@ export class Engine {
     const prepMs = epochNow() - prepStart;
     this.hooks.onReady?.(prepMs);
 
-    const lag = monitorEventLoopDelay({ resolution: 10 });
+    const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
     lag.enable();
     this.t0 = Math.max(epochNow() + 20, this.plan.startAt ?? 0);
     if (this.plan.startAt !== undefined && this.plan.startAt > epochNow()) {
@@ -179,7 +183,8 @@ export class Engine {
       interrupted: this.interrupted,
       dispatched: this.dispatched,
       workerLagP99Ms: [...this.runLag],
-      coordinatorLagP99Ms: lag.percentile(99) / 1e6,
+      workerLagMeanMs: [...this.runLagMean],
+      coordinatorLagP99Ms: lagMs(lag.percentile(99)),
       cpuMs: (cpu.user + cpu.system) / 1000 + [...this.children.values()].reduce((a, c) => a + c.cpuMs, 0),
       rssPeakBytes: this.rssPeak,
       processes: Math.max(1, this.generators.length),
@@ -240,7 +245,7 @@ export class Engine {
       setInterval(() => {
         const rss = process.memoryUsage.rss() + [...this.children.values()].reduce((a, c) => a + c.rss, 0);
         this.rssPeak = Math.max(this.rssPeak, rss);
-        this.hooks.onTick?.(this.state(lag.percentile(99) / 1e6));
+        this.hooks.onTick?.(this.state(lagMs(lag.percentile(99))));
         this.maybeFinish();
       }, 1000),
     );
@@ -277,6 +282,7 @@ export class Engine {
     this.last[m.workerId] = m;
     if (m.pid !== process.pid) this.children.set(m.pid, { cpuMs: m.processCpuMs, rss: m.rssBytes });
     this.runLag[m.workerId] = m.lagRunP99Ms;
+    this.runLagMean[m.workerId] = m.lagRunMeanMs;
     if (this.plan.replaceDrops && !this.stopping) for (const d of m.dropped) this.replacements.push(d);
     const storm = this.plan.storm;
     if (storm && !this.stopping) {

@@ -7,8 +7,14 @@ import type { EngineResult } from './coordinator.js';
 import type { HostLimits } from './limits.js';
 import type { FailureCount, Summary } from '../report/summary-types.js';
 
-/** A worker whose event loop stalls this long at p99 delays socket reads and timestamps. */
-export const LAG_P99_LIMIT_MS = 100;
+/**
+ * A worker whose event loop stalls this long at p99, or this much on average, delays
+ * socket reads and timestamps throughout the run: the generator, not the broker, set the
+ * pace. (Sporadic shorter stalls — a GC, a busy neighbour — show in event_loop_lag_p99_ms
+ * without making the run inconclusive.)
+ */
+export const LAG_P99_LIMIT_MS = 200;
+export const LAG_MEAN_LIMIT_MS = 20;
 /** A closed loop that keeps every core this busy measured the generator's ceiling. */
 export const CPU_SATURATION = 0.95;
 
@@ -25,6 +31,8 @@ export function assessGenerator(h: HealthInput): Summary['generator'] {
   const reasons: string[] = [];
   const worstLag = Math.max(0, ...h.res.workerLagP99Ms);
   if (worstLag > LAG_P99_LIMIT_MS) reasons.push(`connection worker event-loop lag p99 ${worstLag.toFixed(0)} ms > ${LAG_P99_LIMIT_MS} ms`);
+  const worstMean = Math.max(0, ...h.res.workerLagMeanMs);
+  if (worstMean > LAG_MEAN_LIMIT_MS) reasons.push(`connection worker event-loop lag averaged ${worstMean.toFixed(0)} ms > ${LAG_MEAN_LIMIT_MS} ms`);
   if (h.res.coordinatorLagP99Ms > LAG_P99_LIMIT_MS) reasons.push(`coordinator event-loop lag p99 ${h.res.coordinatorLagP99Ms.toFixed(0)} ms > ${LAG_P99_LIMIT_MS} ms`);
   const local = h.failures.filter((f) => f.reason === 'fd_exhausted' || f.reason === 'addr_unavailable');
   for (const f of local) reasons.push(`${f.count} attempts failed locally with ${f.reason}`);

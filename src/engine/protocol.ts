@@ -76,6 +76,7 @@ export type FromWorker =
       lagMaxMs: number;
       /** event-loop delay p99 over the whole run so far */
       lagRunP99Ms: number;
+      lagRunMeanMs: number;
       /** the worker's process: its pid, CPU used since it started (ms) and resident memory */
       pid: number;
       processCpuMs: number;

@@ -11,7 +11,7 @@ import { Recorder, deltaTransferList } from '../metrics/recorder.js';
 import type { Fault } from '../metrics/names.js';
 import { prepareDevice, attempt, type PreparedDevice, type AttemptOutcome, type AttemptOptions, type DriverRunOptions, type HeldConnection, type Target } from '../mqtt/connection.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { epochNow } from './clock.js';
+import { epochNow, lagMs, LAG_RESOLUTION_MS } from './clock.js';
 
 interface Slot {
   /** built when the device is first due, released when it will not connect again */
@@ -34,8 +34,8 @@ export class ConnectionWorker {
   private readonly runOptions: DriverRunOptions;
   private readonly rec = new Recorder();
   /** event-loop delay since the last report (live) and over the whole run (health) */
-  private readonly lag = monitorEventLoopDelay({ resolution: 10 });
-  private readonly lagRun = monitorEventLoopDelay({ resolution: 10 });
+  private readonly lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  private readonly lagRun = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   private readonly queueDev: number[] = [];
   private readonly queueAt: number[] = [];
   private qHead = 0;
@@ -311,8 +311,8 @@ export class ConnectionWorker {
     this.failedDevices = [];
     this.connectedDevices = [];
     this.connectedAt = [];
-    const lagP99Ms = this.lag.percentile(99) / 1e6;
-    const lagMaxMs = this.lag.max / 1e6;
+    const lagP99Ms = lagMs(this.lag.percentile(99));
+    const lagMaxMs = lagMs(this.lag.max);
     this.lag.reset();
     this.send({
       type: 'report',
@@ -329,7 +329,8 @@ export class ConnectionWorker {
       idle: this.idle(),
       lagP99Ms,
       lagMaxMs,
-      lagRunP99Ms: this.lagRun.percentile(99) / 1e6,
+      lagRunP99Ms: lagMs(this.lagRun.percentile(99)),
+      lagRunMeanMs: lagMs(this.lagRun.mean),
       pid: process.pid,
       processCpuMs: cpuMs(),
       rssBytes: process.memoryUsage.rss(),

@@ -11,6 +11,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { lagMs, LAG_RESOLUTION_MS } from '../engine/clock.js';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
 import type { Aggregator } from './aggregate.js';
@@ -42,7 +43,7 @@ export class HerdExporter {
   readonly #mintHdr: Hdr = createHistogram('cumulative');
   #minted = 0;
   readonly #workerLagS = new Map<number, number>();
-  readonly #coordinatorLag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  readonly #coordinatorLag: IntervalHistogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   #server: Server | undefined;
   #url: string | undefined;
 
@@ -186,7 +187,7 @@ export class HerdExporter {
       collect() {
         this.reset();
         for (const [id, s] of [...workerLag].sort(([a], [b]) => a - b)) this.set({ worker: String(id) }, s);
-        this.set({ worker: COORDINATOR_WORKER }, coordinator.count > 0 ? coordinator.percentile(99) / 1e9 : 0);
+        this.set({ worker: COORDINATOR_WORKER }, coordinator.count > 0 ? lagMs(coordinator.percentile(99)) / 1000 : 0);
         coordinator.reset();
       },
     });

@@ -97,7 +97,7 @@ describe('herd run against Debian mosquitto', () => {
     await new Promise((r) => setTimeout(r, 3500));
     run.proc.kill('SIGINT');
     const r = await run.done;
-    expect(r.code, r.stderr).toBe(0);
+    expect([0, 97], r.stderr).toContain(r.code);
     const s = readSummaryFile(out);
     expect(s.counts.attempted).toBeGreaterThan(20);
     expect(s.counts.attempted).toBeLessThan(2000);
