@@ -26,6 +26,7 @@ const CONC = Number(values.concurrency ?? 50);
 const root = join(import.meta.dirname, '..');
 const herdBin = join(root, 'src', 'cli', 'main.js');
 const rawBin = join(root, 'bench', 'raw-client.js');
+const mqttjsBin = join(root, 'bench', 'mqttjs-client.js');
 
 /** Runs a command under bash and returns the children's CPU (user+sys, ms) from `times`. */
 function cpuOf(cmd: string[]): { cpuMs: number; stdout: string } {
@@ -73,25 +74,29 @@ async function main(): Promise<void> {
   const target = `mqtts://127.0.0.1:${m.port}`;
   const caFile = join(pki, 'ca.crt');
   console.log(`bench/handshake: ${N} full mTLS handshakes to CONNACK, ${CONC} in flight, mosquitto ${target}, ${REPS} reps`);
-  const rows: { baseCpu: number; herdCpu: number; baseRate: number; herdRate: number }[] = [];
+  const rows: { baseCpu: number; herdCpu: number; baseRate: number; herdRate: number; mqttjsCpu: number; mqttjsRate: number }[] = [];
   try {
     for (let rep = 0; rep < REPS; rep++) {
       const base = cpuOf([process.execPath, rawBin, String(m.port), store, String(N), String(CONC), 'localhost', caFile]);
       const b = JSON.parse(base.stdout.trim().split('\n').at(-1)!) as { connected: number; failed: number; wallMs: number };
+      const mj = cpuOf([process.execPath, mqttjsBin, String(m.port), store, String(N), String(CONC), 'localhost', caFile]);
+      const j = JSON.parse(mj.stdout.trim().split('\n').at(-1)!) as { connected: number; failed: number; wallMs: number };
       const out = mkdtempSync(join(tmpdir(), 'herd-bench-out-'));
       const h = cpuOf([process.execPath, herdBin, 'run', '--target', target, '--store', store, '--server-ca', caFile, '--servername', 'localhost',
         '--devices', String(N), '--rate', 'max', '--in-flight', String(CONC), '--hold', '0s', '--workers', '1', '--out', out, '--quiet']);
       const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
       const herdWall = Date.parse(s.run.ended) - Date.parse(s.run.started);
-      if (b.connected !== N || s.counts.connected !== N) throw new Error(`not every handshake succeeded: baseline ${b.connected}, herd ${s.counts.connected}`);
-      const row = { baseCpu: base.cpuMs / N, herdCpu: h.cpuMs / N, baseRate: (N / b.wallMs) * 1000, herdRate: (N / herdWall) * 1000 };
+      if (b.connected !== N || s.counts.connected !== N || j.connected !== N) throw new Error(`not every handshake succeeded: baseline ${b.connected}, MQTT.js ${j.connected}, herd ${s.counts.connected}`);
+      const row = { baseCpu: base.cpuMs / N, herdCpu: h.cpuMs / N, baseRate: (N / b.wallMs) * 1000, herdRate: (N / herdWall) * 1000, mqttjsCpu: mj.cpuMs / N, mqttjsRate: (N / j.wallMs) * 1000 };
       rows.push(row);
       console.log(`  rep ${rep + 1}: cpu/handshake baseline ${row.baseCpu.toFixed(3)} ms, herd ${row.herdCpu.toFixed(3)} ms (×${(row.herdCpu / row.baseCpu).toFixed(3)}); ` +
-        `connects/s baseline ${row.baseRate.toFixed(0)}, herd ${row.herdRate.toFixed(0)} (×${(row.herdRate / row.baseRate).toFixed(3)})`);
+        `connects/s baseline ${row.baseRate.toFixed(0)}, herd ${row.herdRate.toFixed(0)} (×${(row.herdRate / row.baseRate).toFixed(3)}); ` +
+        `MQTT.js ${row.mqttjsCpu.toFixed(3)} ms (×${(row.mqttjsCpu / row.baseCpu).toFixed(3)}), ${row.mqttjsRate.toFixed(0)}/s`);
     }
     const cpuRatio = median(rows.map((r) => r.herdCpu / r.baseCpu));
     const rateRatio = median(rows.map((r) => r.herdRate / r.baseRate));
     console.log(`median: cpu/handshake baseline ${median(rows.map((r) => r.baseCpu)).toFixed(3)} ms, herd ${median(rows.map((r) => r.herdCpu)).toFixed(3)} ms, ratio ×${cpuRatio.toFixed(3)} (target ≤ 1.15)`);
+    console.log(`median: MQTT.js (same contexts, reconnectPeriod 0) cpu/handshake ${median(rows.map((r) => r.mqttjsCpu)).toFixed(3)} ms, ratio ×${median(rows.map((r) => r.mqttjsCpu / r.baseCpu)).toFixed(3)}; connects/s ×${median(rows.map((r) => r.mqttjsRate / r.baseRate)).toFixed(3)}`);
     console.log(`median: connects/s baseline ${median(rows.map((r) => r.baseRate)).toFixed(0)}, herd ${median(rows.map((r) => r.herdRate)).toFixed(0)}, ratio ×${rateRatio.toFixed(3)} (target ≥ 0.9)`);
 
     if (HELD > 0) {
