@@ -16,7 +16,7 @@ import type { Phase } from './names.js';
 import { parseDuration, parsePercent, parsePlainNumber, type Parsed } from './units.js';
 import type { Summary, ThresholdResult } from '../report/summary-types.js';
 
-type Kind = 'duration' | 'failures' | 'unexpected';
+type Kind = 'duration' | 'failures' | 'unexpected' | 'recovery';
 const METRICS = {
   connect_duration: { kind: 'duration', phase: 'connect' },
   tcp_duration: { kind: 'duration', phase: 'tcp' },
@@ -25,6 +25,8 @@ const METRICS = {
   subscribe_duration: { kind: 'duration', phase: 'subscribe' },
   connect_failures: { kind: 'failures' },
   unexpected_accepts: { kind: 'unexpected' },
+  /** reconnect-storm: time from the drop until a device was back (percentiles over the dropped devices) */
+  recovery_duration: { kind: 'recovery' },
 } as const satisfies Record<string, { kind: Kind; phase?: Phase }>;
 export type ThresholdMetric = keyof typeof METRICS;
 export const THRESHOLD_METRICS = Object.keys(METRICS) as ThresholdMetric[];
@@ -59,6 +61,7 @@ const AGGREGATIONS: Record<Kind, readonly string[]> = {
   duration: ['p(N)', 'avg', 'min', 'max', 'med', 'count'],
   failures: ['rate', 'count'],
   unexpected: ['rate', 'count'],
+  recovery: ['p(N)', 'max', 'med', 'count'],
 };
 
 export function resolveMetric(name: string): ThresholdMetric | null {
@@ -122,7 +125,7 @@ function parseValue(kind: Kind, aggregation: Aggregation, text: string): Parsed<
     const n = parsePlainNumber(text);
     return n.ok ? n : { ok: false, error: `${n.error} (a count is a plain number)` };
   }
-  if (kind === 'duration') return parseDuration(text, { bareUnit: 'ms' });
+  if (kind === 'duration' || kind === 'recovery') return parseDuration(text, { bareUnit: 'ms' });
   if (text.endsWith('%')) return parsePercent(text);
   const n = parsePlainNumber(text);
   if (!n.ok) return { ok: false, error: `${n.error} (a rate is a fraction like 0.01 or a percentage like 1%)` };
@@ -184,7 +187,7 @@ export function parseThresholds(spec: unknown): { thresholds: Threshold[]; error
   return { thresholds, errors };
 }
 
-export type ThresholdInput = Pick<Summary, 'latency' | 'counts'>;
+export type ThresholdInput = Pick<Summary, 'latency' | 'counts'> & Partial<Pick<Summary, 'recovery'>>;
 
 /** Evaluates thresholds on a summary's merged histograms and counters. */
 export function evaluate(thresholds: readonly Threshold[], data: ThresholdInput): ThresholdResult[] {
@@ -212,6 +215,7 @@ function observe(t: Threshold, data: ThresholdInput, histogram: (p: Phase) => Hd
   const spec = METRICS[t.metric];
   const c = data.counts;
   const a = t.aggregation;
+  if (spec.kind === 'recovery') return recoveryValue(a, data.recovery);
   if (spec.kind === 'failures') {
     if (a.kind === 'count') return c.failed;
     const n = c.connected + c.failed;
@@ -239,6 +243,21 @@ function observe(t: Threshold, data: ThresholdInput, histogram: (p: Phase) => Hd
     default:
       return null;
   }
+}
+
+/**
+ * Recovery times are shares of the devices that were dropped, not of those that came back:
+ * p(99) is the time by which 99% of the dropped devices were back, and has no value (the
+ * threshold fails) when fewer than 99% ever came back.
+ */
+function recoveryValue(a: Aggregation, r: Summary['recovery']): number | null {
+  if (r === undefined || r.dropped === 0) return null;
+  if (a.kind === 'count') return r.recovered;
+  const q = a.kind === 'p' ? a.percentile : a.kind === 'med' ? 50 : a.kind === 'max' ? 100 : null;
+  if (q === null) return null;
+  const need = Math.ceil((q / 100) * r.dropped);
+  if (need > r.recovered || r.recovered === 0) return null;
+  return percentileMs(decodeHistogram(r.hdr), Math.min(100, (need / r.recovered) * 100));
 }
 
 function compare(a: number, op: Operator, b: number): boolean {

@@ -95,6 +95,11 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
     }
     s.thresholds = Object.fromEntries(Object.entries(raw.thresholds).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]]));
   }
+  for (const p of checker.problems) {
+    if (p.path === 'faults.key_mismatch') {
+      p.message = 'key_mismatch is a local configuration error (the device cannot even complete its side of the handshake), not a credential a broker accepts or rejects: herd refuses it before the run';
+    }
+  }
   if (checker.problems.length > 0) fail([...checker.problems, ...problems].sort((a, b) => a.line - b.line || a.column - b.column));
   const base = dirname(resolve(file));
   const path = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(base, p));

@@ -20,6 +20,7 @@ function scenario(dir: string, drop: string): string {
     '  duration: 500ms',
     'thresholds:',
     '  connect_failures: ["rate < 0.9"]',
+    '  recovery_duration: ["p(100) < 30s", "p(50) < 1ms"]',
     '',
   ].join('\n'));
   return f;
@@ -49,12 +50,18 @@ describe('reconnect storm', () => {
     // attempts during the downtime are refused: the policy backed off and retried them
     expect(s.counts.attempted).toBe(600 + failureCount(s, 'tcp_refused') + failureCount(s, 'tcp_reset') + failureCount(s, 'tls_closed') - 300);
     expect(r.stdout).toMatch(/recovery\s+broker-restart/);
+    // recovery gates: every dropped device back within 30 s holds; half back within 1 ms cannot (exit 99)
+    const [, all, half] = s.thresholds;
+    expect(all).toMatchObject({ metric: 'recovery_duration', ok: true });
+    expect(Math.abs(all!.value! - rec.t100_ms!)).toBeLessThanOrEqual(rec.t100_ms! * 0.002 + 1);
+    expect(half).toMatchObject({ metric: 'recovery_duration', ok: false });
+    expect([99, 97]).toContain(r.code);
   });
 
   it('a cut from the generator side (a network outage) drops every connection and they all come back', async () => {
     const dir = tmp();
     const r = await herd(['run', scenario(dir, 'disconnect'), '--out', dir, '--quiet'], 90_000);
-    expect(r.code, r.stderr).toBe(0);
+    expect([99, 97], r.stderr).toContain(r.code); // the impossible p(50) < 1ms gate
     const s = readSummaryFile(dir);
     expect(s.recovery).toMatchObject({ drop: 'disconnect', dropped: 300, recovered: 300 });
     expect(s.counts.connected).toBe(600);

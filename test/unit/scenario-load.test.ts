@@ -48,6 +48,12 @@ describe('scenario loading', () => {
     expect(problems('load: { executor: arrival-rat, rate: 10/s }')[0]).toMatch(/did you mean "arrival-rate"/);
   });
 
+  it('refuses key_mismatch as a fault: it is a local configuration error', () => {
+    expect(problems('faults: { key_mismatch: 1% }')).toEqual([
+      'x.yaml:1:11: faults.key_mismatch: key_mismatch is a local configuration error (the device cannot even complete its side of the handshake), not a credential a broker accepts or rejects: herd refuses it before the run',
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('load: { executor: arrival-rate\nrate: 1')[0]).toMatch(/^x\.yaml:\d+:\d+: YAML:/);
   });
