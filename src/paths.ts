@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenario.schema.json'))) return dir;
     const up = dirname(dir);
     if (up === dir) throw new Error('mqtt-herd: package root not found');
     dir = up;

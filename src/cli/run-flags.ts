@@ -31,6 +31,10 @@ export const RUN_OPTIONS: OptionSpec = {
   'tls-max-version': { type: 'string' },
   'resume-ratio': { type: 'string' },
   'connect-timeout': { type: 'string' },
+  'tcp-timeout': { type: 'string' },
+  'tls-timeout': { type: 'string' },
+  'connack-timeout': { type: 'string' },
+  'subscribe-timeout': { type: 'string' },
   workers: { type: 'string' },
   processes: { type: 'string' },
   'source-ips': { type: 'string' },
@@ -68,7 +72,8 @@ export const RUN_HELP = `herd run [SCENARIO.yaml] [flags]      (no arguments at 
   --subscribe TOPIC         subscribe after CONNACK ({id} is the device id)
   --tls-version 1.2|1.3     minimum TLS version; --tls-max-version likewise
   --resume-ratio 0.5        share of reconnects that resume their TLS session (reported apart)
-  --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe)
+  --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe); or one by one:
+  --tcp-timeout, --tls-timeout, --connack-timeout, --subscribe-timeout
   --workers N               connection worker threads (default: one per core)
   --processes N             generator processes (default: as many as the open-files limit requires)
   --source-ips A-B[,C]      local addresses to spread connections over
@@ -181,6 +186,10 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
   const shardCountDefault = process.env.JOB_COMPLETION_INDEX !== undefined ? undefined : 1;
   const shardCount = positiveInt(p, 'shard-count', shardCountDefault) ?? 1;
   const shardIndex = nonNegativeInt(p, 'shard-index', Number(process.env.JOB_COMPLETION_INDEX ?? 0))!;
+  if (str(p, 'shard-index') === undefined && process.env.JOB_COMPLETION_INDEX !== undefined) {
+    if (!/^\d+$/.test(process.env.JOB_COMPLETION_INDEX)) throw new UsageError(`JOB_COMPLETION_INDEX must be a shard index, got "${process.env.JOB_COMPLETION_INDEX}"`);
+    if (str(p, 'shard-count') === undefined) throw new UsageError('JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job): give --shard-count too', '--shard-count');
+  }
   if (shardIndex >= shardCount) throw new UsageError(`must be below --shard-count (${shardCount}), got ${shardIndex}`, '--shard-index');
   const startAtText = str(p, 'start-at');
   const startAt = startAtText === undefined ? undefined : Date.parse(startAtText);
@@ -218,7 +227,12 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
       minVersion: tlsVersion(p, 'tls-version') ?? base.minVersion,
       maxVersion: tlsVersion(p, 'tls-max-version') ?? base.maxVersion,
     },
-    timeouts: { tcpMs: connectTimeout, tlsMs: connectTimeout, connackMs: connectTimeout, subscribeMs: connectTimeout },
+    timeouts: {
+      tcpMs: duration(p, 'tcp-timeout', connectTimeout),
+      tlsMs: duration(p, 'tls-timeout', connectTimeout),
+      connackMs: duration(p, 'connack-timeout', connectTimeout),
+      subscribeMs: duration(p, 'subscribe-timeout', connectTimeout),
+    },
     workers: positiveInt(p, 'workers', Math.max(1, availableParallelism()))!,
     processes: positiveInt(p, 'processes', undefined),
     sourceIps,

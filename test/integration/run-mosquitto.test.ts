@@ -90,6 +90,21 @@ describe('herd run against Debian mosquitto', () => {
     expect(s.latency.connect.p90).toBeGreaterThan(s.latency.connack.p90);
   });
 
+  it('per-phase timeouts: a stopped broker still completes TCP (the kernel accepts) but times out the TLS phase', async () => {
+    const out = tmp();
+    m.pause();
+    try {
+      const r = await herd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '10', '--rate', '100/s', '--hold', '0s',
+        '--tls-timeout', '400ms', '--out', out, '--quiet']);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      m.resume();
+    }
+    const s = readSummaryFile(out);
+    expect(s.failures).toEqual([{ phase: 'tls', reason: 'tls_timeout', count: 10 }]);
+    expect(s.latency.tcp.count).toBe(10);
+  });
+
   it('Ctrl-C stops the schedule, disconnects and still writes the summary', async () => {
     const out = tmp();
     const run = spawnHerd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '2000', '--rate', '100/s',
