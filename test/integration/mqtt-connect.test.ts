@@ -56,9 +56,6 @@ describe.each(brokers)('%s broker', (_name, target) => {
     expect(t.tls).toBeGreaterThan(0);
     expect(t.connack).toBeGreaterThan(0);
     expect(t.subscribe).toBeUndefined();
-    // a loopback SYN costs less than a TLS handshake with ECDSA plus a broker round trip
-    // (not asserted for the embedded broker: it shares this thread, so its work lands in any phase)
-    if (_name === 'mosquitto') expect(t.tcp!).toBeLessThan(t.tls! + t.connack!);
     expect(o.readyAt).toBeGreaterThan(Date.now() - 10_000);
     expect(o.readyAt).toBeLessThanOrEqual(Date.now() + 1);
     expect(o.conn.tls13).toBe(true);
@@ -113,7 +110,9 @@ it('the embedded broker counts what it saw', () => {
 
 it('mosquitto logged the graceful disconnects as such', async () => {
   // mosquitto logs "Client dev-1 disconnected." for DISCONNECT, "closed its connection" otherwise
-  await new Promise((r) => setTimeout(r, 200));
+  // mosquitto writes its log when it gets round to it: wait (bounded) for the last line
+  const deadline = Date.now() + 5000;
+  while ((mosq.log().match(/Client dev-1 disconnected\./g)?.length ?? 0) < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const log = mosq.log();
   expect(log).not.toMatch(/closed its connection/);
   expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(10); // 9 connections and the warm-up
