@@ -105,8 +105,13 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
     }
   });
 
+  // recovery goes in before the thresholds are decided: recovery_duration gates read it
+  const resumption = mergeResumption(summaries);
+  const recovery = mergeRecovery(summaries);
   const merged = finalizeSummary(
     {
+      ...(resumption === undefined ? {} : { resumption }),
+      ...(recovery === undefined ? {} : { recovery }),
       version: 1,
       run: {
         id: unique(summaries.map((s) => s.run.id)),
@@ -135,6 +140,58 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
   const missing = missingShards(summaries);
   if (missing !== '') merged.verdict_reason += ` (${missing})`;
   return series === undefined ? merged : { ...merged, series };
+}
+
+function unionLatency(list: readonly PhaseLatency[]): PhaseLatency {
+  const h = createHistogram('cumulative');
+  for (const l of list) addInto(h, decodeHistogram(l.hdr));
+  return { ...latencyStats(h), hdr: encodeHistogram(h) };
+}
+
+/** Full and resumed handshakes of every shard, histograms added exactly. */
+function mergeResumption(summaries: readonly Summary[]): Summary['resumption'] {
+  const list = summaries.map((s) => s.resumption).filter((r): r is NonNullable<Summary['resumption']> => r !== undefined);
+  if (list.length === 0) return undefined;
+  return {
+    full: sum(list.map((r) => r.full)),
+    resumed: sum(list.map((r) => r.resumed)),
+    tls_full: unionLatency(list.map((r) => r.tls_full)),
+    tls_resumed: unionLatency(list.map((r) => r.tls_resumed)),
+  };
+}
+
+/**
+ * Every shard's storm as one: the recovery times (each from its shard's drop) added into one
+ * histogram, the shares taken over all the dropped devices. The peak connect rate is the
+ * sum of the shards' peaks (an upper bound: their peak seconds need not coincide).
+ */
+function mergeRecovery(summaries: readonly Summary[]): Summary['recovery'] {
+  const list = summaries.map((s) => s.recovery).filter((r): r is NonNullable<Summary['recovery']> => r !== undefined);
+  const first = list[0];
+  if (first === undefined) return undefined;
+  const h = createHistogram('cumulative');
+  for (const r of list) addInto(h, decodeHistogram(r.hdr));
+  const dropped = sum(list.map((r) => r.dropped));
+  const recovered = sum(list.map((r) => r.recovered));
+  const share = (q: number): number | null => {
+    const need = Math.ceil(q * dropped);
+    if (dropped === 0 || need > recovered) return null;
+    return Math.round(h.getValueAtPercentile((need / recovered) * 100) / 1000);
+  };
+  const dropTimes = list.map((r) => r.dropped_at).filter((t): t is string => t !== null).sort();
+  return {
+    drop: first.drop,
+    dropped_at: dropTimes[0] ?? null,
+    dropped,
+    recovered,
+    t50_ms: share(0.5),
+    t90_ms: share(0.9),
+    t99_ms: share(0.99),
+    t100_ms: share(1),
+    reconnect_attempts: sum(list.map((r) => r.reconnect_attempts)),
+    peak_connect_rate: sum(list.map((r) => r.peak_connect_rate)),
+    hdr: encodeHistogram(h),
+  };
 }
 
 /**
