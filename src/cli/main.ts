@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<Command>> = {
   broker: async () => (await import('./broker.js')).brokerCommand,
   report: async () => (await import('./report.js')).reportCommand,
   validate: async () => (await import('./validate.js')).validateCommand,
+  capacity: async () => (await import('./capacity.js')).capacityCommand,
   merge: async () => (await import('./merge.js')).mergeCommand,
 };
 

@@ -8,6 +8,7 @@ import { decodeHistogram } from '../metrics/hdr.js';
 import { PHASES, type Phase } from '../metrics/names.js';
 import type { TimeSeries } from '../metrics/series.js';
 import type { Summary } from './summary-types.js';
+import { stepsData, type StepsData } from './capacity-html.js';
 
 /** Decades of the percentile axis: x = 1/(1 - p), from 1 (0%) to 10^4 (99.99%). */
 export const CURVE_DECADES = 4;
@@ -51,6 +52,8 @@ export interface RunData {
 export interface ReportData {
   run: RunData;
   baseline: RunData | null;
+  /** a capacity search's steps, for its charts */
+  capacity: StepsData | null;
 }
 
 /** Grid points people read off: p50, p75, p95, p99.5, p99.95 (the powers of ten are in the grid). */
@@ -125,7 +128,11 @@ export function runData(summary: Summary & { series?: TimeSeries }, label: strin
 }
 
 export function reportData(summary: Summary & { series?: TimeSeries }, baseline?: Summary & { series?: TimeSeries }): ReportData {
-  return { run: runData(summary, 'this run'), baseline: baseline === undefined ? null : runData(baseline, 'baseline') };
+  return {
+    run: runData(summary, 'this run'),
+    baseline: baseline === undefined ? null : runData(baseline, 'baseline'),
+    capacity: summary.capacity === undefined ? null : stepsData(summary.capacity),
+  };
 }
 
 /** JSON safe to place inside a <script> element (no "</script>", no "<!--"). */

@@ -27,6 +27,7 @@ import {
   verdictSection,
 } from './html-sections.js';
 import { CLIENT_JS } from './html/client.js';
+import { CAPACITY_CSS, capacitySection } from './capacity-html.js';
 import { REPORT_CSS } from './html/style.js';
 import type { Summary } from './summary-types.js';
 
@@ -41,7 +42,7 @@ export interface HtmlReportOptions {
 /** The policy of the page: nothing may be fetched, only the inlined script and styles run. */
 export const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-interface Assets {
+export interface Assets {
   uplotJs: string;
   uplotCss: string;
   version: string;
@@ -49,7 +50,7 @@ interface Assets {
 let assets: Assets | undefined;
 
 /** uPlot's script and stylesheet from node_modules, read once per process. */
-function loadAssets(): Assets {
+export function loadAssets(): Assets {
   if (assets !== undefined) return assets;
   const require = createRequire(import.meta.url);
   const js = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
@@ -127,6 +128,7 @@ export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions
   const toc = [
     ['verdict', 'Verdict'],
     ...(baseline === undefined ? [] : [['baseline', 'Baseline']]),
+    ...(summary.capacity === undefined ? [] : [['capacity', 'Capacity']]),
     ['thresholds', 'Thresholds'],
     ...(summary.security.length > 0 ? [['security', 'Security']] : []),
     ['latency', 'Latency'],
@@ -141,6 +143,7 @@ export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions
     '<noscript><p>The charts need JavaScript; every number is also in the tables.</p></noscript>',
     verdictSection(summary),
     baseline === undefined ? '' : deltasSection(summary, baseline),
+    summary.capacity === undefined ? '' : capacitySection(summary.capacity),
     thresholdsSection(summary),
     securitySection(summary),
     latencySection(summary, data),
@@ -160,7 +163,7 @@ export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions
 <meta name="generator" content="mqtt-herd${version === '' ? '' : ` ${esc(version)}`}">
 <title>${esc(title)}</title>
 <style>${uplotCss}</style>
-<style>${REPORT_CSS}</style>
+<style>${REPORT_CSS}${summary.capacity === undefined ? '' : CAPACITY_CSS}</style>
 </head>
 <body>
 <main>

@@ -2,6 +2,7 @@
 import type { FailurePhase, Phase } from '../metrics/names.js';
 import type { TimeSeries } from '../metrics/series.js';
 import type { Recovery } from '../engine/executors/reconnect-storm.js';
+import type { Capacity } from './capacity-types.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'insecure';
 
@@ -80,4 +81,6 @@ export interface Summary {
   resumption?: { full: number; resumed: number; tls_full: PhaseLatency; tls_resumed: PhaseLatency };
   /** reconnect-storm: how the dropped devices came back */
   recovery?: Recovery;
+  /** a capacity search (`herd capacity`): the knee, the steps and what limited it */
+  capacity?: Capacity;
 }

@@ -4,13 +4,17 @@
  * screen and in print. When every chart is drawn it sets `data-charts` on <html> and
  * `window.herdReportReady` (ms since navigation start), which the tests wait for.
  *
- * Kept as a string (no DOM types in the Node build); no backticks or dollar-braces inside.
+ * Kept as strings (no DOM types in the Node build); no backticks or dollar-braces inside,
+ * except where CLIENT_JS pastes in the kit it shares with the comparison page.
  */
-export const CLIENT_JS = String.raw`
-(function () {
+
+/**
+ * What the report and the comparison page share: the data element, number and time
+ * formats, chart sizing for screen and print, and drawAll(), which draws every chart box
+ * and then sets the ready signal. Pasted at the top of each page's function scope.
+ */
+export const CHART_KIT_JS = String.raw`
   'use strict';
-  var RUN = '#2563eb', BASE = '#9ca3af', ATTEMPT = '#94a3b8', FAIL = '#dc2626', ACTIVE = '#7c3aed', P99 = '#f59e0b';
-  var REASON_COLORS = ['#dc2626', '#ea580c', '#ca8a04', '#db2777', '#9333ea', '#0891b2', '#65a30d', '#6b7280'];
   var PRINT_WIDTH = 700;
   var data = JSON.parse(document.getElementById('herd-data').textContent);
   var charts = [];
@@ -53,6 +57,113 @@ export const CLIENT_JS = String.raw`
     return u;
   }
 
+  /** The axes of a percentile curve: x = 1/(1 - p) on a log scale, labelled as percentiles; y in ms. */
+  function percentileAxes() {
+    return [
+      {
+        label: 'percentile',
+        // 0% and 50% sit close together: on a narrow chart only the decades are labelled
+        splits: function (u) { return u.width < 420 ? [1, 10, 100, 1000, 10000] : [1, 2, 10, 100, 1000, 10000]; },
+        filter: function (u, s) { return s; },
+        values: function (u, s) { return s.map(pctLabel); }
+      },
+      { label: 'ms', size: 64, values: function (u, s) { return s.map(fmtMs); } }
+    ];
+  }
+
+  /**
+   * Capacity steps by rate, one series per run ({ label, color, steps: [{ rate, achieved, p50, p99 }] }):
+   * 'latency' draws each run's p99 (and p50 dashed for a single run) on log axes, with the
+   * p99 SLO as a dashed line; 'achieved' draws achieved against scheduled connects per second.
+   */
+  function stepsChart(el, runs, kind, sloP99) {
+    var rates = [];
+    runs.forEach(function (r) { r.steps.forEach(function (s) { if (rates.indexOf(s.rate) < 0) rates.push(s.rate); }); });
+    rates.sort(function (a, b) { return a - b; });
+    function col(r, key) {
+      return rates.map(function (x) {
+        var v = null;
+        r.steps.forEach(function (s) { if (s.rate === x) v = s[key]; });
+        return v;
+      });
+    }
+    var rateFmt = function (u, v) { return v == null ? '–' : fmtNum(v) + '/s'; };
+    var msFmt = function (u, v) { return fmtMs(v); };
+    var series = [{ label: 'scheduled', value: rateFmt }];
+    var d = [rates];
+    var pts = { show: true, size: 7 };
+    runs.forEach(function (r) {
+      if (kind === 'latency') {
+        d.push(col(r, 'p99'));
+        series.push({ label: (runs.length > 1 ? r.label + ' ' : '') + 'p99', stroke: r.color, width: 2, spanGaps: true, points: pts, value: msFmt });
+        if (runs.length === 1) {
+          d.push(col(r, 'p50'));
+          series.push({ label: 'p50', stroke: r.color, width: 1.5, dash: [5, 4], spanGaps: true, points: pts, value: msFmt });
+        }
+      } else {
+        d.push(col(r, 'achieved'));
+        series.push({ label: (runs.length > 1 ? r.label + ' ' : '') + 'achieved', stroke: r.color, width: 2, spanGaps: true, points: pts, value: rateFmt });
+      }
+    });
+    if (kind === 'latency' && sloP99 != null) {
+      d.push(rates.map(function () { return sloP99; }));
+      series.push({ label: 'p99 SLO', stroke: '#dc2626', width: 1, dash: [3, 3], value: msFmt });
+    }
+    if (kind === 'achieved') {
+      d.push(rates.slice());
+      series.push({ label: 'as scheduled', stroke: '#9ca3af', width: 1, dash: [4, 4], value: rateFmt });
+    }
+    make(el, {
+      scales: { x: { time: false, distr: 3, log: 10 }, y: kind === 'latency' ? { distr: 3, log: 10 } : { range: zeroUp } },
+      axes: [
+        { label: 'connects per second scheduled', values: function (u, s) { return s.map(function (v) { return v == null ? '' : fmtNum(v); }); } },
+        { label: kind === 'latency' ? 'connect, end to end' : 'connects per second', size: 64, values: function (u, s) { return s.map(kind === 'latency' ? fmtMs : fmtNum); } }
+      ],
+      series: series,
+      cursor: { drag: { x: false, y: false } }
+    }, d);
+  }
+
+  /** Draws every [data-chart="kind:arg"] box with draw(kind, el, arg), keeps them sized, then signals ready. */
+  function drawAll(draw) {
+    var els = document.querySelectorAll('[data-chart]');
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      var spec = el.getAttribute('data-chart').split(':');
+      try {
+        draw(spec[0], el, spec[1]);
+      } catch (e) {
+        el.textContent = 'This chart could not be drawn: ' + (e && e.message ? e.message : e);
+        el.className = 'chart-empty';
+        console.error(e);
+      }
+    }
+
+    function fit(printing) {
+      charts.forEach(function (c) {
+        var w = printing ? (c.half ? Math.floor(PRINT_WIDTH / 2) - 8 : PRINT_WIDTH) : boxWidth(c.el);
+        c.u.setSize({ width: w, height: printing ? Math.round(c.height * 0.8) : c.height });
+      });
+    }
+    var pending = 0;
+    window.addEventListener('resize', function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () { fit(false); }, 100);
+    });
+    window.addEventListener('beforeprint', function () { fit(true); });
+    window.addEventListener('afterprint', function () { fit(false); });
+
+    document.documentElement.setAttribute('data-charts', String(charts.length));
+    window.herdReportReady = performance.now();
+  }
+`;
+
+export const CLIENT_JS = String.raw`
+(function () {
+${CHART_KIT_JS}
+  var RUN = '#2563eb', BASE = '#9ca3af', ATTEMPT = '#94a3b8', FAIL = '#dc2626', ACTIVE = '#7c3aed', P99 = '#f59e0b';
+  var REASON_COLORS = ['#dc2626', '#ea580c', '#ca8a04', '#db2777', '#9333ea', '#0891b2', '#65a30d', '#6b7280'];
+
   function percentileChart(el, phase) {
     var x = data.run.curves.x;
     var cur = data.run.curves.phases[phase];
@@ -63,16 +174,7 @@ export const CLIENT_JS = String.raw`
     if (base) { series.push({ label: 'baseline', stroke: BASE, width: 2, dash: [6, 4], value: function (u, v) { return fmtMs(v); } }); d.push(base); }
     make(el, {
       scales: { x: { time: false, distr: 3, log: 10 }, y: { range: zeroUp } },
-      axes: [
-        {
-          label: 'percentile',
-          // 0% and 50% sit close together: on a narrow chart only the decades are labelled
-          splits: function (u) { return u.width < 420 ? [1, 10, 100, 1000, 10000] : [1, 2, 10, 100, 1000, 10000]; },
-          filter: function (u, s) { return s; },
-          values: function (u, s) { return s.map(pctLabel); }
-        },
-        { label: 'ms', size: 64, values: function (u, s) { return s.map(fmtMs); } }
-      ],
+      axes: percentileAxes(),
       series: series,
       cursor: { drag: { x: false, y: false } }
     }, d);
@@ -138,35 +240,15 @@ export const CLIENT_JS = String.raw`
     }, d);
   }
 
-  var els = document.querySelectorAll('[data-chart]');
-  for (var i = 0; i < els.length; i++) {
-    var el = els[i];
-    var spec = el.getAttribute('data-chart').split(':');
-    try {
-      if (spec[0] === 'percentile') percentileChart(el, spec[1]);
-      else timelineChart(el, spec[1]);
-    } catch (e) {
-      el.textContent = 'This chart could not be drawn: ' + (e && e.message ? e.message : e);
-      el.className = 'chart-empty';
-      console.error(e);
-    }
+  function capacityChart(el, kind) {
+    var c = data.capacity;
+    stepsChart(el, [{ label: 'this search', color: RUN, steps: c.steps }], kind, c.sloP99);
   }
 
-  function fit(printing) {
-    charts.forEach(function (c) {
-      var w = printing ? (c.half ? Math.floor(PRINT_WIDTH / 2) - 8 : PRINT_WIDTH) : boxWidth(c.el);
-      c.u.setSize({ width: w, height: printing ? Math.round(c.height * 0.8) : c.height });
-    });
-  }
-  var pending = 0;
-  window.addEventListener('resize', function () {
-    clearTimeout(pending);
-    pending = setTimeout(function () { fit(false); }, 100);
+  drawAll(function (kind, el, arg) {
+    if (kind === 'percentile') percentileChart(el, arg);
+    else if (kind === 'capacity') capacityChart(el, arg);
+    else timelineChart(el, arg);
   });
-  window.addEventListener('beforeprint', function () { fit(true); });
-  window.addEventListener('afterprint', function () { fit(false); });
-
-  document.documentElement.setAttribute('data-charts', String(charts.length));
-  window.herdReportReady = performance.now();
 })();
 `;

@@ -1,0 +1,157 @@
+/**
+ * `herd capacity [SCENARIO.yaml] [run's flags] [--max-rate N/s] [--budget 3m]`: find the
+ * highest connect rate the broker sustains within the SLOs. Progress on stderr (one line
+ * per step), the answer and the step table on stdout, summary.json (with `capacity`),
+ * junit.xml and report.html in --out. Exit codes as for a run: 0 found (or "at least",
+ * bounded by --max-rate or --budget), 97 the generator saturated first, 98 insecure,
+ * 99 no rate held the SLOs.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { bool, parse, str, type OptionSpec } from './args.js';
+import { RUN_OPTIONS, runConfigFromFlags } from './run-flags.js';
+import { loadScenario } from '../scenario/load.js';
+import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../metrics/units.js';
+import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../engine/executors/breakpoint.js';
+import { CapacityRun, DEFAULT_SLO } from '../engine/capacity.js';
+import { progressLine, renderSummary } from '../report/console.js';
+import { renderCapacity, STEP_HEADER, stepLine } from '../report/capacity-console.js';
+import { renderJUnit } from '../report/junit.js';
+import { summaryToJson } from '../report/json.js';
+import { writeHtmlReport } from '../report/html.js';
+
+/** Run flags that mean nothing to a search (it sets the load, the devices and the outputs itself). */
+const NOT_FOR_CAPACITY: Record<string, string> = {
+  executor: 'a capacity search runs its own steps (arrival-rate)',
+  connections: 'a capacity search runs its own steps (arrival-rate)',
+  devices: 'a capacity search sizes each step itself (rate × step length)',
+  'metrics-port': 'not available for a capacity search yet',
+  linger: 'not available for a capacity search yet',
+  push: 'not available for a capacity search yet',
+  'shard-index': 'a capacity search runs on one machine',
+  'shard-count': 'a capacity search runs on one machine',
+  'start-at': 'a capacity search runs on one machine',
+  baseline: 'compare capacity searches with herd compare',
+  'max-regression': 'compare capacity searches with herd compare',
+  'baseline-metrics': 'compare capacity searches with herd compare',
+};
+
+export const CAPACITY_OPTIONS: OptionSpec = {
+  ...RUN_OPTIONS,
+  'max-rate': { type: 'string' },
+  budget: { type: 'string' },
+  precision: { type: 'string' },
+};
+
+export const CAPACITY_HELP = `herd capacity [SCENARIO.yaml] [run's flags] [--max-rate N/s] [--budget 3m]
+
+Finds the highest connect rate the broker sustains within the SLOs: steps of open-loop
+load doubling from --rate, then bisection between the last rate that held and the first
+that broke, then a longer hold at the rate found to confirm it.
+
+  --rate N/s          the first step (default ${BREAKPOINT_DEFAULTS.startRate}/s)
+  --max-rate N/s      never step above this (default ${BREAKPOINT_DEFAULTS.maxRate}/s)
+  --budget 3m         the whole search, wall clock (default ${formatMs(BREAKPOINT_DEFAULTS.budgetMs)})
+  --duration 5s       each step's length (default: ${'~'}300 attempts, 3s…10s; the confirming hold is twice that)
+  --precision 10%     stop bisecting when the knee is known this closely (default ${BREAKPOINT_DEFAULTS.precision * 100}%)
+  --hold 0s           keep each connection up this long (default 0s: the connect path alone;
+                      the scenario's hold is not used)
+  --threshold EXPR    the SLOs each step must hold (default: the scenario's thresholds, else
+                      ${Object.entries(DEFAULT_SLO).map(([m, l]) => l.map((e) => `${m}:${e}`).join(', ')).join(', ')})
+  --target, --pki, --store, --server-ca, --servername, --key, --seed, --in-flight, --mqtt,
+  --keepalive, --subscribe, --tls-version, --tls-max-version, --connect-timeout, --workers,
+  --source-ips, --out, --quiet: as for herd run. Without --target: the embedded broker.
+
+Exit: 0 found (or "at least" when --max-rate or --budget ended the search), 97 the
+generator saturated before the broker broke ("at least"), 98 a faulty credential was
+accepted, 99 no rate held the SLOs.
+`;
+
+function flagValue<T>(name: string, text: string | undefined, parseFn: (t: string) => T, dflt: T): T {
+  if (text === undefined) return dflt;
+  try {
+    return parseFn(text);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e), `--${name}`);
+  }
+}
+
+export function capacityConfigFromArgs(argv: string[]): { config: ConstructorParameters<typeof CapacityRun>[0]; help: boolean } {
+  const parsed = parse(argv, CAPACITY_OPTIONS, true);
+  if (bool(parsed, 'help')) return { config: undefined as never, help: true };
+  for (const [flag, why] of Object.entries(NOT_FOR_CAPACITY)) if (parsed.values[flag] !== undefined) throw new UsageError(why, `--${flag}`);
+  if (parsed.positionals.length > 1) throw new UsageError(`expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  const rateText = str(parsed, 'rate');
+  if (rateText === 'max') throw new UsageError('a capacity search is open loop: give the first step as N/s', '--rate');
+  const startRate = flagValue('rate', rateText, parseRatePerSecond, BREAKPOINT_DEFAULTS.startRate as number);
+  const maxRate = flagValue('max-rate', str(parsed, 'max-rate'), parseRatePerSecond, Math.max(BREAKPOINT_DEFAULTS.maxRate, startRate));
+  const budgetMs = flagValue('budget', str(parsed, 'budget'), (t) => parseDurationMs(t), BREAKPOINT_DEFAULTS.budgetMs as number);
+  const stepMs = flagValue('duration', str(parsed, 'duration'), (t) => parseDurationMs(t), undefined as number | undefined);
+  const precision = flagValue('precision', str(parsed, 'precision'), parsePercentFraction, BREAKPOINT_DEFAULTS.precision as number);
+  const holdGiven = str(parsed, 'hold') !== undefined;
+  // the search sets the load: keep the run flags from fighting the scenario's executor
+  const values = { ...parsed.values };
+  for (const k of ['rate', 'duration']) delete values[k];
+  const scenarioFile = parsed.positionals[0];
+  const run = runConfigFromFlags({ values, positionals: [] }, false, scenarioFile === undefined ? {} : loadScenario(scenarioFile));
+  const search: BreakpointConfig = { executor: 'breakpoint', startRate, maxRate, minRate: BREAKPOINT_DEFAULTS.minRate, factor: BREAKPOINT_DEFAULTS.factor, precision, stepMs, budgetMs };
+  return {
+    config: { run: { ...run, holdMs: holdGiven ? run.holdMs : 0, scenario: scenarioFile === undefined ? 'capacity' : run.scenario }, search },
+    help: false,
+  };
+}
+
+export async function capacityCommand(argv: string[]): Promise<number> {
+  const { config, help } = capacityConfigFromArgs(argv);
+  if (help) {
+    process.stdout.write(CAPACITY_HELP);
+    return 0;
+  }
+  const quiet = config.run.quiet;
+  const tty = process.stderr.isTTY === true;
+  const say = (l: string): void => {
+    if (!quiet) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}herd: ${l}\n`);
+  };
+  const search = new CapacityRun(config, {
+    onInfo: say,
+    onStepStart: (s, i) => {
+      if (i === 0 && !quiet) process.stderr.write(`       ${STEP_HEADER}\n`);
+      if (!quiet && tty) process.stderr.write(`\r\x1b[2Kstep ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
+    },
+    onStepDone: (s, i) => {
+      if (!quiet) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}       ${stepLine(s, i, { ascii: !tty })}\n`);
+    },
+    onProgress: (snap) => {
+      if (!quiet && tty) process.stderr.write(`\r\x1b[2K  ${progressLine(snap)}`);
+    },
+  });
+  let interrupts = 0;
+  const onSignal = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\nherd: stopping the search (Ctrl-C again to abort) — finishing the step and writing what was found\n');
+    search.interrupt();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { summary, exitCode } = await search.run();
+    const ascii = !process.stdout.isTTY;
+    process.stdout.write(renderCapacity(summary.capacity!, { ascii }));
+    const step = summary.capacity!.steps.find((s) => s.rate === summary.capacity!.max_rate);
+    process.stdout.write(`\n${step === undefined ? 'the step shown' : `at ${summary.capacity!.max_rate}/s`}, in detail:\n`);
+    process.stdout.write(renderSummary(summary, { ascii }));
+    const out = config.run.outDir;
+    if (out !== undefined) {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'summary.json'), summaryToJson(summary));
+      writeFileSync(join(out, 'junit.xml'), renderJUnit(summary));
+      await writeHtmlReport(summary, join(out, 'report.html'));
+      say(`wrote summary.json, junit.xml and report.html in ${out}`);
+    }
+    return exitCode;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

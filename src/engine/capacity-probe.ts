@@ -1,0 +1,123 @@
+/**
+ * What the machine did during a capacity step, read from /proc (Linux; elsewhere every
+ * value is null): how busy all CPUs were, and — when the broker listens on this machine
+ * and this user may see it — how much CPU the broker process used. That is what tells
+ * "mosquitto was at 100% of its one core" from "the box was full" when a knee is found.
+ */
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on every Linux Node runs on). */
+const CLK_TCK = 100;
+
+export interface BrokerProcess {
+  pid: number;
+  /** the command name (/proc/<pid>/comm) */
+  name: string;
+  threads: number;
+}
+
+export interface ProbeSample {
+  /** share of all CPUs busy over the step, 0–1 */
+  hostCpu: number | null;
+  /** CPU cores the broker process used on average over the step */
+  brokerCpu: number | null;
+}
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** [busy, total] jiffies of all CPUs since boot. */
+function hostJiffies(): [number, number] | undefined {
+  const line = read('/proc/stat')?.split('\n').find((l) => l.startsWith('cpu '));
+  if (line === undefined) return undefined;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0); // user … steal (guest is inside user)
+  return [total - idle, total];
+}
+
+/** CPU ms a process has used (user + system), or undefined when it is gone or hidden. */
+export function processCpuMs(pid: number): number | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // the command name may hold spaces and parentheses: fields start after the last ')'
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+  return Number.isFinite(ticks) ? (ticks * 1000) / CLK_TCK : undefined;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+/**
+ * The process listening on a loopback host:port, found through /proc/net/tcp{,6} (the
+ * socket's inode) and /proc/<pid>/fd. Undefined for a remote host, for this very process
+ * (the embedded broker is a thread of ours) and when /proc does not tell.
+ */
+export function findLocalListener(host: string, port: number): BrokerProcess | undefined {
+  if (!LOOPBACK.test(host)) return undefined;
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (read(table) ?? '').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT, st 0A is LISTEN, inode is field 10
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9] !== undefined && f[9] !== '0') inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to see
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (!wanted.has(target)) continue;
+      const n = Number(pid);
+      if (n === process.pid) return undefined;
+      const threads = Number(/^Threads:\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1] ?? 1);
+      return { pid: n, name: (read(`/proc/${pid}/comm`) ?? '?').trim(), threads };
+    }
+  }
+  return undefined;
+}
+
+/** Starts measuring now; `stop()` says what happened since. */
+export function startProbe(broker: BrokerProcess | undefined): { stop(): ProbeSample } {
+  const h0 = hostJiffies();
+  const b0 = broker === undefined ? undefined : processCpuMs(broker.pid);
+  const t0 = performance.now();
+  return {
+    stop(): ProbeSample {
+      const h1 = hostJiffies();
+      const b1 = broker === undefined ? undefined : processCpuMs(broker.pid);
+      const wallMs = Math.max(1, performance.now() - t0);
+      const hostCpu = h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round3((h1[0] - h0[0]) / (h1[1] - h0[1])) : null;
+      const brokerCpu = b0 !== undefined && b1 !== undefined ? round3((b1 - b0) / wallMs) : null;
+      return { hostCpu, brokerCpu };
+    },
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
