@@ -27,6 +27,7 @@ const commands: Record<string, () => Promise<Command>> = {
   report: async () => (await import('./report.js')).reportCommand,
   validate: async () => (await import('./validate.js')).validateCommand,
   capacity: async () => (await import('./capacity.js')).capacityCommand,
+  compare: async () => (await import('./compare.js')).compareCommand,
   merge: async () => (await import('./merge.js')).mergeCommand,
 };
 
