@@ -26,6 +26,10 @@ process.on('message', (msg: ToGenerator) => {
   threads.get(msg.id)?.postMessage(msg.m);
 });
 
+// Ctrl-C reaches the whole process group: the coordinator owns shutdown (it stops the
+// workers, gathers their last reports, then disconnects), so this process ignores it.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => undefined);
+
 process.on('disconnect', () => {
   void Promise.all([...threads.values()].map((w) => w.terminate())).then(() => process.exit(0));
 });

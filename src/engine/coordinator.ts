@@ -95,7 +95,7 @@ export class Engine {
   private dispatched = 0;
   private scheduleDone = false;
   private t0 = 0;
-  private readonly replacements: number[] = [];
+  private readonly replacements: { device: number; at: number }[] = [];
   /** generator processes' latest CPU and memory, by pid */
   private readonly children = new Map<number, { cpuMs: number; rss: number }>();
   private rssPeak = 0;
@@ -130,7 +130,8 @@ export class Engine {
         new Promise<void>((resolve, reject) => {
           w.onMessage((m: FromWorker) => {
             if (m.type === 'ready') resolve();
-            else this.onMessage(m);
+            else if (m.type === 'fatal') reject(fatalError(m)); // before ready: nothing awaits `done` yet
+            if (m.type !== 'ready') this.onMessage(m);
           });
           w.onError((e) => {
             reject(e);
@@ -145,7 +146,9 @@ export class Engine {
           });
         }),
       );
-      const init: WorkerInit = { ...this.plan.worker, workerId: id, workers: this.plan.workers };
+      // the cap on connects in flight, split so the workers' shares add up to it (at least 1 each)
+      const inFlightCap = Math.max(1, splitEven(this.plan.worker.inFlightCap, this.plan.workers)[id]!);
+      const init: WorkerInit = { ...this.plan.worker, inFlightCap, workerId: id, workers: this.plan.workers };
       this.post(w, { type: 'init', init });
     }
     done.catch(() => undefined);
@@ -169,6 +172,11 @@ export class Engine {
     const timers = this.startClock(lag);
     try {
       await done;
+    } catch (e) {
+      // a worker failed: end the others too, or their sockets and timers keep the process alive
+      this.stop(false);
+      await this.terminate();
+      throw e;
     } finally {
       for (const t of timers) clearInterval(t);
       lag.disable();
@@ -216,11 +224,10 @@ export class Engine {
           b.intended.push(at);
         });
         if (this.plan.replaceDrops) {
-          const now = epochNow();
-          for (const device of this.replacements.splice(0)) {
+          for (const { device, at } of this.replacements.splice(0)) {
             const b = batches[device % this.plan.workers]!;
             b.devices.push(device);
-            b.intended.push(now);
+            b.intended.push(at);
           }
         }
         batches.forEach((b, i) => {
@@ -275,7 +282,7 @@ export class Engine {
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'fatal') {
-      this.rejectDone?.(new HerdError(m.code ?? 'HERD_WORKER', `connection worker ${m.workerId}: ${m.message}`, m.code ? ExitCode.usage : ExitCode.internal));
+      this.rejectDone?.(fatalError(m));
       return;
     }
     if (m.type !== 'report') return;
@@ -283,13 +290,13 @@ export class Engine {
     if (m.pid !== process.pid) this.children.set(m.pid, { cpuMs: m.processCpuMs, rss: m.rssBytes });
     this.runLag[m.workerId] = m.lagRunP99Ms;
     this.runLagMean[m.workerId] = m.lagRunMeanMs;
-    if (this.plan.replaceDrops && !this.stopping) for (const d of m.dropped) this.replacements.push(d);
+    // a dropped connection is replaced from the moment it dropped: its latency counts from there
+    if (this.plan.replaceDrops && !this.stopping) m.dropped.forEach((d, i) => this.replacements.push({ device: d, at: m.droppedAt[i]! }));
     const storm = this.plan.storm;
     if (storm && !this.stopping) {
-      const now = epochNow();
       for (let i = 0; i < m.connectedDevices.length; i++) storm.policy.onConnected(m.connectedDevices[i]!, m.connectedAt[i]!);
-      for (const d of m.failedDevices) storm.policy.onFail(d, now);
-      for (const d of m.dropped) storm.policy.onDrop(d, now);
+      m.failedDevices.forEach((d, i) => storm.policy.onFail(d, m.failedAt[i]!));
+      m.dropped.forEach((d, i) => storm.policy.onDrop(d, m.droppedAt[i]!));
     }
     this.hooks.onReport?.(m);
     if (m.final) {
@@ -352,6 +359,10 @@ export class Engine {
     if (this.generators.length > 0) await Promise.all(this.generators.map((g) => g.close()));
     else await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
   }
+}
+
+function fatalError(m: Extract<FromWorker, { type: 'fatal' }>): HerdError {
+  return new HerdError(m.code ?? 'HERD_WORKER', `connection worker ${m.workerId}: ${m.message}`, m.code ? ExitCode.usage : ExitCode.internal);
 }
 
 /** n split into k near-equal integer parts. */

@@ -7,6 +7,8 @@ import type { RecorderDelta } from '../metrics/recorder.js';
 export interface TargetSpec {
   host: string;
   port: number;
+  /** the host name the address was resolved from: the TLS server name unless --servername says otherwise */
+  servername?: string | undefined;
 }
 
 export interface WorkerInit {
@@ -27,6 +29,7 @@ export interface WorkerInit {
   /** topic template with {id}; undefined: no subscription */
   subscribe: string | undefined;
   timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };
+  /** this worker's share of --in-flight (in the plan: the whole cap) */
   inFlightCap: number;
   /** ms a connection is held after CONNACK; Infinity: until told to stop */
   holdMs: number;
@@ -60,8 +63,11 @@ export type FromWorker =
       delta: RecorderDelta;
       /** devices whose held connection dropped since the last report (for replacement) */
       dropped: Int32Array;
+      /** when each of those dropped (epoch ms) */
+      droppedAt: Float64Array;
       /** with reportOutcomes: devices whose attempt failed, and devices connected with the time (epoch ms) */
       failedDevices: Int32Array;
+      failedAt: Float64Array;
       connectedDevices: Int32Array;
       connectedAt: Float64Array;
       /** arrivals received so far (cumulative) */

@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import type { TargetSpec } from './protocol.js';
 import { InputError, PlanError, UsageError } from '../errors.js';
 import { createCa, issueServer, loadCa, mintStore, openStore, type DeviceStore } from '../pki/index.js';
 import { Aggregator } from '../metrics/aggregate.js';
@@ -153,7 +156,7 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
   const baseline = c.baseline === undefined ? undefined : await readSummary(c.baseline);
   const regression = baseline === undefined ? undefined : baselineThresholds(baseline, c.baselineMetrics, c.maxRegression);
   const limits = hostLimits();
-  const targets = c.targets.map((t) => parseTarget(t)!);
+  const targets: TargetSpec[] = c.targets.map((t) => parseTarget(t)!);
   const processes = planProcesses(c, limits);
   checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes }, limits);
 
@@ -162,9 +165,13 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
   const exporter = await startExporter(c, { runId, scenario: c.scenario, shard: c.shard.index });
   if (exporter?.url !== undefined) info(`metrics on ${exporter.url}`);
   const work = mkdtempSync(join(tmpdir(), 'herd-run-'));
+  // the work dir holds the run's private keys: gone even when the process exits mid-way (Ctrl-C)
+  const removeWork = (): void => rmSync(work, { recursive: true, force: true });
+  process.once('exit', removeWork);
   let broker: EmbeddedBroker | undefined;
   let handedOver = false;
   try {
+    await resolveTargets(targets);
     if (c.shard.count > 1) info(`shard ${c.shard.index + 1}/${c.shard.count}: devices ${slice.start}..${slice.start + slice.count - 1} of ${slice.total}, at ${slice.count}/${slice.total} of the load (run ${runId})`);
     const creds = await credentials(c, slice, work, info, exporter);
     let servername = c.tls.servername;
@@ -212,7 +219,7 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
         keepaliveS: c.mqtt.keepaliveS,
         subscribe: c.mqtt.subscribe,
         timeouts: c.timeouts,
-        inFlightCap: Math.max(1, Math.ceil(c.inFlight / workers)),
+        inFlightCap: c.inFlight, // the coordinator splits it over the workers
         holdMs: c.holdMs,
         sourceIps: c.sourceIps,
         reportMs: 250,
@@ -250,6 +257,7 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
           id: runId, scenario: c.scenario, target: c.targets.length ? c.targets.join(',') : `embedded mqtts://${targets[0]!.host}:${targets[0]!.port}`,
           started: started.toISOString(), ended: ended.toISOString(), shard: { ...c.shard, first: creds.deviceStart, last: creds.deviceStart + c.devices - 1 }, mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
           devices: c.devices, executor: c.load.executor,
+          ...(res.interrupted ? { interrupted: true } : {}),
         },
         counts,
         failures: agg.failures(),
@@ -263,6 +271,11 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
       },
       [...parsedThresholds.thresholds, ...(regression?.thresholds ?? [])],
     );
+    if (res.interrupted && (summary.verdict === 'pass' || summary.verdict === 'fail')) {
+      // a run stopped early did not carry out its plan: its numbers decide nothing (insecure still stands)
+      summary.verdict = 'inconclusive';
+      summary.verdict_reason = `interrupted after ${summary.counts.attempted} attempts (the plan had ${res.dispatched} scheduled so far); ${summary.verdict_reason}`;
+    }
     creds.store.close();
     if (c.push !== undefined) {
       try {
@@ -280,6 +293,24 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
   } finally {
     if (!handedOver || c.metricsPort === undefined) await exporter?.close();
     await broker?.close();
-    rmSync(work, { recursive: true, force: true });
+    process.removeListener('exit', removeWork);
+    removeWork();
+  }
+}
+
+/**
+ * Resolves host names once, before the run: a lookup per attempt would run on libuv's
+ * small thread pool and land in the tcp phase. The name stays the TLS server name.
+ */
+async function resolveTargets(targets: TargetSpec[]): Promise<void> {
+  for (const t of targets) {
+    if (isIP(t.host) !== 0) continue;
+    try {
+      const { address } = await lookup(t.host);
+      t.servername ??= t.host;
+      t.host = address;
+    } catch (e) {
+      throw new UsageError(`cannot resolve "${t.host}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, '--target');
+    }
   }
 }

@@ -44,6 +44,8 @@ export class ConnectionWorker {
   private heldCount = 0;
   private dropped: number[] = [];
   private failedDevices: number[] = [];
+  private failedAt: number[] = [];
+  private droppedAt: number[] = [];
   private connectedDevices: number[] = [];
   private connectedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -59,7 +61,7 @@ export class ConnectionWorker {
 
   constructor(private readonly init: WorkerInit, private readonly port: MessagePort) {
     const sources = init.sourceIps.length ? init.sourceIps : [undefined];
-    this.routes = init.targets.flatMap((t) => sources.map((localAddress) => ({ host: t.host, port: t.port, servername: init.servername, localAddress })));
+    this.routes = init.targets.flatMap((t) => sources.map((localAddress) => ({ host: t.host, port: t.port, servername: init.servername ?? t.servername, localAddress })));
     const capture = init.resumeRatio > 0;
     this.attemptOptions = { timeouts: init.timeouts, captureSession: capture };
     this.resumeOptions = { timeouts: init.timeouts, captureSession: capture, resume: true };
@@ -105,10 +107,7 @@ export class ConnectionWorker {
   onMessage(m: ToWorker): void {
     switch (m.type) {
       case 'arrivals':
-        for (let i = 0; i < m.devices.length; i++) {
-          this.queueDev.push(m.devices[i]!);
-          this.queueAt.push(m.intended[i]!);
-        }
+        for (let i = 0; i < m.devices.length; i++) this.enqueue(m.devices[i]!, m.intended[i]!);
         for (const k of m.devices) {
           const slot = this.slots.get(k);
           if (slot) this.prepared(k, slot);
@@ -134,6 +133,23 @@ export class ConnectionWorker {
         break;
       case 'init':
         break;
+    }
+  }
+
+  /**
+   * Queue an arrival in order of intended start. Arrivals come in order; a replacement or a
+   * storm reconnect that is already due may not, and must not wait behind later ones.
+   */
+  private enqueue(device: number, at: number): void {
+    const times = this.queueAt;
+    let i = times.length;
+    while (i > this.qHead && times[i - 1]! > at) i--;
+    if (i === times.length) {
+      this.queueDev.push(device);
+      times.push(at);
+    } else {
+      this.queueDev.splice(i, 0, device);
+      times.splice(i, 0, at);
     }
   }
 
@@ -231,7 +247,10 @@ export class ConnectionWorker {
       this.free(slot);
       if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason);
       else this.rec.failure(o.phase, o.reason);
-      if (this.init.reportOutcomes) this.failedDevices.push(device);
+      if (this.init.reportOutcomes) {
+        this.failedDevices.push(device);
+        this.failedAt.push(epochNow());
+      }
     }
     if (this.closed) this.pumpClosed();
     else this.pump();
@@ -266,6 +285,7 @@ export class ConnectionWorker {
       this.rec.failure(phase, reason);
       this.rec.dropped();
       this.dropped.push(device);
+      this.droppedAt.push(epochNow());
       if (this.closed) this.pumpClosed();
     });
     held.onEnd(() => {
@@ -274,6 +294,7 @@ export class ConnectionWorker {
         slot.cut = false;
         this.rec.dropped();
         this.dropped.push(device);
+        this.droppedAt.push(epochNow());
       }
       if (this.closed) this.pumpClosed();
     });
@@ -305,6 +326,10 @@ export class ConnectionWorker {
   private report(final: boolean): void {
     const dropped = Int32Array.from(this.dropped);
     const failedDevices = Int32Array.from(this.failedDevices);
+    const failedAt = Float64Array.from(this.failedAt);
+    const droppedAt = Float64Array.from(this.droppedAt);
+    this.failedAt = [];
+    this.droppedAt = [];
     const connectedDevices = Int32Array.from(this.connectedDevices);
     const connectedAt = Float64Array.from(this.connectedAt);
     this.dropped = [];
@@ -320,6 +345,8 @@ export class ConnectionWorker {
       delta: this.rec.drain(),
       dropped,
       failedDevices,
+      failedAt,
+      droppedAt,
       connectedDevices,
       connectedAt,
       received: this.received,
@@ -340,7 +367,7 @@ export class ConnectionWorker {
 
   private send(m: FromWorker): void {
     if (m.type === 'report') {
-      const own = [m.dropped, m.failedDevices, m.connectedDevices, m.connectedAt].map((a) => a.buffer as ArrayBuffer);
+      const own = [m.dropped, m.droppedAt, m.failedDevices, m.failedAt, m.connectedDevices, m.connectedAt].map((a) => a.buffer as ArrayBuffer);
       this.port.postMessage(m, [...deltaTransferList(m.delta), ...own]);
     }
     else this.port.postMessage(m);

@@ -66,6 +66,9 @@ function bump(map: Map<string, number>, key: string): void {
   } else map.set(key, n + 1);
 }
 
+/** Failures decided by the device itself, not by the broker: never a rejection. */
+const CLIENT_SIDE = new Set(['tls_server_untrusted', 'tls_local_config', 'tls_timeout', 'connack_timeout', 'subscribe_timeout', 'unclassified']);
+
 export class Recorder {
   readonly #hist: Hdr[] = PHASES.map(() => createHistogram('interval'));
   readonly #resumedTls: Hdr = createHistogram('interval');
@@ -129,7 +132,9 @@ export class Recorder {
    * it, so that is an ordinary failure of the attempt (counted in failures, not as rejected).
    */
   rejectedAsExpected(fault: Fault, phase: FailurePhase, reason: string): void {
-    if (phase === 'tcp' || phase === 'session') {
+    // the broker never judged the credential when the connection failed before it could
+    // (tcp), after it had accepted it (session), or on our own side of the handshake
+    if (phase === 'tcp' || phase === 'session' || CLIENT_SIDE.has(reason)) {
       this.failure(phase, reason, fault);
       return;
     }

@@ -22,6 +22,9 @@ import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Targ
 export { prepareDevice, type PreparedDevice, type DeviceCredentials, type DriverRunOptions } from './device.js';
 export type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target, Timeouts } from './types.js';
 
+/** How long a broker gets to close the connection after our DISCONNECT. */
+const DISCONNECT_GRACE_MS = 2000;
+
 const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, connack: 2, subscribe: 3, session: 4 };
 
 // One options object reused for every tls.connect (Node copies it synchronously).
@@ -229,6 +232,11 @@ export class Connection implements ReaderState, Timed, HeldConnection {
   }
 
   onDeadline(): void {
+    if (this.closing) {
+      // the broker did not close after our DISCONNECT in time: close it ourselves
+      this.socket?.destroy();
+      return;
+    }
     if (this.state !== 'session') {
       this.fail(classifyTimeout(this.state));
     } else if (this.awaitingPong) {
@@ -280,7 +288,7 @@ export class Connection implements ReaderState, Timed, HeldConnection {
     if (this.closing || this.closed) return;
     if (this.state !== 'session') return this.destroy();
     this.closing = true;
-    deadlines.cancel(this);
+    deadlines.schedule(this, DISCONNECT_GRACE_MS);
     this.socket?.end(DISCONNECT);
   }
 

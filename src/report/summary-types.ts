@@ -46,6 +46,8 @@ export interface Summary {
     mqtt: string;
     devices: number;
     executor: string;
+    /** stopped early (Ctrl-C / SIGTERM): the verdict is inconclusive unless insecure */
+    interrupted?: boolean;
   };
   counts: {
     attempted: number;

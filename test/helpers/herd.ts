@@ -13,8 +13,9 @@ export interface HerdResult {
   stderr: string;
 }
 
-export function spawnHerd(args: string[], env: NodeJS.ProcessEnv = {}): { proc: ChildProcess; done: Promise<HerdResult> } {
-  const proc = spawn(process.execPath, [HERD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** `group`: herd leads a process group of its own, so a test can signal it like a terminal's Ctrl-C does. */
+export function spawnHerd(args: string[], env: NodeJS.ProcessEnv = {}, group = false): { proc: ChildProcess; done: Promise<HerdResult> } {
+  const proc = spawn(process.execPath, [HERD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: group });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { herd, readSummaryFile } from '../helpers/herd.js';
+import { herd, spawnHerd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-scale-'));
@@ -38,6 +38,22 @@ describe('scaling out: generator processes, source addresses, several targets', 
       expect(cb.count).toBe(300);
       expect([...ca.sources].sort()).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
       expect([...cb.sources].sort()).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+
+      // Ctrl-C from a terminal reaches the whole process group, generator processes included:
+      // the coordinator still stops them cleanly and writes the summary
+      const out2 = tmp();
+      const run = spawnHerd(['run', '--target', `mqtts://localhost:${a.port}`, '--pki', pki, '--devices', '3000', '--rate', '200/s', '--hold', '60s',
+        '--processes', '2', '--workers', '2', '--out', out2, '--quiet'], {}, true);
+      await new Promise((res) => setTimeout(res, 4000));
+      process.kill(-run.proc.pid!, 'SIGINT');
+      const c = await run.done;
+      expect(c.code, c.stderr).toBe(97);
+      const s2 = readSummaryFile(out2);
+      expect(s2.run.interrupted).toBe(true);
+      expect(s2.generator.processes).toBe(2);
+      expect(s2.counts.connected).toBeGreaterThan(50);
+      // the target was given by name: resolved once, and the name is the TLS server name (no --servername)
+      expect(s2.counts.failed).toBe(0);
     } finally {
       await a.stop();
       await b.stop();

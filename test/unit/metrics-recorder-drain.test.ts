@@ -120,3 +120,15 @@ describe('Aggregator.ingest', () => {
     expect(agg.snapshot(t0 + 20_500).connectRate).toBe(300);
   });
 });
+
+describe('faulty devices failing on their own side', () => {
+  it('are not counted as rejected: the broker never judged the credential', () => {
+    const r = new Recorder();
+    r.rejectedAsExpected('expired', 'tls', 'tls_server_untrusted');
+    r.rejectedAsExpected('revoked', 'tls', 'tls_alert_certificate_revoked');
+    const d = r.drain();
+    expect(d.security.find((x) => x.fault === 'expired')).toMatchObject({ rejected: 0, otherFailures: 1 });
+    expect(d.security.find((x) => x.fault === 'revoked')).toMatchObject({ rejected: 1, otherFailures: 0 });
+    expect(d.failures).toEqual([['tls', 'tls_server_untrusted', 1]]);
+  });
+});
