@@ -1,13 +1,33 @@
-/** Worker entry point: the embedded broker in a thread of its own (see src/engine/embedded-broker.ts). */
-import { parentPort, workerData } from 'node:worker_threads';
+/**
+ * The embedded broker in a process of its own (see src/engine/embedded-broker.ts): its TLS
+ * work stays off the coordinator's clock and out of the generator's CPU and open-files
+ * budget. It ends when its parent disconnects.
+ */
 import { startBroker, type BrokerOptions } from '../src/broker/broker.js';
 
-const port = parentPort;
-if (!port) throw new Error('workers/broker must run in a worker thread');
-const broker = await startBroker(workerData as BrokerOptions);
-port.postMessage({ type: 'listening', host: broker.host, port: broker.port });
-port.on('message', (m: { type: 'restart'; downMs: number } | { type: 'close' } | { type: 'stats' }) => {
-  if (m.type === 'restart') void broker.restart(m.downMs).then(() => port.postMessage({ type: 'restarted' }));
-  else if (m.type === 'stats') port.postMessage({ type: 'stats', stats: broker.stats() });
-  else void broker.close().then(() => port.postMessage({ type: 'closed' }));
+type Msg = { type: 'start'; options: BrokerOptions } | { type: 'restart'; downMs: number } | { type: 'close' } | { type: 'stats' };
+
+if (!process.send) throw new Error('workers/broker must be forked with an IPC channel');
+const send = (m: unknown): void => {
+  if (process.connected) process.send!(m);
+};
+// the parent owns shutdown: a terminal's Ctrl-C reaches this process group too
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => undefined);
+
+let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
+process.on('message', (m: Msg) => {
+  if (m.type === 'start') {
+    startBroker(m.options).then(
+      (b) => {
+        broker = b;
+        send({ type: 'listening', host: b.host, port: b.port });
+      },
+      (e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+    );
+  } else if (m.type === 'restart') void broker?.restart(m.downMs).then(() => send({ type: 'restarted' }));
+  else if (m.type === 'stats') send({ type: 'stats', stats: broker?.stats() });
+  else void (broker?.close() ?? Promise.resolve()).then(() => send({ type: 'closed' }));
+});
+process.on('disconnect', () => {
+  void (broker?.close() ?? Promise.resolve()).then(() => process.exit(0));
 });

@@ -110,15 +110,15 @@ async function credentials(c: RunConfig, slice: ShardSlice, work: string, info: 
 
 /**
  * Generator processes: as many as the peak needs under the open-files limit (one process
- * holds at most ~19,900 sockets here), or --processes. The embedded broker lives in this
- * process, so it serves at most one process's worth of connections.
+ * holds at most ~19,900 sockets here), or --processes. The embedded broker is one process,
+ * so it serves at most one process's worth of connections.
  */
 function planProcesses(c: RunConfig, limits: HostLimits): number {
   const peak = peakConnections(c);
   const perProcess = socketsPerProcess(limits);
   const needed = Math.max(1, Math.ceil(peak / perProcess));
   if (c.targets.length === 0 && peak > perProcess) {
-    throw new PlanError(`the embedded broker runs in this process and can hold ${perProcess} connections under its open-files limit (${limits.fdLimit}); ` +
+    throw new PlanError(`the embedded broker is one process and can hold ${perProcess} connections under its open-files limit (${limits.fdLimit}); ` +
       `the plan holds up to ${peak}: use an external broker (several, e.g. mosquitto instances, with --target a,b,...) or lower --devices / --hold`);
   }
   if (c.processes !== undefined && c.processes < needed) {

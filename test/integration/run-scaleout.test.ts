@@ -63,7 +63,7 @@ describe('scaling out: generator processes, source addresses, several targets', 
   it('refuses up front a plan that cannot fit, saying what to change (exit 2, nothing started)', async () => {
     const embedded = await herd(['run', '--devices', '30000', '--hold', '60s']);
     expect(embedded.code).toBe(2);
-    expect(embedded.stderr).toMatch(/embedded broker .* can hold \d+ connections .* use an external broker/);
+    expect(embedded.stderr).toMatch(/embedded broker is one process and can hold \d+ connections .* use an external broker/);
     const tooFew = await herd(['run', '--target', 'mqtts://127.0.0.1:1', '--pki', '/nonexistent', '--devices', '30000', '--hold', '60s', '--processes', '1']);
     expect(tooFew.code).toBe(2);
     expect(tooFew.stderr).toMatch(/need at least 2 generator processes/);
