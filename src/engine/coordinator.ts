@@ -4,9 +4,7 @@
  * dropped connections), and aggregates the workers' deltas. It never touches a socket.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { GeneratorProcess, threadEndpoint, type WorkerEndpoint } from './endpoint.js';
-import { HerdError, ExitCode } from '../errors.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { WorkerPool, fatalError } from './pool.js';import type { FromWorker, WorkerInit } from './protocol.js';
 import type { Schedule } from './executors/types.js';
 import type { StormPolicy, Recovery } from './executors/reconnect-storm.js';
 
@@ -84,8 +82,7 @@ export interface EngineResult {
 }
 
 export class Engine {
-  private readonly workers: WorkerEndpoint[] = [];
-  private readonly generators: GeneratorProcess[] = [];
+  private readonly pool: WorkerPool;
   private readonly last: (WorkerReport | undefined)[];
   private readonly runLag: number[];
   private readonly runLagMean: number[];
@@ -103,6 +100,7 @@ export class Engine {
   private rejectDone: ((e: Error) => void) | undefined;
 
   constructor(private readonly plan: EnginePlan, private readonly hooks: EngineHooks = {}) {
+    this.pool = new WorkerPool(plan.workers, plan.processes);
     this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
     this.runLag = new Array<number>(plan.workers).fill(0);
     this.runLagMean = new Array<number>(plan.workers).fill(0);
@@ -116,48 +114,20 @@ export class Engine {
 
   async run(): Promise<EngineResult> {
     const prepStart = epochNow();
-    const ready: Promise<void>[] = [];
     const done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
-    const remote = this.plan.processes > 1;
-    for (let p = 0; remote && p < this.plan.processes; p++) this.generators.push(new GeneratorProcess());
-    for (let id = 0; id < this.plan.workers; id++) {
-      const w = remote ? this.generators[id % this.generators.length]!.endpoint(id) : threadEndpoint();
-      this.workers.push(w);
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          w.onMessage((m: FromWorker) => {
-            if (m.type === 'ready') resolve();
-            else if (m.type === 'fatal') reject(fatalError(m)); // before ready: nothing awaits `done` yet
-            if (m.type !== 'ready') this.onMessage(m);
-          });
-          w.onError((e) => {
-            reject(e);
-            this.rejectDone?.(e);
-          });
-          w.onExit((code) => {
-            if (!this.stopping || this.finals < this.plan.workers) {
-              const e = new HerdError('HERD_WORKER_EXIT', `connection worker ${id} exited with code ${code}`, ExitCode.internal);
-              reject(e);
-              this.rejectDone?.(e);
-            }
-          });
-        }),
-      );
-      // the cap on connects in flight, split so the workers' shares add up to it (at least 1 each)
-      const inFlightCap = Math.max(1, splitEven(this.plan.worker.inFlightCap, this.plan.workers)[id]!);
-      const init: WorkerInit = { ...this.plan.worker, inFlightCap, workerId: id, workers: this.plan.workers };
-      this.post(w, { type: 'init', init });
-    }
     done.catch(() => undefined);
-    try {
-      await Promise.all(ready);
-    } catch (e) {
-      await this.terminate();
-      throw e;
-    }
+    await this.pool.start(
+      // the cap on connects in flight, split so the workers' shares add up to it (at least 1 each)
+      (id) => ({ ...this.plan.worker, inFlightCap: Math.max(1, splitEven(this.plan.worker.inFlightCap, this.plan.workers)[id]!), workerId: id, workers: this.plan.workers }),
+      {
+        onMessage: (m) => this.onMessage(m),
+        onFailure: (e) => this.rejectDone?.(e),
+        finished: () => this.stopping && this.finals >= this.plan.workers,
+      },
+    );
     const prepMs = epochNow() - prepStart;
     this.hooks.onReady?.(prepMs);
 
@@ -175,7 +145,7 @@ export class Engine {
     } catch (e) {
       // a worker failed: end the others too, or their sockets and timers keep the process alive
       this.stop(false);
-      await this.terminate();
+      await this.pool.terminate();
       throw e;
     } finally {
       for (const t of timers) clearInterval(t);
@@ -183,7 +153,7 @@ export class Engine {
     }
     const cpu = process.cpuUsage(cpu0);
     const ended = epochNow();
-    await this.terminate();
+    await this.pool.terminate();
     return {
       t0: this.t0,
       ended,
@@ -195,7 +165,7 @@ export class Engine {
       coordinatorLagP99Ms: lagMs(lag.percentile(99)),
       cpuMs: (cpu.user + cpu.system) / 1000 + [...this.children.values()].reduce((a, c) => a + c.cpuMs, 0),
       rssPeakBytes: this.rssPeak,
-      processes: Math.max(1, this.generators.length),
+      processes: this.pool.processCount,
       recovery: this.plan.storm?.policy.result(),
     };
   }
@@ -209,7 +179,7 @@ export class Engine {
       const tick = (): void => {
         if (this.stopping) return;
         const horizon = epochNow() - this.t0 + LOOKAHEAD_MS;
-        const batches = this.workers.map(() => ({ devices: [] as number[], intended: [] as number[] }));
+        const batches = Array.from({ length: this.plan.workers }, () => ({ devices: [] as number[], intended: [] as number[] }));
         while (!next.done && next.value <= horizon) {
           const k = this.dispatched++;
           const device = k % this.plan.worker.deviceCount;
@@ -232,7 +202,7 @@ export class Engine {
         }
         batches.forEach((b, i) => {
           if (b.devices.length === 0) return;
-          this.post(this.workers[i]!, { type: 'arrivals', devices: Int32Array.from(b.devices), intended: Float64Array.from(b.intended) });
+          this.dispatch(i, Int32Array.from(b.devices), Float64Array.from(b.intended));
         });
         if (next.done) this.scheduleDone = true;
       };
@@ -241,8 +211,8 @@ export class Engine {
     } else {
       const per = splitEven(s.concurrency, this.plan.workers);
       const attempts = s.total === undefined ? undefined : splitEven(s.total, this.plan.workers);
-      this.workers.forEach((w, i) =>
-        this.post(w, { type: 'closed', concurrency: Math.max(1, per[i]!), maxAttempts: attempts?.[i], cycle: this.plan.worker.holdMs === 0 }),
+      per.forEach((n, i) =>
+        this.pool.post(i, { type: 'closed', concurrency: Math.max(1, n), maxAttempts: attempts?.[i], cycle: this.plan.worker.holdMs === 0 }),
       );
       this.scheduleDone = true;
       if (s.durationMs !== undefined) timers.push(setTimeout(() => this.stop(true), s.durationMs));
@@ -291,12 +261,12 @@ export class Engine {
     this.runLag[m.workerId] = m.lagRunP99Ms;
     this.runLagMean[m.workerId] = m.lagRunMeanMs;
     // a dropped connection is replaced from the moment it dropped: its latency counts from there
-    if (this.plan.replaceDrops && !this.stopping) m.dropped.forEach((d, i) => this.replacements.push({ device: d, at: m.droppedAt[i]! }));
+    if (this.plan.replaceDrops && !this.stopping) m.dropped.devices.forEach((d, i) => this.replacements.push({ device: d, at: m.dropped.at[i]! }));
     const storm = this.plan.storm;
     if (storm && !this.stopping) {
-      for (let i = 0; i < m.connectedDevices.length; i++) storm.policy.onConnected(m.connectedDevices[i]!, m.connectedAt[i]!);
-      m.failedDevices.forEach((d, i) => storm.policy.onFail(d, m.failedAt[i]!));
-      m.dropped.forEach((d, i) => storm.policy.onDrop(d, m.droppedAt[i]!));
+      m.connected.devices.forEach((d, i) => storm.policy.onConnected(d, m.connected.at[i]!));
+      m.failed.devices.forEach((d, i) => storm.policy.onFail(d, m.failed.at[i]!));
+      m.dropped.devices.forEach((d, i) => storm.policy.onDrop(d, m.dropped.at[i]!));
     }
     this.hooks.onReport?.(m);
     if (m.final) {
@@ -330,9 +300,9 @@ export class Engine {
     const p = storm.policy;
     if (p.phase === 'ramp' || p.phase === 'steady') {
       const settled = this.last.every((r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0);
-      if (!settled || !p.ready(this.state(0).held, now)) return;
+      if (!settled || !p.ready(now)) return;
       p.dropped(now);
-      if (storm.cut) for (const w of this.workers) this.post(w, { type: 'drop' });
+      if (storm.cut) this.pool.broadcast({ type: 'drop' });
       else void storm.trigger?.().catch((e: unknown) => this.rejectDone?.(e instanceof Error ? e : new Error(String(e))));
       return;
     }
@@ -342,27 +312,13 @@ export class Engine {
   private stop(graceful: boolean): void {
     if (this.stopping) return;
     this.stopping = true;
-    for (const w of this.workers) this.post(w, { type: 'stop', graceful });
+    this.pool.broadcast({ type: 'stop', graceful });
   }
 
-  private post(w: WorkerEndpoint, m: ToWorker): void {
-    if (m.type === 'arrivals') {
-      const i = this.workers.indexOf(w);
-      this.dispatchedTo[i] = (this.dispatchedTo[i] ?? 0) + m.devices.length;
-      w.post(m, [m.devices.buffer as ArrayBuffer, m.intended.buffer as ArrayBuffer]);
-    } else {
-      w.post(m);
-    }
+  private dispatch(worker: number, devices: Int32Array, intended: Float64Array): void {
+    this.dispatchedTo[worker] = (this.dispatchedTo[worker] ?? 0) + devices.length;
+    this.pool.post(worker, { type: 'arrivals', devices, intended }, [devices.buffer as ArrayBuffer, intended.buffer as ArrayBuffer]);
   }
-
-  private async terminate(): Promise<void> {
-    if (this.generators.length > 0) await Promise.all(this.generators.map((g) => g.close()));
-    else await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
-  }
-}
-
-function fatalError(m: Extract<FromWorker, { type: 'fatal' }>): HerdError {
-  return new HerdError(m.code ?? 'HERD_WORKER', `connection worker ${m.workerId}: ${m.message}`, m.code ? ExitCode.usage : ExitCode.internal);
 }
 
 /** n split into k near-equal integer parts. */

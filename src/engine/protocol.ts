@@ -55,21 +55,22 @@ export type ToWorker =
   /** stop starting; disconnect everything held (graceful: DISCONNECT, else destroy) */
   | { type: 'stop'; graceful: boolean };
 
+/** Devices and when something happened to each (epoch ms). */
+export interface TimedDevices {
+  devices: Int32Array;
+  at: Float64Array;
+}
+
 export type FromWorker =
   | { type: 'ready'; workerId: number; devices: number; prepMs: number }
   | {
       type: 'report';
       workerId: number;
       delta: RecorderDelta;
-      /** devices whose held connection dropped since the last report (for replacement) */
-      dropped: Int32Array;
-      /** when each of those dropped (epoch ms) */
-      droppedAt: Float64Array;
-      /** with reportOutcomes: devices whose attempt failed, and devices connected with the time (epoch ms) */
-      failedDevices: Int32Array;
-      failedAt: Float64Array;
-      connectedDevices: Int32Array;
-      connectedAt: Float64Array;
+      /** devices whose held connection dropped, whose attempt failed (only with reportOutcomes), and that connected (likewise), each with its time */
+      dropped: TimedDevices;
+      failed: TimedDevices;
+      connected: TimedDevices;
       /** arrivals received so far (cumulative) */
       received: number;
       inFlight: number;
@@ -79,7 +80,6 @@ export type FromWorker =
       held: number;
       /** event-loop delay since the last report */
       lagP99Ms: number;
-      lagMaxMs: number;
       /** event-loop delay p99 over the whole run so far */
       lagRunP99Ms: number;
       lagRunMeanMs: number;

@@ -12,6 +12,8 @@ import type { Fault } from '../metrics/names.js';
 import { prepareDevice, attempt, type PreparedDevice, type AttemptOutcome, type AttemptOptions, type DriverRunOptions, type HeldConnection, type Target } from '../mqtt/connection.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { epochNow, lagMs, LAG_RESOLUTION_MS } from './clock.js';
+import { ArrivalQueue } from './arrival-queue.js';
+import { Outcomes } from './outcomes.js';
 
 interface Slot {
   /** built when the device is first due, released when it will not connect again */
@@ -36,18 +38,11 @@ export class ConnectionWorker {
   /** event-loop delay since the last report (live) and over the whole run (health) */
   private readonly lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   private readonly lagRun = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  private readonly queueDev: number[] = [];
-  private readonly queueAt: number[] = [];
-  private qHead = 0;
+  private readonly queue = new ArrivalQueue();
+  private readonly outcomes = new Outcomes();
   private received = 0;
   private inFlight = 0;
   private heldCount = 0;
-  private dropped: number[] = [];
-  private failedDevices: number[] = [];
-  private failedAt: number[] = [];
-  private droppedAt: number[] = [];
-  private connectedDevices: number[] = [];
-  private connectedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private reporter: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -107,7 +102,7 @@ export class ConnectionWorker {
   onMessage(m: ToWorker): void {
     switch (m.type) {
       case 'arrivals':
-        for (let i = 0; i < m.devices.length; i++) this.enqueue(m.devices[i]!, m.intended[i]!);
+        for (let i = 0; i < m.devices.length; i++) this.queue.push(m.devices[i]!, m.intended[i]!);
         for (const k of m.devices) {
           const slot = this.slots.get(k);
           if (slot) this.prepared(k, slot);
@@ -136,46 +131,24 @@ export class ConnectionWorker {
     }
   }
 
-  /**
-   * Queue an arrival in order of intended start. Arrivals come in order; a replacement or a
-   * storm reconnect that is already due may not, and must not wait behind later ones.
-   */
-  private enqueue(device: number, at: number): void {
-    const times = this.queueAt;
-    let i = times.length;
-    while (i > this.qHead && times[i - 1]! > at) i--;
-    if (i === times.length) {
-      this.queueDev.push(device);
-      times.push(at);
-    } else {
-      this.queueDev.splice(i, 0, device);
-      times.splice(i, 0, at);
-    }
-  }
-
   /** Open loop: start queued arrivals whose time has come, within the in-flight cap. */
   private pump(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (!this.stopping && this.qHead < this.queueDev.length && this.inFlight < this.init.inFlightCap) {
-      const at = this.queueAt[this.qHead]!;
+    while (!this.stopping && this.queue.size > 0 && this.inFlight < this.init.inFlightCap) {
+      const at = this.queue.nextAt()!;
       const now = epochNow();
       if (at > now + 0.5) {
-        this.timer = setTimeout(() => this.pump(), at - now);
+        this.timer = setTimeout(this.pumpLater, at - now);
         break;
       }
-      const device = this.queueDev[this.qHead]!;
-      this.qHead++;
-      this.begin(device, at);
-    }
-    if (this.qHead > 4096 && this.qHead * 2 > this.queueDev.length) {
-      this.queueDev.splice(0, this.qHead);
-      this.queueAt.splice(0, this.qHead);
-      this.qHead = 0;
+      this.begin(this.queue.shift(), at);
     }
   }
+
+  private readonly pumpLater = (): void => this.pump();
 
   /** Closed loop: keep `concurrency` attempts in flight; the intended start is the actual start. */
   private pumpClosed(): void {
@@ -237,20 +210,14 @@ export class ConnectionWorker {
       } else {
         this.rec.recordPhase('connect', Math.max(0, (o.readyAt - intended) * 1000));
         this.rec.connected();
-        if (this.init.reportOutcomes) {
-          this.connectedDevices.push(device);
-          this.connectedAt.push(o.readyAt);
-        }
+        if (this.init.reportOutcomes) this.outcomes.connected.add(device, o.readyAt);
         this.hold(device, slot, o.held);
       }
     } else {
       this.free(slot);
       if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason);
       else this.rec.failure(o.phase, o.reason);
-      if (this.init.reportOutcomes) {
-        this.failedDevices.push(device);
-        this.failedAt.push(epochNow());
-      }
+      if (this.init.reportOutcomes) this.outcomes.failed.add(device);
     }
     if (this.closed) this.pumpClosed();
     else this.pump();
@@ -284,8 +251,7 @@ export class ConnectionWorker {
       release();
       this.rec.failure(phase, reason);
       this.rec.dropped();
-      this.dropped.push(device);
-      this.droppedAt.push(epochNow());
+      this.outcomes.dropped.add(device);
       if (this.closed) this.pumpClosed();
     });
     held.onEnd(() => {
@@ -293,8 +259,7 @@ export class ConnectionWorker {
       if (slot.cut) {
         slot.cut = false;
         this.rec.dropped();
-        this.dropped.push(device);
-        this.droppedAt.push(epochNow());
+        this.outcomes.dropped.add(device);
       }
       if (this.closed) this.pumpClosed();
     });
@@ -306,9 +271,7 @@ export class ConnectionWorker {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     // arrivals never started are dropped: they were not attempted
-    this.queueDev.length = 0;
-    this.queueAt.length = 0;
-    this.qHead = 0;
+    this.queue.clear();
     const waits: Promise<void>[] = [];
     for (const slot of this.slots.values()) {
       const h = slot.held;
@@ -324,38 +287,21 @@ export class ConnectionWorker {
   }
 
   private report(final: boolean): void {
-    const dropped = Int32Array.from(this.dropped);
-    const failedDevices = Int32Array.from(this.failedDevices);
-    const failedAt = Float64Array.from(this.failedAt);
-    const droppedAt = Float64Array.from(this.droppedAt);
-    this.failedAt = [];
-    this.droppedAt = [];
-    const connectedDevices = Int32Array.from(this.connectedDevices);
-    const connectedAt = Float64Array.from(this.connectedAt);
-    this.dropped = [];
-    this.failedDevices = [];
-    this.connectedDevices = [];
-    this.connectedAt = [];
     const lagP99Ms = lagMs(this.lag.percentile(99));
-    const lagMaxMs = lagMs(this.lag.max);
     this.lag.reset();
     this.send({
       type: 'report',
       workerId: this.init.workerId,
       delta: this.rec.drain(),
-      dropped,
-      failedDevices,
-      failedAt,
-      droppedAt,
-      connectedDevices,
-      connectedAt,
+      dropped: this.outcomes.dropped.take(),
+      failed: this.outcomes.failed.take(),
+      connected: this.outcomes.connected.take(),
       received: this.received,
       inFlight: this.inFlight,
-      queued: this.queueDev.length - this.qHead,
+      queued: this.queue.size,
       held: this.heldCount,
       idle: this.idle(),
       lagP99Ms,
-      lagMaxMs,
       lagRunP99Ms: lagMs(this.lagRun.percentile(99)),
       lagRunMeanMs: lagMs(this.lagRun.mean),
       pid: process.pid,
@@ -367,7 +313,7 @@ export class ConnectionWorker {
 
   private send(m: FromWorker): void {
     if (m.type === 'report') {
-      const own = [m.dropped, m.droppedAt, m.failedDevices, m.failedAt, m.connectedDevices, m.connectedAt].map((a) => a.buffer as ArrayBuffer);
+      const own = [m.dropped, m.failed, m.connected].flatMap((t) => [t.devices.buffer as ArrayBuffer, t.at.buffer as ArrayBuffer]);
       this.port.postMessage(m, [...deltaTransferList(m.delta), ...own]);
     }
     else this.port.postMessage(m);

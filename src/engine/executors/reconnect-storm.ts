@@ -97,13 +97,12 @@ export class StormPolicy {
     return this.random() * cap;
   }
 
-  /** Called when the first wave settled with `held` connections up; true: drop now. */
-  ready(held: number, now: number): boolean {
+  /** Called once the first wave has settled; true when it is time to drop (1 s later). */
+  ready(now: number): boolean {
     if (this.phase !== 'ramp' && this.phase !== 'steady') return false;
     if (this.phase === 'ramp') {
       this.phase = 'steady';
       this.steadySince = now;
-      void held;
     }
     return now - this.steadySince >= 1000;
   }
