@@ -306,7 +306,7 @@ const rateText = (r: number): string => `${Number.isInteger(r) ? r : r.toFixed(1
 
 function headline(r: SearchResult, c: Capacity, insecure: string | undefined): string {
   if (insecure !== undefined) return `${insecure}; the capacity search stopped`;
-  if (r.maxRate === null) return `no sustainable rate: ${c.reason}`;
+  if (r.maxRate === null) return c.reason;
   const how = r.atLeast ? 'at least ' : '';
   const sure = r.confirmed ? ' (confirmed by a longer hold)' : r.atLeast ? '' : ' (not confirmed)';
   return `max sustainable connect rate ${how}${rateText(r.maxRate)}${sure}: ${c.reason}`;

@@ -52,9 +52,9 @@ export function explainCapacity(x: ExplainInput): { reason: string; findings: Ca
   switch (result.limitedBy) {
     case 'slo': {
       const b = breakingStep(steps, result.ceiling);
-      reason = b === undefined
-        ? `no rate held the SLOs`
-        : `${result.maxRate === null ? 'even the lowest rate tried broke' : heldText + ';'} at ${rate(b.rate)} ${b.broke.join('; ')}`;
+      if (b === undefined) reason = 'no rate held the SLOs';
+      else if (result.maxRate === null) reason = `no rate held the SLOs: at ${rate(b.rate)}, the lowest tried, ${b.broke.join('; ')}`;
+      else reason = `${heldText}; at ${rate(b.rate)} ${b.broke.join('; ')}`;
       if (b !== undefined) findings.push(...evidence(b, held, x.config));
       if (!result.confirmed && result.maxRate !== null) findings.push({ kind: 'budget', text: `${rate(result.maxRate)} was not confirmed by a longer hold (the budget ran out): treat it as an upper estimate` });
       break;
@@ -106,17 +106,22 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
       text: `TCP connect p99 was ${ms(tcp)} at ${rate(b.rate)}${a === undefined ? '' : ` (${ms(a.phases_p99.tcp)} at ${rate(a.rate)})`}: SYNs were dropped and retried after 1 s, so the broker's listen backlog overflowed (mosquitto listens with a backlog of 100). Lower --in-flight (${config.in_flight}) or raise the broker's backlog and net.core.somaxconn`,
     });
   }
+  // the broker at its cores comes first; else a full machine, then the broker's own share
   const broker = config.broker;
+  const hostBusy = b.host_cpu !== null && b.host_cpu >= BUSY;
   if (broker !== null && b.broker_cpu !== null) {
     const usable = Math.min(broker.threads, availableParallelism());
     if (b.broker_cpu >= BUSY * usable) {
       const single = broker.threads === 1 ? ', and it has one thread: it cannot use another core' : '';
       out.push({ kind: 'broker_cpu', text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}${single}: it is CPU-bound on the connect path (TLS handshakes above all)` });
+      if (hostBusy) out.push(hostFinding(b));
     } else {
-      out.push({ kind: 'broker_cpu', text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}: it was not out of CPU` });
+      if (hostBusy) out.push(hostFinding(b));
+      out.push({ kind: 'broker_cpu', text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}: it was not out of CPU${hostBusy ? ' — it did not get more of this busy machine' : ''}` });
     }
+  } else if (hostBusy) {
+    out.push(hostFinding(b));
   }
-  if (b.host_cpu !== null && b.host_cpu >= BUSY) out.push(hostFinding(b));
   const grown = growth(b, a);
   if (grown !== undefined) out.push({ kind: 'phase', text: grown });
   const phases = Object.values(b.phases_p99).reduce<number>((s, v) => s + (v ?? 0), 0);

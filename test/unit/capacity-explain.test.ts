@@ -45,11 +45,11 @@ describe('what limited a capacity search', () => {
       phases_p99: { tcp: 1030, tls: 10, connack: 3, subscribe: null }, broker_cpu: 0.4, host_cpu: 0.95,
     });
     const { findings } = explainCapacity({ result: { maxRate: 400, ceiling: 800, limitedBy: 'slo', confirmed: false, atLeast: false }, steps: [held, broke], config, maxRateAllowed: 10_000, budgetMs: 60_000 });
-    expect(findings.map((f) => f.kind)).toEqual(['failures', 'listen_backlog', 'broker_cpu', 'host_cpu', 'phase', 'budget']);
+    expect(findings.map((f) => f.kind)).toEqual(['failures', 'listen_backlog', 'host_cpu', 'broker_cpu', 'phase', 'budget']);
     expect(findings[0]!.text).toMatch(/5\.00% of attempts failed at 800\/s: tcp_timeout 30 .*, tls_closed 10/);
     expect(findings[1]!.text).toMatch(/SYNs were dropped and retried after 1 s.*--in-flight \(100\)/);
-    expect(findings[2]!.text).toMatch(/it was not out of CPU/);
-    expect(findings[3]!.text).toMatch(/95% busy at 800\/s \(generator 30% of a core, broker 40% of a core/);
+    expect(findings[2]!.text).toMatch(/95% busy at 800\/s \(generator 30% of a core, broker 40% of a core/);
+    expect(findings[3]!.text).toMatch(/it was not out of CPU — it did not get more of this busy machine/);
     expect(findings[5]!.text).toMatch(/not confirmed/);
   });
 
