@@ -1,0 +1,65 @@
+/**
+ * `herd capacity` as a user runs it, against the embedded broker: bad flags are exit 2
+ * with the flag named; a search bounded by --max-rate answers "at least", confirmed by
+ * a hold; a search whose SLO cannot hold at any rate exits 99.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { herd, readSummaryFile } from '../helpers/herd.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'herd-capcli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('herd capacity on the command line', () => {
+  it('refuses flags that mean nothing to a search, with exit 2 and the flag named', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--devices', '100'], /--devices: a capacity search sizes each step itself/],
+      [['--rate', 'max'], /--rate: a capacity search is open loop/],
+      [['--max-rate', 'fast'], /--max-rate: /],
+      [['--budget', '10'], /--budget: .*missing unit/],
+      [['--precision', '0.1'], /--precision: /],
+      [['--key', 'rsa2048'], /--key: expected p256, p384 or ed25519, got "rsa2048"/],
+      [['--shard-count', '2'], /--shard-count: a capacity search runs on one machine/],
+      [['--rate', '500/s', '--max-rate', '100/s'], /capacity\.start_rate: the first step \(500\/s\) is above the maximum rate \(100\/s\)/],
+      [['--budget', '2s'], /--budget: the budget \(2s\) is too short for a single step/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await herd(['capacity', ...args, '--quiet']);
+      expect(r.code, args.join(' ') + r.stderr).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr).not.toMatch(/ at .*\.js:\d+/); // no stack trace
+    }
+    const help = await herd(['capacity', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--max-rate N\/s +never step above this/);
+  });
+
+  it('bounded by --max-rate: every step held, confirmed by a longer hold, "at least" the maximum', async () => {
+    const out = join(dir, 'max');
+    const r = await herd(['capacity', '--rate', '40/s', '--max-rate', '80/s', '--duration', '2s', '--budget', '40s', '--out', out], 60_000);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const s = readSummaryFile(out);
+    const cap = s.capacity!;
+    expect(cap.steps.map((x) => [x.rate, x.kind, x.ok])).toEqual([[40, 'ramp', true], [80, 'ramp', true], [80, 'confirm', true]]);
+    expect(cap.steps.map((x) => x.duration_ms)).toEqual([2000, 2000, 6000]);
+    expect(cap).toMatchObject({ max_rate: 80, limited_by: 'max_rate', at_least: true, confirmed: true, ceiling: null });
+    expect(cap.config.broker).toBeNull(); // the embedded broker is a thread of herd itself
+    expect(cap.steps[2]!.attempted).toBe(480);
+    expect(s.counts.attempted).toBe(480); // the summary is the confirming hold's
+    expect(r.stdout).toMatch(/^capacity {2}at least 80 connects\/s \(confirmed by a longer hold\) · stopped because the maximum rate \(--max-rate\) was reached/m);
+  });
+
+  it('an SLO that no rate can hold: steps down, then exit 99 with no maximum', async () => {
+    const out = join(dir, 'none');
+    const r = await herd(['capacity', '--rate', '4/s', '--duration', '1s', '--budget', '30s', '--threshold', 'connect_duration:p(50) < 1us', '--out', out], 60_000);
+    expect(r.code, r.stderr + r.stdout).toBe(99);
+    const s = readSummaryFile(out);
+    expect(s.verdict).toBe('fail');
+    expect(s.capacity!.max_rate).toBeNull();
+    expect(s.capacity!.steps.map((x) => x.rate)).toEqual([4, 2, 1]);
+    expect(s.capacity!.slo).toEqual(['connect_duration p(50) < 1us']);
+    expect(s.verdict_reason).toMatch(/^no rate held the SLOs: at 1\/s, the lowest tried, connect_duration p\(50\) < 1us: p\(50\)=[\d.]+m?s$/);
+  });
+});
