@@ -101,6 +101,15 @@ export function findLocalListener(host: string, port: number): BrokerProcess | u
   return undefined;
 }
 
+/**
+ * A broker process known by its pid (herd's own embedded broker, a child process). Its
+ * handshakes run on one event loop, so it counts as one thread whatever /proc says.
+ */
+export function brokerProcess(pid: number, name: string, threads?: number): BrokerProcess {
+  const seen = Number(/^Threads:\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1] ?? 1);
+  return { pid, name, threads: threads ?? seen };
+}
+
 /** Starts measuring now; `stop()` says what happened since. */
 export function startProbe(broker: BrokerProcess | undefined): { stop(): ProbeSample } {
   const h0 = hostJiffies();

@@ -23,7 +23,7 @@ import { runHerd } from './run.js';
 import { parseTarget, type RunConfig } from './config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { BreakpointSearch, validateBreakpoint, type BreakpointConfig, type PlannedStep, type SearchResult } from './executors/breakpoint.js';
-import { findLocalListener, startProbe, type BrokerProcess } from './capacity-probe.js';
+import { brokerProcess as brokerProcessOf, findLocalListener, startProbe, type BrokerProcess } from './capacity-probe.js';
 
 /** The SLOs a search holds each step to when the scenario and flags set none. */
 export const DEFAULT_SLO: Record<string, string[]> = { connect_duration: ['p(99) < 500ms'], connect_failures: ['rate < 0.01'] };
@@ -149,7 +149,8 @@ export class CapacityRun {
       setBroker(b);
       targets = [`mqtts://${b.host}:${b.port}`];
       servername ??= 'localhost';
-      info(`embedded broker listening on ${targets[0]} (it shares this process: its CPU is not measured apart)`);
+      brokerProcess = brokerProcessOf(b.pid, 'herd embedded broker', 1);
+      info(`embedded broker listening on ${targets[0]} (pid ${b.pid}): measuring its CPU`);
     } else if (targets.length === 1) {
       const t = parseTarget(targets[0]!);
       brokerProcess = t === undefined ? undefined : findLocalListener(t.host, t.port);

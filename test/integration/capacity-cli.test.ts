@@ -45,7 +45,9 @@ describe('herd capacity on the command line', () => {
     expect(cap.steps.map((x) => [x.rate, x.kind, x.ok])).toEqual([[40, 'ramp', true], [80, 'ramp', true], [80, 'confirm', true]]);
     expect(cap.steps.map((x) => x.duration_ms)).toEqual([2000, 2000, 6000]);
     expect(cap).toMatchObject({ max_rate: 80, limited_by: 'max_rate', at_least: true, confirmed: true, ceiling: null });
-    expect(cap.config.broker).toBeNull(); // the embedded broker is a thread of herd itself
+    // the embedded broker is a child process: its CPU is measured like mosquitto's
+    expect(cap.config.broker).toMatchObject({ name: 'herd embedded broker', threads: 1 });
+    expect(cap.steps.every((x) => x.broker_cpu !== null && x.broker_cpu > 0)).toBe(true);
     expect(cap.steps[2]!.attempted).toBe(480);
     expect(s.counts.attempted).toBe(480); // the summary is the confirming hold's
     expect(r.stdout).toMatch(/^capacity {2}at least 80 connects\/s \(confirmed by a longer hold\) · stopped because the maximum rate \(--max-rate\) was reached/m);
