@@ -13,8 +13,10 @@ import type { Capacity, CapacityFinding, CapacityStep } from './capacity-types.j
 
 /** A TCP connect this slow is a SYN retransmitted after the kernel's 1 s initial RTO. */
 const SYN_RETRY_MS = 900;
-/** Busier than this, a process or a machine has no headroom left. */
+/** Busier than this, a machine has no headroom left. */
 const BUSY = 0.85;
+/** A broker this busy on its cores queues work: at 80% utilisation bursts already wait. */
+const BROKER_BUSY = 0.8;
 
 type Phase = keyof CapacityStep['phases_p99'];
 const PHASE_WORDS: Record<Phase, string> = { tcp: 'TCP connect', tls: 'TLS handshake', connack: 'CONNECT → CONNACK', subscribe: 'SUBSCRIBE → SUBACK' };
@@ -111,8 +113,8 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
   const hostBusy = b.host_cpu !== null && b.host_cpu >= BUSY;
   if (broker !== null && b.broker_cpu !== null) {
     const usable = Math.min(broker.threads, availableParallelism());
-    if (b.broker_cpu >= BUSY * usable) {
-      const single = broker.threads === 1 ? ', and it has one thread: it cannot use another core' : '';
+    if (b.broker_cpu >= BROKER_BUSY * usable) {
+      const single = broker.threads === 1 ? ' and has one thread, so it cannot use another' : '';
       out.push({ kind: 'broker_cpu', text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}${single}: it is CPU-bound on the connect path (TLS handshakes above all)` });
       if (hostBusy) out.push(hostFinding(b));
     } else {

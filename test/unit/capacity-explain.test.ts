@@ -33,7 +33,7 @@ describe('what limited a capacity search', () => {
     });
     expect(reason).toBe('200/s held a 6s hold; at 230/s connect_duration p(99) < 500ms: p(99)=820ms');
     expect(findings.map((f) => f.kind)).toEqual(['broker_cpu', 'phase', 'queueing']);
-    expect(findings[0]!.text).toMatch(/mosquitto, pid 4242\) used 99% of a core at 230\/s, and it has one thread/);
+    expect(findings[0]!.text).toMatch(/mosquitto, pid 4242\) used 99% of a core at 230\/s and has one thread, so it cannot use another: it is CPU-bound/);
     expect(findings[1]!.text).toMatch(/^TLS handshake grew the most: p99 9ms at 200\/s → 180ms at 230\/s/);
     expect(findings[2]!.text).toMatch(/in-flight slots .* completed 201\/s of 230\/s/);
   });
