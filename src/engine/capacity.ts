@@ -5,7 +5,7 @@
  * devices) serve every step; each step is an open-loop arrival-rate run held to the
  * SLOs. The result is the summary of the step that found the answer, with `capacity`.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -143,6 +143,8 @@ export class CapacityRun {
         certPem: readFileSync(join(serverDir, 'server.crt'), 'utf8'),
         keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
         identity: 'cn',
+        // a store minted with faults: its revoked devices are in the CA's crl.pem
+        crlPem: userStore !== undefined && caDir !== undefined && existsSync(join(caDir, 'crl.pem')) ? readFileSync(join(caDir, 'crl.pem'), 'utf8') : undefined,
         minVersion: base.tls.minVersion,
         maxVersion: base.tls.maxVersion,
       });
@@ -156,6 +158,7 @@ export class CapacityRun {
       brokerProcess = t === undefined ? undefined : findLocalListener(t.host, t.port);
       if (brokerProcess !== undefined) info(`the broker on ${targets[0]} is ${brokerProcess.name} (pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`);
     }
+    if (Object.keys(base.faults).length > 0 && userStore === undefined) info('the scenario\'s certificate faults are not minted for a capacity search: it measures valid devices (herd run checks the rejections)');
     const seed = base.seed ?? randomBytes(8).toString('hex');
     let devices: Devices | undefined = userStore === undefined ? undefined : { storePath: base.store!, count: userStore.meta.count };
     userStore?.close();
@@ -173,10 +176,8 @@ export class CapacityRun {
       const count = Math.ceil((needed * 2) / 1000) * 1000;
       const storePath = join(work, `devices-${count}.store`);
       const t = performance.now();
-      await mintStore({
-        caDir: caDir!, out: storePath, count, idTemplate: base.idTemplate, uriDomain: base.uriDomain, key: base.key, seed, threads: Math.max(1, base.workers),
-        ...(Object.keys(base.faults).length > 0 ? { faults: base.faults } : {}),
-      });
+      // no faulty devices: a search measures the connect path of valid ones (herd run checks the rejections)
+      await mintStore({ caDir: caDir!, out: storePath, count, idTemplate: base.idTemplate, uriDomain: base.uriDomain, key: base.key, seed, threads: Math.max(1, base.workers) });
       info(`minted ${count} device certificates (${base.key}) in ${((performance.now() - t) / 1000).toFixed(1)}s`);
       if (devices !== undefined && devices.storePath !== storePath) rmSync(devices.storePath, { force: true });
       devices = { storePath, count };
@@ -208,6 +209,7 @@ export class CapacityRun {
       load: { executor: 'arrival-rate', rate: planned.rate, durationMs },
       tls: { ...base.tls, servername: env.servername },
       thresholds: slo,
+      faults: {},
       outDir: undefined,
       metricsPort: undefined,
       push: undefined,
