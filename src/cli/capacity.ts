@@ -3,8 +3,8 @@
  * highest connect rate the broker sustains within the SLOs. Progress on stderr (one line
  * per step), the answer and the step table on stdout, summary.json (with `capacity`),
  * junit.xml and report.html in --out. Exit codes as for a run: 0 found (or "at least",
- * bounded by --max-rate or --budget), 97 the generator saturated first, 98 insecure,
- * 99 no rate held the SLOs.
+ * bounded by --max-rate or --budget), 97 the generator saturated first (or Ctrl-C
+ * stopped the search), 98 insecure, 99 no rate held the SLOs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,8 +64,8 @@ that broke, then a longer hold at the rate found to confirm it.
   --source-ips, --out, --quiet: as for herd run. Without --target: the embedded broker.
 
 Exit: 0 found (or "at least" when --max-rate or --budget ended the search), 97 the
-generator saturated before the broker broke ("at least"), 98 a faulty credential was
-accepted, 99 no rate held the SLOs.
+generator saturated before the broker broke, or Ctrl-C stopped the search ("at least"),
+98 a faulty credential was accepted, 99 no rate held the SLOs.
 `;
 
 function flagValue<T>(name: string, text: string | undefined, parseFn: (t: string) => T, dflt: T): T {

@@ -100,10 +100,16 @@ export class CapacityRun {
         }
         const stepStart = performance.now();
         const { step, summary } = await this.step(d.step, steps.length, base, slo, env, info);
+        if (this.stopped) {
+          // cut short: it neither held nor broke (the search ends 'interrupted')
+          step.ok = false;
+          step.broke = ['stopped by the user before the step ended'];
+        } else {
+          search.record({ rate: step.rate, kind: step.kind, ok: step.ok, saturated: step.saturated, insecure: summary.verdict === 'insecure' });
+        }
         steps.push(step);
         summaries.push(summary);
         this.hooks.onStepDone?.(step, steps.length - 1);
-        search.record({ rate: step.rate, kind: step.kind, ok: step.ok, saturated: step.saturated, insecure: summary.verdict === 'insecure' });
         if (!this.stopped) await new Promise((r) => setTimeout(r, SETTLE_MS));
         const spent = performance.now() - stepStart - d.step.durationMs;
         overheadMs = steps.length === 1 ? Math.max(spent, 1000) : (overheadMs * (steps.length - 1) + spent) / steps.length;
@@ -297,10 +303,10 @@ export class CapacityRun {
   }
 }
 
-/** insecure 98, generator saturated 97 ("at least"), no rate held 99, else 0. */
+/** insecure 98, generator saturated or stopped by the user 97 ("at least"), no rate held 99, else 0. */
 function verdictFor(r: SearchResult): Verdict {
   if (r.limitedBy === 'insecure') return 'insecure';
-  if (r.limitedBy === 'generator') return 'inconclusive';
+  if (r.limitedBy === 'generator' || r.limitedBy === 'interrupted') return 'inconclusive';
   if (r.maxRate === null && r.limitedBy === 'slo') return 'fail';
   return 'pass';
 }

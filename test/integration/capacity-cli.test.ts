@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { herd, readSummaryFile } from '../helpers/herd.js';
+import { herd, readSummaryFile, spawnHerd } from '../helpers/herd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-capcli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,4 +64,26 @@ describe('herd capacity on the command line', () => {
     expect(s.capacity!.slo).toEqual(['connect_duration p(50) < 1us']);
     expect(s.verdict_reason).toMatch(/^no rate held the SLOs: at 1\/s, the lowest tried, connect_duration p\(50\) < 1us: p\(50\)=[\d.]+m?s$/);
   });
+
+  it('Ctrl-C ends the step under way and writes what was found: "at least", exit 97', async () => {
+    const out = join(dir, 'stop');
+    const run = spawnHerd(['capacity', '--rate', '50/s', '--duration', '3s', '--budget', '60s', '--out', out]);
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      run.proc.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (/\n +2 +ramp/.test(seen)) resolve(); // the second step has finished
+      });
+    });
+    await new Promise((r) => setTimeout(r, 2500)); // the pause between steps, then into the third (3 s)
+    run.proc.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(97);
+    expect(r.stderr).toMatch(/stopping the search/);
+    const cap = readSummaryFile(out).capacity!;
+    expect(cap).toMatchObject({ limited_by: 'interrupted', at_least: true, max_rate: 100 });
+    expect(cap.steps.length).toBe(3);
+    expect(cap.steps.at(-1)).toMatchObject({ rate: 200, ok: false, broke: ['stopped by the user before the step ended'] });
+    expect(readSummaryFile(out).verdict).toBe('inconclusive');
+  }, 60_000);
 });
