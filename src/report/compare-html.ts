@@ -45,7 +45,7 @@ function runsSection(c: Comparison): string {
     })
     .join('\n');
   const diffs = c.differences.length === 0
-    ? '<p class="muted">The runs’ recorded settings are the same.</p>'
+    ? '<p class="muted">The settings the summaries record (scenario, target, protocol, executor; for capacity searches also the key type, TLS versions and in-flight cap) are the same: the labels say what else differed.</p>'
     : `<table class="grid"><thead><tr><th>setting that differs</th>${c.runs.map((_, i) => `<th>${swatch(i)}${letter(i)}</th>`).join('')}</tr></thead><tbody>${c.differences.map((d) => `<tr><td>${esc(d.setting)}</td>${d.values.map((v) => `<td><code>${esc(v)}</code></td>`).join('')}</tr>`).join('')}</tbody></table>`;
   return `<section id="runs"><h2>Runs</h2>
 <table class="grid"><thead><tr><th>run</th><th>label</th><th>verdict</th><th>executor</th><th class="n">connects</th><th>started</th><th>file</th></tr></thead><tbody>
