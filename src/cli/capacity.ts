@@ -14,7 +14,7 @@ import { RUN_OPTIONS, runConfigFromFlags } from './run-flags.js';
 import { loadScenario } from '../scenario/load.js';
 import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../metrics/units.js';
 import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../engine/executors/breakpoint.js';
-import { CapacityRun, DEFAULT_SLO } from '../engine/capacity.js';
+import { CapacityRun, DEFAULT_SLO, type CapacityConfig } from '../engine/capacity.js';
 import { progressLine, renderSummary } from '../report/console.js';
 import { renderCapacity, STEP_HEADER, stepLine } from '../report/capacity-console.js';
 import { renderJUnit } from '../report/junit.js';
@@ -53,7 +53,7 @@ that broke, then a longer hold at the rate found to confirm it.
   --rate N/s          the first step (default ${BREAKPOINT_DEFAULTS.startRate}/s)
   --max-rate N/s      never step above this (default ${BREAKPOINT_DEFAULTS.maxRate}/s)
   --budget 3m         the whole search, wall clock (default ${formatMs(BREAKPOINT_DEFAULTS.budgetMs)})
-  --duration 5s       each step's length (default: ${'~'}300 attempts, 3s…10s; the confirming hold is twice that)
+  --duration 5s       each step's length (default: about 300 attempts, 3s…10s; the confirming hold is twice that)
   --precision 10%     stop bisecting when the knee is known this closely (default ${BREAKPOINT_DEFAULTS.precision * 100}%)
   --hold 0s           keep each connection up this long (default 0s: the connect path alone;
                       the scenario's hold is not used)
@@ -77,9 +77,9 @@ function flagValue<T>(name: string, text: string | undefined, parseFn: (t: strin
   }
 }
 
-export function capacityConfigFromArgs(argv: string[]): { config: ConstructorParameters<typeof CapacityRun>[0]; help: boolean } {
+export function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false; config: CapacityConfig } {
   const parsed = parse(argv, CAPACITY_OPTIONS, true);
-  if (bool(parsed, 'help')) return { config: undefined as never, help: true };
+  if (bool(parsed, 'help')) return { help: true };
   for (const [flag, why] of Object.entries(NOT_FOR_CAPACITY)) if (parsed.values[flag] !== undefined) throw new UsageError(why, `--${flag}`);
   if (parsed.positionals.length > 1) throw new UsageError(`expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
   const rateText = str(parsed, 'rate');
@@ -103,11 +103,12 @@ export function capacityConfigFromArgs(argv: string[]): { config: ConstructorPar
 }
 
 export async function capacityCommand(argv: string[]): Promise<number> {
-  const { config, help } = capacityConfigFromArgs(argv);
-  if (help) {
+  const args = capacityConfigFromArgs(argv);
+  if (args.help) {
     process.stdout.write(CAPACITY_HELP);
     return 0;
   }
+  const config = args.config;
   const quiet = config.run.quiet;
   const tty = process.stderr.isTTY === true;
   const say = (l: string): void => {
