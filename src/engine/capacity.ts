@@ -13,10 +13,10 @@ import { ExitCode, UsageError } from '../errors.js';
 import { createCa, issueServer, loadCa, mintStore, openStore } from '../pki/index.js';
 import { parseThresholds } from '../metrics/thresholds.js';
 import { exitCodeFor } from '../report/verdict.js';
-import { describeThreshold } from '../report/format.js';
 import { explainCapacity } from '../report/capacity-explain.js';
 import type { Summary, Verdict } from '../report/summary-types.js';
 import type { Capacity, CapacityStep } from '../report/capacity-types.js';
+import { judgeStep, rateText } from './capacity-step.js';
 import type { AggregateSnapshot } from '../metrics/aggregate.js';
 import type { Engine, EngineState } from './coordinator.js';
 import { runHerd } from './run.js';
@@ -27,8 +27,6 @@ import { brokerProcess as brokerProcessOf, findLocalListener, startProbe, type B
 
 /** The SLOs a search holds each step to when the scenario and flags set none. */
 export const DEFAULT_SLO: Record<string, string[]> = { connect_duration: ['p(99) < 500ms'], connect_failures: ['rate < 0.01'] };
-/** A step that completes less than this share of its scheduled rate fell behind, whatever its latencies. */
-export const ACHIEVED_MIN = 0.9;
 /** Pause after each step so the broker drains closed connections before the next. */
 const SETTLE_MS = 1000;
 /** What a step costs beyond its own duration until one has been measured (start-up, drain, settle). */
@@ -311,8 +309,6 @@ function verdictFor(r: SearchResult): Verdict {
   return 'pass';
 }
 
-const rateText = (r: number): string => `${Number.isInteger(r) ? r : r.toFixed(1)}/s`;
-
 function headline(r: SearchResult, c: Capacity, insecure: string | undefined): string {
   if (insecure !== undefined) return `${insecure}; the capacity search stopped`;
   if (r.maxRate === null) return c.reason;
@@ -320,44 +316,3 @@ function headline(r: SearchResult, c: Capacity, insecure: string | undefined): s
   const sure = r.confirmed ? ' (confirmed by a longer hold)' : r.atLeast ? '' : ' (not confirmed)';
   return `max sustainable connect rate ${how}${rateText(r.maxRate)}${sure}: ${c.reason}`;
 }
-
-/** A step's outcome: the SLOs held, the rate achieved, the generator kept up. */
-export function judgeStep(s: Summary, planned: PlannedStep, probe: { hostCpu: number | null; brokerCpu: number | null }): CapacityStep {
-  const l = s.latency;
-  const p99 = l.connect.count > 0 ? l.connect.p99 : null;
-  const achieved = round1(s.counts.connected / (planned.durationMs / 1000 + (p99 ?? 0) / 1000));
-  const broke = s.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}: ${describeThreshold(t)}`);
-  if (achieved < ACHIEVED_MIN * planned.rate) broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
-  const failures: Record<string, number> = {};
-  for (const f of s.failures) if (f.phase !== 'session') failures[f.reason] = (failures[f.reason] ?? 0) + f.count;
-  const wallS = Math.max(0.001, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
-  const p = (phase: 'tcp' | 'tls' | 'connack' | 'subscribe'): number | null => (l[phase].count > 0 ? l[phase].p99 : null);
-  return {
-    rate: planned.rate,
-    achieved,
-    p50: l.connect.count > 0 ? l.connect.p50 : null,
-    p99,
-    failed: s.counts.failed,
-    kind: planned.kind,
-    ok: broke.length === 0 && !s.generator.saturated && s.verdict !== 'insecure',
-    duration_ms: planned.durationMs,
-    attempted: s.counts.attempted,
-    connected: s.counts.connected,
-    failures,
-    broke,
-    saturated: s.generator.saturated,
-    saturation_reasons: s.generator.saturation_reasons,
-    phases_p99: { tcp: p('tcp'), tls: p('tls'), connack: p('connack'), subscribe: p('subscribe') },
-    broker_cpu: probe.brokerCpu,
-    host_cpu: probe.hostCpu,
-    generator_cpu: round3((s.generator.cpu_ms_per_handshake * Math.max(1, s.counts.attempted)) / 1000 / wallS),
-  };
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { explainCapacity } from '../../src/report/capacity-explain.js';
-import { judgeStep } from '../../src/engine/capacity.js';
+import { judgeStep } from '../../src/engine/capacity-step.js';
 import { renderCapacity } from '../../src/report/capacity-console.js';
 import { sloP99Ms, stepsData } from '../../src/report/capacity-html.js';
 import { createHistogram, encodeHistogram, latencyStats, recordMicros } from '../../src/metrics/hdr.js';
