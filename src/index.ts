@@ -22,3 +22,8 @@ export { explainReason } from './report/explain.js';
 export { runHerd, type RunHooks, type RunOutcome } from './engine/run.js';
 export type { RunConfig, LoadConfig, StormConfig, KeyType, TlsVersion } from './engine/config.js';
 export { loadScenario, parseScenario, type ScenarioSettings } from './scenario/load.js';
+export { CapacityRun, DEFAULT_SLO, type CapacityConfig, type CapacityHooks, type CapacityOutcome } from './engine/capacity.js';
+export type * from './report/capacity-types.js';
+export * from './report/compare.js';
+export { renderCompareHtml, writeCompareHtml } from './report/compare-html.js';
+export { renderComparison } from './report/compare-console.js';

@@ -256,7 +256,8 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
         run: {
           id: runId, scenario: c.scenario, target: c.targets.length ? c.targets.join(',') : `embedded mqtts://${targets[0]!.host}:${targets[0]!.port}`,
           started: started.toISOString(), ended: ended.toISOString(), shard: { ...c.shard, first: creds.deviceStart, last: creds.deviceStart + c.devices - 1 }, mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
-          devices: c.devices, executor: c.load.executor,
+          devices: c.devices, executor: c.load.executor, key: c.key,
+          tls: { min_version: c.tls.minVersion ?? null, max_version: c.tls.maxVersion ?? null },
           ...(res.interrupted ? { interrupted: true } : {}),
         },
         counts,

@@ -46,6 +46,9 @@ export interface Summary {
     mqtt: string;
     devices: number;
     executor: string;
+    /** device key type and the client's TLS version bounds (null: Node's default) */
+    key?: string;
+    tls?: { min_version: string | null; max_version: string | null };
     /** stopped early (Ctrl-C / SIGTERM): the verdict is inconclusive unless insecure */
     interrupted?: boolean;
   };
