@@ -202,7 +202,9 @@ export class BreakpointSearch {
     // keeping enough budget for the confirming hold
     const mid = this.mid(this.lo, this.hi);
     if (mid !== null) {
-      const d = stepDurationMs(c, mid);
+      // near the knee a step must be long enough to decide: 10% over capacity for 3 s is a
+      // 300 ms backlog, for 6 s twice that — so bisection steps are as long as a confirming hold
+      const d = confirmDurationMs(c, mid);
       if (cost(d) + cost(confirmDurationMs(c, this.lo)) <= remaining) return this.step(mid, 'bisect', d);
     }
     return this.confirm(remaining, cost, 'slo');
