@@ -8,7 +8,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { PHASES, type Phase } from '../metrics/names.js';
 import { jsonForScript, latencyCurves, percentileGrid } from './html-data.js';
 import { esc, PHASE_LABEL } from './html-sections.js';
-import { loadAssets, REPORT_CSP } from './html.js';
+import { htmlPage, loadAssets } from './html.js';
 import { REPORT_CSS } from './html/style.js';
 import { COMPARE_CLIENT_JS } from './html/compare-client.js';
 import { answerText, CAPACITY_CSS, findingsList, sloP99Ms, stepsData, stepTable } from './capacity-html.js';
@@ -141,32 +141,13 @@ export function renderCompareHtml(c: Comparison, generatedAt = new Date()): stri
   ]
     .filter((x) => x !== '')
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="mqtt-herd${version === '' ? '' : ` ${esc(version)}`}">
-<title>${esc(title)}</title>
-<style>${uplotCss}</style>
-<style>${REPORT_CSS}${CAPACITY_CSS}
+  const css = `${REPORT_CSS}${CAPACITY_CSS}
 table.compare td { vertical-align: top; }
 .v-pass { color: var(--ok); font-weight: 600; } .v-fail, .v-insecure { color: var(--no); font-weight: 600; } .v-inconclusive { color: var(--warn); font-weight: 600; }
 details { margin: 10px 0; } details summary { cursor: pointer; color: var(--muted); }
 @media print { details { display: none; } }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-<script type="application/json" id="herd-data">${jsonForScript(compareData(c))}</script>
-<script>${uplotJs}</script>
-<script>${COMPARE_CLIENT_JS}</script>
-</body>
-</html>
 `;
+  return htmlPage({ title, version, css, body, dataJson: jsonForScript(compareData(c)), clientJs: COMPARE_CLIENT_JS, uplotCss, uplotJs });
 }
 
 /** Writes the page atomically; returns its size in bytes. */

@@ -154,27 +154,7 @@ export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions
   ]
     .filter((x) => x !== '')
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="mqtt-herd${version === '' ? '' : ` ${esc(version)}`}">
-<title>${esc(title)}</title>
-<style>${uplotCss}</style>
-<style>${REPORT_CSS}${summary.capacity === undefined ? '' : CAPACITY_CSS}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-<script type="application/json" id="herd-data">${jsonForScript(data)}</script>
-<script>${uplotJs}</script>
-<script>${CLIENT_JS}</script>
-</body>
-</html>
-`;
+  return htmlPage({ title, version, css: `${REPORT_CSS}${summary.capacity === undefined ? '' : CAPACITY_CSS}`, body, dataJson: jsonForScript(data), clientJs: CLIENT_JS, uplotCss, uplotJs });
 }
 
 /**
@@ -186,4 +166,29 @@ export async function writeHtmlReport(summary: AnySummary, file: string, baselin
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, html, { mode: 0o644 });
   await rename(tmp, file);
+}
+
+/** The one-file page every report is: CSP forbidding any request, styles, body, data, scripts. */
+export function htmlPage(p: { title: string; version: string; css: string; body: string; dataJson: string; clientJs: string; uplotCss: string; uplotJs: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="mqtt-herd${p.version === '' ? '' : ` ${esc(p.version)}`}">
+<title>${esc(p.title)}</title>
+<style>${p.uplotCss}</style>
+<style>${p.css}</style>
+</head>
+<body>
+<main>
+${p.body}
+</main>
+<script type="application/json" id="herd-data">${p.dataJson}</script>
+<script>${p.uplotJs}</script>
+<script>${p.clientJs}</script>
+</body>
+</html>
+`;
 }

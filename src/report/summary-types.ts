@@ -1,24 +1,17 @@
 /** The shape of summary.json (a shard summary and a merged summary are the same shape). */
 import type { FailurePhase, Phase } from '../metrics/names.js';
 import type { TimeSeries } from '../metrics/series.js';
+import type { LatencyStats } from '../metrics/hdr.js';
 import type { Recovery } from '../engine/executors/reconnect-storm.js';
 import type { Capacity } from './capacity-types.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'insecure';
 
-export interface PhaseLatency {
-  count: number;
-  /** milliseconds */
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
+/** Count, min, mean and percentiles in ms, and the histogram itself. */
+export type PhaseLatency = LatencyStats & {
   /** base64 of the compressed HDR histogram (microseconds), so summaries merge exactly */
   hdr: string;
-}
+};
 
 export interface FailureCount {
   phase: FailurePhase;
