@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { herd, readSummaryFile } from '../helpers/herd.js';
+import { herd, herdPki, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 
 const KEYS = ['p256', 'p384', 'ed25519'] as const;
@@ -20,11 +20,7 @@ describe('device key types against mosquitto, reported per key type', () => {
   let target: string;
 
   beforeAll(async () => {
-    for (const args of [['pki', 'ca', '--out', pki], ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1']]) {
-      const r = await herd(args);
-      expect(r.code, r.stderr).toBe(0);
-    }
-    m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') });
+    m = await startMosquitto(await herdPki(pki));
     target = `mqtts://127.0.0.1:${m.port}`;
   });
   afterAll(async () => {

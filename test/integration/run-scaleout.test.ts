@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { herd, spawnHerd, readSummaryFile } from '../helpers/herd.js';
+import { herd, herdPki, spawnHerd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-scale-'));
@@ -17,10 +17,7 @@ describe('scaling out: generator processes, source addresses, several targets', 
   it('spreads devices over two brokers from two generator processes and three source addresses', async () => {
     const dir = tmp();
     const pki = join(dir, 'pki');
-    for (const args of [['pki', 'ca', '--out', pki], ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1']]) {
-      expect((await herd(args)).code).toBe(0);
-    }
-    const conf = { cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') };
+    const conf = await herdPki(pki);
     const a = await startMosquitto(conf);
     const b = await startMosquitto(conf);
     try {

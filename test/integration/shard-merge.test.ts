@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import { herd, spawnHerd, readSummaryFile } from '../helpers/herd.js';
+import { herd, herdPki, spawnHerd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import type { Summary } from '../../src/report/summary-types.js';
 
@@ -41,11 +41,7 @@ describe('shards of one run, merged', () => {
   ];
 
   beforeAll(async () => {
-    for (const args of [['pki', 'ca', '--out', pki], ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1']]) {
-      const r = await herd(args);
-      expect(r.code, r.stderr).toBe(0);
-    }
-    m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') });
+    m = await startMosquitto(await herdPki(pki));
     target = `mqtts://127.0.0.1:${m.port}`;
 
     // both shards side by side, from a common start a few seconds ahead (start-up and minting first)
