@@ -5,6 +5,7 @@
  * the baseline deltas, thresholds, security, latency percentile curves, timelines,
  * failures explained, the run's configuration and the generator's health.
  */
+import { recoverySection, resumptionSection } from './html-storm.js';
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -146,7 +147,9 @@ export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions
     summary.capacity === undefined ? '' : capacitySection(summary.capacity),
     thresholdsSection(summary),
     securitySection(summary),
+    recoverySection(summary),
     latencySection(summary, data),
+    resumptionSection(summary),
     timelineSection(summary, data),
     failuresSection(summary),
     `<div class="two">${configSection(summary)}${generatorSection(summary)}</div>`,

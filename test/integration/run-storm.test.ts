@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herd, readSummaryFile, failureCount } from '../helpers/herd.js';
@@ -50,6 +50,7 @@ describe('reconnect storm', () => {
     // attempts during the downtime are refused: the policy backed off and retried them
     expect(s.counts.attempted).toBe(600 + failureCount(s, 'tcp_refused') + failureCount(s, 'tcp_reset') + failureCount(s, 'tls_closed') - 300);
     expect(r.stdout).toMatch(/recovery\s+broker-restart/);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/Reconnect storm: recovery <span class="count">300 of 300 back/);
     // recovery gates: every dropped device back within 30 s holds; half back within 1 ms cannot (exit 99)
     const [, all, half] = s.thresholds;
     expect(all).toMatchObject({ metric: 'recovery_duration', ok: true });
@@ -94,5 +95,6 @@ describe('TLS session resumption on reconnect', () => {
     expect(s.latency.tls.count).toBe(res.full);
     expect(res.tls_resumed.count).toBe(res.resumed);
     expect(r.stdout).toMatch(/resumption\s+\d+ resumed handshakes/);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(`TLS session resumption <span class="count">${res.resumed} resumed`);
   });
 });
