@@ -30,7 +30,9 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** Debian's chromium; missing, the test fails (scripts/ensure-system-deps.sh installs it). */
 export async function launchChromium(viewport = { width: 1366, height: 900 }): Promise<Browser> {
+  if (!chromiumAvailable()) throw new Error(`${CHROMIUM_BIN} is missing: Debian's chromium is installed by scripts/ensure-system-deps.sh`);
   const profile = mkdtempSync(join(tmpdir(), 'herd-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_BIN,

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { chartPixels, chromiumAvailable, launchChromium, openReport } from '../helpers/chromium.js';
+import { chartPixels, launchChromium, openReport } from '../helpers/chromium.js';
 import type { Capacity } from '../../src/report/capacity-types.js';
 
 /** A server certificate with an RSA key of `bits`, signed by the herd CA in `pki` (openssl CLI). */
@@ -89,7 +89,7 @@ describe('herd capacity against Debian mosquitto', () => {
     expect(r.stdout).toMatch(/step {2}kind +rate\/s +achieved\/s +p50 +p99 +failed +length/);
   });
 
-  it.skipIf(!chromiumAvailable())('report.html shows the capacity section and its charts in Chromium', async () => {
+  it('report.html shows the capacity section and its charts in Chromium', async () => {
     const browser = await launchChromium();
     try {
       const opened = await openReport(browser, join(out, 'report.html'));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { chartPixels, chromiumAvailable, launchChromium, openReport } from '../helpers/chromium.js';
+import { chartPixels, launchChromium, openReport } from '../helpers/chromium.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
@@ -62,7 +62,7 @@ describe('TLS 1.2 against TLS 1.3 on mosquitto, compared in one page', () => {
     expect(compare.stderr).toMatch(/wrote .*tls\.html \(\d+\.\d KiB\)/);
   });
 
-  it.skipIf(!chromiumAvailable())('one page in Chromium: every phase with both runs overlaid, the changes beside them, no error, no request', async () => {
+  it('one page in Chromium: every phase with both runs overlaid, the changes beside them, no error, no request', async () => {
     const browser = await launchChromium();
     try {
       const opened = await openReport(browser, html);

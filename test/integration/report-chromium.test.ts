@@ -13,14 +13,14 @@ import { Recorder } from '../../src/metrics/recorder.js';
 import { summaryToJson } from '../../src/report/json.js';
 import type { Summary } from '../../src/report/summary-types.js';
 import { finalizeSummary } from '../../src/report/verdict.js';
-import { chartPixels, chromiumAvailable, launchChromium, openReport, type Browser } from '../helpers/chromium.js';
+import { chartPixels, launchChromium, openReport, type Browser } from '../helpers/chromium.js';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const RUN = ['--devices', '300', '--hold', '2s', '--subscribe', 'device/{id}/commands', '--quiet'];
 const THRESHOLDS = ['connect_duration:p(99) < 10s', 'connect_duration:p(50) < 1us', 'connect_failures:rate < 1%', 'tls_duration:max < 30s'];
 
-describe.skipIf(!chromiumAvailable())('herd report on real runs, in Chromium', () => {
+describe('herd report on real runs, in Chromium', () => {
   let dir: string;
   let browser: Browser;
   let summary: Summary;

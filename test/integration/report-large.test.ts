@@ -20,7 +20,7 @@ import { writeHtmlReport } from '../../src/report/html.js';
 import { summaryToJson } from '../../src/report/json.js';
 import type { Summary } from '../../src/report/summary-types.js';
 import { finalizeSummary } from '../../src/report/verdict.js';
-import { chartPixels, chromiumAvailable, launchChromium, openReport, type Browser } from '../helpers/chromium.js';
+import { chartPixels, launchChromium, openReport, type Browser } from '../helpers/chromium.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
@@ -149,7 +149,7 @@ function synthesize(o: SynthOptions): WithSeries<Summary> {
   return { ...summary, series: agg.series() };
 }
 
-describe.skipIf(!chromiumAvailable())('the report of a 100,000-device run', () => {
+describe('the report of a 100,000-device run', () => {
   let dir: string;
   let browser: Browser;
   let run: WithSeries<Summary>;
