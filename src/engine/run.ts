@@ -135,7 +135,6 @@ function readIfExists(file: string): string | undefined {
 function stormPlan(c: RunConfig, broker: EmbeddedBroker | undefined): StormPlan | undefined {
   if (c.load.executor !== 'reconnect-storm') return undefined;
   const cfg = c.load.storm;
-  if (cfg.drop === 'broker-restart' && broker === undefined && c.targets.length === 0) throw new UsageError('broker-restart needs a broker to restart');
   return {
     policy: new StormPolicy(cfg, c.load.connections),
     // an external broker is restarted by whoever runs it; herd sees the drops
