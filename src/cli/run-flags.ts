@@ -160,6 +160,9 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     }
   } else {
     // the file's executor, with the flags that apply to it overriding its values
+    if (rate === 'max' && load.executor !== 'arrival-rate' && load.executor !== 'closed-loop') {
+      throw new UsageError(`max (the closed loop) does not apply to the scenario's ${load.executor} executor`, '--rate');
+    }
     if (rate === 'max') load = { executor: 'closed-loop', durationMs: durationMs ?? ('durationMs' in load ? load.durationMs : undefined) };
     else if (rate !== undefined && (load.executor === 'arrival-rate' || load.executor === 'constant-connections' || load.executor === 'reconnect-storm')) load = { ...load, rate };
     else if (rate !== undefined) throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--rate');

@@ -23,6 +23,8 @@ import { epochNow, lagMs, LAG_RESOLUTION_MS } from './clock.js';
 /** How far ahead of their intended start arrivals are handed to workers. */
 const LOOKAHEAD_MS = 50;
 const TICK_MS = 10;
+/** constant-connections: how long after a failed connect the device tries again */
+const RETRY_AFTER_FAILURE_MS = 1000;
 
 export interface EnginePlan {
   /** per-worker settings, less workerId */
@@ -211,9 +213,11 @@ export class Engine {
     } else {
       const per = splitEven(s.concurrency, this.plan.workers);
       const attempts = s.total === undefined ? undefined : splitEven(s.total, this.plan.workers);
-      per.forEach((n, i) =>
-        this.pool.post(i, { type: 'closed', concurrency: Math.max(1, n), maxAttempts: attempts?.[i], cycle: this.plan.worker.holdMs === 0 }),
-      );
+      per.forEach((n, i) => {
+        // counted as one thing handed out: a report from before the worker took it cannot end the run
+        this.dispatchedTo[i] = (this.dispatchedTo[i] ?? 0) + 1;
+        this.pool.post(i, { type: 'closed', concurrency: Math.max(1, n), maxAttempts: attempts?.[i], cycle: this.plan.worker.holdMs === 0 });
+      });
       this.scheduleDone = true;
       if (s.durationMs !== undefined) timers.push(setTimeout(() => this.stop(true), s.durationMs));
     }
@@ -261,7 +265,11 @@ export class Engine {
     this.runLag[m.workerId] = m.lagRunP99Ms;
     this.runLagMean[m.workerId] = m.lagRunMeanMs;
     // a dropped connection is replaced from the moment it dropped: its latency counts from there
-    if (this.plan.replaceDrops && !this.stopping) m.dropped.devices.forEach((d, i) => this.replacements.push({ device: d, at: m.dropped.at[i]! }));
+    if (this.plan.replaceDrops && !this.stopping) {
+      m.dropped.devices.forEach((d, i) => this.replacements.push({ device: d, at: m.dropped.at[i]! }));
+      // a connect that failed is tried again a moment later: the executor keeps N connected
+      m.failed.devices.forEach((d, i) => this.replacements.push({ device: d, at: m.failed.at[i]! + RETRY_AFTER_FAILURE_MS }));
+    }
     const storm = this.plan.storm;
     if (storm && !this.stopping) {
       m.connected.devices.forEach((d, i) => storm.policy.onConnected(d, m.connected.at[i]!));
@@ -301,7 +309,7 @@ export class Engine {
     if (p.phase === 'ramp' || p.phase === 'steady') {
       const settled = this.last.every((r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0);
       if (!settled || !p.ready(now)) return;
-      p.dropped(now);
+      p.dropped(now, !storm.cut && storm.trigger === undefined);
       if (storm.cut) this.pool.broadcast({ type: 'drop' });
       else void storm.trigger?.().catch((e: unknown) => this.rejectDone?.(e instanceof Error ? e : new Error(String(e))));
       return;

@@ -50,7 +50,15 @@ function next<T extends Msg['type']>(child: ChildProcess, type: T): Promise<Extr
 export async function startEmbeddedBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   const child = fork(workerFile('broker'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.send({ type: 'start', options: o });
-  const listening = await next(child, 'listening');
+  let listening: Extract<Msg, { type: 'listening' }>;
+  try {
+    listening = await next(child, 'listening');
+  } catch (e) {
+    // it could not start (a bad certificate, key or CRL): end it, or it keeps this process alive
+    if (child.connected) child.disconnect();
+    child.kill();
+    throw e;
+  }
   return {
     host: listening.host,
     port: listening.port,

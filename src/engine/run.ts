@@ -179,16 +179,23 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
       const serverDir = join(work, 'server');
       await issueServer({ ca: caDir, out: serverDir, dns: ['localhost'], ip: ['127.0.0.1'], cn: 'localhost' });
       const ca = loadCa(caDir);
-      broker = await startEmbeddedBroker({
-        caPem: ca.certPem,
-        certPem: readFileSync(join(serverDir, 'server.crt'), 'utf8'),
-        keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
-        identity: 'cn',
-        // revoked devices (herd pki mint --faults, or the run's own faults) are in the CA's crl.pem
-        crlPem: readIfExists(join(caDir, 'crl.pem')),
-        minVersion: c.tls.minVersion,
-        maxVersion: c.tls.maxVersion,
-      });
+      // revoked devices (herd pki mint --faults, or the run's own faults) are in the CA's crl.pem
+      const crlFile = join(caDir, 'crl.pem');
+      const crlPem = readIfExists(crlFile);
+      try {
+        broker = await startEmbeddedBroker({
+          caPem: ca.certPem,
+          certPem: readFileSync(join(serverDir, 'server.crt'), 'utf8'),
+          keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
+          identity: 'cn',
+          crlPem,
+          minVersion: c.tls.minVersion,
+          maxVersion: c.tls.maxVersion,
+        });
+      } catch (e) {
+        // what it was given came from the CA directory: a CRL it cannot parse is bad input
+        throw new InputError({ file: crlPem === undefined ? caDir : crlFile }, `the embedded broker cannot start with it: ${(e as Error).message.replace(/^embedded broker: /, '')}`);
+      }
       hooks.onBroker?.(broker);
       targets.push({ host: broker.host, port: broker.port });
       servername ??= 'localhost';
@@ -222,7 +229,7 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
         holdMs: c.holdMs,
         sourceIps: c.sourceIps,
         reportMs: 250,
-        reportOutcomes: c.load.executor === 'reconnect-storm',
+        reportOutcomes: c.load.executor === 'reconnect-storm' || c.load.executor === 'constant-connections',
         resumeRatio: c.resumeRatio,
         reuseDevices: c.load.executor !== 'arrival-rate' && c.load.executor !== 'ramping-arrival-rate',
       },

@@ -111,6 +111,7 @@ export class ConnectionWorker {
         this.pump();
         break;
       case 'closed': {
+        this.received++; // the coordinator counts the order as handed out
         const order = [...this.slots.keys()];
         this.closed = { concurrency: m.concurrency, remaining: m.maxAttempts ?? Infinity, cycle: m.cycle, order, next: 0 };
         this.pumpClosed();
@@ -217,7 +218,8 @@ export class ConnectionWorker {
       this.free(slot);
       if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason);
       else this.rec.failure(o.phase, o.reason);
-      if (this.init.reportOutcomes) this.outcomes.failed.add(device);
+      // a faulty device will never get in: nobody retries it
+      if (this.init.reportOutcomes && !slot.fault) this.outcomes.failed.add(device);
     }
     if (this.closed) this.pumpClosed();
     else this.pump();

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herd, readSummaryFile } from '../helpers/herd.js';
@@ -51,6 +51,16 @@ describe('herd run against the embedded broker', () => {
     expect(latency).toMatchObject({ metric: 'connect_duration', ok: false });
     expect(failures).toMatchObject({ metric: 'connect_failures', ok: true, value: 0 });
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(/<failure/);
+  });
+
+  it('a CRL next to the CA that cannot be parsed is bad input: exit 2 naming it, no hang', async () => {
+    const pki = join(tmp(), 'pki');
+    expect((await herd(['pki', 'ca', '--out', pki])).code).toBe(0);
+    writeFileSync(join(pki, 'crl.pem'), 'not a CRL\n');
+    const r = await herd(['run', '--pki', pki, '--devices', '10', '--hold', '0s'], 30_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(join(pki, 'crl.pem'));
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
   });
 
   it('closed loop (--rate max) cycles devices until the duration ends', async () => {

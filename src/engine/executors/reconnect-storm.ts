@@ -88,6 +88,7 @@ export class StormPolicy {
   private attempts = 0;
   private allBackAt = 0;
   private steadySince = 0;
+  private waitingSince = 0;
 
   constructor(readonly cfg: StormConfig, readonly connections: number, private readonly random: () => number = Math.random) {}
 
@@ -107,15 +108,22 @@ export class StormPolicy {
     return now - this.steadySince >= 1000;
   }
 
-  /** The drop happened (or was triggered) at `now`. */
-  dropped(now: number): void {
+  /**
+   * The drop was triggered at `now` (a restart or a cut of ours). `external`: nothing was
+   * triggered — an external broker is restarted by whoever runs it — so the storm is timed
+   * from the first drop reported, and the deadline from `now`.
+   */
+  dropped(now: number, external = false): void {
     this.phase = 'storm';
-    this.dropAt = now;
+    this.dropAt = external ? 0 : now;
+    this.waitingSince = now;
   }
 
-  /** A held device lost its connection: its first reconnect waits a full-jitter backoff. */
+  /** A held device lost its connection (at `now`): its first reconnect waits a full-jitter backoff. */
   onDrop(device: number, now: number): void {
     if (this.phase !== 'storm') return;
+    if (this.dropAt === 0) this.dropAt = now;
+    this.allBackAt = 0; // drops can come in stages: not all back any more
     this.droppedCount++;
     this.backoffN.set(device, 0);
     this.due.push(now + this.backoff(0), device);
@@ -151,7 +159,7 @@ export class StormPolicy {
   finished(now: number, deadlineMs: number): boolean {
     if (this.phase !== 'storm') return false;
     if (this.allBackAt > 0 && now - this.allBackAt >= this.cfg.settleMs) return true;
-    return now - this.dropAt >= deadlineMs;
+    return now - (this.dropAt || this.waitingSince) >= deadlineMs;
   }
 
   result(): Recovery {
