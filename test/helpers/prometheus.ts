@@ -88,37 +88,27 @@ export class Prometheus {
     const dir = mkdtempSync(join(tmpdir(), 'herd-prometheus-'));
     const configFile = join(dir, 'prometheus.yml');
     writeFileSync(configFile, Prometheus.config(o));
-    const port = await freePort();
-    const child = spawn(
-      PROMETHEUS_BIN,
-      [
+    let started: Started;
+    try {
+      started = await startReady('prometheus', PROMETHEUS_BIN, (port) => [
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      await waitReady(`${url}/-/ready`, child, () => stderr);
+      ]);
     } catch (e) {
-      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`prometheus: ${(e as Error).message}`);
+      throw e;
     }
-    const prom = new Prometheus(url, configFile, child, dir, () => stderr);
+    const { url, child, stderr } = started;
+    const prom = new Prometheus(url, configFile, child, dir, stderr);
     // Ready is not scraping: the scrape manager applies its targets a few seconds later.
     // Wait until every target has been tried once (its `up` series exists).
     const deadline = Date.now() + 15_000;
     while ((await prom.query('up')).length < o.targets.length) {
       if (Date.now() > deadline) {
         await prom.stop();
-        throw new Error(`prometheus: no scrape of its ${o.targets.length} targets after 15 s: ${stderr}`);
+        throw new Error(`prometheus: no scrape of its ${o.targets.length} targets after 15 s: ${stderr()}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -174,6 +164,32 @@ export class Prometheus {
   }
 }
 
+interface Started {
+  url: string;
+  child: ChildProcess;
+  /** the tail of its stderr */
+  stderr: () => string;
+}
+
+/** Starts a Prometheus-family daemon on a free loopback port and waits for its /-/ready. */
+async function startReady(name: string, bin: string, args: (port: number) => string[]): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(bin, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+  });
+  const stderr = (): string => tail;
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(`${url}/-/ready`, child, stderr);
+  } catch (e) {
+    await stopChild(child);
+    throw new Error(`${name}: ${(e as Error).message}`);
+  }
+  return { url, child, stderr };
+}
+
 /** A real Pushgateway on a free loopback port (Debian's prometheus-pushgateway). */
 export class Pushgateway {
   private constructor(readonly url: string, private readonly child: ChildProcess) {}
@@ -183,19 +199,7 @@ export class Pushgateway {
   }
 
   static async start(): Promise<Pushgateway> {
-    const port = await freePort();
-    const child = spawn(PUSHGATEWAY_BIN, [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      await waitReady(`${url}/-/ready`, child, () => stderr);
-    } catch (e) {
-      await stopChild(child);
-      throw new Error(`pushgateway: ${(e as Error).message}`);
-    }
+    const { url, child } = await startReady('pushgateway', PUSHGATEWAY_BIN, (port) => [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
     return new Pushgateway(url, child);
   }
 

@@ -5,27 +5,14 @@
  * is down is a warning that leaves the verdict alone; a malformed URL is a usage error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '../../src/report/summary-types.js';
 import { freePort } from '../helpers/net.js';
+import { herd } from '../helpers/herd.js';
 import { parseExposition, promtool, Pushgateway } from '../helpers/prometheus.js';
 
-const HERD = join(import.meta.dirname, '../../dist/src/cli/main.js');
-
-function herd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HERD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-push-'));
 const small = ['run', '--devices', '60', '--rate', '300/s', '--hold', '0s', '--workers', '1', '-q'];

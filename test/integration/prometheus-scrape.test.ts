@@ -10,39 +10,20 @@
  * the series of A.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DURATION_BUCKETS_S } from '../../src/metrics/names.js';
 import type { Summary } from '../../src/report/summary-types.js';
 import { freePort } from '../helpers/net.js';
+import { herd, type HerdResult } from '../helpers/herd.js';
 import { dashboardQueries, parseExposition, promtool, Prometheus, substitute } from '../helpers/prometheus.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const HERD = join(ROOT, 'dist/src/cli/main.js');
 const RULES = join(ROOT, 'dashboards/herd.rules.yml');
 const DASHBOARD = join(ROOT, 'dashboards/mqtt-herd.json');
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function herd(args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HERD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function ok(r: Ran, what: string): void {
+function ok(r: HerdResult, what: string): void {
   // 0 pass, 97 inconclusive (a busy 2-core machine), 98 insecure (revoked accepted: no CRL)
   if (![0, 97, 98].includes(r.code ?? -1)) throw new Error(`${what} exited ${r.code}: ${r.stderr}`);
 }
