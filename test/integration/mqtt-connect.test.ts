@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { attempt, prepareDevice, type AttemptOptions, type AttemptOutcome, type PreparedDevice, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type AttemptOutcome, type PreparedDevice, type Target } from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
+import { attemptOnce } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-connect-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -25,7 +26,7 @@ function device(version: 4 | 5, subscribe?: string): PreparedDevice {
 }
 
 function connect(d: PreparedDevice, t: Target): Promise<AttemptOutcome> {
-  return new Promise((resolve) => attempt(d, t, opts, resolve));
+  return attemptOnce(d, t, opts);
 }
 
 let broker: RunningBroker;
@@ -82,12 +83,12 @@ describe.each(brokers)('%s broker', (_name, target) => {
   it('a captured TLS session resumes the next handshake', async () => {
     const d = device(4);
     const capture: AttemptOptions = { ...opts, captureSession: true, resume: true };
-    const first = await new Promise<AttemptOutcome>((r) => attempt(d, target(), capture, r));
+    const first = await attemptOnce(d, target(), capture);
     if (!first.ok) throw new Error(`${first.phase}/${first.reason}`);
     expect(first.resumed).toBe(false);
     await vi.waitFor(() => expect(d.session).toBeInstanceOf(Buffer), { timeout: 2000 });
     await first.held.disconnectAndWait(2000);
-    const second = await new Promise<AttemptOutcome>((r) => attempt(d, target(), capture, r));
+    const second = await attemptOnce(d, target(), capture);
     if (!second.ok) throw new Error(`${second.phase}/${second.reason}`);
     expect(second.resumed).toBe(true);
     await second.held.disconnectAndWait(2000);

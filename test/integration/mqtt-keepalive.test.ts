@@ -11,8 +11,9 @@ import tls from 'node:tls';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { attempt, prepareDevice, type AttemptOptions, type Connection, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type Connection, type Target } from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
+import { attemptOnce } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-keepalive-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -28,7 +29,7 @@ async function held(t: Target, version: 4 | 5 = 4, i = 1): Promise<Connection> {
     { id: `dev-${i}`, certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
     { serverCaPem: readFileSync(ca.crt), mqttVersion: version, keepaliveS: 1 },
   );
-  const o = await new Promise<Parameters<Parameters<typeof attempt>[3]>[0]>((resolve) => attempt(d, t, opts, resolve));
+  const o = await attemptOnce(d, t, opts);
   if (!o.ok) throw new Error(`${o.phase}/${o.reason}`);
   return o.conn;
 }

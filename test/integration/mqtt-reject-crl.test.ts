@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { attempt, prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
+import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-crl-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -47,15 +48,7 @@ function run(t: Target, cred: { crt: string; key: string }, id: string, maxVersi
     { id, certPem: readFileSync(cred.crt), keyPem: readFileSync(cred.key) },
     { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30, maxVersion },
   );
-  return new Promise((resolve) => attempt(d, t, opts, resolve));
-}
-
-function result(o: AttemptOutcome): string {
-  if (o.ok) {
-    o.held.destroy();
-    return 'connected';
-  }
-  return `${o.phase}/${o.reason}`;
+  return attemptOnce(d, t, opts);
 }
 
 let broker: RunningBroker;
@@ -71,24 +64,24 @@ afterAll(async () => {
 
 describe.each(['TLSv1.3', 'TLSv1.2'] as const)('%s', (v) => {
   it('mosquitto: a revoked certificate: tls/tls_alert_certificate_revoked', async () => {
-    expect(result(await run({ host: '127.0.0.1', port: mosq.port }, revoked, 'dev-2', v))).toBe('tls/tls_alert_certificate_revoked');
+    expect(outcomeLabel(await run({ host: '127.0.0.1', port: mosq.port }, revoked, 'dev-2', v))).toBe('tls/tls_alert_certificate_revoked');
   });
 
   it('mosquitto: an expired certificate: tls/tls_alert_certificate_expired', async () => {
-    expect(result(await run({ host: '127.0.0.1', port: mosq.port }, expired, 'dev-3', v))).toBe('tls/tls_alert_certificate_expired');
+    expect(outcomeLabel(await run({ host: '127.0.0.1', port: mosq.port }, expired, 'dev-3', v))).toBe('tls/tls_alert_certificate_expired');
   });
 
   it('embedded: revoked and expired are closed without an alert: tls/tls_closed', async () => {
     const before = broker.stats().rejectedCertificates;
     const t = { host: '127.0.0.1', port: broker.port };
-    expect(result(await run(t, revoked, 'dev-2', v))).toBe('tls/tls_closed');
-    expect(result(await run(t, expired, 'dev-3', v))).toBe('tls/tls_closed');
+    expect(outcomeLabel(await run(t, revoked, 'dev-2', v))).toBe('tls/tls_closed');
+    expect(outcomeLabel(await run(t, expired, 'dev-3', v))).toBe('tls/tls_closed');
     await new Promise((r) => setTimeout(r, 50));
     expect(broker.stats().rejectedCertificates).toBe(before + 2);
   });
 
   it.each(['embedded', 'mosquitto'])('%s: a certificate that is not on the CRL connects', async (b) => {
     const t = { host: '127.0.0.1', port: b === 'embedded' ? broker.port : mosq.port };
-    expect(result(await run(t, good, 'dev-1', v))).toBe('connected');
+    expect(outcomeLabel(await run(t, good, 'dev-1', v))).toBe('connected');
   });
 });

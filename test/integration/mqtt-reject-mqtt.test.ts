@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { attempt, prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
+import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-refuse-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -22,15 +23,7 @@ function run(t: Target, id: string, version: 4 | 5, keepaliveS = 30, subscribe?:
     { id, certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
     { serverCaPem: readFileSync(ca.crt), mqttVersion: version, keepaliveS, subscribe },
   );
-  return new Promise((resolve) => attempt(d, t, opts, resolve));
-}
-
-function result(o: AttemptOutcome): string {
-  if (o.ok) {
-    o.held.destroy();
-    return 'connected';
-  }
-  return `${o.phase}/${o.reason}`;
+  return attemptOnce(d, t, opts);
 }
 
 describe('embedded broker: client id must equal the certificate CN', () => {
@@ -48,7 +41,7 @@ describe('embedded broker: client id must equal the certificate CN', () => {
 
   it('MQTT 3.1.1: CONNACK 5, connack/connack_not_authorized', async () => {
     const o = await run({ host: '127.0.0.1', port: cn.port }, 'dev-999', 4);
-    expect(result(o)).toBe('connack/connack_not_authorized');
+    expect(outcomeLabel(o)).toBe('connack/connack_not_authorized');
     expect(o.conn.connackCode).toBe(5);
     // tcp and tls completed: their timings are kept, connack's is not
     expect(o.timings.tls).toBeGreaterThan(0);
@@ -57,24 +50,24 @@ describe('embedded broker: client id must equal the certificate CN', () => {
 
   it('MQTT 5: reason code 0x87, the same reason name', async () => {
     const o = await run({ host: '127.0.0.1', port: cn.port }, 'dev-999', 5);
-    expect(result(o)).toBe('connack/connack_not_authorized');
+    expect(outcomeLabel(o)).toBe('connack/connack_not_authorized');
     expect(o.conn.connackCode).toBe(0x87);
   });
 
   it.each([4, 5] as const)('MQTT %s: the matching client id connects', async (v) => {
-    expect(result(await run({ host: '127.0.0.1', port: cn.port }, 'dev-1', v))).toBe('connected');
+    expect(outcomeLabel(await run({ host: '127.0.0.1', port: cn.port }, 'dev-1', v))).toBe('connected');
   });
 
   it.each([4, 5] as const)('MQTT %s: a subscription the broker refuses: subscribe/subscribe_rejected', async (v) => {
     const o = await run({ host: '127.0.0.1', port: cn.port }, 'dev-1', v, 30, 'device/dev-2/commands');
-    expect(result(o)).toBe('subscribe/subscribe_rejected');
+    expect(outcomeLabel(o)).toBe('subscribe/subscribe_rejected');
     expect(o.timings.connack).toBeGreaterThan(0);
     expect(o.timings.subscribe).toBeUndefined();
-    expect(result(await run({ host: '127.0.0.1', port: cn.port }, 'dev-1', v, 30, 'device/{id}/commands'))).toBe('connected');
+    expect(outcomeLabel(await run({ host: '127.0.0.1', port: cn.port }, 'dev-1', v, 30, 'device/{id}/commands'))).toBe('connected');
   });
 
   it('with the check off, any client id connects', async () => {
-    expect(result(await run({ host: '127.0.0.1', port: none.port }, 'dev-999', 4))).toBe('connected');
+    expect(outcomeLabel(await run({ host: '127.0.0.1', port: none.port }, 'dev-999', 4))).toBe('connected');
     expect(cn.stats().identityRejected).toBe(2);
   });
 });
@@ -95,19 +88,19 @@ describe('mosquitto', () => {
 
   it('MQTT 5: a keepalive above max_keepalive is accepted with the Server Keep Alive, which the driver adopts', async () => {
     const o = await run({ host: '127.0.0.1', port: mosq.port }, 'dev-1', 5, 30);
-    expect(result(o)).toBe('connected');
+    expect(outcomeLabel(o)).toBe('connected');
     expect(o.conn.keepaliveMs).toBe(10_000);
   });
 
   it('MQTT 3.1.1: no user: CONNACK 5, connack/connack_not_authorized', async () => {
     const o = await run({ host: '127.0.0.1', port: anon.port }, 'dev-1', 4);
-    expect(result(o)).toBe('connack/connack_not_authorized');
+    expect(outcomeLabel(o)).toBe('connack/connack_not_authorized');
     expect(o.conn.connackCode).toBe(5);
   });
 
   it('MQTT 5: no user: reason code 0x87, connack/connack_not_authorized', async () => {
     const o = await run({ host: '127.0.0.1', port: anon.port }, 'dev-1', 5);
-    expect(result(o)).toBe('connack/connack_not_authorized');
+    expect(outcomeLabel(o)).toBe('connack/connack_not_authorized');
     expect(o.conn.connackCode).toBe(0x87);
   });
 });

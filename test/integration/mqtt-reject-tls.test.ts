@@ -15,6 +15,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/net.js';
 import { attempt, prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
+import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-tls-'));
 const ca = opensslCa(join(dir, 'ca'), 'Run CA');
@@ -35,15 +36,7 @@ function run(
     { id, certPem: cred ? readFileSync(cred.crt) : undefined, keyPem: cred ? readFileSync(cred.key) : undefined },
     { serverCaPem: readFileSync(trust), mqttVersion: 4, keepaliveS: 30, maxVersion },
   );
-  return new Promise((resolve) => attempt(d, t, opts, resolve));
-}
-
-function failure(o: AttemptOutcome): string {
-  if (o.ok) {
-    o.held.destroy();
-    return 'connected';
-  }
-  return `${o.phase}/${o.reason}`;
+  return attemptOnce(d, t, opts);
 }
 
 let broker: RunningBroker;
@@ -62,13 +55,13 @@ afterAll(async () => {
 });
 
 it('a broker that is down: tcp/tcp_refused', async () => {
-  expect(failure(await run({ host: '127.0.0.1', port: await freePort() }, good, 'dev-1'))).toBe('tcp/tcp_refused');
+  expect(outcomeLabel(await run({ host: '127.0.0.1', port: await freePort() }, good, 'dev-1'))).toBe('tcp/tcp_refused');
 });
 
 describe('no client certificate', () => {
   it.each(['embedded', 'mosquitto'])('%s, TLS 1.3: tls/tls_alert_certificate_required (after secureConnect)', async (b) => {
     const o = await run(b === 'embedded' ? embedded : mosquitto, null, 'dev-1');
-    expect(failure(o)).toBe('tls/tls_alert_certificate_required');
+    expect(outcomeLabel(o)).toBe('tls/tls_alert_certificate_required');
     // the client's handshake had completed: the alert came with the first read
     expect(o.conn.tls13).toBe(true);
     expect(o.timings.tcp).toBeGreaterThan(0);
@@ -77,18 +70,18 @@ describe('no client certificate', () => {
 
   it.each(['embedded', 'mosquitto'])('%s, TLS 1.2: tls/tls_alert_handshake_failure', async (b) => {
     const o = await run(b === 'embedded' ? embedded : mosquitto, null, 'dev-1', 'TLSv1.2');
-    expect(failure(o)).toBe('tls/tls_alert_handshake_failure');
+    expect(outcomeLabel(o)).toBe('tls/tls_alert_handshake_failure');
   });
 });
 
 describe('a device from another CA', () => {
   it.each(['TLSv1.3', 'TLSv1.2'] as const)('mosquitto, %s: tls/tls_alert_unknown_ca', async (v) => {
-    expect(failure(await run(mosquitto, stranger, 'dev-2', v))).toBe('tls/tls_alert_unknown_ca');
+    expect(outcomeLabel(await run(mosquitto, stranger, 'dev-2', v))).toBe('tls/tls_alert_unknown_ca');
   });
 
   it.each(['TLSv1.3', 'TLSv1.2'] as const)('embedded, %s: closed without an alert, tls/tls_closed', async (v) => {
     const before = broker.stats().rejectedCertificates;
-    expect(failure(await run(embedded, stranger, 'dev-2', v))).toBe('tls/tls_closed');
+    expect(outcomeLabel(await run(embedded, stranger, 'dev-2', v))).toBe('tls/tls_closed');
     await new Promise((r) => setTimeout(r, 50));
     expect(broker.stats().rejectedCertificates).toBe(before + 1);
   });
@@ -96,7 +89,7 @@ describe('a device from another CA', () => {
 
 it.each(['embedded', 'mosquitto'])('%s: a server certificate the device does not trust: tls/tls_server_untrusted', async (b) => {
   const o = await run(b === 'embedded' ? embedded : mosquitto, good, 'dev-1', 'TLSv1.3', other.crt);
-  expect(failure(o)).toBe('tls/tls_server_untrusted');
+  expect(outcomeLabel(o)).toBe('tls/tls_server_untrusted');
   // both brokers send the Run CA in their chain: it is self-signed and not the device's trust
   expect(o.ok ? '' : (o.error as NodeJS.ErrnoException | undefined)?.code).toBe('SELF_SIGNED_CERT_IN_CHAIN');
 });
@@ -108,10 +101,10 @@ it('a key that does not match the certificate: tls/tls_local_config, without a c
   );
   expect(d.context).toBeNull();
   const o = await new Promise<AttemptOutcome>((resolve) => attempt(d, mosquitto, opts, resolve));
-  expect(failure(o)).toBe('tls/tls_local_config');
+  expect(outcomeLabel(o)).toBe('tls/tls_local_config');
   expect(o.timings.tcp).toBeUndefined();
 });
 
 it('the embedded broker kept serving through all of it', async () => {
-  expect(failure(await run(embedded, good, 'dev-1'))).toBe('connected');
+  expect(outcomeLabel(await run(embedded, good, 'dev-1'))).toBe('connected');
 });

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { attempt, prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
+import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-timeouts-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -24,15 +25,7 @@ function run(t: Target, subscribe?: string): Promise<AttemptOutcome> {
     { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
     { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30, subscribe },
   );
-  return new Promise((resolve) => attempt(d, t, opts, resolve));
-}
-
-function result(o: AttemptOutcome): string {
-  if (o.ok) {
-    o.held.destroy();
-    return 'connected';
-  }
-  return `${o.phase}/${o.reason}`;
+  return attemptOnce(d, t, opts);
 }
 
 /** A TLS server that answers CONNECT with `onConnect` bytes (or nothing) and then stays silent. */
@@ -59,14 +52,14 @@ it('a stopped broker: TCP completes in the kernel, the handshake does not: tls/t
   try {
     const t0 = performance.now();
     const o = await run(target);
-    expect(result(o)).toBe('tls/tls_timeout');
+    expect(outcomeLabel(o)).toBe('tls/tls_timeout');
     expect(o.timings.tcp).toBeGreaterThan(0);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(300);
   } finally {
     mosq.resume();
   }
   // and it recovers once resumed
-  expect(result(await run(target))).toBe('connected');
+  expect(outcomeLabel(await run(target))).toBe('connected');
 });
 
 it('a stopped broker with a full accept queue: the SYN is dropped: tcp/tcp_timeout', async () => {
@@ -85,7 +78,7 @@ it('a stopped broker with a full accept queue: the SYN is dropped: tcp/tcp_timeo
     await new Promise((r) => setTimeout(r, 200));
     expect(connected).toBeGreaterThan(90);
     expect(connected).toBeLessThan(120);
-    expect(result(await run(target))).toBe('tcp/tcp_timeout');
+    expect(outcomeLabel(await run(target))).toBe('tcp/tcp_timeout');
   } finally {
     for (const s of fillers) s.destroy();
     mosq.resume();
@@ -96,7 +89,7 @@ it('a TLS server that never answers CONNECT: connack/connack_timeout', async () 
   const srv = await silentServer(null);
   try {
     const o = await run({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port });
-    expect(result(o)).toBe('connack/connack_timeout');
+    expect(outcomeLabel(o)).toBe('connack/connack_timeout');
     expect(o.timings.tls).toBeGreaterThan(0);
     expect(o.timings.connack).toBeUndefined();
   } finally {
@@ -108,7 +101,7 @@ it('a server that accepts CONNECT but never answers SUBSCRIBE: subscribe/subscri
   const srv = await silentServer(Buffer.from([0x20, 0x02, 0x00, 0x00]));
   try {
     const o = await run({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port }, 'device/{id}/commands');
-    expect(result(o)).toBe('subscribe/subscribe_timeout');
+    expect(outcomeLabel(o)).toBe('subscribe/subscribe_timeout');
     expect(o.timings.connack).toBeGreaterThan(0);
   } finally {
     srv.close();
