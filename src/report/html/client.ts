@@ -71,6 +71,16 @@ export const CHART_KIT_JS = String.raw`
     ];
   }
 
+  /** A percentile-curve chart: series after the x series, data [x, ...curves]. */
+  function curvesChart(el, series, d) {
+    return make(el, {
+      scales: { x: { time: false, distr: 3, log: 10 }, y: { range: zeroUp } },
+      axes: percentileAxes(),
+      series: series,
+      cursor: { drag: { x: false, y: false } }
+    }, d);
+  }
+
   /**
    * Capacity steps by rate, one series per run ({ label, color, steps: [{ rate, achieved, p50, p99 }] }):
    * 'latency' draws each run's p99 (and p50 dashed for a single run) on log axes, with the
@@ -172,12 +182,7 @@ ${CHART_KIT_JS}
     var d = [x];
     if (cur) { series.push({ label: data.baseline ? 'this run' : 'latency', stroke: RUN, width: 2, value: function (u, v) { return fmtMs(v); } }); d.push(cur); }
     if (base) { series.push({ label: 'baseline', stroke: BASE, width: 2, dash: [6, 4], value: function (u, v) { return fmtMs(v); } }); d.push(base); }
-    make(el, {
-      scales: { x: { time: false, distr: 3, log: 10 }, y: { range: zeroUp } },
-      axes: percentileAxes(),
-      series: series,
-      cursor: { drag: { x: false, y: false } }
-    }, d);
+    curvesChart(el, series, d);
   }
 
   /** Aligns a baseline series on this run's x (seconds since start): the union of both, with gaps. */

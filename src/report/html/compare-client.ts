@@ -17,12 +17,7 @@ ${CHART_KIT_JS}
       series.push({ label: r.letter + ' ' + r.label, stroke: r.color, width: 2, dash: i === 0 ? undefined : (i % 2 === 0 ? [8, 3] : undefined), value: function (u, v) { return fmtMs(v); } });
       d.push(values);
     });
-    make(el, {
-      scales: { x: { time: false, distr: 3, log: 10 }, y: { range: zeroUp } },
-      axes: percentileAxes(),
-      series: series,
-      cursor: { drag: { x: false, y: false } }
-    }, d);
+    curvesChart(el, series, d);
   }
 
   drawAll(function (kind, el, arg) {
