@@ -36,14 +36,18 @@ export function closedLoop(attempt: (a: Attempt) => void): void {
     const secureContext = tls.createSecureContext({ key: device.keyPem, cert: device.certPem, ca });
     let finished = false;
     attempt({
-      device, secureContext, port, servername: servername!,
+      device,
+      secureContext,
+      port,
+      servername: servername!,
       finish(ok) {
         if (finished) return;
         finished = true;
         if (ok) connected++;
         else failed++;
         done++;
-        if (done === count) process.stdout.write(JSON.stringify({ connected, failed, wallMs: performance.now() - t0 }) + '\n');
+        if (done === count)
+          process.stdout.write(JSON.stringify({ connected, failed, wallMs: performance.now() - t0 }) + '\n');
         one();
       },
     });

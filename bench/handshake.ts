@@ -18,7 +18,14 @@ import { createCa, issueServer, mintStore } from '../src/pki/index.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import type { Summary } from '../src/report/summary-types.js';
 
-const { values } = parseArgs({ options: { devices: { type: 'string' }, reps: { type: 'string' }, held: { type: 'string' }, concurrency: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string' },
+    reps: { type: 'string' },
+    held: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
+});
 const N = Number(values.devices ?? 4000);
 const REPS = Number(values.reps ?? 3);
 const HELD = Number(values.held ?? 10000);
@@ -43,7 +50,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 async function peakRss(args: string[]): Promise<{ peak: number; summary: Summary }> {
   const out = mkdtempSync(join(tmpdir(), 'herd-bench-out-'));
-  const p = spawn(process.execPath, [herdBin, ...args, '--out', out, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const p = spawn(process.execPath, [herdBin, ...args, '--out', out, '--quiet'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   let peak = 0;
   const t = setInterval(() => {
     try {
@@ -70,37 +79,134 @@ async function main(): Promise<void> {
   await issueServer({ ca: pki, out: pki, dns: ['localhost'], ip: ['127.0.0.1'] });
   const store = join(dir, 'devices.store');
   await mintStore({ caDir: pki, out: store, count: Math.max(N, HELD), seed: 'bench' });
-  const m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') });
+  const m = await startMosquitto({
+    cafile: join(pki, 'ca.crt'),
+    certfile: join(pki, 'server.crt'),
+    keyfile: join(pki, 'server.key'),
+  });
   const target = `mqtts://127.0.0.1:${m.port}`;
   const caFile = join(pki, 'ca.crt');
-  console.log(`bench/handshake: ${N} full mTLS handshakes to CONNACK, ${CONC} in flight, mosquitto ${target}, ${REPS} reps`);
-  const rows: { baseCpu: number; herdCpu: number; baseRate: number; herdRate: number; mqttjsCpu: number; mqttjsRate: number }[] = [];
+  console.log(
+    `bench/handshake: ${N} full mTLS handshakes to CONNACK, ${CONC} in flight, mosquitto ${target}, ${REPS} reps`,
+  );
+  const rows: {
+    baseCpu: number;
+    herdCpu: number;
+    baseRate: number;
+    herdRate: number;
+    mqttjsCpu: number;
+    mqttjsRate: number;
+  }[] = [];
   try {
     for (let rep = 0; rep < REPS; rep++) {
-      const base = cpuOf([process.execPath, rawBin, String(m.port), store, String(N), String(CONC), 'localhost', caFile]);
-      const b = JSON.parse(base.stdout.trim().split('\n').at(-1)!) as { connected: number; failed: number; wallMs: number };
-      const mj = cpuOf([process.execPath, mqttjsBin, String(m.port), store, String(N), String(CONC), 'localhost', caFile]);
-      const j = JSON.parse(mj.stdout.trim().split('\n').at(-1)!) as { connected: number; failed: number; wallMs: number };
+      const base = cpuOf([
+        process.execPath,
+        rawBin,
+        String(m.port),
+        store,
+        String(N),
+        String(CONC),
+        'localhost',
+        caFile,
+      ]);
+      const b = JSON.parse(base.stdout.trim().split('\n').at(-1)!) as {
+        connected: number;
+        failed: number;
+        wallMs: number;
+      };
+      const mj = cpuOf([
+        process.execPath,
+        mqttjsBin,
+        String(m.port),
+        store,
+        String(N),
+        String(CONC),
+        'localhost',
+        caFile,
+      ]);
+      const j = JSON.parse(mj.stdout.trim().split('\n').at(-1)!) as {
+        connected: number;
+        failed: number;
+        wallMs: number;
+      };
       const out = mkdtempSync(join(tmpdir(), 'herd-bench-out-'));
-      const h = cpuOf([process.execPath, herdBin, 'run', '--target', target, '--store', store, '--server-ca', caFile, '--servername', 'localhost',
-        '--devices', String(N), '--rate', 'max', '--in-flight', String(CONC), '--hold', '0s', '--workers', '1', '--out', out, '--quiet']);
+      const h = cpuOf([
+        process.execPath,
+        herdBin,
+        'run',
+        '--target',
+        target,
+        '--store',
+        store,
+        '--server-ca',
+        caFile,
+        '--servername',
+        'localhost',
+        '--devices',
+        String(N),
+        '--rate',
+        'max',
+        '--in-flight',
+        String(CONC),
+        '--hold',
+        '0s',
+        '--workers',
+        '1',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
       const herdWall = Date.parse(s.run.ended) - Date.parse(s.run.started);
-      if (b.connected !== N || s.counts.connected !== N || j.connected !== N) throw new Error(`not every handshake succeeded: baseline ${b.connected}, MQTT.js ${j.connected}, herd ${s.counts.connected}`);
-      const row = { baseCpu: base.cpuMs / N, herdCpu: h.cpuMs / N, baseRate: (N / b.wallMs) * 1000, herdRate: (N / herdWall) * 1000, mqttjsCpu: mj.cpuMs / N, mqttjsRate: (N / j.wallMs) * 1000 };
+      if (b.connected !== N || s.counts.connected !== N || j.connected !== N)
+        throw new Error(
+          `not every handshake succeeded: baseline ${b.connected}, MQTT.js ${j.connected}, herd ${s.counts.connected}`,
+        );
+      const row = {
+        baseCpu: base.cpuMs / N,
+        herdCpu: h.cpuMs / N,
+        baseRate: (N / b.wallMs) * 1000,
+        herdRate: (N / herdWall) * 1000,
+        mqttjsCpu: mj.cpuMs / N,
+        mqttjsRate: (N / j.wallMs) * 1000,
+      };
       rows.push(row);
-      console.log(`  rep ${rep + 1}: cpu/handshake baseline ${row.baseCpu.toFixed(3)} ms, herd ${row.herdCpu.toFixed(3)} ms (×${(row.herdCpu / row.baseCpu).toFixed(3)}); ` +
-        `connects/s baseline ${row.baseRate.toFixed(0)}, herd ${row.herdRate.toFixed(0)} (×${(row.herdRate / row.baseRate).toFixed(3)}); ` +
-        `MQTT.js ${row.mqttjsCpu.toFixed(3)} ms (×${(row.mqttjsCpu / row.baseCpu).toFixed(3)}), ${row.mqttjsRate.toFixed(0)}/s`);
+      console.log(
+        `  rep ${rep + 1}: cpu/handshake baseline ${row.baseCpu.toFixed(3)} ms, herd ${row.herdCpu.toFixed(3)} ms (×${(row.herdCpu / row.baseCpu).toFixed(3)}); ` +
+          `connects/s baseline ${row.baseRate.toFixed(0)}, herd ${row.herdRate.toFixed(0)} (×${(row.herdRate / row.baseRate).toFixed(3)}); ` +
+          `MQTT.js ${row.mqttjsCpu.toFixed(3)} ms (×${(row.mqttjsCpu / row.baseCpu).toFixed(3)}), ${row.mqttjsRate.toFixed(0)}/s`,
+      );
     }
     const cpuRatio = median(rows.map((r) => r.herdCpu / r.baseCpu));
     const rateRatio = median(rows.map((r) => r.herdRate / r.baseRate));
-    console.log(`median: cpu/handshake baseline ${median(rows.map((r) => r.baseCpu)).toFixed(3)} ms, herd ${median(rows.map((r) => r.herdCpu)).toFixed(3)} ms, ratio ×${cpuRatio.toFixed(3)} (target ≤ 1.15)`);
-    console.log(`median: MQTT.js (same contexts, reconnectPeriod 0) cpu/handshake ${median(rows.map((r) => r.mqttjsCpu)).toFixed(3)} ms, ratio ×${median(rows.map((r) => r.mqttjsCpu / r.baseCpu)).toFixed(3)}; connects/s ×${median(rows.map((r) => r.mqttjsRate / r.baseRate)).toFixed(3)}`);
-    console.log(`median: connects/s baseline ${median(rows.map((r) => r.baseRate)).toFixed(0)}, herd ${median(rows.map((r) => r.herdRate)).toFixed(0)}, ratio ×${rateRatio.toFixed(3)} (target ≥ 0.9)`);
+    console.log(
+      `median: cpu/handshake baseline ${median(rows.map((r) => r.baseCpu)).toFixed(3)} ms, herd ${median(rows.map((r) => r.herdCpu)).toFixed(3)} ms, ratio ×${cpuRatio.toFixed(3)} (target ≤ 1.15)`,
+    );
+    console.log(
+      `median: MQTT.js (same contexts, reconnectPeriod 0) cpu/handshake ${median(rows.map((r) => r.mqttjsCpu)).toFixed(3)} ms, ratio ×${median(rows.map((r) => r.mqttjsCpu / r.baseCpu)).toFixed(3)}; connects/s ×${median(rows.map((r) => r.mqttjsRate / r.baseRate)).toFixed(3)}`,
+    );
+    console.log(
+      `median: connects/s baseline ${median(rows.map((r) => r.baseRate)).toFixed(0)}, herd ${median(rows.map((r) => r.herdRate)).toFixed(0)}, ratio ×${rateRatio.toFixed(3)} (target ≥ 0.9)`,
+    );
 
     if (HELD > 0) {
-      const common = ['run', '--target', target, '--store', store, '--server-ca', caFile, '--servername', 'localhost', '--devices', String(HELD), '--rate', '1000/s', '--in-flight', '100'];
+      const common = [
+        'run',
+        '--target',
+        target,
+        '--store',
+        store,
+        '--server-ca',
+        caFile,
+        '--servername',
+        'localhost',
+        '--devices',
+        String(HELD),
+        '--rate',
+        '1000/s',
+        '--in-flight',
+        '100',
+      ];
       const idle = await peakRss([...common, '--hold', '0s']);
       const brokerBefore = rssOf(m.pid);
       const heldRun = peakRss([...common, '--hold', '8s', '--keepalive', '30s']);
@@ -110,8 +216,10 @@ async function main(): Promise<void> {
       const held = await heldRun;
       clearInterval(t);
       const n = held.summary.counts.active_peak;
-      console.log(`memory at ${n} held (of ${HELD}): herd peak RSS ${(held.peak / 2 ** 20).toFixed(0)} MiB vs ${(idle.peak / 2 ** 20).toFixed(0)} MiB with nothing held → ` +
-        `${((held.peak - idle.peak) / n / 1024).toFixed(1)} KB per held connection (target ≤ 90); mosquitto ${((brokerPeak - brokerBefore) / n / 1024).toFixed(1)} KB per connection`);
+      console.log(
+        `memory at ${n} held (of ${HELD}): herd peak RSS ${(held.peak / 2 ** 20).toFixed(0)} MiB vs ${(idle.peak / 2 ** 20).toFixed(0)} MiB with nothing held → ` +
+          `${((held.peak - idle.peak) / n / 1024).toFixed(1)} KB per held connection (target ≤ 90); mosquitto ${((brokerPeak - brokerBefore) / n / 1024).toFixed(1)} KB per connection`,
+      );
     }
   } finally {
     await m.stop();

@@ -24,16 +24,30 @@ const herdBin = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
  * Runs herd with a start 5 s ahead (--start-at), so its resident memory once started but
  * before any connection can be read; then samples the peak.
  */
-async function run(args: string[], brokerPid: number): Promise<{ started: number; peak: number; brokerPeak: number; summary: Summary }> {
+async function run(
+  args: string[],
+  brokerPid: number,
+): Promise<{ started: number; peak: number; brokerPeak: number; summary: Summary }> {
   const out = mkdtempSync(join(tmpdir(), 'herd-mem-out-'));
   const startAt = new Date(Date.now() + 5000).toISOString();
-  const p = spawn(process.execPath, [herdBin, ...args, '--start-at', startAt, '--out', out, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}) } });
+  const p = spawn(process.execPath, [herdBin, ...args, '--start-at', startAt, '--out', out, '--quiet'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}),
+    },
+  });
   await new Promise((r) => setTimeout(r, 4500));
   const started = treeRss(p.pid!);
   const gen = sampler(() => treeRss(p.pid!), 200);
   const brk = sampler(() => rssOf(brokerPid), 200);
   await new Promise((r) => p.once('close', r));
-  return { started, peak: gen.stop().peak, brokerPeak: brk.stop().peak, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary };
+  return {
+    started,
+    peak: gen.stop().peak,
+    brokerPeak: brk.stop().peak,
+    summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary,
+  };
 }
 
 async function main(): Promise<void> {
@@ -43,12 +57,34 @@ async function main(): Promise<void> {
   await issueServer({ ca: pki, out: pki, dns: ['localhost'], ip: ['127.0.0.1'] });
   const store = join(dir, 'devices.store');
   await mintStore({ caDir: pki, out: store, count: Math.max(...SIZES), seed: 'memory' });
-  const m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key'), extra: ['log_type none'] });
+  const m = await startMosquitto({
+    cafile: join(pki, 'ca.crt'),
+    certfile: join(pki, 'server.crt'),
+    keyfile: join(pki, 'server.key'),
+    extra: ['log_type none'],
+  });
   console.log(`bench/memory: held connections per generator process, mosquitto on port ${m.port}, ${RATE}/s`);
   try {
     for (const n of SIZES) {
-      const common = ['run', '--target', `mqtts://127.0.0.1:${m.port}`, '--store', store, '--server-ca', join(pki, 'ca.crt'), '--servername', 'localhost',
-        '--devices', String(n), '--rate', `${RATE}/s`, '--processes', '1', '--keepalive', '60s'];
+      const common = [
+        'run',
+        '--target',
+        `mqtts://127.0.0.1:${m.port}`,
+        '--store',
+        store,
+        '--server-ca',
+        join(pki, 'ca.crt'),
+        '--servername',
+        'localhost',
+        '--devices',
+        String(n),
+        '--rate',
+        `${RATE}/s`,
+        '--processes',
+        '1',
+        '--keepalive',
+        '60s',
+      ];
       const idle = await run([...common, '--hold', '0s'], m.pid);
       const brokerIdle = rssOf(m.pid);
       // hold each connection long enough that all n are up at once
@@ -56,10 +92,12 @@ async function main(): Promise<void> {
       const k = held.summary.counts.active_peak;
       const total = (held.peak - held.started) / k;
       const marginal = (held.peak - idle.peak) / k;
-      console.log(`  ${k} held (of ${n}): herd RSS ${(held.started / MiB).toFixed(0)} MiB started → ${(held.peak / MiB).toFixed(0)} MiB peak: ` +
-        `${(total / 1024).toFixed(1)} KB per held connection, all included (target ≤ 90); ` +
-        `${(marginal / 1024).toFixed(1)} KB above the same run holding none (peak ${(idle.peak / MiB).toFixed(0)} MiB); ` +
-        `mosquitto ${((held.brokerPeak - brokerIdle) / k / 1024).toFixed(1)} KB per connection`);
+      console.log(
+        `  ${k} held (of ${n}): herd RSS ${(held.started / MiB).toFixed(0)} MiB started → ${(held.peak / MiB).toFixed(0)} MiB peak: ` +
+          `${(total / 1024).toFixed(1)} KB per held connection, all included (target ≤ 90); ` +
+          `${(marginal / 1024).toFixed(1)} KB above the same run holding none (peak ${(idle.peak / MiB).toFixed(0)} MiB); ` +
+          `mosquitto ${((held.brokerPeak - brokerIdle) / k / 1024).toFixed(1)} KB per connection`,
+      );
     }
   } finally {
     await m.stop();

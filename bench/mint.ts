@@ -18,7 +18,12 @@ import { PACKAGE_ROOT } from '../src/paths.js';
 import type { MintStats } from '../src/pki/index.js';
 
 const { values } = parseArgs({
-  options: { count: { type: 'string' }, threads: { type: 'string' }, loop: { type: 'string' }, 'speed-seconds': { type: 'string' } },
+  options: {
+    count: { type: 'string' },
+    threads: { type: 'string' },
+    loop: { type: 'string' },
+    'speed-seconds': { type: 'string' },
+  },
 });
 const COUNT = Number(values.count ?? 100_000);
 const THREADS = (values.threads ?? '1,2').split(',').map(Number);
@@ -38,8 +43,23 @@ function herd(args: string[]): string {
 
 function mint(threads: number): { wall: number; stats: MintStats } {
   const t0 = performance.now();
-  const out = herd(['pki', 'mint', '--ca', join(dir, 'pki'), '--count', String(COUNT), '--seed', 'bench', '--threads', String(threads),
-    '--out', join(dir, `t${threads}.herd`), '--force', '--quiet', '--json']);
+  const out = herd([
+    'pki',
+    'mint',
+    '--ca',
+    join(dir, 'pki'),
+    '--count',
+    String(COUNT),
+    '--seed',
+    'bench',
+    '--threads',
+    String(threads),
+    '--out',
+    join(dir, `t${threads}.herd`),
+    '--force',
+    '--quiet',
+    '--json',
+  ]);
   const wall = (performance.now() - t0) / 1000;
   return { wall, stats: JSON.parse(out) as MintStats };
 }
@@ -48,8 +68,11 @@ function opensslLoop(n: number): number {
   const d = join(dir, 'loop');
   execFileSync('mkdir', ['-p', d]);
   const ext = join(d, 'device.ext');
-  writeFileSync(ext, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' +
-    'subjectAltName=URI:spiffe://herd.local/device/$ENV::ID,DNS:$ENV::ID.local\n');
+  writeFileSync(
+    ext,
+    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' +
+      'subjectAltName=URI:spiffe://herd.local/device/$ENV::ID,DNS:$ENV::ID.local\n',
+  );
   const ca = join(dir, 'pki');
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -57,15 +80,48 @@ function opensslLoop(n: number): number {
     const key = join(d, `${id}.key`);
     const csr = join(d, `${id}.csr`);
     execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key]);
-    execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/C=US/O=mqtt-herd/OU=IoT-Device/CN=${id}`, '-out', csr]);
-    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', join(ca, 'ca.crt'), '-CAkey', join(ca, 'ca.key'), '-set_serial', String(i + 1),
-      '-days', '365', '-sha256', '-extfile', ext, '-out', join(d, `${id}.crt`)], { env: { ...process.env, ID: id }, stdio: 'ignore' });
+    execFileSync('openssl', [
+      'req',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      `/C=US/O=mqtt-herd/OU=IoT-Device/CN=${id}`,
+      '-out',
+      csr,
+    ]);
+    execFileSync(
+      'openssl',
+      [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        join(ca, 'ca.crt'),
+        '-CAkey',
+        join(ca, 'ca.key'),
+        '-set_serial',
+        String(i + 1),
+        '-days',
+        '365',
+        '-sha256',
+        '-extfile',
+        ext,
+        '-out',
+        join(d, `${id}.crt`),
+      ],
+      { env: { ...process.env, ID: id }, stdio: 'ignore' },
+    );
   }
   return n / ((performance.now() - t0) / 1000);
 }
 
 function opensslSpeed(): number {
-  const out = execFileSync('openssl', ['speed', '-seconds', String(SPEED_S), 'ecdsap256'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('openssl', ['speed', '-seconds', String(SPEED_S), 'ecdsap256'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const line = out.split('\n').find((l) => /\becdsa \(nistp256\)/.test(l));
   const m = line?.trim().split(/\s+/);
   const sign = Number(m?.[m.length - 2]);
@@ -89,19 +145,23 @@ try {
     if (target !== undefined && rate < target) ok = false;
     const per = (ms: number) => ((ms * 1000) / COUNT).toFixed(1);
     const p = stats.phases;
-    rows.push(`herd mint, ${t} thread${t === 1 ? ' ' : 's'}      ${fmt(rate).padStart(8)} certs/s   ${(rate / loop).toFixed(0).padStart(5)}x loop   ` +
-      `${((100 * rate) / (speed * t)).toFixed(0).padStart(3)}% of ${t} x openssl sign` +
-      `${target ? `   target ${fmt(target)}: ${rate >= target ? 'met' : 'MISSED'}` : ''}\n` +
-      `    whole command ${wall.toFixed(2)} s (in-process ${stats.seconds.toFixed(2)} s); µs per cert of worker time: keygen ${per(p.keygenMs)}, ` +
-      `encode ${per(p.encodeMs)}, sign ${per(p.signMs)}; main thread store ${per(p.storeMs)}; store ${(stats.bytes / 1e6).toFixed(1)} MB`);
+    rows.push(
+      `herd mint, ${t} thread${t === 1 ? ' ' : 's'}      ${fmt(rate).padStart(8)} certs/s   ${(rate / loop).toFixed(0).padStart(5)}x loop   ` +
+        `${((100 * rate) / (speed * t)).toFixed(0).padStart(3)}% of ${t} x openssl sign` +
+        `${target ? `   target ${fmt(target)}: ${rate >= target ? 'met' : 'MISSED'}` : ''}\n` +
+        `    whole command ${wall.toFixed(2)} s (in-process ${stats.seconds.toFixed(2)} s); µs per cert of worker time: keygen ${per(p.keygenMs)}, ` +
+        `encode ${per(p.encodeMs)}, sign ${per(p.signMs)}; main thread store ${per(p.storeMs)}; store ${(stats.bytes / 1e6).toFixed(1)} MB`,
+    );
   }
-  process.stdout.write([
-    `mint benchmark: ${fmt(COUNT)} P-256 devices, Node ${process.version}, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}`,
-    `openssl CLI loop (genpkey+req+x509)   ${fmt(loop).padStart(8)} certs/s   (${LOOP} devices)`,
-    `openssl speed ecdsap256 (1 core)      ${fmt(speed).padStart(8)} signs/s   (the signing bound)`,
-    ...rows,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `mint benchmark: ${fmt(COUNT)} P-256 devices, Node ${process.version}, ${execFileSync('openssl', ['version'], { encoding: 'utf8' }).trim()}`,
+      `openssl CLI loop (genpkey+req+x509)   ${fmt(loop).padStart(8)} certs/s   (${LOOP} devices)`,
+      `openssl speed ecdsap256 (1 core)      ${fmt(speed).padStart(8)} signs/s   (the signing bound)`,
+      ...rows,
+      '',
+    ].join('\n'),
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

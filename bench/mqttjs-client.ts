@@ -8,8 +8,18 @@ import { closedLoop } from './closed-loop.js';
 
 closedLoop(({ device, secureContext, port, servername, finish }) => {
   const client = mqtt.connect({
-    protocol: 'mqtts', host: '127.0.0.1', port, servername, secureContext, clientId: device.id, protocolVersion: 4,
-    keepalive: 60, clean: true, reconnectPeriod: 0, connectTimeout: 30_000, rejectUnauthorized: true,
+    protocol: 'mqtts',
+    host: '127.0.0.1',
+    port,
+    servername,
+    secureContext,
+    clientId: device.id,
+    protocolVersion: 4,
+    keepalive: 60,
+    clean: true,
+    reconnectPeriod: 0,
+    connectTimeout: 30_000,
+    rejectUnauthorized: true,
   } as mqtt.IClientOptions);
   client.once('connect', () => {
     client.end();

@@ -18,7 +18,15 @@ import { startMosquitto, type Mosquitto } from '../test/helpers/mosquitto.js';
 import type { Summary } from '../src/report/summary-types.js';
 import { MiB, rssOf, sampler, treeRss } from './procs.js';
 
-const { values } = parseArgs({ options: { connections: { type: 'string' }, brokers: { type: 'string' }, sources: { type: 'string' }, rate: { type: 'string' }, hold: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string' },
+    brokers: { type: 'string' },
+    sources: { type: 'string' },
+    rate: { type: 'string' },
+    hold: { type: 'string' },
+  },
+});
 const N = Number(values.connections ?? 100_000);
 const BROKERS = Number(values.brokers ?? Math.max(1, Math.ceil(N / 18_000)));
 const SOURCES = Number(values.sources ?? 8);
@@ -34,19 +42,52 @@ async function main(): Promise<void> {
   await issueServer({ ca: pki, out: pki, dns: ['localhost'], ip: ['127.0.0.1'] });
   const store = join(dir, 'devices.store');
   const mint = await mintStore({ caDir: pki, out: store, count: N, seed: 'scale' });
-  console.log(`bench/scale: ${N} connections, ${BROKERS} mosquitto instances, ${SOURCES} source addresses, ${RATE}/s, held ${HOLD_S}s after the last connect`);
+  console.log(
+    `bench/scale: ${N} connections, ${BROKERS} mosquitto instances, ${SOURCES} source addresses, ${RATE}/s, held ${HOLD_S}s after the last connect`,
+  );
   console.log(`  minted ${N} devices in ${mint.seconds.toFixed(1)} s (${Math.round(mint.perSecond)}/s)`);
   const brokers: Mosquitto[] = [];
   try {
     for (let i = 0; i < BROKERS; i++) {
-      brokers.push(await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key'), extra: ['log_type none'] }));
+      brokers.push(
+        await startMosquitto({
+          cafile: join(pki, 'ca.crt'),
+          certfile: join(pki, 'server.crt'),
+          keyfile: join(pki, 'server.key'),
+          extra: ['log_type none'],
+        }),
+      );
     }
     const brokerIdle = brokers.reduce((a, b) => a + rssOf(b.pid), 0);
     const out = mkdtempSync(join(tmpdir(), 'herd-scale-out-'));
     const rampS = N / RATE;
-    const args = ['run', '--target', brokers.map((b) => `mqtts://127.0.0.1:${b.port}`).join(','), '--store', store, '--server-ca', join(pki, 'ca.crt'),
-      '--servername', 'localhost', '--devices', String(N), '--executor', 'constant-connections', '--connections', String(N), '--rate', `${RATE}/s`,
-      '--duration', `${Math.ceil(rampS + HOLD_S)}s`, '--keepalive', '120s', '--source-ips', `127.0.0.2-127.0.0.${1 + SOURCES}`, '--out', out];
+    const args = [
+      'run',
+      '--target',
+      brokers.map((b) => `mqtts://127.0.0.1:${b.port}`).join(','),
+      '--store',
+      store,
+      '--server-ca',
+      join(pki, 'ca.crt'),
+      '--servername',
+      'localhost',
+      '--devices',
+      String(N),
+      '--executor',
+      'constant-connections',
+      '--connections',
+      String(N),
+      '--rate',
+      `${RATE}/s`,
+      '--duration',
+      `${Math.ceil(rampS + HOLD_S)}s`,
+      '--keepalive',
+      '120s',
+      '--source-ips',
+      `127.0.0.2-127.0.0.${1 + SOURCES}`,
+      '--out',
+      out,
+    ];
     const t0 = Date.now();
     const herd = spawn(process.execPath, [herdBin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
     // the generator's idle footprint: its processes once started, before the connections pile up
@@ -63,13 +104,25 @@ async function main(): Promise<void> {
     let sum = 0;
     const allUpAt = s.series?.points.find((p) => (sum += p.connected) >= held)?.t;
     const connectSeconds = allUpAt ?? (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000;
-    console.log(`  herd exit ${code}, verdict ${s.verdict}${s.generator.saturated ? ` (${s.generator.saturation_reasons.join('; ')})` : ''}`);
-    console.log(`  connections held at once: ${held} of ${N} (connected ${s.counts.connected}, failed ${s.counts.failed}${s.failures.length ? `: ${s.failures.map((f) => `${f.reason} ${f.count}`).join(', ')}` : ''})`);
-    console.log(`  connect rate: ${(held / connectSeconds).toFixed(0)}/s on average until all ${held} were up after ${connectSeconds.toFixed(0)} s (asked ${RATE}/s); ` +
-      `connect p50 ${s.latency.connect.p50} ms, p99 ${s.latency.connect.p99} ms from the intended start; generator event-loop lag p99 ${s.generator.event_loop_lag_p99_ms} ms`);
-    console.log(`  generator: ${s.generator.processes} processes, ${s.generator.workers} workers, peak RSS ${(g.peak / MiB).toFixed(0)} MiB (idle ${(herdIdle / MiB).toFixed(0)} MiB) → ${((g.peak - herdIdle) / held / 1024).toFixed(1)} KB per held connection; ${s.generator.cpu_ms_per_handshake} ms CPU per handshake`);
-    console.log(`  brokers: peak RSS ${(b.peak / MiB).toFixed(0)} MiB (idle ${(brokerIdle / MiB).toFixed(0)} MiB) → ${((b.peak - brokerIdle) / held / 1024).toFixed(1)} KB per connection`);
-    console.log(`  took ${((Date.now() - started) / 1000).toFixed(0)} s in all (${((Date.now() - t0) / 1000).toFixed(0)} s for the run)`);
+    console.log(
+      `  herd exit ${code}, verdict ${s.verdict}${s.generator.saturated ? ` (${s.generator.saturation_reasons.join('; ')})` : ''}`,
+    );
+    console.log(
+      `  connections held at once: ${held} of ${N} (connected ${s.counts.connected}, failed ${s.counts.failed}${s.failures.length ? `: ${s.failures.map((f) => `${f.reason} ${f.count}`).join(', ')}` : ''})`,
+    );
+    console.log(
+      `  connect rate: ${(held / connectSeconds).toFixed(0)}/s on average until all ${held} were up after ${connectSeconds.toFixed(0)} s (asked ${RATE}/s); ` +
+        `connect p50 ${s.latency.connect.p50} ms, p99 ${s.latency.connect.p99} ms from the intended start; generator event-loop lag p99 ${s.generator.event_loop_lag_p99_ms} ms`,
+    );
+    console.log(
+      `  generator: ${s.generator.processes} processes, ${s.generator.workers} workers, peak RSS ${(g.peak / MiB).toFixed(0)} MiB (idle ${(herdIdle / MiB).toFixed(0)} MiB) → ${((g.peak - herdIdle) / held / 1024).toFixed(1)} KB per held connection; ${s.generator.cpu_ms_per_handshake} ms CPU per handshake`,
+    );
+    console.log(
+      `  brokers: peak RSS ${(b.peak / MiB).toFixed(0)} MiB (idle ${(brokerIdle / MiB).toFixed(0)} MiB) → ${((b.peak - brokerIdle) / held / 1024).toFixed(1)} KB per connection`,
+    );
+    console.log(
+      `  took ${((Date.now() - started) / 1000).toFixed(0)} s in all (${((Date.now() - t0) / 1000).toFixed(0)} s for the run)`,
+    );
   } finally {
     for (const b of brokers) await b.stop();
   }

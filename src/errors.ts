@@ -27,7 +27,10 @@ export class HerdError extends Error {
 
 /** A flag or argument is wrong. `flag` is named in the message. */
 export class UsageError extends HerdError {
-  constructor(message: string, readonly flag?: string) {
+  constructor(
+    message: string,
+    readonly flag?: string,
+  ) {
     super('HERD_USAGE', flag ? `${flag}: ${message}` : message);
     this.name = 'UsageError';
   }

@@ -5,8 +5,22 @@ export type * from './report/summary-types.js';
 export * from './metrics/units.js';
 export * from './metrics/hdr.js';
 export { Recorder, deltaTransferList, type RecorderDelta, type FaultDelta } from './metrics/recorder.js';
-export { Aggregator, type AggregateSnapshot, type AggregatorOptions, type Counts, type SecurityOutcome } from './metrics/aggregate.js';
-export { SeriesBuilder, mergeSeries, DEFAULT_MAX_POINTS, type SeriesPoint, type TimeSeries, type SeriesCounts, type WithSeries } from './metrics/series.js';
+export {
+  Aggregator,
+  type AggregateSnapshot,
+  type AggregatorOptions,
+  type Counts,
+  type SecurityOutcome,
+} from './metrics/aggregate.js';
+export {
+  SeriesBuilder,
+  mergeSeries,
+  DEFAULT_MAX_POINTS,
+  type SeriesPoint,
+  type TimeSeries,
+  type SeriesCounts,
+  type WithSeries,
+} from './metrics/series.js';
 export { mergeSummaries } from './metrics/merge.js';
 export * from './metrics/thresholds.js';
 export * from './report/verdict.js';
@@ -22,7 +36,13 @@ export { explainReason } from './report/explain.js';
 export { runHerd, type RunHooks, type RunOutcome } from './engine/run.js';
 export type { RunConfig, LoadConfig, StormConfig, KeyType, TlsVersion } from './engine/config.js';
 export { loadScenario, parseScenario, type ScenarioSettings } from './scenario/load.js';
-export { CapacityRun, DEFAULT_SLO, type CapacityConfig, type CapacityHooks, type CapacityOutcome } from './engine/capacity.js';
+export {
+  CapacityRun,
+  DEFAULT_SLO,
+  type CapacityConfig,
+  type CapacityHooks,
+  type CapacityOutcome,
+} from './engine/capacity.js';
 export type * from './report/capacity-types.js';
 export * from './report/compare.js';
 export { renderCompareHtml, writeCompareHtml } from './report/compare-html.js';

@@ -5,7 +5,11 @@
  */
 import { startBroker, type BrokerOptions } from '../src/broker/broker.js';
 
-type Msg = { type: 'start'; options: BrokerOptions } | { type: 'restart'; downMs: number } | { type: 'close' } | { type: 'stats' };
+type Msg =
+  | { type: 'start'; options: BrokerOptions }
+  | { type: 'restart'; downMs: number }
+  | { type: 'close' }
+  | { type: 'stats' };
 
 if (!process.send) throw new Error('workers/broker must be forked with an IPC channel');
 const send = (m: unknown): void => {

@@ -18,7 +18,12 @@ port.on('message', (m: ToWorker) => {
     }
   } catch (e) {
     const err = e as { message?: string; code?: string };
-    const msg: FromWorker = { type: 'fatal', workerId, message: err.message ?? String(e), code: typeof err.code === 'string' && err.code.startsWith('HERD_') ? err.code : undefined };
+    const msg: FromWorker = {
+      type: 'fatal',
+      workerId,
+      message: err.message ?? String(e),
+      code: typeof err.code === 'string' && err.code.startsWith('HERD_') ? err.code : undefined,
+    };
     port.postMessage(msg);
   }
 });

@@ -77,8 +77,18 @@ class EmbeddedBroker implements RunningBroker {
   private server: tls.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private readonly s: BrokerStats = {
-    accepted: 0, handshakes: 0, tlsErrors: {}, rejectedCertificates: 0, connacksAccepted: 0, connacksRefused: 0,
-    identityRejected: 0, subscriptionsRefused: 0, connected: 0, pings: 0, clientErrors: 0, restarts: 0,
+    accepted: 0,
+    handshakes: 0,
+    tlsErrors: {},
+    rejectedCertificates: 0,
+    connacksAccepted: 0,
+    connacksRefused: 0,
+    identityRejected: 0,
+    subscriptionsRefused: 0,
+    connected: 0,
+    pings: 0,
+    clientErrors: 0,
+    restarts: 0,
   };
 
   constructor(private readonly o: BrokerOptions) {

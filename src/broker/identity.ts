@@ -35,7 +35,12 @@ function escapeRe(s: string): string {
 }
 
 /** Whether `clientId` may connect with this certificate identity. */
-export function identityMatches(mode: IdentityMode, id: PeerIdentity | undefined, clientId: string, uriDomain = 'herd.local'): boolean {
+export function identityMatches(
+  mode: IdentityMode,
+  id: PeerIdentity | undefined,
+  clientId: string,
+  uriDomain = 'herd.local',
+): boolean {
   if (mode === 'none') return true;
   if (id === undefined) return false;
   if (mode === 'cn') return id.cn !== undefined && id.cn === clientId;

@@ -41,19 +41,36 @@ function toV4(p: Any): Any | null {
   switch (p.cmd) {
     case 'connect': {
       const will = p.will as Any | undefined;
-      return { ...p, protocolVersion: 4, protocolId: 'MQTT', properties: undefined, will: will ? { ...will, properties: undefined } : undefined };
+      return {
+        ...p,
+        protocolVersion: 4,
+        protocolId: 'MQTT',
+        properties: undefined,
+        will: will ? { ...will, properties: undefined } : undefined,
+      };
     }
     case 'subscribe':
       return {
         cmd: 'subscribe',
         messageId: p.messageId,
-        subscriptions: (p.subscriptions as { topic: string; qos: number }[]).map((s) => ({ topic: s.topic, qos: s.qos })),
+        subscriptions: (p.subscriptions as { topic: string; qos: number }[]).map((s) => ({
+          topic: s.topic,
+          qos: s.qos,
+        })),
       };
     case 'unsubscribe':
       return { cmd: 'unsubscribe', messageId: p.messageId, unsubscriptions: p.unsubscriptions };
     case 'publish':
       if (typeof p.topic !== 'string' || p.topic.length === 0) return null; // topic alias: unsupported
-      return { cmd: 'publish', topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: p.dup, messageId: p.messageId };
+      return {
+        cmd: 'publish',
+        topic: p.topic,
+        payload: p.payload,
+        qos: p.qos,
+        retain: p.retain,
+        dup: p.dup,
+        messageId: p.messageId,
+      };
     case 'puback':
     case 'pubrec':
     case 'pubrel':

@@ -44,17 +44,22 @@ export function positiveInt(p: Parsed, name: string, dflt?: number): number | un
 export function nonNegativeInt(p: Parsed, name: string, dflt?: number): number | undefined {
   const v = str(p, name);
   if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`expected a non-negative integer, got "${v}"`, `--${name}`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`expected a non-negative integer, got "${v}"`, `--${name}`);
   return Number(v);
 }
 
 export function parsePositiveInt(v: string, what: string): number {
-  if (!/^[1-9]\d*$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`expected a positive integer, got "${v}"`, what);
+  if (!/^[1-9]\d*$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`expected a positive integer, got "${v}"`, what);
   return Number(v);
 }
 
 export function list(p: Parsed, name: string): string[] | undefined {
   const v = str(p, name);
   if (v === undefined) return undefined;
-  return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }

@@ -72,7 +72,11 @@ export function brokerOptions(argv: string[]): BrokerOptions | null {
   check(join(dir, 'ca.crt'), () => new X509Certificate(caPem));
   check(join(dir, 'server.crt'), () => new X509Certificate(certPem));
   check(join(dir, 'server.key'), () => createPrivateKey(keyPem));
-  check(join(dir, 'server.key'), () => tls.createSecureContext({ key: keyPem, cert: certPem }), 'does not match server.crt');
+  check(
+    join(dir, 'server.key'),
+    () => tls.createSecureContext({ key: keyPem, cert: certPem }),
+    'does not match server.crt',
+  );
   if (crlPem) {
     check(crlFile, () => {
       if (!crlPem.includes('-----BEGIN X509 CRL-----')) throw new Error('no X509 CRL in it');
@@ -107,8 +111,15 @@ export async function brokerCommand(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const check = o.identity === 'none' ? 'any client id' : o.identity === 'spiffe' ? `client id from spiffe://${o.uriDomain}/device/<id>` : 'client id = certificate CN';
-  process.stdout.write(`herd broker listening on mqtts://${broker.host}:${broker.port} (client certificate required; ${check}${o.crlPem ? '; CRL loaded' : ''})\n`);
+  const check =
+    o.identity === 'none'
+      ? 'any client id'
+      : o.identity === 'spiffe'
+        ? `client id from spiffe://${o.uriDomain}/device/<id>`
+        : 'client id = certificate CN';
+  process.stdout.write(
+    `herd broker listening on mqtts://${broker.host}:${broker.port} (client certificate required; ${check}${o.crlPem ? '; CRL loaded' : ''})\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -120,6 +131,8 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   });
   const s = broker.stats();
   await broker.close();
-  process.stderr.write(`herd broker: stopped after ${s.connacksAccepted} accepted connections, ${s.connacksRefused} refused, ${s.rejectedCertificates} certificates rejected\n`);
+  process.stderr.write(
+    `herd broker: stopped after ${s.connacksAccepted} accepted connections, ${s.connacksRefused} refused, ${s.rejectedCertificates} certificates rejected\n`,
+  );
   return ExitCode.ok;
 }

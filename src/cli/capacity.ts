@@ -58,7 +58,9 @@ that broke, then a longer hold at the rate found to confirm it.
   --hold 0s           keep each connection up this long (default 0s: the connect path alone;
                       the scenario's hold is not used)
   --threshold EXPR    the SLOs each step must hold (default: the scenario's thresholds, else
-                      ${Object.entries(DEFAULT_SLO).map(([m, l]) => l.map((e) => `${m}:${e}`).join(', ')).join(', ')})
+                      ${Object.entries(DEFAULT_SLO)
+                        .map(([m, l]) => l.map((e) => `${m}:${e}`).join(', '))
+                        .join(', ')})
   --target, --pki, --store, --server-ca, --servername, --key, --seed, --in-flight, --mqtt,
   --keepalive, --subscribe, --tls-version, --tls-max-version, --connect-timeout, --workers,
   --source-ips, --out, --quiet: as for herd run. Without --target: the embedded broker.
@@ -80,24 +82,68 @@ function flagValue<T>(name: string, text: string | undefined, parseFn: (t: strin
 export function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false; config: CapacityConfig } {
   const parsed = parse(argv, CAPACITY_OPTIONS, true);
   if (bool(parsed, 'help')) return { help: true };
-  for (const [flag, why] of Object.entries(NOT_FOR_CAPACITY)) if (parsed.values[flag] !== undefined) throw new UsageError(why, `--${flag}`);
-  if (parsed.positionals.length > 1) throw new UsageError(`expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  for (const [flag, why] of Object.entries(NOT_FOR_CAPACITY))
+    if (parsed.values[flag] !== undefined) throw new UsageError(why, `--${flag}`);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(
+      `expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`,
+    );
   const rateText = str(parsed, 'rate');
   if (rateText === 'max') throw new UsageError('a capacity search is open loop: give the first step as N/s', '--rate');
   const startRate = flagValue('rate', rateText, parseRatePerSecond, BREAKPOINT_DEFAULTS.startRate as number);
-  const maxRate = flagValue('max-rate', str(parsed, 'max-rate'), parseRatePerSecond, Math.max(BREAKPOINT_DEFAULTS.maxRate, startRate));
-  const budgetMs = flagValue('budget', str(parsed, 'budget'), (t) => parseDurationMs(t), BREAKPOINT_DEFAULTS.budgetMs as number);
-  const stepMs = flagValue('duration', str(parsed, 'duration'), (t) => parseDurationMs(t), undefined as number | undefined);
-  const precision = flagValue('precision', str(parsed, 'precision'), parsePercentFraction, BREAKPOINT_DEFAULTS.precision as number);
+  const maxRate = flagValue(
+    'max-rate',
+    str(parsed, 'max-rate'),
+    parseRatePerSecond,
+    Math.max(BREAKPOINT_DEFAULTS.maxRate, startRate),
+  );
+  const budgetMs = flagValue(
+    'budget',
+    str(parsed, 'budget'),
+    (t) => parseDurationMs(t),
+    BREAKPOINT_DEFAULTS.budgetMs as number,
+  );
+  const stepMs = flagValue(
+    'duration',
+    str(parsed, 'duration'),
+    (t) => parseDurationMs(t),
+    undefined as number | undefined,
+  );
+  const precision = flagValue(
+    'precision',
+    str(parsed, 'precision'),
+    parsePercentFraction,
+    BREAKPOINT_DEFAULTS.precision as number,
+  );
   const holdGiven = str(parsed, 'hold') !== undefined;
   // the search sets the load: keep the run flags from fighting the scenario's executor
   const values = { ...parsed.values };
   for (const k of ['rate', 'duration']) delete values[k];
   const scenarioFile = parsed.positionals[0];
-  const run = runConfigFromFlags({ values, positionals: [] }, false, scenarioFile === undefined ? {} : loadScenario(scenarioFile));
-  const search: BreakpointConfig = { executor: 'breakpoint', startRate, maxRate, minRate: BREAKPOINT_DEFAULTS.minRate, factor: BREAKPOINT_DEFAULTS.factor, precision, stepMs, budgetMs };
+  const run = runConfigFromFlags(
+    { values, positionals: [] },
+    false,
+    scenarioFile === undefined ? {} : loadScenario(scenarioFile),
+  );
+  const search: BreakpointConfig = {
+    executor: 'breakpoint',
+    startRate,
+    maxRate,
+    minRate: BREAKPOINT_DEFAULTS.minRate,
+    factor: BREAKPOINT_DEFAULTS.factor,
+    precision,
+    stepMs,
+    budgetMs,
+  };
   return {
-    config: { run: { ...run, holdMs: holdGiven ? run.holdMs : 0, scenario: scenarioFile === undefined ? 'capacity' : run.scenario }, search },
+    config: {
+      run: {
+        ...run,
+        holdMs: holdGiven ? run.holdMs : 0,
+        scenario: scenarioFile === undefined ? 'capacity' : run.scenario,
+      },
+      search,
+    },
     help: false,
   };
 }
@@ -118,7 +164,8 @@ export async function capacityCommand(argv: string[]): Promise<number> {
     onInfo: say,
     onStepStart: (s, i) => {
       if (i === 0 && !quiet) process.stderr.write(`       ${STEP_HEADER}\n`);
-      if (!quiet && tty) process.stderr.write(`\r\x1b[2Kstep ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
+      if (!quiet && tty)
+        process.stderr.write(`\r\x1b[2Kstep ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
     },
     onStepDone: (s, i) => {
       if (!quiet) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}       ${stepLine(s, i, { ascii: !tty })}\n`);
@@ -130,7 +177,9 @@ export async function capacityCommand(argv: string[]): Promise<number> {
   let interrupts = 0;
   const onSignal = (): void => {
     if (++interrupts > 1) process.exit(130);
-    process.stderr.write('\nherd: stopping the search (Ctrl-C again to abort) — finishing the step and writing what was found\n');
+    process.stderr.write(
+      '\nherd: stopping the search (Ctrl-C again to abort) — finishing the step and writing what was found\n',
+    );
     search.interrupt();
   };
   process.on('SIGINT', onSignal);
@@ -140,7 +189,9 @@ export async function capacityCommand(argv: string[]): Promise<number> {
     const ascii = !process.stdout.isTTY;
     process.stdout.write(renderCapacity(summary.capacity!, { ascii }));
     const step = summary.capacity!.steps.find((s) => s.rate === summary.capacity!.max_rate);
-    process.stdout.write(`\n${step === undefined ? 'the step shown' : `at ${summary.capacity!.max_rate}/s`}, in detail:\n`);
+    process.stdout.write(
+      `\n${step === undefined ? 'the step shown' : `at ${summary.capacity!.max_rate}/s`}, in detail:\n`,
+    );
     process.stdout.write(renderSummary(summary, { ascii }));
     const out = config.run.outDir;
     if (out !== undefined) {

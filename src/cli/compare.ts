@@ -23,12 +23,17 @@ to count run-to-run noise too.
 `;
 
 export async function compareCommand(argv: string[]): Promise<number> {
-  const p = parse(argv, { html: { type: 'string' }, labels: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  const p = parse(
+    argv,
+    { html: { type: 'string' }, labels: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (bool(p, 'help')) {
     process.stdout.write(COMPARE_HELP);
     return 0;
   }
-  if (p.positionals.length < 2) throw new UsageError(`give at least two summaries to compare, got ${p.positionals.length}`);
+  if (p.positionals.length < 2)
+    throw new UsageError(`give at least two summaries to compare, got ${p.positionals.length}`);
   const runs = await loadRuns(p.positionals, list(p, 'labels'));
   const comparison = compareRuns(runs);
   process.stdout.write(renderComparison(comparison, { ascii: !process.stdout.isTTY }));

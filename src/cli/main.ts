@@ -44,7 +44,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (name === '--version') {
     const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     process.stdout.write(`${pkg.version}\n`);
     return ExitCode.ok;
   }
@@ -62,7 +64,9 @@ function report(e: unknown): number {
     process.stderr.write(`herd: ${e.message}\n`);
     return e.exitCode;
   }
-  process.stderr.write(`herd: internal error (a bug, please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(
+    `herd: internal error (a bug, please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
   return ExitCode.internal;
 }
 

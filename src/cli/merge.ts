@@ -28,7 +28,11 @@ export const MERGE_HELP = `herd merge SHARD.json... --out SUMMARY.json
 `;
 
 export async function mergeCommand(argv: string[]): Promise<number> {
-  const parsed = parse(argv, { out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } }, true);
+  const parsed = parse(
+    argv,
+    { out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (bool(parsed, 'help')) {
     process.stdout.write(MERGE_HELP);
     return 0;
@@ -45,7 +49,14 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined) throw e;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ENOTDIR'
+            ? 'a parent is not a directory'
+            : code;
     throw new HerdError('HERD_OUTPUT', `${out}: cannot write the merged summary: ${why}`, undefined, { cause: e });
   }
   if (!bool(parsed, 'quiet')) process.stdout.write(renderSummary(merged, { ascii: !process.stdout.isTTY }));

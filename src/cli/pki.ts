@@ -4,34 +4,62 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import {
-  createCa, exportDevice, issueDevice, issueServer, loadCa, mintStore, openStore, parseFaults, writeCrl,
-  KEY_KINDS, type KeyKind, type MintKeyKind, type MintProgress,
+  createCa,
+  exportDevice,
+  issueDevice,
+  issueServer,
+  loadCa,
+  mintStore,
+  openStore,
+  parseFaults,
+  writeCrl,
+  KEY_KINDS,
+  type KeyKind,
+  type MintKeyKind,
+  type MintProgress,
 } from '../pki/index.js';
 import { findDevice } from '../pki/export.js';
 import { readInputText } from '../pki/files.js';
 import { badDeviceId } from '../pki/profile.js';
-import { bool, list, nonNegativeInt, parse, positiveInt, requireStr, str, type OptionSpec, type Parsed } from './args.js';
+import {
+  bool,
+  list,
+  nonNegativeInt,
+  parse,
+  positiveInt,
+  requireStr,
+  str,
+  type OptionSpec,
+  type Parsed,
+} from './args.js';
 
 const S = { type: 'string' } as const;
 const B = { type: 'boolean' } as const;
 
 const HELP: Record<string, string> = {
   ca: 'herd pki ca --out DIR [--cn NAME] [--org ORG] [--country CC] [--key p256|p384|rsa2048|ed25519] [--days N] [--force]',
-  server: 'herd pki server --ca DIR --out DIR [--dns localhost,...] [--ip 127.0.0.1,...] [--cn NAME] [--org ORG] [--country CC] [--key KIND] [--days N] [--force]',
-  device: 'herd pki device --ca DIR --out DIR --device-id ID [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key KIND] [--force]',
-  mint: 'herd pki mint --ca DIR --count N --out STORE [--start K] [--id-template dev-{i}] [--seed S] [--threads T]\n' +
+  server:
+    'herd pki server --ca DIR --out DIR [--dns localhost,...] [--ip 127.0.0.1,...] [--cn NAME] [--org ORG] [--country CC] [--key KIND] [--days N] [--force]',
+  device:
+    'herd pki device --ca DIR --out DIR --device-id ID [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key KIND] [--force]',
+  mint:
+    'herd pki mint --ca DIR --count N --out STORE [--start K] [--id-template dev-{i}] [--seed S] [--threads T]\n' +
     '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...] [--force] [--quiet] [--json]',
   export: 'herd pki export --store STORE --device-id ID --out DIR [--force]',
-  crl: 'herd pki crl --ca DIR --revoke ID[,ID...] [--store STORE] --out FILE [--days N] [--force]\n' +
+  crl:
+    'herd pki crl --ca DIR --revoke ID[,ID...] [--store STORE] --out FILE [--days N] [--force]\n' +
     '              (without --store, an ID is DIR/ID.crt, or a certificate file)',
 };
 
-const USAGE = `Usage:\n${Object.values(HELP).map((h) => `  ${h}`).join('\n')}\n`;
+const USAGE = `Usage:\n${Object.values(HELP)
+  .map((h) => `  ${h}`)
+  .join('\n')}\n`;
 
 function keyKind(p: Parsed): KeyKind | undefined {
   const k = str(p, 'key');
   if (k === undefined) return undefined;
-  if (!(KEY_KINDS as readonly string[]).includes(k)) throw new UsageError(`"${k}" is not one of ${KEY_KINDS.join(', ')}`, '--key');
+  if (!(KEY_KINDS as readonly string[]).includes(k))
+    throw new UsageError(`"${k}" is not one of ${KEY_KINDS.join(', ')}`, '--key');
   return k as KeyKind;
 }
 
@@ -59,8 +87,13 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
     options: { out: S, cn: S, org: S, country: S, key: S, days: S, force: B },
     run: async (p) => {
       const r = await createCa({
-        out: requireStr(p, 'out'), cn: str(p, 'cn'), org: str(p, 'org'), country: str(p, 'country'),
-        key: keyKind(p), days: positiveInt(p, 'days'), force: bool(p, 'force'),
+        out: requireStr(p, 'out'),
+        cn: str(p, 'cn'),
+        org: str(p, 'org'),
+        country: str(p, 'country'),
+        key: keyKind(p),
+        days: positiveInt(p, 'days'),
+        force: bool(p, 'force'),
       });
       wrote(r.files);
     },
@@ -69,8 +102,16 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
     options: { ca: S, out: S, dns: S, ip: S, cn: S, org: S, country: S, key: S, days: S, force: B },
     run: async (p) => {
       const r = await issueServer({
-        ca: requireStr(p, 'ca'), out: requireStr(p, 'out'), dns: list(p, 'dns'), ip: list(p, 'ip'), cn: str(p, 'cn'),
-        org: str(p, 'org'), country: str(p, 'country'), key: keyKind(p), days: positiveInt(p, 'days'), force: bool(p, 'force'),
+        ca: requireStr(p, 'ca'),
+        out: requireStr(p, 'out'),
+        dns: list(p, 'dns'),
+        ip: list(p, 'ip'),
+        cn: str(p, 'cn'),
+        org: str(p, 'org'),
+        country: str(p, 'country'),
+        key: keyKind(p),
+        days: positiveInt(p, 'days'),
+        force: bool(p, 'force'),
       });
       wrote(r.files);
     },
@@ -79,16 +120,35 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
     options: { ca: S, out: S, 'device-id': S, 'uri-domain': S, org: S, country: S, key: S, force: B },
     run: async (p) => {
       const r = await issueDevice({
-        ca: requireStr(p, 'ca'), out: requireStr(p, 'out'), deviceId: requireStr(p, 'device-id'), uriDomain: str(p, 'uri-domain'),
-        org: str(p, 'org'), country: str(p, 'country'), key: keyKind(p), force: bool(p, 'force'),
+        ca: requireStr(p, 'ca'),
+        out: requireStr(p, 'out'),
+        deviceId: requireStr(p, 'device-id'),
+        uriDomain: str(p, 'uri-domain'),
+        org: str(p, 'org'),
+        country: str(p, 'country'),
+        key: keyKind(p),
+        force: bool(p, 'force'),
       });
       wrote(r.files);
     },
   },
   mint: {
     options: {
-      ca: S, count: S, start: S, 'id-template': S, seed: S, threads: S, 'uri-domain': S, org: S, country: S, key: S,
-      faults: S, out: S, force: B, quiet: B, json: B,
+      ca: S,
+      count: S,
+      start: S,
+      'id-template': S,
+      seed: S,
+      threads: S,
+      'uri-domain': S,
+      org: S,
+      country: S,
+      key: S,
+      faults: S,
+      out: S,
+      force: B,
+      quiet: B,
+      json: B,
     },
     run: async (p) => {
       const caDir = requireStr(p, 'ca');
@@ -98,14 +158,26 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
       const faults = str(p, 'faults');
       const progress = progressPrinter(bool(p, 'quiet'));
       const s = await mintStore({
-        caDir, count, out, start: nonNegativeInt(p, 'start'), idTemplate: str(p, 'id-template'), seed: str(p, 'seed'),
-        threads: positiveInt(p, 'threads'), uriDomain: str(p, 'uri-domain'), org: str(p, 'org'), country: str(p, 'country'),
-        key: keyKind(p) as MintKeyKind | undefined, faults: faults === undefined ? undefined : parseFaults(faults),
-        force: bool(p, 'force'), onProgress: progress.update,
+        caDir,
+        count,
+        out,
+        start: nonNegativeInt(p, 'start'),
+        idTemplate: str(p, 'id-template'),
+        seed: str(p, 'seed'),
+        threads: positiveInt(p, 'threads'),
+        uriDomain: str(p, 'uri-domain'),
+        org: str(p, 'org'),
+        country: str(p, 'country'),
+        key: keyKind(p) as MintKeyKind | undefined,
+        faults: faults === undefined ? undefined : parseFaults(faults),
+        force: bool(p, 'force'),
+        onProgress: progress.update,
       });
       progress.end();
       if (bool(p, 'json')) return say([JSON.stringify(s)]);
-      const faulty = Object.entries(s.faultCounts).map(([f, n]) => `${f} ${n}`).join(', ');
+      const faulty = Object.entries(s.faultCounts)
+        .map(([f, n]) => `${f} ${n}`)
+        .join(', ');
       say([
         `minted ${fmt(s.count)} devices in ${s.seconds.toFixed(2)} s: ${fmt(s.perSecond)} certs/s on ${s.threads} thread${s.threads === 1 ? '' : 's'}`,
         `wrote ${s.store} (${(s.bytes / 1e6).toFixed(1)} MB)${s.crlPath ? ` and ${s.crlPath}` : ''}`,
@@ -117,7 +189,14 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
   export: {
     options: { store: S, 'device-id': S, out: S, force: B },
     run: async (p) => {
-      wrote(exportDevice({ store: requireStr(p, 'store'), deviceId: requireStr(p, 'device-id'), out: requireStr(p, 'out'), force: bool(p, 'force') }));
+      wrote(
+        exportDevice({
+          store: requireStr(p, 'store'),
+          deviceId: requireStr(p, 'device-id'),
+          out: requireStr(p, 'out'),
+          force: bool(p, 'force'),
+        }),
+      );
     },
   },
   crl: {
@@ -138,7 +217,8 @@ function revokedSerials(ca: ReturnType<typeof loadCa>, ids: string[], storePath:
   if (storePath !== undefined) {
     const store = openStore(storePath);
     try {
-      if (store.meta.caCertPem.trim() !== ca.certPem.trim()) throw new InputError({ file: storePath }, `was not minted by the CA in ${ca.dir}`);
+      if (store.meta.caCertPem.trim() !== ca.certPem.trim())
+        throw new InputError({ file: storePath }, `was not minted by the CA in ${ca.dir}`);
       return ids.map((id) => new crypto.X509Certificate(store.device(findDevice(store, id)).certDer).serialNumber);
     } finally {
       store.close();
@@ -146,7 +226,8 @@ function revokedSerials(ca: ReturnType<typeof loadCa>, ids: string[], storePath:
   }
   return ids.map((id) => {
     const file = badDeviceId(id) === undefined && !existsSync(id) ? join(ca.dir, `${id}.crt`) : id;
-    if (!existsSync(file)) throw new InputError({ file }, 'not found (give --store STORE to revoke minted devices, or a certificate file)');
+    if (!existsSync(file))
+      throw new InputError({ file }, 'not found (give --store STORE to revoke minted devices, or a certificate file)');
     let cert: crypto.X509Certificate;
     try {
       cert = new crypto.X509Certificate(readInputText(file));

@@ -19,14 +19,19 @@ export const REPORT_HELP = `herd report SUMMARY.json --html FILE [--baseline SUM
 `;
 
 export async function reportCommand(argv: string[]): Promise<number> {
-  const parsed = parse(argv, { html: { type: 'string' }, baseline: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  const parsed = parse(
+    argv,
+    { html: { type: 'string' }, baseline: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (bool(parsed, 'help')) {
     process.stdout.write(REPORT_HELP);
     return 0;
   }
   const [input, ...extra] = parsed.positionals;
   if (input === undefined) throw new UsageError('expected a summary file: herd report SUMMARY.json --html FILE');
-  if (extra.length > 0) throw new UsageError(`expected one summary file, got ${parsed.positionals.length} (compare runs with --baseline)`);
+  if (extra.length > 0)
+    throw new UsageError(`expected one summary file, got ${parsed.positionals.length} (compare runs with --baseline)`);
   const out = requireStr(parsed, 'html');
   const baselineFile = str(parsed, 'baseline');
   const summary = await readSummary(input);
@@ -37,7 +42,14 @@ export async function reportCommand(argv: string[]): Promise<number> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined) throw e;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'a parent is not a directory' : code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ENOTDIR'
+            ? 'a parent is not a directory'
+            : code;
     throw new HerdError('HERD_OUTPUT', `${out}: cannot write the report: ${why}`, undefined, { cause: e });
   }
   process.stderr.write(`herd: wrote ${out} (${bytes(statSync(out).size)})\n`);

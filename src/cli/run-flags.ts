@@ -2,7 +2,15 @@
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
 import { parse, str, bool, list, positiveInt, nonNegativeInt, type OptionSpec, type Parsed } from './args.js';
-import { DEFAULTS, DEMO, expandSourceIps, parseTarget, type RunConfig, type TlsVersion, type KeyType } from '../engine/config.js';
+import {
+  DEFAULTS,
+  DEMO,
+  expandSourceIps,
+  parseTarget,
+  type RunConfig,
+  type TlsVersion,
+  type KeyType,
+} from '../engine/config.js';
 import { parseDurationMs, parseRatePerSecond } from '../metrics/units.js';
 import { DEFAULT_BASELINE_METRICS } from '../report/baseline.js';
 import type { ScenarioSettings } from '../scenario/load.js';
@@ -103,7 +111,8 @@ function duration(p: Parsed, name: string, dflt: number | undefined): number | u
 function ratioFlag(p: Parsed, name: string): number | undefined {
   const v = str(p, name);
   if (v === undefined) return undefined;
-  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(v)) throw new UsageError(`expected a ratio from 0 to 1 like 0.5, got "${v}"`, `--${name}`);
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(v))
+    throw new UsageError(`expected a ratio from 0 to 1 like 0.5, got "${v}"`, `--${name}`);
   return Number(v);
 }
 
@@ -111,7 +120,8 @@ function ratioFlag(p: Parsed, name: string): number | undefined {
 function percentFlag(p: Parsed, name: string, dflt: number): number {
   const v = str(p, name);
   if (v === undefined) return dflt;
-  if (!/^\d+(\.\d+)?%$/.test(v)) throw new UsageError(`expected a percentage like 10% or 2.5%, got "${v}"`, `--${name}`);
+  if (!/^\d+(\.\d+)?%$/.test(v))
+    throw new UsageError(`expected a percentage like 10% or 2.5%, got "${v}"`, `--${name}`);
   return Number(v.slice(0, -1)) / 100;
 }
 
@@ -129,8 +139,16 @@ function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
  */
 export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSettings = {}): RunConfig {
   const targetFlag = str(p, 'target');
-  const targets = targetFlag === undefined ? (base.targets ?? []) : targetFlag.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const t of targets) if (!parseTarget(t)) throw new UsageError(`expected mqtts://host:port, got "${t}"`, targetFlag === undefined ? 'target' : '--target');
+  const targets =
+    targetFlag === undefined
+      ? (base.targets ?? [])
+      : targetFlag
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  for (const t of targets)
+    if (!parseTarget(t))
+      throw new UsageError(`expected mqtts://host:port, got "${t}"`, targetFlag === undefined ? 'target' : '--target');
   const rateText = str(p, 'rate');
   let rate: number | 'max' | undefined;
   if (rateText === 'max') rate = 'max';
@@ -152,61 +170,113 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     if (executor === 'constant-connections') {
       if (r === 'max') throw new UsageError('constant-connections needs a ramp-up rate in N/s', '--rate');
       if (durationMs === undefined) throw new UsageError('constant-connections needs --duration', '--duration');
-      load = { executor: 'constant-connections', connections: positiveInt(p, 'connections', devices)!, rate: r, durationMs };
+      load = {
+        executor: 'constant-connections',
+        connections: positiveInt(p, 'connections', devices)!,
+        rate: r,
+        durationMs,
+      };
     } else if (executor === undefined || executor === 'arrival-rate') {
       load = r === 'max' ? { executor: 'closed-loop', durationMs } : { executor: 'arrival-rate', rate: r, durationMs };
     } else {
-      throw new UsageError(`expected arrival-rate or constant-connections, got "${executor}" (ramps and storms: use a scenario file)`, '--executor');
+      throw new UsageError(
+        `expected arrival-rate or constant-connections, got "${executor}" (ramps and storms: use a scenario file)`,
+        '--executor',
+      );
     }
   } else {
     // the file's executor, with the flags that apply to it overriding its values
     if (rate === 'max' && load.executor !== 'arrival-rate' && load.executor !== 'closed-loop') {
-      throw new UsageError(`max (the closed loop) does not apply to the scenario's ${load.executor} executor`, '--rate');
+      throw new UsageError(
+        `max (the closed loop) does not apply to the scenario's ${load.executor} executor`,
+        '--rate',
+      );
     }
-    if (rate === 'max') load = { executor: 'closed-loop', durationMs: durationMs ?? ('durationMs' in load ? load.durationMs : undefined) };
-    else if (rate !== undefined && (load.executor === 'arrival-rate' || load.executor === 'constant-connections' || load.executor === 'reconnect-storm')) load = { ...load, rate };
-    else if (rate !== undefined) throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--rate');
+    if (rate === 'max')
+      load = {
+        executor: 'closed-loop',
+        durationMs: durationMs ?? ('durationMs' in load ? load.durationMs : undefined),
+      };
+    else if (
+      rate !== undefined &&
+      (load.executor === 'arrival-rate' ||
+        load.executor === 'constant-connections' ||
+        load.executor === 'reconnect-storm')
+    )
+      load = { ...load, rate };
+    else if (rate !== undefined)
+      throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--rate');
     if (durationMs !== undefined) {
-      if (load.executor === 'arrival-rate' || load.executor === 'closed-loop' || load.executor === 'constant-connections' || load.executor === 'ramping-arrival-rate') load = { ...load, durationMs };
+      if (
+        load.executor === 'arrival-rate' ||
+        load.executor === 'closed-loop' ||
+        load.executor === 'constant-connections' ||
+        load.executor === 'ramping-arrival-rate'
+      )
+        load = { ...load, durationMs };
       else throw new UsageError(`does not apply to the scenario's ${load.executor} executor`, '--duration');
     }
     const connections = positiveInt(p, 'connections', undefined);
-    if (connections !== undefined && (load.executor === 'constant-connections' || load.executor === 'reconnect-storm')) load = { ...load, connections };
+    if (connections !== undefined && (load.executor === 'constant-connections' || load.executor === 'reconnect-storm'))
+      load = { ...load, connections };
   }
   if (load.executor === 'constant-connections' || load.executor === 'reconnect-storm') {
     if (load.connections === 0) load = { ...load, connections: devices };
-    if (load.connections > devices) throw new UsageError(`${load.connections} connections need at least as many devices (${devices})`, '--connections');
+    if (load.connections > devices)
+      throw new UsageError(
+        `${load.connections} connections need at least as many devices (${devices})`,
+        '--connections',
+      );
     holdMs = Infinity;
   }
   const mqttText = str(p, 'mqtt');
-  if (mqttText !== undefined && !['3.1.1', '4', '5', '5.0'].includes(mqttText)) throw new UsageError(`expected 3.1.1 or 5, got "${mqttText}"`, '--mqtt');
+  if (mqttText !== undefined && !['3.1.1', '4', '5', '5.0'].includes(mqttText))
+    throw new UsageError(`expected 3.1.1 or 5, got "${mqttText}"`, '--mqtt');
   const mqttVersion: 4 | 5 = mqttText === undefined ? (base.mqttVersion ?? 4) : mqttText.startsWith('5') ? 5 : 4;
   const key = str(p, 'key') ?? base.key ?? 'p256';
-  if (!['p256', 'p384', 'ed25519'].includes(key)) throw new UsageError(`expected p256, p384 or ed25519, got "${key}"`, '--key');
+  if (!['p256', 'p384', 'ed25519'].includes(key))
+    throw new UsageError(`expected p256, p384 or ed25519, got "${key}"`, '--key');
   const sourceIpsText = str(p, 'source-ips');
   const sourceIps = sourceIpsText === undefined ? [] : expandSourceIps(sourceIpsText);
-  if (!sourceIps) throw new UsageError(`expected addresses like 127.0.0.2-127.0.0.9 or a comma list, got "${sourceIpsText}"`, '--source-ips');
+  if (!sourceIps)
+    throw new UsageError(
+      `expected addresses like 127.0.0.2-127.0.0.9 or a comma list, got "${sourceIpsText}"`,
+      '--source-ips',
+    );
   const shardCountDefault = process.env.JOB_COMPLETION_INDEX !== undefined ? undefined : 1;
   const shardCount = positiveInt(p, 'shard-count', shardCountDefault) ?? 1;
   const shardIndex = nonNegativeInt(p, 'shard-index', Number(process.env.JOB_COMPLETION_INDEX ?? 0))!;
   if (str(p, 'shard-index') === undefined && process.env.JOB_COMPLETION_INDEX !== undefined) {
-    if (!/^\d+$/.test(process.env.JOB_COMPLETION_INDEX)) throw new UsageError(`JOB_COMPLETION_INDEX must be a shard index, got "${process.env.JOB_COMPLETION_INDEX}"`);
-    if (str(p, 'shard-count') === undefined) throw new UsageError('JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job): give --shard-count too', '--shard-count');
+    if (!/^\d+$/.test(process.env.JOB_COMPLETION_INDEX))
+      throw new UsageError(`JOB_COMPLETION_INDEX must be a shard index, got "${process.env.JOB_COMPLETION_INDEX}"`);
+    if (str(p, 'shard-count') === undefined)
+      throw new UsageError(
+        'JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job): give --shard-count too',
+        '--shard-count',
+      );
   }
-  if (shardIndex >= shardCount) throw new UsageError(`must be below --shard-count (${shardCount}), got ${shardIndex}`, '--shard-index');
+  if (shardIndex >= shardCount)
+    throw new UsageError(`must be below --shard-count (${shardCount}), got ${shardIndex}`, '--shard-index');
   const startAtText = str(p, 'start-at');
   const startAt = startAtText === undefined ? undefined : Date.parse(startAtText);
-  if (startAt !== undefined && Number.isNaN(startAt)) throw new UsageError(`expected an ISO 8601 time, got "${startAtText}"`, '--start-at');
+  if (startAt !== undefined && Number.isNaN(startAt))
+    throw new UsageError(`expected an ISO 8601 time, got "${startAtText}"`, '--start-at');
   const connectTimeout = duration(p, 'connect-timeout', DEFAULTS.timeouts.tcpMs);
   const keepaliveMs = duration(p, 'keepalive', (base.keepaliveS ?? DEFAULTS.keepaliveS) * 1000);
-  if (keepaliveMs % 1000 !== 0 || keepaliveMs > 65535_000) throw new UsageError('expected whole seconds up to 65535s', '--keepalive');
+  if (keepaliveMs % 1000 !== 0 || keepaliveMs > 65535_000)
+    throw new UsageError('expected whole seconds up to 65535s', '--keepalive');
   const metricsPort = nonNegativeInt(p, 'metrics-port', undefined);
-  if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError('expected a port 0-65535', '--metrics-port');
+  if (metricsPort !== undefined && metricsPort > 65535)
+    throw new UsageError('expected a port 0-65535', '--metrics-port');
   const thresholds: Record<string, string[]> = { ...(base.thresholds ?? {}) };
   const flagThresholds: Record<string, string[]> = {};
   for (const t of (p.values.threshold as string[] | undefined) ?? []) {
     const i = t.indexOf(':');
-    if (i <= 0) throw new UsageError(`expected METRIC:EXPRESSION like "connect_duration:p(99) < 500ms", got "${t}"`, '--threshold');
+    if (i <= 0)
+      throw new UsageError(
+        `expected METRIC:EXPRESSION like "connect_duration:p(99) < 500ms", got "${t}"`,
+        '--threshold',
+      );
     (flagThresholds[t.slice(0, i).trim()] ??= []).push(t.slice(i + 1).trim());
   }
   Object.assign(thresholds, flagThresholds); // a flag replaces the file's thresholds for that metric

@@ -25,7 +25,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  if (parsed.positionals.length > 1) throw new UsageError(`expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(
+      `expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`,
+    );
   const scenarioFile = parsed.positionals[0];
   const config = runConfigFromFlags(parsed, demo, scenarioFile === undefined ? {} : loadScenario(scenarioFile));
   const tty = process.stderr.isTTY === true;
@@ -47,7 +50,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  if (demo) process.stderr.write('herd: demo — 2000 devices with their own certificates against the embedded mTLS broker\n');
+  if (demo)
+    process.stderr.write('herd: demo — 2000 devices with their own certificates against the embedded mTLS broker\n');
   try {
     const { summary, exitCode, exporter, baseline } = await runHerd(config, {
       onInfo: (l) => {
@@ -77,11 +81,15 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     process.stdout.write(renderSummary(summary, { ascii: !process.stdout.isTTY }));
     if (baseline !== undefined) process.stdout.write(renderBaselineChanges(baseline.rows, summary));
-    if (config.outDir !== undefined && !config.quiet) process.stderr.write(`herd: wrote summary.json, junit.xml and report.html in ${config.outDir}\n`);
+    if (config.outDir !== undefined && !config.quiet)
+      process.stderr.write(`herd: wrote summary.json, junit.xml and report.html in ${config.outDir}\n`);
     if (exporter !== undefined) {
       // --linger: keep serving the final values so the last scrape sees them (Ctrl-C ends it).
       if (config.lingerMs > 0) {
-        if (!config.quiet) process.stderr.write(`herd: serving the final metrics on ${exporter.url} for ${config.lingerMs / 1000}s (Ctrl-C to stop)\n`);
+        if (!config.quiet)
+          process.stderr.write(
+            `herd: serving the final metrics on ${exporter.url} for ${config.lingerMs / 1000}s (Ctrl-C to stop)\n`,
+          );
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, config.lingerMs);
           endLinger = () => {

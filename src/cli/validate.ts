@@ -8,7 +8,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const p = parse(argv, { help: { type: 'boolean', short: 'h' } }, true);
   if (bool(p, 'help') || p.positionals.length === 0) {
     if (!bool(p, 'help')) throw new UsageError('expected one or more scenario files: herd validate SCENARIO.yaml...');
-    process.stdout.write('herd validate SCENARIO.yaml...   check scenarios (schema, units, thresholds) without running them\n');
+    process.stdout.write(
+      'herd validate SCENARIO.yaml...   check scenarios (schema, units, thresholds) without running them\n',
+    );
     return ExitCode.ok;
   }
   let code: number = ExitCode.ok;
@@ -17,9 +19,13 @@ export async function validateCommand(argv: string[]): Promise<number> {
       const settings = loadScenario(file);
       // resolve it the way `herd run` would, so cross-field problems show here too
       const c = runConfigFromFlags(parse([], {}, true), false, settings);
-      const faults = Object.entries(c.faults).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`).join(', ');
-      process.stdout.write(`${file}: ok — ${c.scenario}: ${c.devices} devices, ${c.load.executor}, MQTT ${c.mqtt.version === 5 ? '5' : '3.1.1'}` +
-        `${faults ? `, faults ${faults}` : ''}, ${Object.values(c.thresholds).flat().length} threshold(s)\n`);
+      const faults = Object.entries(c.faults)
+        .map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`)
+        .join(', ');
+      process.stdout.write(
+        `${file}: ok — ${c.scenario}: ${c.devices} devices, ${c.load.executor}, MQTT ${c.mqtt.version === 5 ? '5' : '3.1.1'}` +
+          `${faults ? `, faults ${faults}` : ''}, ${Object.values(c.thresholds).flat().length} threshold(s)\n`,
+      );
     } catch (e) {
       if (!isHerdError(e)) throw e;
       process.stderr.write(`${e.message}\n`);

@@ -33,7 +33,9 @@ function read(path: string): string | undefined {
 
 /** [busy, total] jiffies of all CPUs since boot. */
 function hostJiffies(): [number, number] | undefined {
-  const line = read('/proc/stat')?.split('\n').find((l) => l.startsWith('cpu '));
+  const line = read('/proc/stat')
+    ?.split('\n')
+    .find((l) => l.startsWith('cpu '));
   if (line === undefined) return undefined;
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
@@ -120,7 +122,8 @@ export function startProbe(broker: BrokerProcess | undefined): { stop(): ProbeSa
       const h1 = hostJiffies();
       const b1 = broker === undefined ? undefined : processCpuMs(broker.pid);
       const wallMs = Math.max(1, performance.now() - t0);
-      const hostCpu = h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round3((h1[0] - h0[0]) / (h1[1] - h0[1])) : null;
+      const hostCpu =
+        h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round3((h1[0] - h0[0]) / (h1[1] - h0[1])) : null;
       const brokerCpu = b0 !== undefined && b1 !== undefined ? round3((b1 - b0) / wallMs) : null;
       return { hostCpu, brokerCpu };
     },

@@ -14,16 +14,22 @@ export const ACHIEVED_MIN = 0.9;
 export const rateText = (r: number): string => `${Number.isInteger(r) ? r : r.toFixed(1)}/s`;
 
 /** A step's outcome: the SLOs held, the rate achieved, the generator kept up. */
-export function judgeStep(s: Summary, planned: PlannedStep, probe: { hostCpu: number | null; brokerCpu: number | null }): CapacityStep {
+export function judgeStep(
+  s: Summary,
+  planned: PlannedStep,
+  probe: { hostCpu: number | null; brokerCpu: number | null },
+): CapacityStep {
   const l = s.latency;
   const p99 = l.connect.count > 0 ? l.connect.p99 : null;
   const achieved = round1(s.counts.connected / (planned.durationMs / 1000 + (p99 ?? 0) / 1000));
   const broke = s.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}: ${describeThreshold(t)}`);
-  if (achieved < ACHIEVED_MIN * planned.rate) broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
+  if (achieved < ACHIEVED_MIN * planned.rate)
+    broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
   const failures: Record<string, number> = {};
   for (const f of s.failures) if (f.phase !== 'session') failures[f.reason] = (failures[f.reason] ?? 0) + f.count;
   const wallS = Math.max(0.001, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
-  const p = (phase: 'tcp' | 'tls' | 'connack' | 'subscribe'): number | null => (l[phase].count > 0 ? l[phase].p99 : null);
+  const p = (phase: 'tcp' | 'tls' | 'connack' | 'subscribe'): number | null =>
+    l[phase].count > 0 ? l[phase].p99 : null;
   return {
     rate: planned.rate,
     achieved,
@@ -52,4 +58,3 @@ function round1(x: number): number {
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
-

@@ -22,11 +22,25 @@ import type { Engine, EngineState } from './coordinator.js';
 import { runHerd } from './run.js';
 import { parseTarget, type RunConfig } from './config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
-import { BreakpointSearch, validateBreakpoint, type BreakpointConfig, type PlannedStep, type SearchResult } from './executors/breakpoint.js';
-import { brokerProcess as brokerProcessOf, findLocalListener, startProbe, type BrokerProcess } from './capacity-probe.js';
+import {
+  BreakpointSearch,
+  validateBreakpoint,
+  type BreakpointConfig,
+  type PlannedStep,
+  type SearchResult,
+} from './executors/breakpoint.js';
+import {
+  brokerProcess as brokerProcessOf,
+  findLocalListener,
+  startProbe,
+  type BrokerProcess,
+} from './capacity-probe.js';
 
 /** The SLOs a search holds each step to when the scenario and flags set none. */
-export const DEFAULT_SLO: Record<string, string[]> = { connect_duration: ['p(99) < 500ms'], connect_failures: ['rate < 0.01'] };
+export const DEFAULT_SLO: Record<string, string[]> = {
+  connect_duration: ['p(99) < 500ms'],
+  connect_failures: ['rate < 0.01'],
+};
 /** Pause after each step so the broker drains closed connections before the next. */
 const SETTLE_MS = 1000;
 /** What a step costs beyond its own duration until one has been measured (start-up, drain, settle). */
@@ -60,7 +74,10 @@ export class CapacityRun {
   private stopped = false;
   private search: BreakpointSearch | undefined;
 
-  constructor(private readonly c: CapacityConfig, private readonly hooks: CapacityHooks = {}) {}
+  constructor(
+    private readonly c: CapacityConfig,
+    private readonly hooks: CapacityHooks = {},
+  ) {}
 
   /** Ctrl-C: end the current step cleanly and report what was found so far. */
   interrupt(): void {
@@ -103,14 +120,21 @@ export class CapacityRun {
           step.ok = false;
           step.broke = ['stopped by the user before the step ended'];
         } else {
-          search.record({ rate: step.rate, kind: step.kind, ok: step.ok, saturated: step.saturated, insecure: summary.verdict === 'insecure' });
+          search.record({
+            rate: step.rate,
+            kind: step.kind,
+            ok: step.ok,
+            saturated: step.saturated,
+            insecure: summary.verdict === 'insecure',
+          });
         }
         steps.push(step);
         summaries.push(summary);
         this.hooks.onStepDone?.(step, steps.length - 1);
         if (!this.stopped) await new Promise((r) => setTimeout(r, SETTLE_MS));
         const spent = performance.now() - stepStart - d.step.durationMs;
-        overheadMs = steps.length === 1 ? Math.max(spent, 1000) : (overheadMs * (steps.length - 1) + spent) / steps.length;
+        overheadMs =
+          steps.length === 1 ? Math.max(spent, 1000) : (overheadMs * (steps.length - 1) + spent) / steps.length;
       }
       const ended = new Date();
       return this.outcome(result, steps, summaries, slo, env, { started, ended });
@@ -121,14 +145,22 @@ export class CapacityRun {
   }
 
   /** The broker (given, or embedded here) and a way to get enough devices for a step. */
-  private async environment(base: RunConfig, work: string, setBroker: (b: EmbeddedBroker) => void, info: (l: string) => void) {
+  private async environment(
+    base: RunConfig,
+    work: string,
+    setBroker: (b: EmbeddedBroker) => void,
+    info: (l: string) => void,
+  ) {
     let targets = base.targets;
     let serverCa = base.serverCa;
     let servername = base.tls.servername;
     let caDir = base.pkiDir;
     const userStore = base.store === undefined ? undefined : openStore(base.store);
     if (targets.length > 0 && caDir === undefined && userStore === undefined) {
-      throw new UsageError('a capacity search against a broker needs the CA it trusts for devices: give --pki DIR (ca.crt + ca.key) or --store', '--pki');
+      throw new UsageError(
+        'a capacity search against a broker needs the CA it trusts for devices: give --pki DIR (ca.crt + ca.key) or --store',
+        '--pki',
+      );
     }
     let brokerProcess: BrokerProcess | undefined;
     if (targets.length === 0) {
@@ -148,7 +180,10 @@ export class CapacityRun {
         keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
         identity: 'cn',
         // a store minted with faults: its revoked devices are in the CA's crl.pem
-        crlPem: userStore !== undefined && caDir !== undefined && existsSync(join(caDir, 'crl.pem')) ? readFileSync(join(caDir, 'crl.pem'), 'utf8') : undefined,
+        crlPem:
+          userStore !== undefined && caDir !== undefined && existsSync(join(caDir, 'crl.pem'))
+            ? readFileSync(join(caDir, 'crl.pem'), 'utf8')
+            : undefined,
         minVersion: base.tls.minVersion,
         maxVersion: base.tls.maxVersion,
       });
@@ -160,18 +195,27 @@ export class CapacityRun {
     } else if (targets.length === 1) {
       const t = parseTarget(targets[0]!);
       brokerProcess = t === undefined ? undefined : findLocalListener(t.host, t.port);
-      if (brokerProcess !== undefined) info(`the broker on ${targets[0]} is ${brokerProcess.name} (pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`);
+      if (brokerProcess !== undefined)
+        info(
+          `the broker on ${targets[0]} is ${brokerProcess.name} (pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`,
+        );
     }
-    if (Object.keys(base.faults).length > 0 && userStore === undefined) info('the scenario\'s certificate faults are not minted for a capacity search: it measures valid devices (herd run checks the rejections)');
+    if (Object.keys(base.faults).length > 0 && userStore === undefined)
+      info(
+        "the scenario's certificate faults are not minted for a capacity search: it measures valid devices (herd run checks the rejections)",
+      );
     const seed = base.seed ?? randomBytes(8).toString('hex');
-    let devices: Devices | undefined = userStore === undefined ? undefined : { storePath: base.store!, count: userStore.meta.count };
+    let devices: Devices | undefined =
+      userStore === undefined ? undefined : { storePath: base.store!, count: userStore.meta.count };
     userStore?.close();
     let warned = false;
     const ensure = async (needed: number): Promise<Devices> => {
       if (base.store !== undefined) {
         if (needed > devices!.count && !warned) {
           warned = true;
-          info(`warning: ${base.store} holds ${devices!.count} devices; steps that need more are cut short (mint more for steps of full length)`);
+          info(
+            `warning: ${base.store} holds ${devices!.count} devices; steps that need more are cut short (mint more for steps of full length)`,
+          );
         }
         return devices!;
       }
@@ -181,7 +225,16 @@ export class CapacityRun {
       const storePath = join(work, `devices-${count}.store`);
       const t = performance.now();
       // no faulty devices: a search measures the connect path of valid ones (herd run checks the rejections)
-      await mintStore({ caDir: caDir!, out: storePath, count, idTemplate: base.idTemplate, uriDomain: base.uriDomain, key: base.key, seed, threads: Math.max(1, base.workers) });
+      await mintStore({
+        caDir: caDir!,
+        out: storePath,
+        count,
+        idTemplate: base.idTemplate,
+        uriDomain: base.uriDomain,
+        key: base.key,
+        seed,
+        threads: Math.max(1, base.workers),
+      });
       info(`minted ${count} device certificates (${base.key}) in ${((performance.now() - t) / 1000).toFixed(1)}s`);
       if (devices !== undefined && devices.storePath !== storePath) rmSync(devices.storePath, { force: true });
       devices = { storePath, count };
@@ -259,7 +312,13 @@ export class CapacityRun {
       target: env.target,
       broker: env.brokerProcess ?? null,
     };
-    const { reason, findings } = explainCapacity({ result, steps, config, maxRateAllowed: cfg.maxRate, budgetMs: cfg.budgetMs });
+    const { reason, findings } = explainCapacity({
+      result,
+      steps,
+      config,
+      maxRateAllowed: cfg.maxRate,
+      budgetMs: cfg.budgetMs,
+    });
     const capacity: Capacity = {
       max_rate: result.maxRate,
       limited_by: result.limitedBy,
@@ -271,8 +330,13 @@ export class CapacityRun {
       findings,
       slo: Object.entries(slo).flatMap(([m, list]) => list.map((e) => `${m} ${e}`)),
       search: {
-        start_rate: cfg.startRate, max_rate: cfg.maxRate, precision: cfg.precision, budget_ms: cfg.budgetMs,
-        elapsed_ms: when.ended.getTime() - when.started.getTime(), started: when.started.toISOString(), ended: when.ended.toISOString(),
+        start_rate: cfg.startRate,
+        max_rate: cfg.maxRate,
+        precision: cfg.precision,
+        budget_ms: cfg.budgetMs,
+        elapsed_ms: when.ended.getTime() - when.started.getTime(),
+        started: when.started.toISOString(),
+        ended: when.ended.toISOString(),
       },
       config,
     };
@@ -288,13 +352,23 @@ export class CapacityRun {
     if (i < 0 && result.ceiling !== null) i = pick((s) => !s.ok && s.rate === result.ceiling);
     if (i < 0) i = steps.length - 1;
     const chosen = summaries[i];
-    if (chosen === undefined) throw new UsageError(`the budget (${cfg.budgetMs / 1000}s) is too short for a single step: give --budget more time`, '--budget');
+    if (chosen === undefined)
+      throw new UsageError(
+        `the budget (${cfg.budgetMs / 1000}s) is too short for a single step: give --budget more time`,
+        '--budget',
+      );
     const verdict = verdictFor(result);
     const summary: Summary = {
       ...chosen,
       run: { ...chosen.run, executor: 'breakpoint' },
       verdict,
-      verdict_reason: headline(result, capacity, summaries.some((s) => s.verdict === 'insecure') ? summaries.find((s) => s.verdict === 'insecure')!.verdict_reason : undefined),
+      verdict_reason: headline(
+        result,
+        capacity,
+        summaries.some((s) => s.verdict === 'insecure')
+          ? summaries.find((s) => s.verdict === 'insecure')!.verdict_reason
+          : undefined,
+      ),
       capacity,
     };
     return { summary, exitCode: exitCodeFor(verdict) };

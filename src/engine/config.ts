@@ -99,7 +99,10 @@ export function parseTarget(url: string): { host: string; port: number } | undef
 /** Expand `127.0.0.2-127.0.0.9` and comma lists into addresses (IPv4 ranges within one /24… /16). */
 export function expandSourceIps(spec: string): string[] | undefined {
   const out: string[] = [];
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const r = part.match(/^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/);
     if (r) {
       const a = ipv4ToInt(r[1]!);

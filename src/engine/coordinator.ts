@@ -4,7 +4,8 @@
  * dropped connections), and aggregates the workers' deltas. It never touches a socket.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { WorkerPool, fatalError } from './pool.js';import type { FromWorker, WorkerInit } from './protocol.js';
+import { WorkerPool, fatalError } from './pool.js';
+import type { FromWorker, WorkerInit } from './protocol.js';
 import type { Schedule } from './executors/types.js';
 import type { StormPolicy, Recovery } from './executors/reconnect-storm.js';
 
@@ -101,7 +102,10 @@ export class Engine {
   private resolveDone: (() => void) | undefined;
   private rejectDone: ((e: Error) => void) | undefined;
 
-  constructor(private readonly plan: EnginePlan, private readonly hooks: EngineHooks = {}) {
+  constructor(
+    private readonly plan: EnginePlan,
+    private readonly hooks: EngineHooks = {},
+  ) {
     this.pool = new WorkerPool(plan.workers, plan.processes);
     this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
     this.runLag = new Array<number>(plan.workers).fill(0);
@@ -123,7 +127,12 @@ export class Engine {
     done.catch(() => undefined);
     await this.pool.start(
       // the cap on connects in flight, split so the workers' shares add up to it (at least 1 each)
-      (id) => ({ ...this.plan.worker, inFlightCap: Math.max(1, splitEven(this.plan.worker.inFlightCap, this.plan.workers)[id]!), workerId: id, workers: this.plan.workers }),
+      (id) => ({
+        ...this.plan.worker,
+        inFlightCap: Math.max(1, splitEven(this.plan.worker.inFlightCap, this.plan.workers)[id]!),
+        workerId: id,
+        workers: this.plan.workers,
+      }),
       {
         onMessage: (m) => this.onMessage(m),
         onFailure: (e) => this.rejectDone?.(e),
@@ -181,7 +190,10 @@ export class Engine {
       const tick = (): void => {
         if (this.stopping) return;
         const horizon = epochNow() - this.t0 + LOOKAHEAD_MS;
-        const batches = Array.from({ length: this.plan.workers }, () => ({ devices: [] as number[], intended: [] as number[] }));
+        const batches = Array.from({ length: this.plan.workers }, () => ({
+          devices: [] as number[],
+          intended: [] as number[],
+        }));
         while (!next.done && next.value <= horizon) {
           const k = this.dispatched++;
           const device = k % this.plan.worker.deviceCount;
@@ -216,12 +228,18 @@ export class Engine {
       per.forEach((n, i) => {
         // counted as one thing handed out: a report from before the worker took it cannot end the run
         this.dispatchedTo[i] = (this.dispatchedTo[i] ?? 0) + 1;
-        this.pool.post(i, { type: 'closed', concurrency: Math.max(1, n), maxAttempts: attempts?.[i], cycle: this.plan.worker.holdMs === 0 });
+        this.pool.post(i, {
+          type: 'closed',
+          concurrency: Math.max(1, n),
+          maxAttempts: attempts?.[i],
+          cycle: this.plan.worker.holdMs === 0,
+        });
       });
       this.scheduleDone = true;
       if (s.durationMs !== undefined) timers.push(setTimeout(() => this.stop(true), s.durationMs));
     }
-    if (this.plan.endAfterMs !== undefined) timers.push(setTimeout(() => this.stop(true), Math.max(0, this.t0 + this.plan.endAfterMs - epochNow())));
+    if (this.plan.endAfterMs !== undefined)
+      timers.push(setTimeout(() => this.stop(true), Math.max(0, this.t0 + this.plan.endAfterMs - epochNow())));
     timers.push(
       setInterval(() => {
         const rss = process.memoryUsage.rss() + [...this.children.values()].reduce((a, c) => a + c.rss, 0);
@@ -268,7 +286,9 @@ export class Engine {
     if (this.plan.replaceDrops && !this.stopping) {
       m.dropped.devices.forEach((d, i) => this.replacements.push({ device: d, at: m.dropped.at[i]! }));
       // a connect that failed is tried again a moment later: the executor keeps N connected
-      m.failed.devices.forEach((d, i) => this.replacements.push({ device: d, at: m.failed.at[i]! + RETRY_AFTER_FAILURE_MS }));
+      m.failed.devices.forEach((d, i) =>
+        this.replacements.push({ device: d, at: m.failed.at[i]! + RETRY_AFTER_FAILURE_MS }),
+      );
     }
     const storm = this.plan.storm;
     if (storm && !this.stopping) {
@@ -295,7 +315,13 @@ export class Engine {
     if (this.plan.worker.holdMs === Infinity) return;
     if (this.plan.schedule.kind === 'closed' && this.plan.schedule.total === undefined) return;
     const quiet = this.last.every(
-      (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0 && r.held === 0 && r.idle,
+      (r, i) =>
+        r !== undefined &&
+        r.received === (this.dispatchedTo[i] ?? 0) &&
+        r.inFlight === 0 &&
+        r.queued === 0 &&
+        r.held === 0 &&
+        r.idle,
     );
     if (quiet) this.stop(true);
   }
@@ -307,11 +333,14 @@ export class Engine {
     const now = epochNow();
     const p = storm.policy;
     if (p.phase === 'ramp' || p.phase === 'steady') {
-      const settled = this.last.every((r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0);
+      const settled = this.last.every(
+        (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0,
+      );
       if (!settled || !p.ready(now)) return;
       p.dropped(now, !storm.cut && storm.trigger === undefined);
       if (storm.cut) this.pool.broadcast({ type: 'drop' });
-      else void storm.trigger?.().catch((e: unknown) => this.rejectDone?.(e instanceof Error ? e : new Error(String(e))));
+      else
+        void storm.trigger?.().catch((e: unknown) => this.rejectDone?.(e instanceof Error ? e : new Error(String(e))));
       return;
     }
     if (p.finished(now, storm.deadlineMs)) this.stop(true);
@@ -325,7 +354,10 @@ export class Engine {
 
   private dispatch(worker: number, devices: Int32Array, intended: Float64Array): void {
     this.dispatchedTo[worker] = (this.dispatchedTo[worker] ?? 0) + devices.length;
-    this.pool.post(worker, { type: 'arrivals', devices, intended }, [devices.buffer as ArrayBuffer, intended.buffer as ArrayBuffer]);
+    this.pool.post(worker, { type: 'arrivals', devices, intended }, [
+      devices.buffer as ArrayBuffer,
+      intended.buffer as ArrayBuffer,
+    ]);
   }
 }
 

@@ -31,17 +31,24 @@ export function threadEndpoint(): WorkerEndpoint {
 
 /** Messages between the coordinator and a generator process: a local worker id and its message. */
 export type ToGenerator = { id: number; m: ToWorker } | { spawn: number };
-export type FromGenerator = { id: number; m: FromWorker } | { id: number; error: string } | { id: number; exit: number | null };
+export type FromGenerator =
+  { id: number; m: FromWorker } | { id: number; error: string } | { id: number; exit: number | null };
 
 /** A generator child process hosting several connection worker threads. */
 export class GeneratorProcess {
   private readonly child: ChildProcess;
-  private readonly handlers = new Map<number, { message?: (m: FromWorker) => void; error?: (e: Error) => void; exit?: (c: number | null) => void }>();
+  private readonly handlers = new Map<
+    number,
+    { message?: (m: FromWorker) => void; error?: (e: Error) => void; exit?: (c: number | null) => void }
+  >();
   private exited = false;
 
   constructor() {
     // 'advanced' serialization carries typed arrays across the IPC channel
-    this.child = fork(workerFile('generator'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(workerFile('generator'), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (msg: FromGenerator) => {
       const h = this.handlers.get(msg.id);
       if ('m' in msg) h?.message?.(msg.m);

@@ -30,15 +30,19 @@ export interface HealthInput {
 export function assessGenerator(h: HealthInput): Summary['generator'] {
   const reasons: string[] = [];
   const worstLag = Math.max(0, ...h.res.workerLagP99Ms);
-  if (worstLag > LAG_P99_LIMIT_MS) reasons.push(`connection worker event-loop lag p99 ${worstLag.toFixed(0)} ms > ${LAG_P99_LIMIT_MS} ms`);
+  if (worstLag > LAG_P99_LIMIT_MS)
+    reasons.push(`connection worker event-loop lag p99 ${worstLag.toFixed(0)} ms > ${LAG_P99_LIMIT_MS} ms`);
   const worstMean = Math.max(0, ...h.res.workerLagMeanMs);
-  if (worstMean > LAG_MEAN_LIMIT_MS) reasons.push(`connection worker event-loop lag averaged ${worstMean.toFixed(0)} ms > ${LAG_MEAN_LIMIT_MS} ms`);
-  if (h.res.coordinatorLagP99Ms > LAG_P99_LIMIT_MS) reasons.push(`coordinator event-loop lag p99 ${h.res.coordinatorLagP99Ms.toFixed(0)} ms > ${LAG_P99_LIMIT_MS} ms`);
+  if (worstMean > LAG_MEAN_LIMIT_MS)
+    reasons.push(`connection worker event-loop lag averaged ${worstMean.toFixed(0)} ms > ${LAG_MEAN_LIMIT_MS} ms`);
+  if (h.res.coordinatorLagP99Ms > LAG_P99_LIMIT_MS)
+    reasons.push(`coordinator event-loop lag p99 ${h.res.coordinatorLagP99Ms.toFixed(0)} ms > ${LAG_P99_LIMIT_MS} ms`);
   const local = h.failures.filter((f) => f.reason === 'fd_exhausted' || f.reason === 'addr_unavailable');
   for (const f of local) reasons.push(`${f.count} attempts failed locally with ${f.reason}`);
   const wallMs = Math.max(1, h.res.ended - h.res.t0);
   const cpuShare = h.res.cpuMs / wallMs / availableParallelism();
-  if (h.closedLoop && cpuShare >= CPU_SATURATION) reasons.push(`closed loop kept the generator's CPUs ${(cpuShare * 100).toFixed(0)}% busy`);
+  if (h.closedLoop && cpuShare >= CPU_SATURATION)
+    reasons.push(`closed loop kept the generator's CPUs ${(cpuShare * 100).toFixed(0)}% busy`);
   const handshakes = Math.max(1, h.counts.attempted);
   return {
     cpu_ms_per_handshake: round3(h.res.cpuMs / handshakes),

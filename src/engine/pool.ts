@@ -8,7 +8,11 @@ import { GeneratorProcess, threadEndpoint, type WorkerEndpoint } from './endpoin
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 export function fatalError(m: Extract<FromWorker, { type: 'fatal' }>): HerdError {
-  return new HerdError(m.code ?? 'HERD_WORKER', `connection worker ${m.workerId}: ${m.message}`, m.code ? ExitCode.usage : ExitCode.internal);
+  return new HerdError(
+    m.code ?? 'HERD_WORKER',
+    `connection worker ${m.workerId}: ${m.message}`,
+    m.code ? ExitCode.usage : ExitCode.internal,
+  );
 }
 
 export interface PoolEvents {
@@ -24,7 +28,10 @@ export class WorkerPool {
   readonly endpoints: WorkerEndpoint[] = [];
   private readonly generators: GeneratorProcess[] = [];
 
-  constructor(private readonly count: number, private readonly processes: number) {}
+  constructor(
+    private readonly count: number,
+    private readonly processes: number,
+  ) {}
 
   get processCount(): number {
     return Math.max(1, this.generators.length);
@@ -51,7 +58,11 @@ export class WorkerPool {
           });
           w.onExit((code) => {
             if (events.finished()) return;
-            const e = new HerdError('HERD_WORKER_EXIT', `connection worker ${id} exited with code ${code}`, ExitCode.internal);
+            const e = new HerdError(
+              'HERD_WORKER_EXIT',
+              `connection worker ${id} exited with code ${code}`,
+              ExitCode.internal,
+            );
             reject(e);
             events.onFailure(e);
           });

@@ -64,7 +64,13 @@ interface Credentials {
   deviceStart: number;
 }
 
-async function credentials(c: RunConfig, slice: ShardSlice, work: string, info: (l: string) => void, exporter: HerdExporter | undefined): Promise<Credentials> {
+async function credentials(
+  c: RunConfig,
+  slice: ShardSlice,
+  work: string,
+  info: (l: string) => void,
+  exporter: HerdExporter | undefined,
+): Promise<Credentials> {
   const serverCaFile = c.serverCa;
   const serverCa = (fallback: string): string => {
     if (serverCaFile === undefined) return fallback;
@@ -77,13 +83,28 @@ async function credentials(c: RunConfig, slice: ShardSlice, work: string, info: 
   if (c.store !== undefined) {
     const store = openStore(c.store);
     const { start, count } = store.meta;
-    if (slice.total > count) throw new UsageError(`${slice.total} devices asked, but ${c.store} holds ${count} (devices ${start}..${start + count - 1})`, '--devices');
+    if (slice.total > count)
+      throw new UsageError(
+        `${slice.total} devices asked, but ${c.store} holds ${count} (devices ${start}..${start + count - 1})`,
+        '--devices',
+      );
     // a sharded run's devices are the store's first `total`; this shard runs its slice of them
-    return { store, storePath: c.store, serverCaPem: serverCa(store.caCertPem), caDir: c.pkiDir, mint: { count: 0, per_second: 0, loaded: c.devices }, deviceStart: start + slice.start };
+    return {
+      store,
+      storePath: c.store,
+      serverCaPem: serverCa(store.caCertPem),
+      caDir: c.pkiDir,
+      mint: { count: 0, per_second: 0, loaded: c.devices },
+      deviceStart: start + slice.start,
+    };
   }
   let caDir = c.pkiDir;
   if (caDir === undefined) {
-    if (c.targets.length > 0) throw new UsageError('a run against a broker needs the CA it trusts for devices: give --pki DIR (ca.crt + ca.key) or --store', '--pki');
+    if (c.targets.length > 0)
+      throw new UsageError(
+        'a run against a broker needs the CA it trusts for devices: give --pki DIR (ca.crt + ca.key) or --store',
+        '--pki',
+      );
     caDir = join(work, 'pki');
     await createCa({ out: caDir, cn: 'mqtt-herd run CA' });
   }
@@ -98,14 +119,28 @@ async function credentials(c: RunConfig, slice: ShardSlice, work: string, info: 
   info(`minting ${c.devices} device certificates (${c.key}) from ${caDir}`);
   const threads = Math.max(1, Math.min(c.workers, availableParallelism()));
   const stats = await mintStore({
-    caDir, ca, out: storePath, count: slice.count, start: slice.start, idTemplate: c.idTemplate, uriDomain: c.uriDomain,
-    key: c.key, threads,
+    caDir,
+    ca,
+    out: storePath,
+    count: slice.count,
+    start: slice.start,
+    idTemplate: c.idTemplate,
+    uriDomain: c.uriDomain,
+    key: c.key,
+    threads,
     // faulty devices, deterministically chosen; revoked ones go into <CA dir>/crl.pem
     ...(Object.keys(c.faults).length > 0 ? { faults: c.faults } : {}),
     ...(seed === undefined ? {} : { seed }),
     ...(exporter === undefined ? {} : { onProgress: exporter.mintProgress(threads) }),
   });
-  return { store: openStore(storePath), storePath, serverCaPem: serverCa(ca.certPem), caDir, mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 }, deviceStart: slice.start };
+  return {
+    store: openStore(storePath),
+    storePath,
+    serverCaPem: serverCa(ca.certPem),
+    caDir,
+    mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 },
+    deviceStart: slice.start,
+  };
 }
 
 /**
@@ -118,11 +153,15 @@ function planProcesses(c: RunConfig, limits: HostLimits): number {
   const perProcess = socketsPerProcess(limits);
   const needed = Math.max(1, Math.ceil(peak / perProcess));
   if (c.targets.length === 0 && peak > perProcess) {
-    throw new PlanError(`the embedded broker is one process and can hold ${perProcess} connections under its open-files limit (${limits.fdLimit}); ` +
-      `the plan holds up to ${peak}: use an external broker (several, e.g. mosquitto instances, with --target a,b,...) or lower --devices / --hold`);
+    throw new PlanError(
+      `the embedded broker is one process and can hold ${perProcess} connections under its open-files limit (${limits.fdLimit}); ` +
+        `the plan holds up to ${peak}: use an external broker (several, e.g. mosquitto instances, with --target a,b,...) or lower --devices / --hold`,
+    );
   }
   if (c.processes !== undefined && c.processes < needed) {
-    throw new PlanError(`${peak} connections at the peak need at least ${needed} generator processes (${perProcess} sockets each), --processes says ${c.processes}`);
+    throw new PlanError(
+      `${peak} connections at the peak need at least ${needed} generator processes (${perProcess} sockets each), --processes says ${c.processes}`,
+    );
   }
   return c.processes ?? needed;
 }
@@ -150,14 +189,23 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
   const slice = shardSlice(whole);
   const c = shardConfig(whole);
   const parsedThresholds = parseThresholds(c.thresholds);
-  if (parsedThresholds.errors.length) throw new UsageError(parsedThresholds.errors.map((e) => e.message).join('; '), '--threshold');
+  if (parsedThresholds.errors.length)
+    throw new UsageError(parsedThresholds.errors.map((e) => e.message).join('; '), '--threshold');
   // --baseline: the earlier run's values become gates (read before anything starts: a bad file is exit 2)
   const baseline = c.baseline === undefined ? undefined : await readSummary(c.baseline);
-  const regression = baseline === undefined ? undefined : baselineThresholds(baseline, c.baselineMetrics, c.maxRegression);
+  const regression =
+    baseline === undefined ? undefined : baselineThresholds(baseline, c.baselineMetrics, c.maxRegression);
   const limits = hostLimits();
   const targets: TargetSpec[] = c.targets.map((t) => parseTarget(t)!);
   const processes = planProcesses(c, limits);
-  checkCapacity({ peakConnections: peakConnections(c), sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length), processes }, limits);
+  checkCapacity(
+    {
+      peakConnections: peakConnections(c),
+      sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, targets.length),
+      processes,
+    },
+    limits,
+  );
 
   // The exporter starts first, so Prometheus sees the minting too.
   const runId = c.shard.count > 1 ? shardRunId(whole) : randomUUID();
@@ -171,7 +219,10 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
   let handedOver = false;
   try {
     await resolveTargets(targets);
-    if (c.shard.count > 1) info(`shard ${c.shard.index + 1}/${c.shard.count}: devices ${slice.start}..${slice.start + slice.count - 1} of ${slice.total}, at ${slice.count}/${slice.total} of the load (run ${runId})`);
+    if (c.shard.count > 1)
+      info(
+        `shard ${c.shard.index + 1}/${c.shard.count}: devices ${slice.start}..${slice.start + slice.count - 1} of ${slice.total}, at ${slice.count}/${slice.total} of the load (run ${runId})`,
+      );
     const creds = await credentials(c, slice, work, info, exporter);
     let servername = c.tls.servername;
     if (targets.length === 0) {
@@ -194,7 +245,10 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
         });
       } catch (e) {
         // what it was given came from the CA directory: a CRL it cannot parse is bad input
-        throw new InputError({ file: crlPem === undefined ? caDir : crlFile }, `the embedded broker cannot start with it: ${(e as Error).message.replace(/^embedded broker: /, '')}`);
+        throw new InputError(
+          { file: crlPem === undefined ? caDir : crlFile },
+          `the embedded broker cannot start with it: ${(e as Error).message.replace(/^embedded broker: /, '')}`,
+        );
       }
       hooks.onBroker?.(broker);
       targets.push({ host: broker.host, port: broker.port });
@@ -204,7 +258,10 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
 
     // every generator process runs at least one worker thread
     const workers = Math.max(processes, Math.min(c.workers, c.devices));
-    if (processes > 1) info(`${processes} generator processes, ${workers} connection workers (${peakConnections(c)} connections at the peak)`);
+    if (processes > 1)
+      info(
+        `${processes} generator processes, ${workers} connection workers (${peakConnections(c)} connections at the peak)`,
+      );
     const plan: EnginePlan = {
       workers,
       processes,
@@ -240,7 +297,10 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
     if (c.startAt !== undefined) {
       const wait = c.startAt - Date.now();
       if (wait > 0) info(`waiting for --start-at ${new Date(c.startAt).toISOString()} (${(wait / 1000).toFixed(1)}s)`);
-      else (hooks.onWarning ?? info)(`--start-at ${new Date(c.startAt).toISOString()} passed ${(-wait / 1000).toFixed(1)}s ago: starting now, out of step with the other shards`);
+      else
+        (hooks.onWarning ?? info)(
+          `--start-at ${new Date(c.startAt).toISOString()} passed ${(-wait / 1000).toFixed(1)}s ago: starting now, out of step with the other shards`,
+        );
     }
     const agg = new Aggregator({ startedAt: started.getTime() });
     exporter?.attach(agg);
@@ -255,14 +315,28 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
     const res = await engine.run();
     const ended = new Date();
     const counts = agg.counts();
-    const generator = assessGenerator({ res, counts, failures: agg.failures(), limits, workers, closedLoop: c.load.executor === 'closed-loop' });
+    const generator = assessGenerator({
+      res,
+      counts,
+      failures: agg.failures(),
+      limits,
+      workers,
+      closedLoop: c.load.executor === 'closed-loop',
+    });
     const summary = finalizeSummary(
       {
         version: 1,
         run: {
-          id: runId, scenario: c.scenario, target: c.targets.length ? c.targets.join(',') : `embedded mqtts://${targets[0]!.host}:${targets[0]!.port}`,
-          started: started.toISOString(), ended: ended.toISOString(), shard: { ...c.shard, first: creds.deviceStart, last: creds.deviceStart + c.devices - 1 }, mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
-          devices: c.devices, executor: c.load.executor, key: c.key,
+          id: runId,
+          scenario: c.scenario,
+          target: c.targets.length ? c.targets.join(',') : `embedded mqtts://${targets[0]!.host}:${targets[0]!.port}`,
+          started: started.toISOString(),
+          ended: ended.toISOString(),
+          shard: { ...c.shard, first: creds.deviceStart, last: creds.deviceStart + c.devices - 1 },
+          mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
+          devices: c.devices,
+          executor: c.load.executor,
+          key: c.key,
           tls: { min_version: c.tls.minVersion ?? null, max_version: c.tls.maxVersion ?? null },
           ...(res.interrupted ? { interrupted: true } : {}),
         },
@@ -294,7 +368,9 @@ export async function runHerd(whole: RunConfig, hooks: RunHooks = {}): Promise<R
     }
     handedOver = true;
     return {
-      summary, exitCode: exitCodeFor(summary.verdict), exporter: c.metricsPort === undefined ? undefined : exporter,
+      summary,
+      exitCode: exitCodeFor(summary.verdict),
+      exporter: c.metricsPort === undefined ? undefined : exporter,
       baseline: baseline === undefined ? undefined : { summary: baseline, rows: regression!.rows },
     };
   } finally {
@@ -317,7 +393,10 @@ async function resolveTargets(targets: TargetSpec[]): Promise<void> {
       t.servername ??= t.host;
       t.host = address;
     } catch (e) {
-      throw new UsageError(`cannot resolve "${t.host}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, '--target');
+      throw new UsageError(
+        `cannot resolve "${t.host}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        '--target',
+      );
     }
   }
 }

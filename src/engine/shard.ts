@@ -31,7 +31,8 @@ function part(total: number, index: number, count: number): { start: number; cou
  */
 export function shardSlice(c: Pick<RunConfig, 'devices' | 'shard'>): ShardSlice {
   const { index, count } = c.shard;
-  if (count > c.devices) throw new UsageError(`${count} shards need at least as many devices (the run has ${c.devices})`, '--shard-count');
+  if (count > c.devices)
+    throw new UsageError(`${count} shards need at least as many devices (the run has ${c.devices})`, '--shard-count');
   return { ...part(c.devices, index, count), total: c.devices };
 }
 
@@ -41,14 +42,22 @@ const scaleRate = (rate: number, share: number): number => rate * share;
 function shardLoad(load: LoadConfig, c: Pick<RunConfig, 'shard'>, share: number): LoadConfig {
   const connections = (n: number): number => {
     const p = part(n, c.shard.index, c.shard.count);
-    if (p.count === 0) throw new UsageError(`${c.shard.count} shards need at least as many connections (the run keeps ${n})`, '--shard-count');
+    if (p.count === 0)
+      throw new UsageError(
+        `${c.shard.count} shards need at least as many connections (the run keeps ${n})`,
+        '--shard-count',
+      );
     return p.count;
   };
   switch (load.executor) {
     case 'arrival-rate':
       return { ...load, rate: scaleRate(load.rate, share) };
     case 'ramping-arrival-rate':
-      return { ...load, startRate: scaleRate(load.startRate, share), stages: load.stages.map((s) => ({ ...s, target: scaleRate(s.target, share) })) };
+      return {
+        ...load,
+        startRate: scaleRate(load.startRate, share),
+        stages: load.stages.map((s) => ({ ...s, target: scaleRate(s.target, share) })),
+      };
     case 'constant-connections':
     case 'reconnect-storm':
       return { ...load, connections: connections(load.connections), rate: scaleRate(load.rate, share) };
@@ -81,9 +90,21 @@ export function defaultShardSeed(caCertDer: Buffer): string {
  * (`herd_run_info{run_id}`) and summaries name one run. It depends on what defines the
  * run: scenario, devices, shard count, seed, targets and --start-at.
  */
-export function shardRunId(c: Pick<RunConfig, 'scenario' | 'devices' | 'shard' | 'seed' | 'targets' | 'startAt'>): string {
+export function shardRunId(
+  c: Pick<RunConfig, 'scenario' | 'devices' | 'shard' | 'seed' | 'targets' | 'startAt'>,
+): string {
   const h = createHash('sha256')
-    .update(JSON.stringify(['mqtt-herd shard run/v1', c.scenario, c.devices, c.shard.count, c.seed ?? null, c.targets, c.startAt ?? null]))
+    .update(
+      JSON.stringify([
+        'mqtt-herd shard run/v1',
+        c.scenario,
+        c.devices,
+        c.shard.count,
+        c.seed ?? null,
+        c.targets,
+        c.startAt ?? null,
+      ]),
+    )
     .digest('hex');
   // RFC 9562 version 8 (custom), variant 10
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;

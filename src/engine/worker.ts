@@ -9,7 +9,16 @@ import type { MessagePort } from 'node:worker_threads';
 import { openStore, type DeviceStore } from '../pki/index.js';
 import { Recorder, deltaTransferList } from '../metrics/recorder.js';
 import type { Fault } from '../metrics/names.js';
-import { prepareDevice, attempt, type PreparedDevice, type AttemptOutcome, type AttemptOptions, type DriverRunOptions, type HeldConnection, type Target } from '../mqtt/connection.js';
+import {
+  prepareDevice,
+  attempt,
+  type PreparedDevice,
+  type AttemptOutcome,
+  type AttemptOptions,
+  type DriverRunOptions,
+  type HeldConnection,
+  type Target,
+} from '../mqtt/connection.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { epochNow, lagMs, LAG_RESOLUTION_MS } from './clock.js';
 import { ArrivalQueue } from './arrival-queue.js';
@@ -54,9 +63,19 @@ export class ConnectionWorker {
   /** the same, offering the device's last session (for the resume_ratio share of reconnects) */
   private readonly resumeOptions: AttemptOptions;
 
-  constructor(private readonly init: WorkerInit, private readonly port: MessagePort) {
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly port: MessagePort,
+  ) {
     const sources = init.sourceIps.length ? init.sourceIps : [undefined];
-    this.routes = init.targets.flatMap((t) => sources.map((localAddress) => ({ host: t.host, port: t.port, servername: init.servername ?? t.servername, localAddress })));
+    this.routes = init.targets.flatMap((t) =>
+      sources.map((localAddress) => ({
+        host: t.host,
+        port: t.port,
+        servername: init.servername ?? t.servername,
+        localAddress,
+      })),
+    );
     const capture = init.resumeRatio > 0;
     this.attemptOptions = { timeouts: init.timeouts, captureSession: capture };
     this.resumeOptions = { timeouts: init.timeouts, captureSession: capture, resume: true };
@@ -91,7 +110,13 @@ export class ConnectionWorker {
     this.store = openStore(this.init.storePath);
     const { workerId, workers, deviceCount } = this.init;
     for (let i = workerId; i < deviceCount; i += workers) {
-      this.slots.set(i, { prepared: undefined, fault: this.store.fault(this.init.deviceStart + i), held: undefined, busy: false, cut: false });
+      this.slots.set(i, {
+        prepared: undefined,
+        fault: this.store.fault(this.init.deviceStart + i),
+        held: undefined,
+        busy: false,
+        cut: false,
+      });
     }
     this.lag.enable();
     this.lagRun.enable();
@@ -113,7 +138,13 @@ export class ConnectionWorker {
       case 'closed': {
         this.received++; // the coordinator counts the order as handed out
         const order = [...this.slots.keys()];
-        this.closed = { concurrency: m.concurrency, remaining: m.maxAttempts ?? Infinity, cycle: m.cycle, order, next: 0 };
+        this.closed = {
+          concurrency: m.concurrency,
+          remaining: m.maxAttempts ?? Infinity,
+          cycle: m.cycle,
+          order,
+          next: 0,
+        };
         this.pumpClosed();
         break;
       }
@@ -190,7 +221,9 @@ export class ConnectionWorker {
     const route = this.routes[this.routeNext++ % this.routes.length]!;
     const prepared = this.prepared(device, slot);
     const resume = prepared.session !== undefined && Math.random() < this.init.resumeRatio;
-    attempt(prepared, route, resume ? this.resumeOptions : this.attemptOptions, (o) => this.settle(device, slot, intended, o));
+    attempt(prepared, route, resume ? this.resumeOptions : this.attemptOptions, (o) =>
+      this.settle(device, slot, intended, o),
+    );
   }
 
   private settle(device: number, slot: Slot, intended: number, o: AttemptOutcome): void {
@@ -282,7 +315,12 @@ export class ConnectionWorker {
     }
     await Promise.all(waits);
     // attempts in flight finish on their own timeouts
-    const deadline = epochNow() + this.init.timeouts.tcpMs + this.init.timeouts.tlsMs + this.init.timeouts.connackMs + this.init.timeouts.subscribeMs;
+    const deadline =
+      epochNow() +
+      this.init.timeouts.tcpMs +
+      this.init.timeouts.tlsMs +
+      this.init.timeouts.connackMs +
+      this.init.timeouts.subscribeMs;
     while (this.inFlight > 0 && epochNow() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (this.reporter) clearInterval(this.reporter);
     this.report(true);
@@ -315,9 +353,11 @@ export class ConnectionWorker {
 
   private send(m: FromWorker): void {
     if (m.type === 'report') {
-      const own = [m.dropped, m.failed, m.connected].flatMap((t) => [t.devices.buffer as ArrayBuffer, t.at.buffer as ArrayBuffer]);
+      const own = [m.dropped, m.failed, m.connected].flatMap((t) => [
+        t.devices.buffer as ArrayBuffer,
+        t.at.buffer as ArrayBuffer,
+      ]);
       this.port.postMessage(m, [...deltaTransferList(m.delta), ...own]);
-    }
-    else this.port.postMessage(m);
+    } else this.port.postMessage(m);
   }
 }

@@ -70,7 +70,10 @@ export class Aggregator {
   constructor(options: AggregatorOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#startedAt = options.startedAt ?? this.#now();
-    this.#series = new SeriesBuilder(this.#startedAt, options.maxPoints === undefined ? {} : { maxPoints: options.maxPoints });
+    this.#series = new SeriesBuilder(
+      this.#startedAt,
+      options.maxPoints === undefined ? {} : { maxPoints: options.maxPoints },
+    );
   }
 
   /** Merges one worker's delta. `workerId` identifies whose open-connection count this is. */
@@ -123,7 +126,14 @@ export class Aggregator {
     for (const s of this.#recent.keys()) if (s < sec - RATE_WINDOW_S * 2) this.#recent.delete(s);
     this.#series.add(
       delta.to,
-      { attempts: delta.attempts, connected: delta.connected, failed, rejected, unexpected, failures: delta.failures.map(([, r, n]) => [r, n] as const) },
+      {
+        attempts: delta.attempts,
+        connected: delta.connected,
+        failed,
+        rejected,
+        unexpected,
+        failures: delta.failures.map(([, r, n]) => [r, n] as const),
+      },
       delta.phases.connect,
       Math.max(active, delta.activePeak),
     );

@@ -30,7 +30,11 @@ export interface RunInfo {
 }
 
 /** prom-client defaults that break the naming rules: sums of the nodejs_active_* gauges. */
-const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const LINT_FAILING_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /** `worker` label of the coordinator's own (main thread) event-loop lag. */
 export const COORDINATOR_WORKER = 'coordinator';
@@ -104,11 +108,16 @@ export class HerdExporter {
         res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       } else if (path === '/metrics') {
         this.metrics().then(
-          (body) => res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(req.method === 'HEAD' ? undefined : body),
+          (body) =>
+            res
+              .writeHead(200, { 'Content-Type': this.registry.contentType })
+              .end(req.method === 'HEAD' ? undefined : body),
           (e: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${(e as Error).message}\n`),
         );
       } else if (path === '/') {
-        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`mqtt-herd run ${this.#info.runId}: metrics at /metrics\n`);
+        res
+          .writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end(`mqtt-herd run ${this.#info.runId}: metrics at /metrics\n`);
       } else {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
       }
@@ -155,35 +164,63 @@ export class HerdExporter {
     const r = this.registry;
     const agg = (): Aggregator | undefined => this.#agg;
     const hist = (phase: (typeof PHASES)[number]): Hdr => this.#agg?.histogram(phase) ?? this.#empty;
-    new HdrHistogramMetric(METRIC.phaseDuration, 'Duration of each connect phase (tcp, tls, connack, subscribe), seconds, all workers', ['phase'], () =>
-      EXPORTED_PHASES.map((phase): HdrSeries => ({ labels: { phase }, hdr: hist(phase) })),
+    new HdrHistogramMetric(
+      METRIC.phaseDuration,
+      'Duration of each connect phase (tcp, tls, connack, subscribe), seconds, all workers',
+      ['phase'],
+      () => EXPORTED_PHASES.map((phase): HdrSeries => ({ labels: { phase }, hdr: hist(phase) })),
     ).registerIn(r);
-    new HdrHistogramMetric(METRIC.connectDuration, 'End-to-end connect duration from the intended start (no coordinated omission), seconds', [], () => [
-      { labels: {}, hdr: hist('connect') },
-    ]).registerIn(r);
+    new HdrHistogramMetric(
+      METRIC.connectDuration,
+      'End-to-end connect duration from the intended start (no coordinated omission), seconds',
+      [],
+      () => [{ labels: {}, hdr: hist('connect') }],
+    ).registerIn(r);
     counter(r, METRIC.connectAttempts, 'Connection attempts started', [], (c) => c.inc(agg()?.counts().attempted ?? 0));
-    counter(r, METRIC.established, 'Connections established (CONNACK, and SUBACK when subscribing)', [], (c) => c.inc(agg()?.counts().connected ?? 0));
-    counter(r, METRIC.connectFailures, 'Failed attempts and dropped connections by phase and reason', ['phase', 'reason'], (c) => {
-      for (const f of agg()?.failures() ?? []) c.inc({ phase: f.phase, reason: f.reason }, f.count);
-    });
-    counter(r, METRIC.unexpectedAccepts, 'Devices with a faulty credential that the broker accepted (must be 0)', ['fault'], (c) => {
-      for (const s of agg()?.security() ?? []) c.inc({ fault: s.fault }, s.accepted);
-    });
+    counter(r, METRIC.established, 'Connections established (CONNACK, and SUBACK when subscribing)', [], (c) =>
+      c.inc(agg()?.counts().connected ?? 0),
+    );
+    counter(
+      r,
+      METRIC.connectFailures,
+      'Failed attempts and dropped connections by phase and reason',
+      ['phase', 'reason'],
+      (c) => {
+        for (const f of agg()?.failures() ?? []) c.inc({ phase: f.phase, reason: f.reason }, f.count);
+      },
+    );
+    counter(
+      r,
+      METRIC.unexpectedAccepts,
+      'Devices with a faulty credential that the broker accepted (must be 0)',
+      ['fault'],
+      (c) => {
+        for (const s of agg()?.security() ?? []) c.inc({ fault: s.fault }, s.accepted);
+      },
+    );
     new Gauge({
-      name: METRIC.active, help: 'Connections open now, all workers', registers: [r],
+      name: METRIC.active,
+      help: 'Connections open now, all workers',
+      registers: [r],
       collect() {
         this.set(agg()?.active ?? 0);
       },
     });
     const minted = (): number => this.#minted;
     counter(r, METRIC.certsMinted, 'Device certificates minted by this run', [], (c) => c.inc(minted()));
-    new HdrHistogramMetric(METRIC.certMintDuration, 'Time to mint one device certificate (key, encode, sign) on one thread, seconds', [], () => [
-      { labels: {}, hdr: this.#mintHdr },
-    ]).registerIn(r);
+    new HdrHistogramMetric(
+      METRIC.certMintDuration,
+      'Time to mint one device certificate (key, encode, sign) on one thread, seconds',
+      [],
+      () => [{ labels: {}, hdr: this.#mintHdr }],
+    ).registerIn(r);
     const workerLag = this.#workerLagS;
     const coordinator = this.#coordinatorLag;
     new Gauge({
-      name: METRIC.eventLoopLag, help: 'Event-loop lag p99 of each connection worker and of the coordinator, seconds, over the last interval', labelNames: ['worker'], registers: [r],
+      name: METRIC.eventLoopLag,
+      help: 'Event-loop lag p99 of each connection worker and of the coordinator, seconds, over the last interval',
+      labelNames: ['worker'],
+      registers: [r],
       collect() {
         this.reset();
         for (const [id, s] of [...workerLag].sort(([a], [b]) => a - b)) this.set({ worker: String(id) }, s);
@@ -193,7 +230,10 @@ export class HerdExporter {
     });
     const info = this.#info;
     new Gauge({
-      name: METRIC.runInfo, help: 'Always 1: the run id, scenario and shard of this generator, to join on (job, instance)', labelNames: ['run_id', 'scenario', 'shard'], registers: [r],
+      name: METRIC.runInfo,
+      help: 'Always 1: the run id, scenario and shard of this generator, to join on (job, instance)',
+      labelNames: ['run_id', 'scenario', 'shard'],
+      registers: [r],
       collect() {
         this.reset();
         this.set({ run_id: info.runId, scenario: info.scenario, shard: String(info.shard) }, 1);
@@ -203,9 +243,18 @@ export class HerdExporter {
 }
 
 /** A counter whose value is computed at scrape time (reset, then set through inc). */
-function counter(r: Registry, name: string, help: string, labelNames: string[], fill: (c: Counter<string>) => void): void {
+function counter(
+  r: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  fill: (c: Counter<string>) => void,
+): void {
   new Counter({
-    name, help, labelNames, registers: [r],
+    name,
+    help,
+    labelNames,
+    registers: [r],
     collect() {
       this.reset();
       fill(this);

@@ -12,14 +12,18 @@ import { parseThreshold, type Threshold } from './thresholds.js';
 import { finalizeSummary } from '../report/verdict.js';
 import type { FailureCount, PhaseLatency, Summary } from '../report/summary-types.js';
 
-const unique = (values: readonly string[]): string => [...new Set(values.flatMap((v) => v.split(',')).filter((v) => v !== ''))].join(',');
+const unique = (values: readonly string[]): string =>
+  [...new Set(values.flatMap((v) => v.split(',')).filter((v) => v !== ''))].join(',');
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
 /**
  * Merges shard summaries. `files` (same order) name the inputs in error messages.
  * A shard given twice is an error (it would count its connections twice).
  */
-export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files: readonly string[] = []): WithSeries<Summary> {
+export function mergeSummaries(
+  summaries: readonly WithSeries<Summary>[],
+  files: readonly string[] = [],
+): WithSeries<Summary> {
   const name = (i: number): string => files[i] ?? `summary #${i + 1}`;
   const first = summaries[0];
   if (first === undefined) throw new HerdError('HERD_USAGE', 'merge: no summaries given');
@@ -28,7 +32,10 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
     const key = `${s.run.id}#${s.run.shard.index}/${s.run.shard.count}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      throw new InputError({ file: name(i) }, `shard ${s.run.shard.index + 1}/${s.run.shard.count} of run ${s.run.id} is already in ${name(earlier)}`);
+      throw new InputError(
+        { file: name(i) },
+        `shard ${s.run.shard.index + 1}/${s.run.shard.count} of run ${s.run.id} is already in ${name(earlier)}`,
+      );
     }
     seen.set(key, i);
   });
@@ -41,7 +48,9 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
       try {
         addInto(h, decodeHistogram(s.latency[phase].hdr));
       } catch (e) {
-        throw new InputError({ file: name(i) }, `latency.${phase}.hdr: not a valid encoded HDR histogram`, { cause: e });
+        throw new InputError({ file: name(i) }, `latency.${phase}.hdr: not a valid encoded HDR histogram`, {
+          cause: e,
+        });
       }
     });
     latency[phase] = { ...latencyStats(h), hdr: encodeHistogram(h) };
@@ -57,7 +66,13 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
       else m.count += f.count;
     }
     for (const x of s.security) {
-      const m = security.get(x.fault) ?? { fault: x.fault, expected_rejections: 0, rejected: 0, accepted: 0, reasons: {} };
+      const m = security.get(x.fault) ?? {
+        fault: x.fault,
+        expected_rejections: 0,
+        rejected: 0,
+        accepted: 0,
+        reasons: {},
+      };
       m.expected_rejections += x.expected_rejections;
       m.rejected += x.rejected;
       m.accepted += x.accepted;
@@ -69,7 +84,8 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
   const allSeries = summaries.map((s) => s.series).filter((s): s is TimeSeries => s !== undefined);
   const series = allSeries.length === summaries.length ? mergeSeries(allSeries) : undefined;
   const counts = {} as Summary['counts'];
-  for (const k of Object.keys(first.counts) as (keyof Summary['counts'])[]) counts[k] = sum(summaries.map((s) => s.counts[k]));
+  for (const k of Object.keys(first.counts) as (keyof Summary['counts'])[])
+    counts[k] = sum(summaries.map((s) => s.counts[k]));
   // shards hold their connections side by side: the peak of the aligned sum when the series
   // are there, else the sum of the peaks (an upper bound)
   if (series !== undefined && series.points.length > 0) {
@@ -77,15 +93,25 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
     counts.active_peak = Math.min(counts.active_peak, sum(summaries.map((s) => s.counts.active_peak)));
   }
 
-  const handshakes = summaries.map((s) => s.counts.connected + s.counts.failed + s.counts.rejected_as_expected + s.counts.accepted_unexpectedly);
+  const handshakes = summaries.map(
+    (s) => s.counts.connected + s.counts.failed + s.counts.rejected_as_expected + s.counts.accepted_unexpectedly,
+  );
   const totalHandshakes = sum(handshakes);
   const g = summaries.map((s) => s.generator);
   const generator: Summary['generator'] = {
     cpu_ms_per_handshake:
-      totalHandshakes === 0 ? 0 : round3(sum(g.map((x, i) => x.cpu_ms_per_handshake * (handshakes[i] ?? 0))) / totalHandshakes),
+      totalHandshakes === 0
+        ? 0
+        : round3(sum(g.map((x, i) => x.cpu_ms_per_handshake * (handshakes[i] ?? 0))) / totalHandshakes),
     event_loop_lag_p99_ms: Math.max(...g.map((x) => x.event_loop_lag_p99_ms)),
     saturated: g.some((x) => x.saturated),
-    saturation_reasons: [...new Set(g.flatMap((x, i) => x.saturation_reasons.map((r) => (summaries.length > 1 ? `shard ${shardLabel(summaries[i])}: ${r}` : r))))],
+    saturation_reasons: [
+      ...new Set(
+        g.flatMap((x, i) =>
+          x.saturation_reasons.map((r) => (summaries.length > 1 ? `shard ${shardLabel(summaries[i])}: ${r}` : r)),
+        ),
+      ),
+    ],
     fd_limit: Math.min(...g.map((x) => x.fd_limit)),
     workers: sum(g.map((x) => x.workers)),
     processes: sum(g.map((x) => x.processes)),
@@ -118,7 +144,11 @@ export function mergeSummaries(summaries: readonly WithSeries<Summary>[], files:
         scenario: unique(summaries.map((s) => s.run.scenario)),
         target: unique(summaries.map((s) => s.run.target)),
         started: summaries.map((s) => s.run.started).sort()[0] ?? first.run.started,
-        ended: summaries.map((s) => s.run.ended).sort().at(-1) ?? first.run.ended,
+        ended:
+          summaries
+            .map((s) => s.run.ended)
+            .sort()
+            .at(-1) ?? first.run.ended,
         shard: { index: 0, count: 1, ...devices },
         mqtt: unique(summaries.map((s) => s.run.mqtt)),
         devices: sum(summaries.map((s) => s.run.devices)),
@@ -150,7 +180,9 @@ function unionLatency(list: readonly PhaseLatency[]): PhaseLatency {
 
 /** Full and resumed handshakes of every shard, histograms added exactly. */
 function mergeResumption(summaries: readonly Summary[]): Summary['resumption'] {
-  const list = summaries.map((s) => s.resumption).filter((r): r is NonNullable<Summary['resumption']> => r !== undefined);
+  const list = summaries
+    .map((s) => s.resumption)
+    .filter((r): r is NonNullable<Summary['resumption']> => r !== undefined);
   if (list.length === 0) return undefined;
   return {
     full: sum(list.map((r) => r.full)),
@@ -178,7 +210,10 @@ function mergeRecovery(summaries: readonly Summary[]): Summary['recovery'] {
     if (dropped === 0 || need > recovered) return null;
     return Math.round(h.getValueAtPercentile((need / recovered) * 100) / 1000);
   };
-  const dropTimes = list.map((r) => r.dropped_at).filter((t): t is string => t !== null).sort();
+  const dropTimes = list
+    .map((r) => r.dropped_at)
+    .filter((t): t is string => t !== null)
+    .sort();
   return {
     drop: first.drop,
     dropped_at: dropTimes[0] ?? null,
@@ -205,7 +240,10 @@ function deviceRange(summaries: readonly Summary[], name: (i: number) => string)
     const { first, last } = s.run.shard;
     if (first === undefined && last === undefined) return;
     if (first === undefined || last === undefined || last < first) {
-      throw new InputError({ file: name(i) }, `run.shard: expected a device range first <= last, found first ${String(first)}, last ${String(last)}`);
+      throw new InputError(
+        { file: name(i) },
+        `run.shard: expected a device range first <= last, found first ${String(first)}, last ${String(last)}`,
+      );
     }
     ranges.push({ i, first, last });
   });
@@ -221,7 +259,8 @@ function deviceRange(summaries: readonly Summary[], name: (i: number) => string)
       );
     }
   }
-  const contiguous = ranges.length === summaries.length && ranges.every((r, k) => k === 0 || r.first === ranges[k - 1]!.last + 1);
+  const contiguous =
+    ranges.length === summaries.length && ranges.every((r, k) => k === 0 || r.first === ranges[k - 1]!.last + 1);
   return contiguous && ranges.length > 0 ? { first: ranges[0]!.first, last: ranges.at(-1)!.last } : {};
 }
 
@@ -235,7 +274,9 @@ function missingShards(summaries: readonly Summary[]): string {
   if (count <= 1) return '';
   const have = new Set(summaries.map((s) => s.run.shard.index));
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(i));
-  return missing.length === 0 ? '' : `merged ${count - missing.length} of ${count} shards; missing ${missing.map((i) => i + 1).join(', ')}`;
+  return missing.length === 0
+    ? ''
+    : `merged ${count - missing.length} of ${count} shards; missing ${missing.map((i) => i + 1).join(', ')}`;
 }
 
 function round3(n: number): number {

@@ -41,7 +41,15 @@ export function isFailureReason(s: string): s is FailureReason {
 }
 
 /** Credential faults a device can be given (it must be rejected by the broker). */
-export const FAULTS = ['expired', 'not_yet_valid', 'wrong_ca', 'revoked', 'cn_mismatch', 'no_cert', 'wrong_eku'] as const;
+export const FAULTS = [
+  'expired',
+  'not_yet_valid',
+  'wrong_ca',
+  'revoked',
+  'cn_mismatch',
+  'no_cert',
+  'wrong_eku',
+] as const;
 export type Fault = (typeof FAULTS)[number];
 
 /** Prometheus metric names (prefix herd_, base units seconds). */
@@ -61,6 +69,6 @@ export const METRIC = {
 
 /** Histogram buckets in seconds: 1 ms … 30 s, dense around common SLOs. */
 export const DURATION_BUCKETS_S = [
-  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1, 1.5,
-  2.5, 5, 10, 20, 30,
+  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.35, 0.5, 0.75, 1, 1.5, 2.5,
+  5, 10, 20, 30,
 ] as const;

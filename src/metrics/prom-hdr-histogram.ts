@@ -53,7 +53,13 @@ export class HdrHistogramMetric {
     const values: PromValue[] = [];
     for (const { labels, hdr } of this.read()) {
       const h = prometheusBuckets(hdr, this.bounds);
-      h.bounds.forEach((b, i) => values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le: le(b) }, value: h.cumulative[i] ?? 0 }));
+      h.bounds.forEach((b, i) =>
+        values.push({
+          metricName: `${this.name}_bucket`,
+          labels: { ...labels, le: le(b) },
+          value: h.cumulative[i] ?? 0,
+        }),
+      );
       values.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: h.count });
       values.push({ metricName: `${this.name}_sum`, labels, value: h.sum });
       values.push({ metricName: `${this.name}_count`, labels, value: h.count });

@@ -18,8 +18,10 @@ export function checkPushUrl(spec: string): URL {
   } catch {
     throw new UsageError(`"${spec}" is not a URL (expected e.g. http://pushgateway:9091)`, '--push');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`"${spec}": only http and https Pushgateways are supported`, '--push');
-  if (url.search !== '' || url.hash !== '') throw new UsageError(`"${spec}": give the Pushgateway's base URL, without a query or fragment`, '--push');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`"${spec}": only http and https Pushgateways are supported`, '--push');
+  if (url.search !== '' || url.hash !== '')
+    throw new UsageError(`"${spec}": give the Pushgateway's base URL, without a query or fragment`, '--push');
   return url;
 }
 

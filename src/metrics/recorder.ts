@@ -67,7 +67,14 @@ function bump(map: Map<string, number>, key: string): void {
 }
 
 /** Failures decided by the device itself, not by the broker: never a rejection. */
-const CLIENT_SIDE = new Set(['tls_server_untrusted', 'tls_local_config', 'tls_timeout', 'connack_timeout', 'subscribe_timeout', 'unclassified']);
+const CLIENT_SIDE = new Set([
+  'tls_server_untrusted',
+  'tls_local_config',
+  'tls_timeout',
+  'connack_timeout',
+  'subscribe_timeout',
+  'unclassified',
+]);
 
 export class Recorder {
   readonly #hist: Hdr[] = PHASES.map(() => createHistogram('interval'));

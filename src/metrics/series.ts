@@ -50,13 +50,27 @@ interface OpenSlot {
 export const DEFAULT_MAX_POINTS = 3600;
 
 function emptyPoint(t: number): SeriesPoint {
-  return { t, attempts: 0, connected: 0, failed: 0, rejected: 0, unexpected: 0, active: 0, p50: null, p99: null, failures: {} };
+  return {
+    t,
+    attempts: 0,
+    connected: 0,
+    failed: 0,
+    rejected: 0,
+    unexpected: 0,
+    active: 0,
+    p50: null,
+    p99: null,
+    failures: {},
+  };
 }
 
 /** Adds b's counters into a (in place); `active` by max (same source) or sum (parallel sources). */
 function mergePointInto(a: SeriesPoint, b: SeriesPoint, active: 'max' | 'sum'): void {
   if (b.p50 !== null) {
-    a.p50 = a.p50 === null || a.connected + b.connected === 0 ? b.p50 : (a.p50 * a.connected + b.p50 * b.connected) / (a.connected + b.connected);
+    a.p50 =
+      a.p50 === null || a.connected + b.connected === 0
+        ? b.p50
+        : (a.p50 * a.connected + b.p50 * b.connected) / (a.connected + b.connected);
     a.p50 = Math.round(a.p50 * 1000) / 1000;
   }
   if (b.p99 !== null) a.p99 = a.p99 === null ? b.p99 : Math.max(a.p99, b.p99);

@@ -33,8 +33,7 @@ export const THRESHOLD_METRICS = Object.keys(METRICS) as ThresholdMetric[];
 const ALIASES: Record<string, ThresholdMetric> = { connect: 'connect_duration' };
 
 export type Aggregation =
-  | { kind: 'p'; percentile: number }
-  | { kind: 'avg' | 'min' | 'max' | 'med' | 'rate' | 'count' };
+  { kind: 'p'; percentile: number } | { kind: 'avg' | 'min' | 'max' | 'med' | 'rate' | 'count' };
 export const OPERATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Operator = (typeof OPERATORS)[number];
 
@@ -116,7 +115,8 @@ export function parseThreshold(metricName: string, expression: string): Parsed<T
 /** Parses `metric:expression`, the form of the repeatable --threshold flag. */
 export function parseThresholdFlag(text: string): Parsed<Threshold> {
   const colon = text.indexOf(':');
-  if (colon <= 0) return { ok: false, error: `"${text}": expected metric:expression, like 'connect_duration:p(99) < 500ms'` };
+  if (colon <= 0)
+    return { ok: false, error: `"${text}": expected metric:expression, like 'connect_duration:p(99) < 500ms'` };
   return parseThreshold(text.slice(0, colon).trim(), text.slice(colon + 1));
 }
 
@@ -129,7 +129,8 @@ function parseValue(kind: Kind, aggregation: Aggregation, text: string): Parsed<
   if (text.endsWith('%')) return parsePercent(text);
   const n = parsePlainNumber(text);
   if (!n.ok) return { ok: false, error: `${n.error} (a rate is a fraction like 0.01 or a percentage like 1%)` };
-  if (n.value > 1) return { ok: false, error: `"${text}": a rate is a fraction between 0 and 1 (write ${text}% for a percentage)` };
+  if (n.value > 1)
+    return { ok: false, error: `"${text}": a rate is a fraction between 0 and 1 (write ${text}% for a percentage)` };
   return n;
 }
 
@@ -144,7 +145,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = cur;
   }
@@ -161,7 +166,12 @@ export function parseThresholds(spec: unknown): { thresholds: Threshold[]; error
   const errors: ThresholdError[] = [];
   if (spec === undefined || spec === null) return { thresholds, errors };
   if (typeof spec !== 'object' || Array.isArray(spec)) {
-    errors.push({ metric: '', index: null, expression: null, message: 'thresholds: expected a mapping of metric to a list of expressions' });
+    errors.push({
+      metric: '',
+      index: null,
+      expression: null,
+      message: 'thresholds: expected a mapping of metric to a list of expressions',
+    });
     return { thresholds, errors };
   }
   for (const [metric, value] of Object.entries(spec)) {
@@ -171,12 +181,22 @@ export function parseThresholds(spec: unknown): { thresholds: Threshold[]; error
     }
     const list: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
     if (typeof value !== 'string' && (!Array.isArray(value) || value.length === 0)) {
-      errors.push({ metric, index: null, expression: null, message: `${metric}: expected a list of expressions like ["p(99) < 500ms"]` });
+      errors.push({
+        metric,
+        index: null,
+        expression: null,
+        message: `${metric}: expected a list of expressions like ["p(99) < 500ms"]`,
+      });
       continue;
     }
     list.forEach((item, index) => {
       if (typeof item !== 'string') {
-        errors.push({ metric, index, expression: null, message: `${metric}[${index}]: expected an expression string like "p(99) < 500ms"` });
+        errors.push({
+          metric,
+          index,
+          expression: null,
+          message: `${metric}[${index}]: expected an expression string like "p(99) < 500ms"`,
+        });
         return;
       }
       const parsed = parseThreshold(metric, item);

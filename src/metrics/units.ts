@@ -124,6 +124,7 @@ function orThrow<T>(p: Parsed<T>): T {
   if (!p.ok) throw new Error(p.error);
   return p.value;
 }
-export const parseDurationMs = (text: string, options?: DurationOptions): number => orThrow(parseDuration(text, options));
+export const parseDurationMs = (text: string, options?: DurationOptions): number =>
+  orThrow(parseDuration(text, options));
 export const parseRatePerSecond = (text: string): number => orThrow(parseRate(text));
 export const parsePercentFraction = (text: string): number => orThrow(parsePercent(text));

@@ -15,7 +15,16 @@ import type { FailurePhase } from '../metrics/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
 import { DISCONNECT, PINGREQ, PacketType, serverKeepAlive, skipProperties, type ReaderState } from './packets.js';
-import { classifyClose, classifyError, classifyTimeout, connackReason, disconnectReason, type Classified, type DriverReason, type DriverState } from './reasons.js';
+import {
+  classifyClose,
+  classifyError,
+  classifyTimeout,
+  connackReason,
+  disconnectReason,
+  type Classified,
+  type DriverReason,
+  type DriverState,
+} from './reasons.js';
 import { kConn, listen, type Sock } from './socket-events.js';
 import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target } from './types.js';
 
@@ -169,8 +178,12 @@ export class Connection implements ReaderState, Timed, HeldConnection {
         return true;
       case PacketType.disconnect: {
         const code = end > start ? buf[start]! : 0;
-        if (this.state === 'connack' || this.state === 'tls') return this.fail({ phase: 'connack', reason: connackReason(code, true) });
-        return this.fail({ phase: this.state === 'subscribe' ? 'subscribe' : 'session', reason: disconnectReason(code) });
+        if (this.state === 'connack' || this.state === 'tls')
+          return this.fail({ phase: 'connack', reason: connackReason(code, true) });
+        return this.fail({
+          phase: this.state === 'subscribe' ? 'subscribe' : 'session',
+          reason: disconnectReason(code),
+        });
       }
       case PacketType.auth:
         return this.protocolError();
@@ -323,7 +336,12 @@ function failNow(c: Connection, cl: Classified, err: Error | undefined): void {
  * attempt is destroy()ed first; the outcome is the returned Connection itself, which is
  * also the held connection on success.
  */
-export function attempt(device: PreparedDevice, target: Target, opts: AttemptOptions, onResult: (o: AttemptOutcome) => void): Connection {
+export function attempt(
+  device: PreparedDevice,
+  target: Target,
+  opts: AttemptOptions,
+  onResult: (o: AttemptOutcome) => void,
+): Connection {
   const c = new Connection(device, opts, onResult);
   c.start(target);
   return c;

@@ -118,7 +118,8 @@ export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets
     version: o.version,
     keepaliveS: o.keepaliveS,
     connect: encodeConnect(id, o),
-    subscribe: o.subscribe === undefined ? null : encodeSubscribe(fill(o.subscribe, id), o.version, o.subscribeQos ?? 0),
+    subscribe:
+      o.subscribe === undefined ? null : encodeSubscribe(fill(o.subscribe, id), o.version, o.subscribeQos ?? 0),
   };
 }
 
@@ -140,7 +141,14 @@ export interface ReaderState {
  * Called for each complete packet other than PUBLISH. `buf[start, end)` is the variable
  * header and payload. Return false to stop reading (the connection is done with).
  */
-export type PacketHandler<S> = (state: S, type: number, flags: number, buf: Buffer, start: number, end: number) => boolean;
+export type PacketHandler<S> = (
+  state: S,
+  type: number,
+  flags: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+) => boolean;
 
 export const FEED_OK = 0;
 export const FEED_STOPPED = 1;
@@ -222,8 +230,25 @@ function readVarInt(buf: Buffer, off: number, end: number): number {
 
 /** Byte widths of MQTT 5 properties that can occur in a CONNACK (0: UTF-8/binary, -1: string pair). */
 const PROPERTY_WIDTH: Record<number, number> = {
-  0x11: 4, 0x21: 2, 0x24: 1, 0x25: 1, 0x27: 4, 0x12: 0, 0x22: 2, 0x1f: 0, 0x26: -1,
-  0x28: 1, 0x29: 1, 0x2a: 1, 0x13: 2, 0x1a: 0, 0x1c: 0, 0x15: 0, 0x16: 0, 0x17: 1, 0x19: 1,
+  0x11: 4,
+  0x21: 2,
+  0x24: 1,
+  0x25: 1,
+  0x27: 4,
+  0x12: 0,
+  0x22: 2,
+  0x1f: 0,
+  0x26: -1,
+  0x28: 1,
+  0x29: 1,
+  0x2a: 1,
+  0x13: 2,
+  0x1a: 0,
+  0x1c: 0,
+  0x15: 0,
+  0x16: 0,
+  0x17: 1,
+  0x19: 1,
 };
 
 /**

@@ -10,7 +10,8 @@ import type { FailurePhase, FailureReason } from '../metrics/names.js';
  * src/metrics/names.ts): a SUBACK or PINGRESP that never came, a v5 server DISCONNECT
  * (`disconnect_<reason name>`), an unreachable network, and an error nothing else names.
  */
-export type ProposedReason = 'subscribe_timeout' | 'ping_timeout' | 'tcp_unreachable' | 'unclassified' | `disconnect_${string}`;
+export type ProposedReason =
+  'subscribe_timeout' | 'ping_timeout' | 'tcp_unreachable' | 'unclassified' | `disconnect_${string}`;
 export type DriverReason = FailureReason | ProposedReason;
 
 /** Where an attempt (or a held connection) is when something happens. */
@@ -18,15 +19,40 @@ export type DriverState = 'tcp' | 'tls' | 'connack' | 'subscribe' | 'session';
 
 /** TLS alert numbers (RFC 8446 §6 and the IANA registry) by name. */
 export const TLS_ALERTS: Readonly<Record<number, string>> = {
-  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 21: 'decryption_failed', 22: 'record_overflow',
-  30: 'decompression_failure', 40: 'handshake_failure', 41: 'no_certificate', 42: 'bad_certificate',
-  43: 'unsupported_certificate', 44: 'certificate_revoked', 45: 'certificate_expired', 46: 'certificate_unknown',
-  47: 'illegal_parameter', 48: 'unknown_ca', 49: 'access_denied', 50: 'decode_error', 51: 'decrypt_error',
-  60: 'export_restriction', 70: 'protocol_version', 71: 'insufficient_security', 80: 'internal_error',
-  86: 'inappropriate_fallback', 90: 'user_canceled', 100: 'no_renegotiation', 109: 'missing_extension',
-  110: 'unsupported_extension', 111: 'certificate_unobtainable', 112: 'unrecognized_name',
-  113: 'bad_certificate_status_response', 114: 'bad_certificate_hash_value', 115: 'unknown_psk_identity',
-  116: 'certificate_required', 120: 'no_application_protocol',
+  0: 'close_notify',
+  10: 'unexpected_message',
+  20: 'bad_record_mac',
+  21: 'decryption_failed',
+  22: 'record_overflow',
+  30: 'decompression_failure',
+  40: 'handshake_failure',
+  41: 'no_certificate',
+  42: 'bad_certificate',
+  43: 'unsupported_certificate',
+  44: 'certificate_revoked',
+  45: 'certificate_expired',
+  46: 'certificate_unknown',
+  47: 'illegal_parameter',
+  48: 'unknown_ca',
+  49: 'access_denied',
+  50: 'decode_error',
+  51: 'decrypt_error',
+  60: 'export_restriction',
+  70: 'protocol_version',
+  71: 'insufficient_security',
+  80: 'internal_error',
+  86: 'inappropriate_fallback',
+  90: 'user_canceled',
+  100: 'no_renegotiation',
+  109: 'missing_extension',
+  110: 'unsupported_extension',
+  111: 'certificate_unobtainable',
+  112: 'unrecognized_name',
+  113: 'bad_certificate_status_response',
+  114: 'bad_certificate_hash_value',
+  115: 'unknown_psk_identity',
+  116: 'certificate_required',
+  120: 'no_application_protocol',
 };
 const ALERT_NAMES = new Set(Object.values(TLS_ALERTS));
 const ALERT_ALIASES: Record<string, string> = { user_cancelled: 'user_canceled' };
@@ -54,13 +80,32 @@ export function tlsAlertName(code: string | undefined, message?: string): string
 
 /** The client's own verification of the server certificate failed (Node's codes). */
 const SERVER_UNTRUSTED = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'CERT_SIGNATURE_FAILURE',
-  'CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED', 'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD',
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_CHAIN_TOO_LONG', 'CERT_REVOKED',
-  'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
-  'HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_CRL', 'CRL_HAS_EXPIRED',
-  'CRL_NOT_YET_VALID', 'CRL_SIGNATURE_FAILURE', 'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_CRL',
+  'CRL_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_SIGNATURE_FAILURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
 ]);
 
 /** Our own TLS configuration is unusable (bad key, key/cert mismatch, no common version). */
@@ -85,17 +130,25 @@ export interface Classified {
 }
 
 const PHASE_OF_STATE: Record<DriverState, FailurePhase> = {
-  tcp: 'tcp', tls: 'tls', connack: 'connack', subscribe: 'subscribe', session: 'session',
+  tcp: 'tcp',
+  tls: 'tls',
+  connack: 'connack',
+  subscribe: 'subscribe',
+  session: 'session',
 };
 
 /** Our own per-phase deadline passed (in `session`: no PINGRESP in time). */
 export function classifyTimeout(state: DriverState): Classified {
   const reason: DriverReason =
-    state === 'tcp' ? 'tcp_timeout'
-    : state === 'tls' ? 'tls_timeout'
-    : state === 'connack' ? 'connack_timeout'
-    : state === 'subscribe' ? 'subscribe_timeout'
-    : 'ping_timeout';
+    state === 'tcp'
+      ? 'tcp_timeout'
+      : state === 'tls'
+        ? 'tls_timeout'
+        : state === 'connack'
+          ? 'connack_timeout'
+          : state === 'subscribe'
+            ? 'subscribe_timeout'
+            : 'ping_timeout';
   return { phase: PHASE_OF_STATE[state], reason };
 }
 
@@ -106,11 +159,17 @@ export function classifyTimeout(state: DriverState): Classified {
  * even when it arrives after the client's secureConnect: in TLS 1.3 the server verifies
  * the client certificate after that event and its alert comes with the first read.
  */
-export function classifyError(err: { code?: string | undefined; message?: string }, state: DriverState, tls13 = false, gotMqtt = false): Classified {
+export function classifyError(
+  err: { code?: string | undefined; message?: string },
+  state: DriverState,
+  tls13 = false,
+  gotMqtt = false,
+): Classified {
   const code = err.code ?? '';
   const tlsPhase: FailurePhase = state === 'session' ? 'session' : 'tls';
   const alert = tlsAlertName(code, err.message);
-  if (alert !== null) return { phase: tlsPhase, reason: alert === 'close_notify' ? 'tls_closed' : `tls_alert_${alert}` };
+  if (alert !== null)
+    return { phase: tlsPhase, reason: alert === 'close_notify' ? 'tls_closed' : `tls_alert_${alert}` };
   if (SERVER_UNTRUSTED.has(code)) return { phase: tlsPhase, reason: 'tls_server_untrusted' };
   if (isLocalConfig(code)) return { phase: tlsPhase, reason: 'tls_local_config' };
   if (code.startsWith('ERR_SSL_')) return { phase: tlsPhase, reason: 'protocol_error' };
@@ -173,16 +232,38 @@ const CONNACK_V3: Record<number, string> = {
 
 /** MQTT 5 reason codes ≥ 0x80 (CONNACK and DISCONNECT share the names). */
 const REASON_V5: Record<number, string> = {
-  0x80: 'unspecified_error', 0x81: 'malformed_packet', 0x82: 'protocol_error', 0x83: 'implementation_specific_error',
-  0x84: 'unsupported_protocol_version', 0x85: 'client_identifier_not_valid', 0x86: 'bad_username_or_password',
-  0x87: 'not_authorized', 0x88: 'server_unavailable', 0x89: 'server_busy', 0x8a: 'banned',
-  0x8b: 'server_shutting_down', 0x8c: 'bad_authentication_method', 0x8d: 'keep_alive_timeout',
-  0x8e: 'session_taken_over', 0x8f: 'topic_filter_invalid', 0x90: 'topic_name_invalid',
-  0x93: 'receive_maximum_exceeded', 0x94: 'topic_alias_invalid', 0x95: 'packet_too_large',
-  0x96: 'message_rate_too_high', 0x97: 'quota_exceeded', 0x98: 'administrative_action',
-  0x99: 'payload_format_invalid', 0x9a: 'retain_not_supported', 0x9b: 'qos_not_supported',
-  0x9c: 'use_another_server', 0x9d: 'server_moved', 0x9e: 'shared_subscriptions_not_supported',
-  0x9f: 'connection_rate_exceeded', 0xa0: 'maximum_connect_time', 0xa1: 'subscription_identifiers_not_supported',
+  0x80: 'unspecified_error',
+  0x81: 'malformed_packet',
+  0x82: 'protocol_error',
+  0x83: 'implementation_specific_error',
+  0x84: 'unsupported_protocol_version',
+  0x85: 'client_identifier_not_valid',
+  0x86: 'bad_username_or_password',
+  0x87: 'not_authorized',
+  0x88: 'server_unavailable',
+  0x89: 'server_busy',
+  0x8a: 'banned',
+  0x8b: 'server_shutting_down',
+  0x8c: 'bad_authentication_method',
+  0x8d: 'keep_alive_timeout',
+  0x8e: 'session_taken_over',
+  0x8f: 'topic_filter_invalid',
+  0x90: 'topic_name_invalid',
+  0x93: 'receive_maximum_exceeded',
+  0x94: 'topic_alias_invalid',
+  0x95: 'packet_too_large',
+  0x96: 'message_rate_too_high',
+  0x97: 'quota_exceeded',
+  0x98: 'administrative_action',
+  0x99: 'payload_format_invalid',
+  0x9a: 'retain_not_supported',
+  0x9b: 'qos_not_supported',
+  0x9c: 'use_another_server',
+  0x9d: 'server_moved',
+  0x9e: 'shared_subscriptions_not_supported',
+  0x9f: 'connection_rate_exceeded',
+  0xa0: 'maximum_connect_time',
+  0xa1: 'subscription_identifiers_not_supported',
   0xa2: 'wildcard_subscriptions_not_supported',
 };
 

@@ -33,7 +33,8 @@ function onPacket(c: Connection, type: number, _flags: number, buf: Buffer, star
 function onData(this: Sock, chunk: Buffer): void {
   const c = this[kConn];
   c.gotMqtt = true;
-  if (feed(c, chunk, onPacket) === FEED_MALFORMED) c.fail({ phase: c.state === 'tcp' ? 'tls' : c.state, reason: 'protocol_error' });
+  if (feed(c, chunk, onPacket) === FEED_MALFORMED)
+    c.fail({ phase: c.state === 'tcp' ? 'tls' : c.state, reason: 'protocol_error' });
 }
 
 function onError(this: Sock, err: NodeJS.ErrnoException): void {

@@ -54,4 +54,11 @@ export interface HeldConnection {
 
 export type AttemptOutcome =
   | { ok: true; timings: PhaseTimings; readyAt: number; held: HeldConnection; resumed: boolean; conn: Connection }
-  | { ok: false; phase: FailurePhase; reason: DriverReason; timings: PhaseTimings; error: Error | undefined; conn: Connection };
+  | {
+      ok: false;
+      phase: FailurePhase;
+      reason: DriverReason;
+      timings: PhaseTimings;
+      error: Error | undefined;
+      conn: Connection;
+    };

@@ -59,15 +59,21 @@ export async function createCa(o: CaOptions): Promise<WrittenFiles> {
     signingAlgorithm: signingAlgorithm(signing),
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
   const certPem = cert.toString('pem') + '\n';
-  const files = writeOutputs([
-    { path: certPath, data: certPem, secret: false },
-    { path: keyPath, data: await exportPkcs8Pem(keys.privateKey), secret: true },
-  ], o.force ?? false);
+  const files = writeOutputs(
+    [
+      { path: certPath, data: certPem, secret: false },
+      { path: keyPath, data: await exportPkcs8Pem(keys.privateKey), secret: true },
+    ],
+    o.force ?? false,
+  );
   return { files, certPem };
 }
 
@@ -93,7 +99,8 @@ function parseCert(path: string, text: string): crypto.X509Certificate {
 }
 
 function parseKey(path: string, text: string): crypto.KeyObject {
-  if (/ENCRYPTED/.test(text)) throw new InputError({ file: path }, 'is an encrypted private key (herd needs it unencrypted)');
+  if (/ENCRYPTED/.test(text))
+    throw new InputError({ file: path }, 'is an encrypted private key (herd needs it unencrypted)');
   try {
     return crypto.createPrivateKey(text);
   } catch (e) {
@@ -112,23 +119,40 @@ export function loadCa(dir: string): LoadedCa {
   } catch {
     throw new InputError({ file: dir }, 'not found (expected a CA directory with ca.crt and ca.key)');
   }
-  if (!isDir) throw new InputError({ file: dir }, 'is not a directory (expected a CA directory with ca.crt and ca.key)');
+  if (!isDir)
+    throw new InputError({ file: dir }, 'is not a directory (expected a CA directory with ca.crt and ca.key)');
   const certPath = join(dir, CA_CERT);
   const keyPath = join(dir, CA_KEY);
   const certText = readInputText(certPath);
   const keyText = readInputText(keyPath);
   const cert = parseCert(certPath, certText);
-  if (!cert.ca) throw new InputError({ file: certPath }, `is not a CA certificate (no basicConstraints CA:TRUE; subject ${cert.subject.replace(/\n/g, ', ')})`);
+  if (!cert.ca)
+    throw new InputError(
+      { file: certPath },
+      `is not a CA certificate (no basicConstraints CA:TRUE; subject ${cert.subject.replace(/\n/g, ', ')})`,
+    );
   const key = parseKey(keyPath, keyText);
   const why = unsupportedKey(key);
   if (why) throw new InputError({ file: keyPath }, why);
-  if (!cert.checkPrivateKey(key)) throw new InputError({ file: keyPath }, `does not match the certificate ${certPath} (key is ${describeKey(key)})`);
+  if (!cert.checkPrivateKey(key))
+    throw new InputError({ file: keyPath }, `does not match the certificate ${certPath} (key is ${describeKey(key)})`);
   let parts: CertParts;
   try {
     parts = certParts(cert.raw);
   } catch (e) {
-    throw new InputError({ file: certPath }, `cannot be used: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new InputError({ file: certPath }, `cannot be used: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
   const certPem = pem('CERTIFICATE', cert.raw);
-  return { dir, certPath, keyPath, certPem, keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(), cert, key, parts };
+  return {
+    dir,
+    certPath,
+    keyPath,
+    certPem,
+    keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    cert,
+    key,
+    parts,
+  };
 }

@@ -16,13 +16,22 @@ export async function createCrl(o: CrlOptions): Promise<string> {
   const ca = typeof o.ca === 'string' ? loadCa(o.ca) : o.ca;
   const { importPrivateKey, signingAlgorithm, x509 } = await import('./x509.js');
   const { notBefore: thisUpdate, notAfter: nextUpdate } = validityFrom(o.days ?? DEFAULTS.crlDays);
-  const number = uint(Buffer.from(Math.floor(Date.now() / 1000).toString(16).padStart(12, '0'), 'hex'));
+  const number = uint(
+    Buffer.from(
+      Math.floor(Date.now() / 1000)
+        .toString(16)
+        .padStart(12, '0'),
+      'hex',
+    ),
+  );
   const crl = await x509.X509CrlGenerator.create({
     issuer: new x509.X509Certificate(ca.cert.raw).subjectName,
     thisUpdate,
     nextUpdate,
     entries: [...new Set(o.serials.map((s) => s.toLowerCase()))].map((serialNumber) => ({
-      serialNumber, revocationDate: thisUpdate, reason: x509.X509CrlReason.keyCompromise,
+      serialNumber,
+      revocationDate: thisUpdate,
+      reason: x509.X509CrlReason.keyCompromise,
     })),
     extensions: [
       new x509.AuthorityKeyIdentifierExtension(ca.parts.keyId.toString('hex')),

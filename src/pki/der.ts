@@ -110,7 +110,7 @@ export function read(buf: Buffer, at = 0): Node {
 /** The elements inside a constructed node. */
 export function children(n: Node): Node[] {
   const out: Node[] = [];
-  for (let at = 0; at < n.value.length; ) {
+  for (let at = 0; at < n.value.length;) {
     const c = read(n.value, at);
     out.push(c);
     at += c.raw.length;

@@ -27,19 +27,37 @@ export interface CurveInfo {
 
 export const CURVES: Record<EcCurve, CurveInfo> = {
   'P-256': {
-    name: 'P-256', openssl: 'prime256v1', oid: '1.2.840.10045.3.1.7', qlen: 256, bytes: 32,
+    name: 'P-256',
+    openssl: 'prime256v1',
+    oid: '1.2.840.10045.3.1.7',
+    qlen: 256,
+    bytes: 32,
     n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-    hash: 'sha256', hashLen: 32, sigOid: '1.2.840.10045.4.3.2',
+    hash: 'sha256',
+    hashLen: 32,
+    sigOid: '1.2.840.10045.4.3.2',
   },
   'P-384': {
-    name: 'P-384', openssl: 'secp384r1', oid: '1.3.132.0.34', qlen: 384, bytes: 48,
+    name: 'P-384',
+    openssl: 'secp384r1',
+    oid: '1.3.132.0.34',
+    qlen: 384,
+    bytes: 48,
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-    hash: 'sha384', hashLen: 48, sigOid: '1.2.840.10045.4.3.3',
+    hash: 'sha384',
+    hashLen: 48,
+    sigOid: '1.2.840.10045.4.3.3',
   },
   'P-521': {
-    name: 'P-521', openssl: 'secp521r1', oid: '1.3.132.0.35', qlen: 521, bytes: 66,
+    name: 'P-521',
+    openssl: 'secp521r1',
+    oid: '1.3.132.0.35',
+    qlen: 521,
+    bytes: 66,
     n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
-    hash: 'sha512', hashLen: 64, sigOid: '1.2.840.10045.4.3.4',
+    hash: 'sha512',
+    hashLen: 64,
+    sigOid: '1.2.840.10045.4.3.4',
   },
 };
 

@@ -18,7 +18,10 @@ export function findDevice(store: DeviceStore, id: string): number {
   const i = store.indexOf(id);
   if (i === undefined) {
     const { start, count } = store.meta;
-    throw new InputError({ file: store.path }, `has no device "${id}" (it holds ${store.deviceId(start)} .. ${store.deviceId(start + count - 1)})`);
+    throw new InputError(
+      { file: store.path },
+      `has no device "${id}" (it holds ${store.deviceId(start)} .. ${store.deviceId(start + count - 1)})`,
+    );
   }
   return i;
 }

@@ -41,7 +41,8 @@ export function checkFaultShares(shares: FaultShares, flag = '--faults'): FaultS
   let sum = 0;
   for (const [name, v] of Object.entries(shares)) {
     if (!isFault(name)) throw new UsageError(`unknown fault "${name}" (one of ${FAULTS.join(', ')})`, flag);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`share of "${name}" must be between 0% and 100%`, flag);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1)
+      throw new UsageError(`share of "${name}" must be between 0% and 100%`, flag);
     sum += v;
   }
   if (sum > 1 + 1e-9) throw new UsageError(`fault shares add up to ${(sum * 100).toFixed(2)}%, more than 100%`, flag);

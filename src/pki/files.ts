@@ -12,11 +12,15 @@ export const MODE_PUBLIC = 0o644;
 function reason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
-    case 'ENOENT': return 'not found';
+    case 'ENOENT':
+      return 'not found';
     case 'EACCES':
-    case 'EPERM': return 'cannot be read (permission denied)';
-    case 'EISDIR': return 'is a directory, expected a file';
-    default: return `cannot be read (${code ?? String(e)})`;
+    case 'EPERM':
+      return 'cannot be read (permission denied)';
+    case 'EISDIR':
+      return 'is a directory, expected a file';
+    default:
+      return `cannot be read (${code ?? String(e)})`;
   }
 }
 
@@ -45,7 +49,7 @@ export function writeOutput(path: string, data: string | Uint8Array, mode: numbe
   const fd = openSync(tmp, 'wx', mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at);
+    for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at, buf.length - at);
   } finally {
     closeSync(fd);
   }
@@ -61,7 +65,10 @@ export interface OutputFile {
 
 /** Checks every target first, then writes them all: nothing is half written over. */
 export function writeOutputs(files: readonly OutputFile[], force: boolean): string[] {
-  checkWritable(files.map((f) => f.path), force);
+  checkWritable(
+    files.map((f) => f.path),
+    force,
+  );
   for (const f of files) writeOutput(f.path, f.data, f.secret ? MODE_SECRET : MODE_PUBLIC);
   return files.map((f) => f.path);
 }

@@ -5,7 +5,15 @@ import { loadCa, validityFrom, type LoadedCa, type WrittenFiles } from './ca.js'
 import { checkWritable, writeOutputs } from './files.js';
 import type { KeyKind } from './keys.js';
 import {
-  checkCountry, checkDeviceId, checkDomain, checkIp, checkNameValue, DEFAULTS, DEVICE_OU, deviceDns, deviceUri,
+  checkCountry,
+  checkDeviceId,
+  checkDomain,
+  checkIp,
+  checkNameValue,
+  DEFAULTS,
+  DEVICE_OU,
+  deviceDns,
+  deviceUri,
 } from './profile.js';
 import type { JsonGeneralNames, JsonName } from '@peculiar/x509';
 
@@ -44,7 +52,8 @@ interface Leaf {
 }
 
 async function issue(l: Leaf): Promise<{ certPem: string; keyPem: string }> {
-  const { exportPkcs8Pem, generateKeyPair, importPrivateKey, randomSerial, signingAlgorithm, x509 } = await import('./x509.js');
+  const { exportPkcs8Pem, generateKeyPair, importPrivateKey, randomSerial, signingAlgorithm, x509 } =
+    await import('./x509.js');
   const keys = await generateKeyPair(l.keyKind);
   const caCert = new x509.X509Certificate(l.ca.cert.raw);
   let usages = x509.KeyUsageFlags.digitalSignature;
@@ -85,14 +94,24 @@ export async function issueServer(o: ServerOptions): Promise<WrittenFiles> {
   const v = validityFrom(o.days ?? DEFAULTS.serverDays);
   const notAfter = new Date(Math.min(v.notAfter.getTime(), ca.parts.notAfter.getTime()));
   const r = await issue({
-    ca, keyKind: o.key ?? 'p256', notBefore: v.notBefore, notAfter, eku: 'serverAuth',
+    ca,
+    keyKind: o.key ?? 'p256',
+    notBefore: v.notBefore,
+    notAfter,
+    eku: 'serverAuth',
     subject: [{ C: [country] }, { O: [org] }, { CN: [cn] }],
-    san: [...dns.map((value) => ({ type: 'dns' as const, value })), ...ip.map((value) => ({ type: 'ip' as const, value }))],
+    san: [
+      ...dns.map((value) => ({ type: 'dns' as const, value })),
+      ...ip.map((value) => ({ type: 'ip' as const, value })),
+    ],
   });
-  const files = writeOutputs([
-    { path: paths[0], data: r.certPem, secret: false },
-    { path: paths[1], data: r.keyPem, secret: true },
-  ], o.force ?? false);
+  const files = writeOutputs(
+    [
+      { path: paths[0], data: r.certPem, secret: false },
+      { path: paths[1], data: r.keyPem, secret: true },
+    ],
+    o.force ?? false,
+  );
   return { files, certPem: r.certPem };
 }
 
@@ -106,15 +125,24 @@ export async function issueDevice(o: DeviceOptions): Promise<WrittenFiles> {
   const paths = [join(o.out, `${id}.crt`), join(o.out, `${id}.key`)] as const;
   checkWritable(paths, o.force ?? false);
   const r = await issue({
-    ca, keyKind: o.key ?? 'p256', notBefore: ca.parts.notBefore, notAfter: ca.parts.notAfter,
+    ca,
+    keyKind: o.key ?? 'p256',
+    notBefore: ca.parts.notBefore,
+    notAfter: ca.parts.notAfter,
     eku: 'clientAuth',
     subject: [{ C: [country] }, { O: [org] }, { OU: [DEVICE_OU] }, { CN: [id] }],
-    san: [{ type: 'url', value: deviceUri(domain, id) }, { type: 'dns', value: deviceDns(id) }],
+    san: [
+      { type: 'url', value: deviceUri(domain, id) },
+      { type: 'dns', value: deviceDns(id) },
+    ],
   });
-  const files = writeOutputs([
-    { path: paths[0], data: r.certPem, secret: false },
-    { path: paths[1], data: r.keyPem, secret: true },
-  ], o.force ?? false);
+  const files = writeOutputs(
+    [
+      { path: paths[0], data: r.certPem, secret: false },
+      { path: paths[1], data: r.keyPem, secret: true },
+    ],
+    o.force ?? false,
+  );
   return { files, certPem: r.certPem };
 }
 

@@ -38,12 +38,19 @@ function ecTemplate(c: CurveInfo): KeyTemplate {
   const tail = tlv(0xa1, bitString(pub));
   // PKCS#8 as OpenSSL writes it: version 0, the algorithm with the curve, ECPrivateKey
   // { version 1, the scalar, [1] the public key } (parameters left to the algorithm).
-  const pkcs8 = seq(tlv(TAG.integer, Buffer.from([0])), alg,
-    octets(seq(tlv(TAG.integer, Buffer.from([1])), octets(Buffer.alloc(c.bytes)), tail)));
+  const pkcs8 = seq(
+    tlv(TAG.integer, Buffer.from([0])),
+    alg,
+    octets(seq(tlv(TAG.integer, Buffer.from([1])), octets(Buffer.alloc(c.bytes)), tail)),
+  );
   const spki = seq(alg, bitString(pub));
   return {
-    pkcs8, privAt: pkcs8.length - tail.length - c.bytes, pubInPkcs8At: pkcs8.length - pubLen,
-    spki, pubInSpkiAt: spki.length - pubLen, pubLen,
+    pkcs8,
+    privAt: pkcs8.length - tail.length - c.bytes,
+    pubInPkcs8At: pkcs8.length - pubLen,
+    spki,
+    pubInSpkiAt: spki.length - pubLen,
+    pubLen,
   };
 }
 
@@ -88,7 +95,10 @@ export class DeviceKeyDeriver {
   material(i: number, counter = 0): Buffer {
     this.msg.writeBigUInt64BE(BigInt(i), 14);
     this.msg[22] = counter;
-    return crypto.createHmac('sha512', this.seedKey).update(counter === 0 ? this.msg.subarray(0, 22) : this.msg).digest();
+    return crypto
+      .createHmac('sha512', this.seedKey)
+      .update(counter === 0 ? this.msg.subarray(0, 22) : this.msg)
+      .digest();
   }
 
   /** A uniform number in [0, 1) for device i: which fault, if any, it gets. */

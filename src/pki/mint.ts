@@ -16,7 +16,15 @@ import { checkFaultShares, faultCode, type FaultShares } from './faults.js';
 import { checkWritable } from './files.js';
 import { MINT_KEY_KINDS, type MintKeyKind } from './keys.js';
 import { deviceSerial, serialTag, type MintedBatch, type MintJob } from './minter.js';
-import { checkCountry, checkDomain, checkIdTemplate, checkNameValue, DEFAULTS, idFromTemplate, MAX_ID_LENGTH } from './profile.js';
+import {
+  checkCountry,
+  checkDomain,
+  checkIdTemplate,
+  checkNameValue,
+  DEFAULTS,
+  idFromTemplate,
+  MAX_ID_LENGTH,
+} from './profile.js';
 import { FORMAT_VERSION, type StoreMeta } from './store-format.js';
 import { StoreWriter } from './store-writer.js';
 
@@ -77,21 +85,35 @@ export interface MintTask {
   count: number;
 }
 
-function check(o: MintOptions): Required<Pick<MintOptions, 'start' | 'idTemplate' | 'threads' | 'uriDomain' | 'org' | 'country' | 'key' | 'faults' | 'batchSize'>> {
-  if (!Number.isSafeInteger(o.count) || o.count < 1) throw new UsageError(`expected a positive integer, got "${o.count}"`, '--count');
+function check(
+  o: MintOptions,
+): Required<
+  Pick<
+    MintOptions,
+    'start' | 'idTemplate' | 'threads' | 'uriDomain' | 'org' | 'country' | 'key' | 'faults' | 'batchSize'
+  >
+> {
+  if (!Number.isSafeInteger(o.count) || o.count < 1)
+    throw new UsageError(`expected a positive integer, got "${o.count}"`, '--count');
   const start = o.start ?? 0;
-  if (!Number.isSafeInteger(start) || start < 0 || start + o.count > 2 ** 48) throw new UsageError(`expected a non-negative integer, got "${start}"`, '--start');
+  if (!Number.isSafeInteger(start) || start < 0 || start + o.count > 2 ** 48)
+    throw new UsageError(`expected a non-negative integer, got "${start}"`, '--start');
   const threads = o.threads ?? availableParallelism();
-  if (!Number.isSafeInteger(threads) || threads < 1) throw new UsageError(`expected a positive integer, got "${threads}"`, '--threads');
+  if (!Number.isSafeInteger(threads) || threads < 1)
+    throw new UsageError(`expected a positive integer, got "${threads}"`, '--threads');
   const idTemplate = checkIdTemplate(o.idTemplate ?? DEFAULTS.idTemplate);
   const longest = idFromTemplate(idTemplate, start + o.count - 1);
-  if (longest.length > MAX_ID_LENGTH) throw new UsageError(`device id "${longest}" would be longer than ${MAX_ID_LENGTH} characters`, '--id-template');
+  if (longest.length > MAX_ID_LENGTH)
+    throw new UsageError(`device id "${longest}" would be longer than ${MAX_ID_LENGTH} characters`, '--id-template');
   const key = o.key ?? 'p256';
   if (!(MINT_KEY_KINDS as readonly string[]).includes(key)) {
     throw new UsageError(`${key} keys cannot be derived from a seed: mint ${MINT_KEY_KINDS.join(', ')}`, '--key');
   }
   return {
-    start, threads, idTemplate, key,
+    start,
+    threads,
+    idTemplate,
+    key,
     uriDomain: checkDomain(o.uriDomain ?? DEFAULTS.uriDomain, '--uri-domain'),
     org: checkNameValue(o.org ?? DEFAULTS.org, '--org'),
     country: checkCountry(o.country ?? DEFAULTS.country),
@@ -108,17 +130,29 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
   const ca = o.ca ?? loadCa(o.caDir);
   // Revoked devices join the CA's crl.pem: slices minted one after another share one CRL.
   // --force starts it afresh.
-  const crlKept = crlPath && !o.force && existsSync(crlPath) ? await (await import('./crl.js')).readCrlSerials(crlPath, ca) : [];
+  const crlKept =
+    crlPath && !o.force && existsSync(crlPath) ? await (await import('./crl.js')).readCrlSerials(crlPath, ca) : [];
   const seeded = o.seed !== undefined;
   const seed = o.seed ?? crypto.randomBytes(16).toString('hex');
   const job: MintJob = {
-    caCertPem: ca.certPem, caKeyPem: ca.keyPem, seed, idTemplate: v.idTemplate, uriDomain: v.uriDomain,
-    org: v.org, country: v.country, key: v.key, faults: v.faults,
+    caCertPem: ca.certPem,
+    caKeyPem: ca.keyPem,
+    seed,
+    idTemplate: v.idTemplate,
+    uriDomain: v.uriDomain,
+    org: v.org,
+    country: v.country,
+    key: v.key,
+    faults: v.faults,
   };
   const tag = serialTag(job, ca.parts);
   const batches = Math.ceil(o.count / v.batchSize);
   const { Piscina } = await import('piscina');
-  const pool = new Piscina<MintTask, MintedBatch>({ filename: workerFile('mint'), minThreads: v.threads, maxThreads: v.threads });
+  const pool = new Piscina<MintTask, MintedBatch>({
+    filename: workerFile('mint'),
+    minThreads: v.threads,
+    maxThreads: v.threads,
+  });
   const writer = new StoreWriter(o.out, o.count);
   const phases = { keygenMs: 0, encodeMs: 0, signMs: 0, storeMs: 0 };
   const perCode = new Array<number>(FAULTS.length + 1).fill(0);
@@ -156,36 +190,53 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
           const b = next++;
           const s = v.start + b * v.batchSize;
           inflight++;
-          pool.run({ jobKey, job, start: s, count: Math.min(v.batchSize, v.start + o.count - s) }).then((r) => {
-            inflight--;
-            pending.set(b, r);
-            try {
-              for (let x = pending.get(flushed); x; x = pending.get(flushed)) {
-                pending.delete(flushed++);
-                write(x);
+          pool.run({ jobKey, job, start: s, count: Math.min(v.batchSize, v.start + o.count - s) }).then(
+            (r) => {
+              inflight--;
+              pending.set(b, r);
+              try {
+                for (let x = pending.get(flushed); x; x = pending.get(flushed)) {
+                  pending.delete(flushed++);
+                  write(x);
+                }
+              } catch (e) {
+                failed = true;
+                reject(e);
+                return;
               }
-            } catch (e) {
+              if (flushed === batches) resolve();
+              else pump();
+            },
+            (e: unknown) => {
               failed = true;
               reject(e);
-              return;
-            }
-            if (flushed === batches) resolve();
-            else pump();
-          }, (e: unknown) => {
-            failed = true;
-            reject(e);
-          });
+            },
+          );
         }
       };
       pump();
     });
-    if (crlPath) await (await import('./crl.js')).writeCrl(crlPath, { ca, serials: [...crlKept, ...revoked], force: true });
+    if (crlPath)
+      await (await import('./crl.js')).writeCrl(crlPath, { ca, serials: [...crlKept, ...revoked], force: true });
     for (const f of FAULTS) if (perCode[faultCode(f)]) faultCounts[f] = perCode[faultCode(f)]!;
     const meta: StoreMeta = {
-      format: 'mqtt-herd device store', version: FORMAT_VERSION, count: o.count, start: v.start,
-      idTemplate: v.idTemplate, uriDomain: v.uriDomain, org: v.org, country: v.country, seed, seeded, key: v.key,
-      caCertPem: ca.certPem, caFingerprint: crypto.createHash('sha256').update(ca.cert.raw).digest('hex'),
-      created: new Date().toISOString(), faults: v.faults, faultCounts, serialTag: tag.toString('hex'),
+      format: 'mqtt-herd device store',
+      version: FORMAT_VERSION,
+      count: o.count,
+      start: v.start,
+      idTemplate: v.idTemplate,
+      uriDomain: v.uriDomain,
+      org: v.org,
+      country: v.country,
+      seed,
+      seeded,
+      key: v.key,
+      caCertPem: ca.certPem,
+      caFingerprint: crypto.createHash('sha256').update(ca.cert.raw).digest('hex'),
+      created: new Date().toISOString(),
+      faults: v.faults,
+      faultCounts,
+      serialTag: tag.toString('hex'),
       ...(crlPath ? { crlPath } : {}),
     };
     const w0 = performance.now();
@@ -199,7 +250,16 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
   }
   const seconds = (performance.now() - t0) / 1000;
   return {
-    count: o.count, seconds, perSecond: o.count / seconds, threads: v.threads, store: o.out, bytes: writer.bytes,
-    seed, seeded, faultCounts, phases, ...(crlPath ? { crlPath } : {}),
+    count: o.count,
+    seconds,
+    perSecond: o.count / seconds,
+    threads: v.threads,
+    store: o.out,
+    bytes: writer.bytes,
+    seed,
+    seeded,
+    faultCounts,
+    phases,
+    ...(crlPath ? { crlPath } : {}),
   };
 }

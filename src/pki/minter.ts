@@ -42,8 +42,13 @@ export interface MintedBatch {
 
 type Variant = 'ok' | 'expired' | 'not_yet_valid' | 'wrong_ca' | 'cn_mismatch' | 'wrong_eku';
 const VARIANT_OF: Record<Fault, Variant> = {
-  expired: 'expired', not_yet_valid: 'not_yet_valid', wrong_ca: 'wrong_ca', revoked: 'ok',
-  cn_mismatch: 'cn_mismatch', no_cert: 'ok', wrong_eku: 'wrong_eku',
+  expired: 'expired',
+  not_yet_valid: 'not_yet_valid',
+  wrong_ca: 'wrong_ca',
+  revoked: 'ok',
+  cn_mismatch: 'cn_mismatch',
+  no_cert: 'ok',
+  wrong_eku: 'wrong_eku',
 };
 const DAY = 86_400_000;
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59);
@@ -57,8 +62,14 @@ export const WRONG_CA_CN = 'mqtt-herd wrong CA';
 /** Serial numbers: 16 bytes, positive, fixed length; a per-job tag then the index. */
 export function serialTag(job: MintJob, ca: CertParts): Buffer {
   const { caKeyPem: _k, caCertPem: _c, ...opts } = job;
-  return crypto.createHash('sha256').update('herd/serial/v1').update(JSON.stringify(opts))
-    .update(ca.subject).update(ca.publicKey).digest().subarray(0, 8);
+  return crypto
+    .createHash('sha256')
+    .update('herd/serial/v1')
+    .update(JSON.stringify(opts))
+    .update(ca.subject)
+    .update(ca.publicKey)
+    .digest()
+    .subarray(0, 8);
 }
 
 export function deviceSerial(tag: Buffer, i: number): Buffer {
@@ -102,19 +113,31 @@ export class Minter {
     const signer = createSigner(crypto.createPrivateKey(job.caKeyPem));
     const spkiLength = this.deriver.key(0).spki.length;
     const base: TbsProfile = {
-      sigAlg: signer.algorithm, issuer: this.ca.subject, validity: this.ca.validity, authorityKeyId: this.ca.keyId,
-      country: job.country, org: job.org, uriDomain: job.uriDomain, spkiLength, eku: 'clientAuth',
+      sigAlg: signer.algorithm,
+      issuer: this.ca.subject,
+      validity: this.ca.validity,
+      authorityKeyId: this.ca.keyId,
+      country: job.country,
+      org: job.org,
+      uriDomain: job.uriDomain,
+      spkiLength,
+      eku: 'clientAuth',
     };
     const nb = this.ca.notBefore.getTime();
     const na = this.ca.notAfter.getTime();
     const wrong = wrongCa(job.seed, job.org);
-    const add = (v: Variant, p: Partial<TbsProfile>, s = signer) => this.templates.set(v, { t: new TbsTemplate({ ...base, ...p }), signer: s });
+    const add = (v: Variant, p: Partial<TbsProfile>, s = signer) =>
+      this.templates.set(v, { t: new TbsTemplate({ ...base, ...p }), signer: s });
     add('ok', {});
     add('cn_mismatch', {});
     add('expired', { validity: validity(nb - 31 * DAY, nb - DAY) });
     add('not_yet_valid', { validity: validity(na + DAY, na + 366 * DAY) });
     add('wrong_eku', { eku: 'serverAuth' });
-    add('wrong_ca', { sigAlg: wrong.signer.algorithm, issuer: wrong.issuer, authorityKeyId: wrong.keyId }, wrong.signer);
+    add(
+      'wrong_ca',
+      { sigAlg: wrong.signer.algorithm, issuer: wrong.issuer, authorityKeyId: wrong.keyId },
+      wrong.signer,
+    );
   }
 
   /** Device i's fault (without minting it). */
@@ -142,7 +165,9 @@ export class Minter {
       const k = keys[j]!;
       const id = idFromTemplate(this.job.idTemplate, start + j);
       const name = v === 'cn_mismatch' ? mismatchName(id) : id;
-      tbs[j] = this.templates.get(v)!.t.fill(name, deviceSerial(this.tag, start + j), k.spki, keyIdentifier(k.publicKey));
+      tbs[j] = this.templates
+        .get(v)!
+        .t.fill(name, deviceSerial(this.tag, start + j), k.spki, keyIdentifier(k.publicKey));
       const g = groups.get(v === 'wrong_ca' ? 'wrong_ca' : 'ok') ?? [];
       g.push(j);
       groups.set(v === 'wrong_ca' ? 'wrong_ca' : 'ok', g);
@@ -154,7 +179,8 @@ export class Minter {
       const out = signer.sign(idx.map((j) => tbs[j]!));
       idx.forEach((j, n) => (sigs[j] = out[n]!));
       const first = idx[0];
-      if (first !== undefined && !signer.verify(tbs[first]!, sigs[first]!)) throw new Error(`mint: signature check failed at device ${start + first}`);
+      if (first !== undefined && !signer.verify(tbs[first]!, sigs[first]!))
+        throw new Error(`mint: signature check failed at device ${start + first}`);
     }
     const t3 = performance.now();
     const certs = new Array<Buffer>(count);
@@ -175,6 +201,14 @@ export class Minter {
       at += keys[j]!.pkcs8.copy(records, at);
     }
     const t4 = performance.now();
-    return { start, count, records, certLens, keyLens, faults, ms: { keygen: t1 - t0, encode: t2 - t1 + (t4 - t3), sign: t3 - t2 } };
+    return {
+      start,
+      count,
+      records,
+      certLens,
+      keyLens,
+      faults,
+      ms: { keygen: t1 - t0, encode: t2 - t1 + (t4 - t3), sign: t3 - t2 },
+    };
   }
 }

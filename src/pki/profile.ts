@@ -43,7 +43,8 @@ export const MAX_ID_LENGTH = 64;
 /** Why `id` cannot be a device id (a CN, a DNS label prefix, a URI segment and a file name). */
 export function badDeviceId(id: string): string | undefined {
   if (id.length === 0) return 'is empty';
-  if (id.length > MAX_ID_LENGTH) return `is ${id.length} characters long (at most ${MAX_ID_LENGTH}: it is a certificate CN)`;
+  if (id.length > MAX_ID_LENGTH)
+    return `is ${id.length} characters long (at most ${MAX_ID_LENGTH}: it is a certificate CN)`;
   if (!ID_RE.test(id) || id.includes('..') || id.endsWith('.')) {
     return 'cannot be a certificate CN and a file name: use letters, digits, ".", "_" and "-", starting with a letter or digit';
   }
@@ -103,6 +104,7 @@ export function checkNameValue(v: string, flag: string): string {
 
 export function checkIp(ip: string, flag = '--ip'): string {
   const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-  if (!v4.test(ip) && !(ip.includes(':') && /^[0-9A-Fa-f:.]+$/.test(ip))) throw new UsageError(`"${ip}" is not an IP address`, flag);
+  if (!v4.test(ip) && !(ip.includes(':') && /^[0-9A-Fa-f:.]+$/.test(ip)))
+    throw new UsageError(`"${ip}" is not an IP address`, flag);
   return ip;
 }

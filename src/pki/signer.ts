@@ -22,10 +22,14 @@ const NULL = Buffer.from([TAG.null, 0]);
 export function describeKey(key: crypto.KeyObject): string {
   const d = key.asymmetricKeyDetails;
   switch (key.asymmetricKeyType) {
-    case 'ec': return `EC ${curveByOpensslName(d?.namedCurve)?.name ?? d?.namedCurve ?? '?'}`;
-    case 'rsa': return `RSA ${d?.modulusLength ?? '?'}`;
-    case 'ed25519': return 'Ed25519';
-    default: return String(key.asymmetricKeyType);
+    case 'ec':
+      return `EC ${curveByOpensslName(d?.namedCurve)?.name ?? d?.namedCurve ?? '?'}`;
+    case 'rsa':
+      return `RSA ${d?.modulusLength ?? '?'}`;
+    case 'ed25519':
+      return 'Ed25519';
+    default:
+      return String(key.asymmetricKeyType);
   }
 }
 
@@ -33,8 +37,10 @@ export function describeKey(key: crypto.KeyObject): string {
 export function unsupportedKey(key: crypto.KeyObject): string | undefined {
   const t = key.asymmetricKeyType;
   if (t === 'rsa' || t === 'ed25519') return undefined;
-  if (t === 'ec') return curveByOpensslName(key.asymmetricKeyDetails?.namedCurve) ? undefined
-    : `EC curve ${key.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported (use P-256, P-384 or P-521)`;
+  if (t === 'ec')
+    return curveByOpensslName(key.asymmetricKeyDetails?.namedCurve)
+      ? undefined
+      : `EC curve ${key.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported (use P-256, P-384 or P-521)`;
   return `${String(t)} keys are not supported (use RSA, EC P-256/P-384/P-521 or Ed25519)`;
 }
 

@@ -85,7 +85,14 @@ export function decodeHeader(h: Buffer): Header {
   };
 }
 
-export function writeEntry(buf: Buffer, at: number, offset: number, certLen: number, keyLen: number, fault: number): void {
+export function writeEntry(
+  buf: Buffer,
+  at: number,
+  offset: number,
+  certLen: number,
+  keyLen: number,
+  fault: number,
+): void {
   buf.writeUIntLE(offset, at, 6);
   buf.writeUInt16LE(certLen, at + 6);
   buf.writeUInt16LE(keyLen, at + 8);
@@ -101,5 +108,10 @@ export interface Entry {
 }
 
 export function readEntry(buf: Buffer, at: number): Entry {
-  return { offset: buf.readUIntLE(at, 6), certLen: buf.readUInt16LE(at + 6), keyLen: buf.readUInt16LE(at + 8), fault: buf[at + 10] ?? 0 };
+  return {
+    offset: buf.readUIntLE(at, 6),
+    certLen: buf.readUInt16LE(at + 6),
+    keyLen: buf.readUInt16LE(at + 8),
+    fault: buf[at + 10] ?? 0,
+  };
 }

@@ -17,7 +17,10 @@ export class StoreWriter {
   private written = 0;
   bytes = 0;
 
-  constructor(readonly path: string, readonly count: number) {
+  constructor(
+    readonly path: string,
+    readonly count: number,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
     this.fd = openSync(this.tmp, 'w', MODE_SECRET);
@@ -27,7 +30,7 @@ export class StoreWriter {
 
   private write(buf: Uint8Array, pos: number): void {
     if (this.fd === undefined) throw new Error('store writer is closed');
-    for (let at = 0; at < buf.length; ) at += writeSync(this.fd, buf, at, buf.length - at, pos + at);
+    for (let at = 0; at < buf.length;) at += writeSync(this.fd, buf, at, buf.length - at, pos + at);
   }
 
   /** Appends the next batch (batches must come in index order). */

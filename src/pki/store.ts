@@ -9,7 +9,16 @@ import type { Fault } from '../metrics/names.js';
 import { pem } from './der.js';
 import { faultOfCode } from './faults.js';
 import { idFromTemplate, indexFromId } from './profile.js';
-import { decodeHeader, ENTRY_BYTES, FORMAT_VERSION, HEADER_BYTES, MAGIC, readEntry, type Entry, type StoreMeta } from './store-format.js';
+import {
+  decodeHeader,
+  ENTRY_BYTES,
+  FORMAT_VERSION,
+  HEADER_BYTES,
+  MAGIC,
+  readEntry,
+  type Entry,
+  type StoreMeta,
+} from './store-format.js';
 
 export interface DeviceRecord {
   index: number;
@@ -36,14 +45,18 @@ export class DeviceStore {
       this.fd = openSync(path, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError({ file: path }, code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`, { cause: e });
+      throw new InputError({ file: path }, code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`, {
+        cause: e,
+      });
     }
     try {
       const size = fstatSync(this.fd).size;
       const head = this.read(0, Math.min(HEADER_BYTES, size));
-      if (size < HEADER_BYTES || head.toString('latin1', 0, MAGIC.length) !== MAGIC) throw this.bad('is not a herd device store');
+      if (size < HEADER_BYTES || head.toString('latin1', 0, MAGIC.length) !== MAGIC)
+        throw this.bad('is not a herd device store');
       const h = decodeHeader(head);
-      if (h.version !== FORMAT_VERSION) throw this.bad(`has store format ${h.version}; this herd reads format ${FORMAT_VERSION}`);
+      if (h.version !== FORMAT_VERSION)
+        throw this.bad(`has store format ${h.version}; this herd reads format ${FORMAT_VERSION}`);
       if (h.indexOffset === 0) throw this.bad('is incomplete (the mint that wrote it did not finish)');
       if (h.metaOffset + h.metaLength !== size) throw this.bad('is truncated or damaged');
       let meta: StoreMeta;
@@ -52,7 +65,8 @@ export class DeviceStore {
       } catch (e) {
         throw this.bad(`has damaged metadata (${e instanceof Error ? e.message : String(e)})`);
       }
-      if (h.indexOffset + meta.count * ENTRY_BYTES !== h.metaOffset) throw this.bad('is truncated or damaged (index size)');
+      if (h.indexOffset + meta.count * ENTRY_BYTES !== h.metaOffset)
+        throw this.bad('is truncated or damaged (index size)');
       this.meta = meta;
       this.indexOffset = h.indexOffset;
     } catch (e) {
@@ -69,7 +83,7 @@ export class DeviceStore {
     if (this.fd === undefined) throw new Error(`device store ${this.path} is closed`);
     if (pos + len > size) throw this.bad('is truncated or damaged');
     const buf = Buffer.allocUnsafe(len);
-    for (let got = 0; got < len; ) {
+    for (let got = 0; got < len;) {
       const n = readSync(this.fd, buf, got, len - got, pos + got);
       if (n === 0) throw this.bad('is truncated or damaged');
       got += n;
@@ -131,8 +145,12 @@ export class DeviceStore {
     const keyDer = rec.subarray(e.certLen);
     const fault = faultOfCode(e.fault);
     const d: DeviceRecord = {
-      index: i, id: this.deviceId(i), certDer, keyDer,
-      certPem: pem('CERTIFICATE', certDer), keyPem: pem('PRIVATE KEY', keyDer),
+      index: i,
+      id: this.deviceId(i),
+      certDer,
+      keyDer,
+      certPem: pem('CERTIFICATE', certDer),
+      keyPem: pem('PRIVATE KEY', keyDer),
     };
     if (fault) d.fault = fault;
     return d;

@@ -7,8 +7,14 @@ import { ctx, lengthBytes, oid, printable, seq, set, tlv, TAG, TRUE, utf8 } from
 import { DEVICE_OU, OID } from './profile.js';
 
 type SlotName = 'serial' | 'name' | 'spki' | 'ski';
-interface Slot { slot: SlotName; len: number }
-interface Cons { tag: number; kids: Part[] }
+interface Slot {
+  slot: SlotName;
+  len: number;
+}
+interface Cons {
+  tag: number;
+  kids: Part[];
+}
 type Part = Buffer | Slot | Cons;
 
 const cons = (tag: number, ...kids: Part[]): Cons => ({ tag, kids });
@@ -69,27 +75,42 @@ export function deviceTbs(p: TbsProfile, nameLen: number): Part {
   const name: Slot = { slot: 'name', len: nameLen };
   const ext = (id: string, critical: boolean, value: Part): Cons =>
     cons(TAG.sequence, oid(id), ...(critical ? [TRUE] : []), cons(TAG.octetString, value));
-  return cons(TAG.sequence,
+  return cons(
+    TAG.sequence,
     Buffer.from([0xa0, 0x03, 0x02, 0x01, 0x02]),
     cons(TAG.integer, { slot: 'serial', len: SERIAL_BYTES }),
     p.sigAlg,
     p.issuer,
     p.validity,
-    cons(TAG.sequence,
+    cons(
+      TAG.sequence,
       set(seq(oid(OID.country), printable(p.country))),
       set(seq(oid(OID.org), utf8(p.org))),
       set(seq(oid(OID.ou), utf8(DEVICE_OU))),
-      cons(TAG.set, cons(TAG.sequence, oid(OID.cn), cons(TAG.utf8String, name)))),
+      cons(TAG.set, cons(TAG.sequence, oid(OID.cn), cons(TAG.utf8String, name))),
+    ),
     { slot: 'spki', len: p.spkiLength },
-    cons(ctx(3, true), cons(TAG.sequence,
-      ext(OID.basicConstraints, true, seq()),
-      ext(OID.keyUsage, true, Buffer.from([TAG.bitString, 0x02, 0x07, 0x80])), // digitalSignature
-      ext(OID.extKeyUsage, false, seq(oid(p.eku === 'clientAuth' ? OID.clientAuth : OID.serverAuth))),
-      ext(OID.subjectAltName, false, cons(TAG.sequence,
-        cons(ctx(6, false), Buffer.from(`spiffe://${p.uriDomain}/device/`, 'latin1'), name),
-        cons(ctx(2, false), name, Buffer.from('.local', 'latin1')))),
-      ext(OID.subjectKeyId, false, cons(TAG.octetString, { slot: 'ski', len: 20 })),
-      ext(OID.authorityKeyId, false, seq(tlv(ctx(0, false), p.authorityKeyId))))));
+    cons(
+      ctx(3, true),
+      cons(
+        TAG.sequence,
+        ext(OID.basicConstraints, true, seq()),
+        ext(OID.keyUsage, true, Buffer.from([TAG.bitString, 0x02, 0x07, 0x80])), // digitalSignature
+        ext(OID.extKeyUsage, false, seq(oid(p.eku === 'clientAuth' ? OID.clientAuth : OID.serverAuth))),
+        ext(
+          OID.subjectAltName,
+          false,
+          cons(
+            TAG.sequence,
+            cons(ctx(6, false), Buffer.from(`spiffe://${p.uriDomain}/device/`, 'latin1'), name),
+            cons(ctx(2, false), name, Buffer.from('.local', 'latin1')),
+          ),
+        ),
+        ext(OID.subjectKeyId, false, cons(TAG.octetString, { slot: 'ski', len: 20 })),
+        ext(OID.authorityKeyId, false, seq(tlv(ctx(0, false), p.authorityKeyId))),
+      ),
+    ),
+  );
 }
 
 /** Compiled layouts of one profile, by id length. */
@@ -136,4 +157,3 @@ export function assemble(tbs: Buffer, sigAlg: Buffer, sig: Buffer): Buffer {
   sig.copy(out, at);
   return out;
 }
-

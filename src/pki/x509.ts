@@ -14,16 +14,25 @@ x509.cryptoProvider.set(webcrypto as unknown as ReturnType<typeof x509.cryptoPro
 
 export { x509 };
 export type WebKey = webcrypto.CryptoKey;
-export interface WebKeyPair { privateKey: WebKey; publicKey: WebKey }
+export interface WebKeyPair {
+  privateKey: WebKey;
+  publicKey: WebKey;
+}
 
 const RSA_PARAMS = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
-function generateParams(kind: KeyKind): webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams | webcrypto.Algorithm {
+function generateParams(
+  kind: KeyKind,
+): webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams | webcrypto.Algorithm {
   switch (kind) {
-    case 'p256': return { name: 'ECDSA', namedCurve: 'P-256' };
-    case 'p384': return { name: 'ECDSA', namedCurve: 'P-384' };
-    case 'rsa2048': return { ...RSA_PARAMS, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) };
-    case 'ed25519': return { name: 'Ed25519' };
+    case 'p256':
+      return { name: 'ECDSA', namedCurve: 'P-256' };
+    case 'p384':
+      return { name: 'ECDSA', namedCurve: 'P-384' };
+    case 'rsa2048':
+      return { ...RSA_PARAMS, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) };
+    case 'ed25519':
+      return { name: 'Ed25519' };
   }
 }
 
@@ -32,7 +41,9 @@ export async function generateKeyPair(kind: KeyKind): Promise<WebKeyPair> {
 }
 
 /** The WebCrypto algorithm of a Node key (RSA keys sign with SHA-256, EC with its curve's hash). */
-export function webAlgorithm(key: crypto.KeyObject): webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams | webcrypto.Algorithm {
+export function webAlgorithm(
+  key: crypto.KeyObject,
+): webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams | webcrypto.Algorithm {
   if (key.asymmetricKeyType === 'rsa') return RSA_PARAMS;
   if (key.asymmetricKeyType === 'ed25519') return { name: 'Ed25519' };
   const c = curveByOpensslName(key.asymmetricKeyDetails?.namedCurve);
@@ -44,7 +55,10 @@ export function webAlgorithm(key: crypto.KeyObject): webcrypto.EcKeyImportParams
 export function signingAlgorithm(key: crypto.KeyObject): webcrypto.EcdsaParams | webcrypto.Algorithm {
   if (key.asymmetricKeyType === 'ec') {
     const c = curveByOpensslName(key.asymmetricKeyDetails?.namedCurve);
-    return { name: 'ECDSA', hash: c?.hash === 'sha384' ? 'SHA-384' : c?.hash === 'sha512' ? 'SHA-512' : 'SHA-256' } as webcrypto.EcdsaParams;
+    return {
+      name: 'ECDSA',
+      hash: c?.hash === 'sha384' ? 'SHA-384' : c?.hash === 'sha512' ? 'SHA-512' : 'SHA-256',
+    } as webcrypto.EcdsaParams;
   }
   return webAlgorithm(key);
 }

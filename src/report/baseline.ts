@@ -21,7 +21,11 @@ export interface BaselineRow {
 
 function parseMetric(spec: string): { metric: string; aggregation: string; probe: Threshold } {
   const i = spec.indexOf(':');
-  if (i <= 0) throw new UsageError(`expected METRIC:AGGREGATION like connect_duration:p(99), got "${spec}"`, '--baseline-metrics');
+  if (i <= 0)
+    throw new UsageError(
+      `expected METRIC:AGGREGATION like connect_duration:p(99), got "${spec}"`,
+      '--baseline-metrics',
+    );
   const metric = spec.slice(0, i).trim();
   const aggregation = spec.slice(i + 1).trim();
   const probe = parseThreshold(metric, `${aggregation} >= 0`);
@@ -33,7 +37,11 @@ function parseMetric(spec: string): { metric: string; aggregation: string; probe
  * Thresholds that hold this run to the baseline: `p(99) <= 48.3 (baseline 43.9 +10%)`.
  * A metric the baseline has no value for is skipped (nothing to regress from).
  */
-export function baselineThresholds(baseline: ThresholdInput, metrics: string[], maxRegression: number): { thresholds: Threshold[]; rows: BaselineRow[] } {
+export function baselineThresholds(
+  baseline: ThresholdInput,
+  metrics: string[],
+  maxRegression: number,
+): { thresholds: Threshold[]; rows: BaselineRow[] } {
   const thresholds: Threshold[] = [];
   const rows: BaselineRow[] = [];
   for (const spec of metrics) {
@@ -64,7 +72,10 @@ export function renderBaselineChanges(rows: BaselineRow[], current: ThresholdInp
   const lines = ['  baseline     change against the earlier run'];
   for (const r of rows) {
     const now = observeValue(parseMetric(`${r.metric}:${r.aggregation}`).probe, current);
-    const change = r.baseline === null || now === null || r.baseline === 0 ? '' : ` (${now >= r.baseline ? '+' : ''}${(((now - r.baseline) / r.baseline) * 100).toFixed(1)}%)`;
+    const change =
+      r.baseline === null || now === null || r.baseline === 0
+        ? ''
+        : ` (${now >= r.baseline ? '+' : ''}${(((now - r.baseline) / r.baseline) * 100).toFixed(1)}%)`;
     lines.push(`               ${r.metric} ${r.aggregation}: ${fmt(r.baseline)} → ${fmt(now)}${change}`);
   }
   return `${lines.join('\n')}\n`;

@@ -38,7 +38,17 @@ function failuresText(s: CapacityStep): string {
 
 /** One finished step, for progress lines and the table. */
 export function stepLine(s: CapacityStep, index: number, options: CapacityConsoleOptions = {}): string {
-  const mark = s.saturated ? (options.ascii ? 'SAT ' : '!') : s.ok ? (options.ascii ? 'OK  ' : '✓') : options.ascii ? 'FAIL' : '✗';
+  const mark = s.saturated
+    ? options.ascii
+      ? 'SAT '
+      : '!'
+    : s.ok
+      ? options.ascii
+        ? 'OK  '
+        : '✓'
+      : options.ascii
+        ? 'FAIL'
+        : '✗';
   const cells = [
     lpad(String(index + 1), 4),
     '  ',
@@ -52,7 +62,11 @@ export function stepLine(s: CapacityStep, index: number, options: CapacityConsol
     '  ',
     mark,
   ];
-  const notes = [failuresText(s), ...(s.ok ? [] : s.broke), ...(s.saturated ? [`generator saturated: ${s.saturation_reasons.join('; ')}`] : [])].filter((x) => x !== '');
+  const notes = [
+    failuresText(s),
+    ...(s.ok ? [] : s.broke),
+    ...(s.saturated ? [`generator saturated: ${s.saturation_reasons.join('; ')}`] : []),
+  ].filter((x) => x !== '');
   return cells.join('') + (notes.length > 0 ? `  ${notes.join(' · ')}` : '');
 }
 
@@ -60,7 +74,8 @@ export const STEP_HEADER = `${lpad('step', 4)}  ${pad('kind', 8)}${lpad('rate/s'
 
 export function renderCapacity(c: Capacity, options: CapacityConsoleOptions = {}): string {
   const lines: string[] = [];
-  const sure = c.max_rate === null ? '' : c.confirmed ? ' (confirmed by a longer hold)' : c.at_least ? '' : ' (not confirmed)';
+  const sure =
+    c.max_rate === null ? '' : c.confirmed ? ' (confirmed by a longer hold)' : c.at_least ? '' : ' (not confirmed)';
   lines.push(`capacity  ${capacityAnswer(c)}${sure} · stopped because ${LIMITED[c.limited_by]}`);
   lines.push(`          ${c.reason}`, '');
   lines.push(`  ${STEP_HEADER}`);
@@ -72,8 +87,17 @@ export function renderCapacity(c: Capacity, options: CapacityConsoleOptions = {}
   }
   lines.push(`  slo         ${c.slo.join(' · ')}`);
   const k = c.config;
-  const tls = [k.tls_min_version === null ? '' : `min ${k.tls_min_version}`, k.tls_max_version === null ? '' : `max ${k.tls_max_version}`].filter((x) => x !== '').join(' ');
-  lines.push(`  settings    device key ${k.key} · TLS ${tls === '' ? 'default versions' : tls} · mqtt ${k.mqtt} · in-flight ${k.in_flight} · hold ${k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms)} · ${k.workers} workers`);
-  lines.push(`  search      ${formatMs(c.search.elapsed_ms)} of a ${formatMs(c.search.budget_ms)} budget · from ${rate(c.search.start_rate)}/s up to at most ${rate(c.search.max_rate)}/s · precision ${Math.round(c.search.precision * 100)}%`);
+  const tls = [
+    k.tls_min_version === null ? '' : `min ${k.tls_min_version}`,
+    k.tls_max_version === null ? '' : `max ${k.tls_max_version}`,
+  ]
+    .filter((x) => x !== '')
+    .join(' ');
+  lines.push(
+    `  settings    device key ${k.key} · TLS ${tls === '' ? 'default versions' : tls} · mqtt ${k.mqtt} · in-flight ${k.in_flight} · hold ${k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms)} · ${k.workers} workers`,
+  );
+  lines.push(
+    `  search      ${formatMs(c.search.elapsed_ms)} of a ${formatMs(c.search.budget_ms)} budget · from ${rate(c.search.start_rate)}/s up to at most ${rate(c.search.max_rate)}/s · precision ${Math.round(c.search.precision * 100)}%`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -19,7 +19,12 @@ const BUSY = 0.85;
 const BROKER_BUSY = 0.8;
 
 type Phase = keyof CapacityStep['phases_p99'];
-const PHASE_WORDS: Record<Phase, string> = { tcp: 'TCP connect', tls: 'TLS handshake', connack: 'CONNECT → CONNACK', subscribe: 'SUBSCRIBE → SUBACK' };
+const PHASE_WORDS: Record<Phase, string> = {
+  tcp: 'TCP connect',
+  tls: 'TLS handshake',
+  connack: 'CONNECT → CONNACK',
+  subscribe: 'SUBSCRIBE → SUBACK',
+};
 
 const rate = (r: number | null): string => (r === null ? '–' : `${Number.isInteger(r) ? r : r.toFixed(1)}/s`);
 const ms = (v: number | null): string => (v === null ? '–' : formatMs(v));
@@ -49,26 +54,40 @@ export function explainCapacity(x: ExplainInput): { reason: string; findings: Ca
   const { result, steps } = x;
   const findings: CapacityFinding[] = [];
   const held = holdingStep(steps, result.maxRate);
-  const heldText = result.maxRate === null ? '' : `${rate(result.maxRate)} held${held !== undefined && held.kind === 'confirm' ? ` a ${ms(held.duration_ms)} hold` : ''}`;
+  const heldText =
+    result.maxRate === null
+      ? ''
+      : `${rate(result.maxRate)} held${held !== undefined && held.kind === 'confirm' ? ` a ${ms(held.duration_ms)} hold` : ''}`;
   let reason: string;
   switch (result.limitedBy) {
     case 'slo': {
       const b = breakingStep(steps, result.ceiling);
       if (b === undefined) reason = 'no rate held the SLOs';
-      else if (result.maxRate === null) reason = `no rate held the SLOs: at ${rate(b.rate)}, the lowest tried, ${b.broke.join('; ')}`;
+      else if (result.maxRate === null)
+        reason = `no rate held the SLOs: at ${rate(b.rate)}, the lowest tried, ${b.broke.join('; ')}`;
       else reason = `${heldText}; at ${rate(b.rate)} ${b.broke.join('; ')}`;
       if (b !== undefined) findings.push(...evidence(b, held, x.config));
-      if (!result.confirmed && result.maxRate !== null) findings.push({ kind: 'budget', text: `${rate(result.maxRate)} was not confirmed by a longer hold (the budget ran out): treat it as an upper estimate` });
+      if (!result.confirmed && result.maxRate !== null)
+        findings.push({
+          kind: 'budget',
+          text: `${rate(result.maxRate)} was not confirmed by a longer hold (the budget ran out): treat it as an upper estimate`,
+        });
       break;
     }
     case 'generator': {
       const s = steps.filter((t) => t.saturated).at(-1);
       reason = `the load generator saturated${s === undefined ? '' : ` at ${rate(s.rate)}`} before the broker broke, so the broker sustains at least ${rate(result.maxRate ?? 0)}`;
       if (s !== undefined) {
-        findings.push({ kind: 'generator', text: `generator saturated at ${rate(s.rate)}: ${s.saturation_reasons.join('; ') || 'no reason recorded'}` });
+        findings.push({
+          kind: 'generator',
+          text: `generator saturated at ${rate(s.rate)}: ${s.saturation_reasons.join('; ') || 'no reason recorded'}`,
+        });
         if (s.host_cpu !== null && s.host_cpu >= BUSY) findings.push(hostFinding(s));
       }
-      findings.push({ kind: 'generator', text: 'to find the broker’s own knee, run the generator on more or other machines (shards) than the broker' });
+      findings.push({
+        kind: 'generator',
+        text: 'to find the broker’s own knee, run the generator on more or other machines (shards) than the broker',
+      });
       break;
     }
     case 'max_rate':
@@ -98,8 +117,14 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
   const finished = b.connected + b.failed;
   const top = Object.entries(b.failures).sort((p, q) => q[1] - p[1]);
   if (b.failed > 0 && finished > 0 && b.failed / finished >= 0.001) {
-    const list = top.slice(0, 3).map(([r, n]) => `${r} ${n} (${explainReason(r).title.toLowerCase()})`).join(', ');
-    out.push({ kind: 'failures', text: `${percent(b.failed / finished)} of attempts failed at ${rate(b.rate)}: ${list}` });
+    const list = top
+      .slice(0, 3)
+      .map(([r, n]) => `${r} ${n} (${explainReason(r).title.toLowerCase()})`)
+      .join(', ');
+    out.push({
+      kind: 'failures',
+      text: `${percent(b.failed / finished)} of attempts failed at ${rate(b.rate)}: ${list}`,
+    });
   }
   const tcp = b.phases_p99.tcp;
   if (tcp !== null && tcp >= SYN_RETRY_MS && (a?.phases_p99.tcp ?? 0) < SYN_RETRY_MS / 2) {
@@ -115,11 +140,17 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
     const usable = Math.min(broker.threads, availableParallelism());
     if (b.broker_cpu >= BROKER_BUSY * usable) {
       const single = broker.threads === 1 ? ' and has one thread, so it cannot use another' : '';
-      out.push({ kind: 'broker_cpu', text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}${single}: it is CPU-bound on the connect path (TLS handshakes above all)` });
+      out.push({
+        kind: 'broker_cpu',
+        text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}${single}: it is CPU-bound on the connect path (TLS handshakes above all)`,
+      });
       if (hostBusy) out.push(hostFinding(b));
     } else {
       if (hostBusy) out.push(hostFinding(b));
-      out.push({ kind: 'broker_cpu', text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}: it was not out of CPU${hostBusy ? ' — it did not get more of this busy machine' : ''}` });
+      out.push({
+        kind: 'broker_cpu',
+        text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}: it was not out of CPU${hostBusy ? ' — it did not get more of this busy machine' : ''}`,
+      });
     }
   } else if (hostBusy) {
     out.push(hostFinding(b));
@@ -133,7 +164,10 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
       text: `end-to-end p99 ${ms(b.p99)} against ${ms(phases)} for the phases themselves: attempts waited for one of the ${config.in_flight} in-flight slots (--in-flight) because the broker completed ${rate(round1(b.achieved))} of ${rate(b.rate)} scheduled`,
     });
   } else if (b.achieved < 0.9 * b.rate) {
-    out.push({ kind: 'queueing', text: `the broker completed ${rate(round1(b.achieved))} of ${rate(b.rate)} scheduled` });
+    out.push({
+      kind: 'queueing',
+      text: `the broker completed ${rate(round1(b.achieved))} of ${rate(b.rate)} scheduled`,
+    });
   }
   return out;
 }

@@ -30,7 +30,9 @@ export function stepsData(c: Capacity): StepsData {
     const seen = byRate.get(s.rate);
     if (seen === undefined || s.duration_ms >= seen.duration_ms) byRate.set(s.rate, s);
   }
-  const steps = [...byRate.values()].sort((a, b) => a.rate - b.rate).map((s) => ({ rate: s.rate, achieved: s.achieved, p50: s.p50, p99: s.p99, ok: s.ok }));
+  const steps = [...byRate.values()]
+    .sort((a, b) => a.rate - b.rate)
+    .map((s) => ({ rate: s.rate, achieved: s.achieved, p50: s.p50, p99: s.p99, ok: s.ok }));
   return { steps, sloP99: sloP99Ms(c.slo) };
 }
 
@@ -51,10 +53,25 @@ export function answerText(c: Capacity): string {
 }
 
 function stepRow(s: CapacityStep, i: number): string {
-  const failures = Object.entries(s.failures).sort((a, b) => b[1] - a[1]).map(([r, n]) => `<code>${esc(r)}</code> ${int(n)}`).join(', ');
-  const state = s.saturated ? '<span class="warn" title="generator saturated">!</span>' : s.ok ? '<span class="ok" title="held">✓</span>' : '<span class="no" title="broke">✗</span>';
-  const notes = [...(s.ok ? [] : s.broke), ...(s.saturated ? [`generator saturated: ${s.saturation_reasons.join('; ')}`] : [])];
-  const cpu = [s.broker_cpu === null ? '' : `broker ${Math.round(s.broker_cpu * 100)}%`, s.host_cpu === null ? '' : `host ${Math.round(s.host_cpu * 100)}%`].filter((x) => x !== '').join(' · ');
+  const failures = Object.entries(s.failures)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `<code>${esc(r)}</code> ${int(n)}`)
+    .join(', ');
+  const state = s.saturated
+    ? '<span class="warn" title="generator saturated">!</span>'
+    : s.ok
+      ? '<span class="ok" title="held">✓</span>'
+      : '<span class="no" title="broke">✗</span>';
+  const notes = [
+    ...(s.ok ? [] : s.broke),
+    ...(s.saturated ? [`generator saturated: ${s.saturation_reasons.join('; ')}`] : []),
+  ];
+  const cpu = [
+    s.broker_cpu === null ? '' : `broker ${Math.round(s.broker_cpu * 100)}%`,
+    s.host_cpu === null ? '' : `host ${Math.round(s.host_cpu * 100)}%`,
+  ]
+    .filter((x) => x !== '')
+    .join(' · ');
   return `<tr class="${s.ok ? '' : 'row-no'}"><td class="n">${i + 1}</td><td>${esc(s.kind)}</td><td class="n">${esc(rate(s.rate))}</td><td class="n">${esc(rate(s.achieved))}</td><td class="n">${esc(ms(s.p50))}</td><td class="n">${esc(ms(s.p99))}</td><td class="n">${int(s.failed)}</td><td class="n">${esc(formatMs(s.duration_ms))}</td><td class="c">${state}</td><td>${failures}${notes.length > 0 ? `<div class="small">${esc(notes.join(' · '))}</div>` : ''}${cpu === '' ? '' : `<div class="muted small">CPU: ${esc(cpu)}</div>`}</td></tr>`;
 }
 
@@ -72,14 +89,26 @@ export function findingsList(c: Capacity): string {
 /** The section of a single search's report. */
 export function capacitySection(c: Capacity): string {
   const k = c.config;
-  const tls = [k.tls_min_version === null ? '' : `min ${k.tls_min_version}`, k.tls_max_version === null ? '' : `max ${k.tls_max_version}`].filter((x) => x !== '').join(', ');
+  const tls = [
+    k.tls_min_version === null ? '' : `min ${k.tls_min_version}`,
+    k.tls_max_version === null ? '' : `max ${k.tls_max_version}`,
+  ]
+    .filter((x) => x !== '')
+    .join(', ');
   const tiles = [
-    ['Max sustainable rate', answerText(c), c.confirmed ? 'confirmed by a longer hold' : c.at_least ? 'a lower bound' : 'not confirmed'],
+    [
+      'Max sustainable rate',
+      answerText(c),
+      c.confirmed ? 'confirmed by a longer hold' : c.at_least ? 'a lower bound' : 'not confirmed',
+    ],
     ['Broke at', rate(c.ceiling), c.ceiling === null ? 'no SLO broke' : 'lowest rate that broke'],
     ['Stopped because', esc(c.limited_by), LIMITED[c.limited_by]],
     ['Steps', String(c.steps.length), `${formatMs(c.search.elapsed_ms)} of ${formatMs(c.search.budget_ms)}`],
   ]
-    .map(([label, value, note]) => `<div class="tile"><div class="tile-label">${esc(label!)}</div><div class="tile-value">${esc(value!)}</div><div class="tile-note">${esc(note!)}</div></div>`)
+    .map(
+      ([label, value, note]) =>
+        `<div class="tile"><div class="tile-label">${esc(label!)}</div><div class="tile-value">${esc(value!)}</div><div class="tile-note">${esc(note!)}</div></div>`,
+    )
     .join('');
   return `<section id="capacity"><h2>Capacity</h2>
 <p class="cap-reason">${esc(c.reason)}</p>

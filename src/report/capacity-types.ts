@@ -62,7 +62,15 @@ export interface Capacity {
   findings: CapacityFinding[];
   /** the SLOs each step was held to ("connect_duration p(99) < 500ms") */
   slo: string[];
-  search: { start_rate: number; max_rate: number; precision: number; budget_ms: number; elapsed_ms: number; started: string; ended: string };
+  search: {
+    start_rate: number;
+    max_rate: number;
+    precision: number;
+    budget_ms: number;
+    elapsed_ms: number;
+    started: string;
+    ended: string;
+  };
   /** what the rate depends on besides the broker: key type, TLS versions, protocol, concurrency */
   config: {
     key: string;

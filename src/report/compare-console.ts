@@ -36,13 +36,19 @@ export function formatDelta(row: Pick<MetricRow, 'unit'>, d: Delta): string {
   const sign = d.delta > 0 ? '+' : d.delta < 0 ? '−' : '±';
   const abs = Math.abs(d.delta);
   const magnitude = row.unit === 'fraction' ? `${(abs * 100).toFixed(2)} pt` : formatValue(row, abs);
-  const rel = d.relative === null || row.unit === 'fraction' ? '' : ` (${sign}${Math.abs(d.relative * 100).toFixed(Math.abs(d.relative) < 0.1 ? 1 : 0)}%)`;
+  const rel =
+    d.relative === null || row.unit === 'fraction'
+      ? ''
+      : ` (${sign}${Math.abs(d.relative * 100).toFixed(Math.abs(d.relative) < 0.1 ? 1 : 0)}%)`;
   return `${sign}${magnitude}${rel}`;
 }
 
 export function formatInterval(row: Pick<MetricRow, 'unit'>, d: Delta): string {
   if (d.ci === null) return d.noise === 'knee brackets' ? 'knee brackets' : '';
-  const f = (v: number): string => (row.unit === 'fraction' ? `${v >= 0 ? '+' : '−'}${(Math.abs(v) * 100).toFixed(2)}pt` : `${v >= 0 ? '+' : '−'}${formatValue(row, Math.abs(v))}`);
+  const f = (v: number): string =>
+    row.unit === 'fraction'
+      ? `${v >= 0 ? '+' : '−'}${(Math.abs(v) * 100).toFixed(2)}pt`
+      : `${v >= 0 ? '+' : '−'}${formatValue(row, Math.abs(v))}`;
   return `[${f(d.ci[0])}, ${f(d.ci[1])}]`;
 }
 
@@ -58,11 +64,14 @@ export function renderComparison(c: Comparison, options: CompareConsoleOptions =
   c.runs.forEach((r, i) => {
     const s = r.pooled;
     const repeats = r.summaries.length > 1 ? ` · ${r.summaries.length} repeats pooled` : '';
-    lines.push(`  ${letter(i)}  ${pad(r.label, 24)} ${s.verdict} · ${s.counts.connected.toLocaleString('en-US')} connects · ${s.run.executor}${repeats} · ${r.files.join(', ')}`);
+    lines.push(
+      `  ${letter(i)}  ${pad(r.label, 24)} ${s.verdict} · ${s.counts.connected.toLocaleString('en-US')} connects · ${s.run.executor}${repeats} · ${r.files.join(', ')}`,
+    );
   });
   if (c.differences.length > 0) {
     lines.push('', '  settings that differ');
-    for (const d of c.differences) lines.push(`    ${pad(d.setting, 12)} ${d.values.map((v, i) => `${letter(i)} ${v}`).join(' · ')}`);
+    for (const d of c.differences)
+      lines.push(`    ${pad(d.setting, 12)} ${d.values.map((v, i) => `${letter(i)} ${v}`).join(' · ')}`);
   }
   lines.push('');
   const width = 12;
@@ -77,24 +86,33 @@ export function renderComparison(c: Comparison, options: CompareConsoleOptions =
       return lpad(formatValue(row, v) + (sp === null || sp === undefined ? '' : '*'), width);
     });
     const changes = row.deltas
-      .map((d, i) => (d === null ? '' : `${letter(i)}: ${formatDelta(row, d)} ${formatInterval(row, d)} ${verdictWord(d)}`.replace(/\s+/g, ' ')))
+      .map((d, i) =>
+        d === null
+          ? ''
+          : `${letter(i)}: ${formatDelta(row, d)} ${formatInterval(row, d)} ${verdictWord(d)}`.replace(/\s+/g, ' '),
+      )
       .filter((x) => x !== '');
     lines.push(`  ${pad(g, 16)}${pad(row.metric, 18)}${cells.join('')}   ${changes.join(' · ')}`);
   }
   const withSpread = c.rows.some((r) => r.spread.some((s) => s !== null));
   lines.push('');
-  lines.push('  [a, b]: 95% interval of the change against A' + (withSpread ? ' · *: pooled over repeats; their spread counts as noise' : ''));
+  lines.push(
+    '  [a, b]: 95% interval of the change against A' +
+      (withSpread ? ' · *: pooled over repeats; their spread counts as noise' : ''),
+  );
   for (const note of c.notes) lines.push(`  note: ${note}`);
   const knees = c.runs.filter((r) => r.capacities.length > 0);
   if (knees.length > 0) {
     lines.push('', '  capacity');
     c.runs.forEach((r, i) => {
       for (const cap of r.capacities) {
-        const answer = cap.max_rate === null ? 'none held' : `${cap.at_least ? 'at least ' : ''}${cap.max_rate}/s${cap.ceiling === null ? '' : `, broke at ${cap.ceiling}/s`}`;
+        const answer =
+          cap.max_rate === null
+            ? 'none held'
+            : `${cap.at_least ? 'at least ' : ''}${cap.max_rate}/s${cap.ceiling === null ? '' : `, broke at ${cap.ceiling}/s`}`;
         lines.push(`    ${letter(i)}  ${answer} (${cap.limited_by}): ${cap.reason}`);
       }
     });
   }
   return `${lines.join('\n')}\n`;
 }
-

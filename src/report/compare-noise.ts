@@ -19,7 +19,11 @@ export const CONFIDENCE = 0.95;
 
 /** A run's latency distribution: its distinct values (ms, ascending) and their cumulative counts. */
 export class Ecdf {
-  private constructor(readonly values: Float64Array, readonly cumulative: Float64Array, readonly n: number) {}
+  private constructor(
+    readonly values: Float64Array,
+    readonly cumulative: Float64Array,
+    readonly n: number,
+  ) {}
 
   /** From an encoded HDR histogram (microseconds), bucket by bucket, as HDR reports percentiles. */
   static fromHdr(base64: string): Ecdf {
@@ -135,7 +139,11 @@ export function percentileDifference(a: Ecdf, b: Ecdf, p: number, seed = 1): Int
   for (let i = 0; i < d.length; i++) d[i] = replicatePercentile(b, p, r) - replicatePercentile(a, p, r);
   d.sort();
   const tail = (1 - CONFIDENCE) / 2;
-  return { delta: b.quantile(p / 100) - a.quantile(p / 100), low: quantileOfSorted(d, tail), high: quantileOfSorted(d, 1 - tail) };
+  return {
+    delta: b.quantile(p / 100) - a.quantile(p / 100),
+    low: quantileOfSorted(d, tail),
+    high: quantileOfSorted(d, 1 - tail),
+  };
 }
 
 /** Normal-approximation interval of the difference of two proportions (b − a). */

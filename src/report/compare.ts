@@ -83,7 +83,12 @@ const PHASE_ORDER: readonly Phase[] = ['connect', 'tcp', 'tls', 'connack', 'subs
 
 /** What tells runs apart, from the summary (and a capacity search's settings). */
 export function settingsOf(s: Summary): Record<string, string> {
-  const out: Record<string, string> = { scenario: s.run.scenario, target: s.run.target, mqtt: s.run.mqtt, executor: s.run.executor };
+  const out: Record<string, string> = {
+    scenario: s.run.scenario,
+    target: s.run.target,
+    mqtt: s.run.mqtt,
+    executor: s.run.executor,
+  };
   const run = s.run as Summary['run'] & { key?: unknown; tls?: { min_version?: unknown; max_version?: unknown } };
   const k = s.capacity?.config;
   const key = k?.key ?? (typeof run.key === 'string' ? run.key : undefined);
@@ -102,10 +107,15 @@ export function settingsOf(s: Summary): Record<string, string> {
 /** Reads the arguments: each a summary.json (or a directory holding one), repeats joined by commas. */
 export async function loadRuns(args: readonly string[], labels: readonly string[] | undefined): Promise<CompareRun[]> {
   if (args.length < 2) throw new UsageError(`give at least two summaries to compare, got ${args.length}`);
-  if (labels !== undefined && labels.length !== args.length) throw new UsageError(`${labels.length} labels for ${args.length} runs`, '--labels');
+  if (labels !== undefined && labels.length !== args.length)
+    throw new UsageError(`${labels.length} labels for ${args.length} runs`, '--labels');
   const runs: CompareRun[] = [];
   for (const arg of args) {
-    const files = arg.split(',').map((f) => f.trim()).filter((f) => f !== '').map(summaryFile);
+    const files = arg
+      .split(',')
+      .map((f) => f.trim())
+      .filter((f) => f !== '')
+      .map(summaryFile);
     if (files.length === 0) throw new UsageError(`"${arg}": no summary file named`);
     const summaries = await Promise.all(files.map((f) => readSummary(f)));
     const pooled = summaries.length === 1 ? summaries[0]! : mergeSummaries(summaries, files);
@@ -134,10 +144,13 @@ function summaryFile(path: string): string {
 /** Labels: given, else the settings that differ ("tls max TLSv1.2"), else the file's name. */
 function nameRuns(runs: CompareRun[], labels: readonly string[] | undefined): void {
   // an embedded broker's port changes every run: not a difference worth a label
-  const differing = differences(runs).filter((d) => !(d.setting === 'target' && d.values.some((v) => v.startsWith('embedded'))));
+  const differing = differences(runs).filter(
+    (d) => !(d.setting === 'target' && d.values.some((v) => v.startsWith('embedded'))),
+  );
   runs.forEach((r, i) => {
     if (labels !== undefined) r.label = labels[i]!;
-    else if (differing.length > 0 && differing.length <= 2) r.label = differing.map((d) => `${d.setting} ${d.values[i]}`).join(', ');
+    else if (differing.length > 0 && differing.length <= 2)
+      r.label = differing.map((d) => `${d.setting} ${d.values[i]}`).join(', ');
     else {
       const f = r.files[0]!;
       r.label = basename(f) === 'summary.json' ? basename(dirname(f)) : basename(f).replace(/\.json$/, '');
@@ -164,9 +177,23 @@ function verdictOf(delta: number, beyond: boolean, better: 'lower' | 'higher'): 
   return (better === 'lower') === delta < 0 ? 'better' : 'worse';
 }
 
-function delta(ref: number, value: number, ci: Interval | null, beyond: boolean, better: 'lower' | 'higher', noise: Noise): Delta {
+function delta(
+  ref: number,
+  value: number,
+  ci: Interval | null,
+  beyond: boolean,
+  better: 'lower' | 'higher',
+  noise: Noise,
+): Delta {
   const d = value - ref;
-  return { delta: d, relative: ref === 0 ? null : d / Math.abs(ref), ci: ci === null ? null : [ci.low, ci.high], beyondNoise: beyond, verdict: verdictOf(d, beyond, better), noise };
+  return {
+    delta: d,
+    relative: ref === 0 ? null : d / Math.abs(ref),
+    ci: ci === null ? null : [ci.low, ci.high],
+    beyondNoise: beyond,
+    verdict: verdictOf(d, beyond, better),
+    noise,
+  };
 }
 
 const disjoint = (a: [number, number], b: [number, number]): boolean => a[1] < b[0] || b[1] < a[0];
@@ -177,7 +204,9 @@ function percentileRow(runs: readonly CompareRun[], phase: Phase, p: number): Me
   const values = ecdfs.map((e) => (e === null ? null : e.quantile(p / 100)));
   const spread = runs.map((r) => {
     if (r.summaries.length < 2) return null;
-    const v = r.summaries.filter((s) => s.latency[phase].count > 0).map((s) => Ecdf.fromHdr(s.latency[phase].hdr).quantile(p / 100));
+    const v = r.summaries
+      .filter((s) => s.latency[phase].count > 0)
+      .map((s) => Ecdf.fromHdr(s.latency[phase].hdr).quantile(p / 100));
     return v.length < 2 ? null : ([Math.min(...v), Math.max(...v)] as [number, number]);
   });
   const deltas = runs.map((_, i) => {
@@ -197,7 +226,10 @@ function percentileRow(runs: readonly CompareRun[], phase: Phase, p: number): Me
 }
 
 function failureRow(runs: readonly CompareRun[]): MetricRow {
-  const counts = runs.map((r) => ({ hits: r.pooled.counts.failed, n: r.pooled.counts.connected + r.pooled.counts.failed }));
+  const counts = runs.map((r) => ({
+    hits: r.pooled.counts.failed,
+    n: r.pooled.counts.connected + r.pooled.counts.failed,
+  }));
   const values = counts.map((c) => (c.n === 0 ? null : c.hits / c.n));
   const spread = runs.map((r) => {
     if (r.summaries.length < 2) return null;
@@ -210,7 +242,8 @@ function failureRow(runs: readonly CompareRun[]): MetricRow {
     if (ci === null) return null;
     const sa = spread[0];
     const sb = spread[i];
-    const beyond = excludesZero(ci) && (sa === null || sa === undefined || sb === null || sb === undefined || disjoint(sa, sb));
+    const beyond =
+      excludesZero(ci) && (sa === null || sa === undefined || sb === null || sb === undefined || disjoint(sa, sb));
     return delta(values[0]!, values[i]!, ci, beyond, 'lower', 'proportions');
   });
   return { group: 'failures', metric: 'failure rate', unit: 'fraction', better: 'lower', values, spread, deltas };
@@ -258,13 +291,22 @@ export function compareRuns(runs: CompareRun[]): Comparison {
   rows.push(failureRow(runs));
   const notes: string[] = [];
   const diffs = differences(runs);
-  if (diffs.some((d) => d.setting === 'scenario')) notes.push('the runs come from different scenarios: differences may be the scenario’s, not the broker’s');
-  if (diffs.some((d) => d.setting === 'executor')) notes.push('the runs used different executors (a capacity search against a fixed-rate run, say): their latencies were measured under different loads');
+  if (diffs.some((d) => d.setting === 'scenario'))
+    notes.push('the runs come from different scenarios: differences may be the scenario’s, not the broker’s');
+  if (diffs.some((d) => d.setting === 'executor'))
+    notes.push(
+      'the runs used different executors (a capacity search against a fixed-rate run, say): their latencies were measured under different loads',
+    );
   for (const r of runs) {
-    if (r.summaries.some((s) => s.generator.saturated)) notes.push(`${r.label}: the generator was saturated, so its numbers describe the generator rather than the broker`);
+    if (r.summaries.some((s) => s.generator.saturated))
+      notes.push(
+        `${r.label}: the generator was saturated, so its numbers describe the generator rather than the broker`,
+      );
   }
   if (runs.some((r) => r.summaries.length < 2)) {
-    notes.push('noise is estimated by a bootstrap over each run’s own latencies; stalls shared by many attempts make runs vary more than that, so repeat each configuration (a1.json,a2.json,a3.json) to measure run-to-run noise');
+    notes.push(
+      'noise is estimated by a bootstrap over each run’s own latencies; stalls shared by many attempts make runs vary more than that, so repeat each configuration (a1.json,a2.json,a3.json) to measure run-to-run noise',
+    );
   }
   return { runs, rows, differences: diffs, notes };
 }

@@ -38,7 +38,8 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     rows.forEach((row, i) => lines.push(`  ${pad(i === 0 ? title : '', 12)} ${row}`));
   };
 
-  const verdictMark = options.ascii === true ? '' : s.verdict === 'pass' ? '✓ ' : s.verdict === 'inconclusive' ? '! ' : '✗ ';
+  const verdictMark =
+    options.ascii === true ? '' : s.verdict === 'pass' ? '✓ ' : s.verdict === 'inconclusive' ? '! ' : '✗ ';
   lines.push(`${verdictMark}${VERDICT_LABEL[s.verdict]}  ${s.verdict_reason}`, '');
 
   const r = s.run;
@@ -50,10 +51,15 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
   ]);
   lines.push('');
 
-  lines.push(`  ${pad('latency ms', 16)}${['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => lpad(h, 10)).join('')}`);
+  lines.push(
+    `  ${pad('latency ms', 16)}${['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => lpad(h, 10)).join('')}`,
+  );
   for (const phase of PHASES) {
     const l = s.latency[phase];
-    const cells = l.count === 0 ? [int(0), '-', '-', '-', '-', '-'] : [int(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max].map(tableMs)];
+    const cells =
+      l.count === 0
+        ? [int(0), '-', '-', '-', '-', '-']
+        : [int(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max].map(tableMs)];
     lines.push(`  ${pad(PHASE_LABEL[phase], 16)}${cells.map((c) => lpad(c, 10)).join('')}`);
   }
   lines.push('');
@@ -95,13 +101,17 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     section(
       'security',
       s.security.map((x) => {
-        const reasons = Object.entries(x.reasons).map(([k, n]) => `${k} ${int(n)}`).join(', ');
+        const reasons = Object.entries(x.reasons)
+          .map(([k, n]) => `${k} ${int(n)}`)
+          .join(', ');
         const tail = reasons === '' ? '' : `  (${reasons})`;
         return `${mark(x.accepted === 0)} ${pad(x.fault, 14)} ${int(x.expected_rejections)} faulty · ${int(x.rejected)} rejected · ${int(x.accepted)} accepted${tail}`;
       }),
     );
   } else if (c.rejected_as_expected + c.accepted_unexpectedly > 0) {
-    section('security', [`${mark(c.accepted_unexpectedly === 0)} ${int(c.rejected_as_expected)} rejected as expected · ${int(c.accepted_unexpectedly)} accepted`]);
+    section('security', [
+      `${mark(c.accepted_unexpectedly === 0)} ${int(c.rejected_as_expected)} rejected as expected · ${int(c.accepted_unexpectedly)} accepted`,
+    ]);
   }
 
   if (s.thresholds.length > 0) {
@@ -109,7 +119,9 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     const ew = Math.max(...s.thresholds.map((t) => t.expression.length));
     section(
       'thresholds',
-      s.thresholds.map((t) => `${mark(t.ok)} ${pad(t.metric, mw + 2)}${pad(t.expression, ew + 2)}${describeThreshold(t)}`),
+      s.thresholds.map(
+        (t) => `${mark(t.ok)} ${pad(t.metric, mw + 2)}${pad(t.expression, ew + 2)}${describeThreshold(t)}`,
+      ),
     );
   }
 
@@ -117,10 +129,14 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
   section('generator', [
     `cpu ${g.cpu_ms_per_handshake.toFixed(2)} ms/handshake · event-loop lag p99 ${formatMs(g.event_loop_lag_p99_ms)} · ${g.workers} workers · ${g.processes} ${g.processes === 1 ? 'process' : 'processes'}`,
     `fd limit ${int(g.fd_limit)} · rss peak ${bytes(g.rss_peak_bytes)}`,
-    g.saturated ? `${no} saturated: ${g.saturation_reasons.join('; ') || 'no reason recorded'}` : `${yes} not saturated`,
+    g.saturated
+      ? `${no} saturated: ${g.saturation_reasons.join('; ') || 'no reason recorded'}`
+      : `${yes} not saturated`,
   ]);
   if (s.mint.count + s.mint.loaded > 0) {
-    section('certificates', [`${int(s.mint.count)} minted (${int(s.mint.per_second)}/s) · ${int(s.mint.loaded)} loaded`]);
+    section('certificates', [
+      `${int(s.mint.count)} minted (${int(s.mint.per_second)}/s) · ${int(s.mint.loaded)} loaded`,
+    ]);
   }
   return `${lines.join('\n')}\n`;
 }

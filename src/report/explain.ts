@@ -189,64 +189,272 @@ const ALERTS: Record<string, Entry> = {
     'The name sent in SNI (--servername or the target host) matches none of the broker’s certificates or virtual hosts.',
     'Set --servername to a name the broker serves.',
   ],
-  decode_error: ['A handshake message could not be decoded', 'A malformed or truncated TLS message, usually a middlebox or an implementation bug.', 'Test without proxies in between; report the broker and generator versions.'],
-  unexpected_message: ['A TLS message arrived out of order', 'An implementation incompatibility or a middlebox altering the stream.', 'Test without proxies in between; check both TLS stacks are current.'],
-  bad_record_mac: ['A TLS record failed its integrity check', 'Corruption on the path or a faulty middlebox, rarely an implementation bug.', 'Check the network path (MTU, proxies); report with versions.'],
-  decryption_failed: ['A TLS record could not be decrypted (old alert)', 'As bad_record_mac.', 'Check the network path; report with versions.'],
-  record_overflow: ['A TLS record was too large', 'A record exceeded the allowed size: an implementation bug or a middlebox.', 'Report with the broker and generator versions.'],
-  decompression_failure: ['TLS decompression failed (old alert)', 'TLS compression is obsolete; an outdated peer.', 'Upgrade the broker’s TLS library.'],
-  export_restriction: ['An export-grade parameter was refused (obsolete alert)', 'An outdated peer.', 'Upgrade the broker’s TLS library.'],
-  internal_error: ['The broker’s TLS stack hit an internal error', 'Often resource exhaustion on the broker (memory, entropy, a crypto engine) under load.', 'Look at the broker host’s resources and log at that moment.'],
-  inappropriate_fallback: ['The broker refused a protocol downgrade', 'The client retried with a lower TLS version and the broker saw it as a downgrade attack.', 'Align the TLS versions on both sides.'],
-  user_canceled: ['The broker cancelled the handshake', 'The peer gave up on the handshake, for example while shutting down.', 'Check the broker log at that moment.'],
-  no_renegotiation: ['The broker refused a renegotiation', 'Renegotiation is disabled on the broker; the generator should not renegotiate.', 'Report it: the generator never asks to renegotiate.'],
-  missing_extension: ['A required TLS extension was missing', 'The broker needs an extension (e.g. supported_groups, signature_algorithms, SNI) the client did not send.', 'Set --servername; check TLS version and key types.'],
-  unsupported_extension: ['The broker got an extension it did not ask for', 'An implementation incompatibility.', 'Check both TLS stacks are current.'],
-  certificate_unobtainable: ['A certificate could not be fetched from a URL', 'Client certificate URLs are not used by mqtt-herd; an unusual broker configuration.', 'Check the broker’s TLS configuration.'],
-  bad_certificate_status_response: ['An OCSP status response was invalid', 'The broker’s OCSP stapling configuration or responder is broken.', 'Check the broker’s OCSP stapling setup.'],
-  bad_certificate_hash_value: ['A certificate hash did not match', 'An obsolete TLS extension; an unusual peer.', 'Check the broker’s TLS configuration.'],
-  unknown_psk_identity: ['The broker does not know the pre-shared key identity', 'The broker expects PSK authentication, not certificates.', 'Point the generator at the certificate (mTLS) listener.'],
-  no_application_protocol: ['No ALPN protocol in common', 'The broker requires an ALPN protocol (e.g. "mqtt" on AWS IoT port 443) the client did not offer.', 'Use the broker’s plain MQTT-over-TLS port (8883).'],
+  decode_error: [
+    'A handshake message could not be decoded',
+    'A malformed or truncated TLS message, usually a middlebox or an implementation bug.',
+    'Test without proxies in between; report the broker and generator versions.',
+  ],
+  unexpected_message: [
+    'A TLS message arrived out of order',
+    'An implementation incompatibility or a middlebox altering the stream.',
+    'Test without proxies in between; check both TLS stacks are current.',
+  ],
+  bad_record_mac: [
+    'A TLS record failed its integrity check',
+    'Corruption on the path or a faulty middlebox, rarely an implementation bug.',
+    'Check the network path (MTU, proxies); report with versions.',
+  ],
+  decryption_failed: [
+    'A TLS record could not be decrypted (old alert)',
+    'As bad_record_mac.',
+    'Check the network path; report with versions.',
+  ],
+  record_overflow: [
+    'A TLS record was too large',
+    'A record exceeded the allowed size: an implementation bug or a middlebox.',
+    'Report with the broker and generator versions.',
+  ],
+  decompression_failure: [
+    'TLS decompression failed (old alert)',
+    'TLS compression is obsolete; an outdated peer.',
+    'Upgrade the broker’s TLS library.',
+  ],
+  export_restriction: [
+    'An export-grade parameter was refused (obsolete alert)',
+    'An outdated peer.',
+    'Upgrade the broker’s TLS library.',
+  ],
+  internal_error: [
+    'The broker’s TLS stack hit an internal error',
+    'Often resource exhaustion on the broker (memory, entropy, a crypto engine) under load.',
+    'Look at the broker host’s resources and log at that moment.',
+  ],
+  inappropriate_fallback: [
+    'The broker refused a protocol downgrade',
+    'The client retried with a lower TLS version and the broker saw it as a downgrade attack.',
+    'Align the TLS versions on both sides.',
+  ],
+  user_canceled: [
+    'The broker cancelled the handshake',
+    'The peer gave up on the handshake, for example while shutting down.',
+    'Check the broker log at that moment.',
+  ],
+  no_renegotiation: [
+    'The broker refused a renegotiation',
+    'Renegotiation is disabled on the broker; the generator should not renegotiate.',
+    'Report it: the generator never asks to renegotiate.',
+  ],
+  missing_extension: [
+    'A required TLS extension was missing',
+    'The broker needs an extension (e.g. supported_groups, signature_algorithms, SNI) the client did not send.',
+    'Set --servername; check TLS version and key types.',
+  ],
+  unsupported_extension: [
+    'The broker got an extension it did not ask for',
+    'An implementation incompatibility.',
+    'Check both TLS stacks are current.',
+  ],
+  certificate_unobtainable: [
+    'A certificate could not be fetched from a URL',
+    'Client certificate URLs are not used by mqtt-herd; an unusual broker configuration.',
+    'Check the broker’s TLS configuration.',
+  ],
+  bad_certificate_status_response: [
+    'An OCSP status response was invalid',
+    'The broker’s OCSP stapling configuration or responder is broken.',
+    'Check the broker’s OCSP stapling setup.',
+  ],
+  bad_certificate_hash_value: [
+    'A certificate hash did not match',
+    'An obsolete TLS extension; an unusual peer.',
+    'Check the broker’s TLS configuration.',
+  ],
+  unknown_psk_identity: [
+    'The broker does not know the pre-shared key identity',
+    'The broker expects PSK authentication, not certificates.',
+    'Point the generator at the certificate (mTLS) listener.',
+  ],
+  no_application_protocol: [
+    'No ALPN protocol in common',
+    'The broker requires an ALPN protocol (e.g. "mqtt" on AWS IoT port 443) the client did not offer.',
+    'Use the broker’s plain MQTT-over-TLS port (8883).',
+  ],
 };
 
 /** MQTT CONNACK reason names (3.1.1 codes 1–5 and MQTT 5 codes ≥ 0x80). */
 const CONNACK: Record<string, Entry> = {
-  unacceptable_protocol_version: ['The broker does not speak this MQTT version', 'The broker refused the protocol level of CONNECT (3.1.1 or 5).', 'Use --mqtt with a version the broker supports.'],
-  unsupported_protocol_version: ['The broker does not speak this MQTT version', 'The broker refused the protocol level of CONNECT.', 'Use --mqtt with a version the broker supports.'],
-  identifier_rejected: ['The broker rejected the client id', 'The client id is not allowed: too long, bad characters, or it does not match the identity in the certificate.', 'Make the client id match the certificate CN (the default: the device id), or relax the broker’s client id policy.'],
-  client_identifier_not_valid: ['The broker rejected the client id', 'The client id is not allowed or does not match the certificate identity.', 'Make the client id match the certificate CN, or relax the broker’s client id policy.'],
-  server_unavailable: ['The broker is unavailable', 'The broker accepted TCP and TLS but cannot serve MQTT now: overloaded, starting up, or a cluster node not ready.', 'Lower the rate; check the broker’s health and cluster state.'],
-  bad_username_or_password: ['The broker rejected the credentials', 'The broker wants a username/password (or use_identity_as_username maps the certificate to a user that does not exist).', 'Configure the broker to authenticate by certificate, or create the users the certificates map to.'],
-  not_authorized: ['The broker did not authorize the device', 'Authentication passed but policy denied the connection: the certificate identity is not in an allow-list or ACL.', 'Allow the device identity in the broker’s auth plugin or ACL.'],
-  unspecified_error: ['The broker refused the connection without saying why', 'An MQTT 5 catch-all refusal.', 'Read the broker log for the client id.'],
-  malformed_packet: ['The broker could not parse CONNECT', 'A protocol incompatibility.', 'Check the MQTT version; report with the broker version.'],
-  protocol_error: ['The broker saw an MQTT protocol error in CONNECT', 'A protocol incompatibility.', 'Check the MQTT version; report with the broker version.'],
-  implementation_specific_error: ['The broker refused the connection for its own reason', 'An implementation-specific refusal (often an auth or plugin decision).', 'Read the broker log for the client id.'],
-  server_busy: ['The broker is too busy', 'The broker sheds load on purpose.', 'Lower the connect rate or scale the broker.'],
-  banned: ['The device is banned', 'The broker’s policy bans this client or source address (e.g. after too many failures).', 'Check the broker’s ban list and rate-limit settings.'],
-  server_shutting_down: ['The broker is shutting down', 'A restart or rolling deploy during the run.', 'Run when the broker is stable.'],
-  bad_authentication_method: ['The broker wants another authentication method', 'The broker expects MQTT 5 enhanced authentication.', 'Configure the broker to authenticate by certificate.'],
-  keep_alive_timeout: ['The broker saw no traffic within the keepalive', 'The client did not ping in time, or the network stalled.', 'Check --keepalive and the generator’s event-loop lag.'],
-  session_taken_over: ['Another connection took over this client id', 'Two connections used the same client id (overlapping device ranges, two shards with the same devices).', 'Give every connection a unique client id (distinct --shard-index, device ranges).'],
-  topic_filter_invalid: ['The topic filter is invalid', 'The subscription pattern is not allowed by the broker.', 'Fix --subscribe.'],
+  unacceptable_protocol_version: [
+    'The broker does not speak this MQTT version',
+    'The broker refused the protocol level of CONNECT (3.1.1 or 5).',
+    'Use --mqtt with a version the broker supports.',
+  ],
+  unsupported_protocol_version: [
+    'The broker does not speak this MQTT version',
+    'The broker refused the protocol level of CONNECT.',
+    'Use --mqtt with a version the broker supports.',
+  ],
+  identifier_rejected: [
+    'The broker rejected the client id',
+    'The client id is not allowed: too long, bad characters, or it does not match the identity in the certificate.',
+    'Make the client id match the certificate CN (the default: the device id), or relax the broker’s client id policy.',
+  ],
+  client_identifier_not_valid: [
+    'The broker rejected the client id',
+    'The client id is not allowed or does not match the certificate identity.',
+    'Make the client id match the certificate CN, or relax the broker’s client id policy.',
+  ],
+  server_unavailable: [
+    'The broker is unavailable',
+    'The broker accepted TCP and TLS but cannot serve MQTT now: overloaded, starting up, or a cluster node not ready.',
+    'Lower the rate; check the broker’s health and cluster state.',
+  ],
+  bad_username_or_password: [
+    'The broker rejected the credentials',
+    'The broker wants a username/password (or use_identity_as_username maps the certificate to a user that does not exist).',
+    'Configure the broker to authenticate by certificate, or create the users the certificates map to.',
+  ],
+  not_authorized: [
+    'The broker did not authorize the device',
+    'Authentication passed but policy denied the connection: the certificate identity is not in an allow-list or ACL.',
+    'Allow the device identity in the broker’s auth plugin or ACL.',
+  ],
+  unspecified_error: [
+    'The broker refused the connection without saying why',
+    'An MQTT 5 catch-all refusal.',
+    'Read the broker log for the client id.',
+  ],
+  malformed_packet: [
+    'The broker could not parse CONNECT',
+    'A protocol incompatibility.',
+    'Check the MQTT version; report with the broker version.',
+  ],
+  protocol_error: [
+    'The broker saw an MQTT protocol error in CONNECT',
+    'A protocol incompatibility.',
+    'Check the MQTT version; report with the broker version.',
+  ],
+  implementation_specific_error: [
+    'The broker refused the connection for its own reason',
+    'An implementation-specific refusal (often an auth or plugin decision).',
+    'Read the broker log for the client id.',
+  ],
+  server_busy: [
+    'The broker is too busy',
+    'The broker sheds load on purpose.',
+    'Lower the connect rate or scale the broker.',
+  ],
+  banned: [
+    'The device is banned',
+    'The broker’s policy bans this client or source address (e.g. after too many failures).',
+    'Check the broker’s ban list and rate-limit settings.',
+  ],
+  server_shutting_down: [
+    'The broker is shutting down',
+    'A restart or rolling deploy during the run.',
+    'Run when the broker is stable.',
+  ],
+  bad_authentication_method: [
+    'The broker wants another authentication method',
+    'The broker expects MQTT 5 enhanced authentication.',
+    'Configure the broker to authenticate by certificate.',
+  ],
+  keep_alive_timeout: [
+    'The broker saw no traffic within the keepalive',
+    'The client did not ping in time, or the network stalled.',
+    'Check --keepalive and the generator’s event-loop lag.',
+  ],
+  session_taken_over: [
+    'Another connection took over this client id',
+    'Two connections used the same client id (overlapping device ranges, two shards with the same devices).',
+    'Give every connection a unique client id (distinct --shard-index, device ranges).',
+  ],
+  topic_filter_invalid: [
+    'The topic filter is invalid',
+    'The subscription pattern is not allowed by the broker.',
+    'Fix --subscribe.',
+  ],
   topic_name_invalid: ['The topic name is invalid', 'A will or publish topic is not allowed.', 'Fix the topic.'],
-  receive_maximum_exceeded: ['Too many unacknowledged messages', 'The client exceeded the broker’s receive maximum.', 'Report it with the broker version.'],
-  topic_alias_invalid: ['A topic alias was invalid', 'A protocol incompatibility.', 'Report it with the broker version.'],
-  packet_too_large: ['A packet was too large for the broker', 'CONNECT (e.g. a large will) exceeds the broker’s maximum packet size.', 'Raise the broker’s maximum packet size.'],
-  message_rate_too_high: ['The device sent too fast', 'The broker rate-limits messages per client.', 'Lower the message rate or raise the limit.'],
-  quota_exceeded: ['A broker quota was exceeded', 'A per-account or per-client quota (connections, sessions) is used up.', 'Raise the quota or use fewer devices.'],
-  administrative_action: ['An administrator or the broker disconnected the device', 'A manual kick or a policy action.', 'Check the broker’s admin log.'],
-  payload_format_invalid: ['A payload format was invalid', 'A will payload does not match its declared format.', 'Report it with the broker version.'],
-  retain_not_supported: ['Retained messages are not supported', 'A will with retain on a broker that disallows it.', 'Report it with the broker version.'],
-  qos_not_supported: ['The QoS level is not supported', 'A will or subscription QoS above the broker’s maximum.', 'Lower the QoS.'],
-  use_another_server: ['The broker redirects to another server', 'A cluster tells the client to connect elsewhere.', 'Target the node the broker names, or all nodes (--target a,b,c).'],
+  receive_maximum_exceeded: [
+    'Too many unacknowledged messages',
+    'The client exceeded the broker’s receive maximum.',
+    'Report it with the broker version.',
+  ],
+  topic_alias_invalid: [
+    'A topic alias was invalid',
+    'A protocol incompatibility.',
+    'Report it with the broker version.',
+  ],
+  packet_too_large: [
+    'A packet was too large for the broker',
+    'CONNECT (e.g. a large will) exceeds the broker’s maximum packet size.',
+    'Raise the broker’s maximum packet size.',
+  ],
+  message_rate_too_high: [
+    'The device sent too fast',
+    'The broker rate-limits messages per client.',
+    'Lower the message rate or raise the limit.',
+  ],
+  quota_exceeded: [
+    'A broker quota was exceeded',
+    'A per-account or per-client quota (connections, sessions) is used up.',
+    'Raise the quota or use fewer devices.',
+  ],
+  administrative_action: [
+    'An administrator or the broker disconnected the device',
+    'A manual kick or a policy action.',
+    'Check the broker’s admin log.',
+  ],
+  payload_format_invalid: [
+    'A payload format was invalid',
+    'A will payload does not match its declared format.',
+    'Report it with the broker version.',
+  ],
+  retain_not_supported: [
+    'Retained messages are not supported',
+    'A will with retain on a broker that disallows it.',
+    'Report it with the broker version.',
+  ],
+  qos_not_supported: [
+    'The QoS level is not supported',
+    'A will or subscription QoS above the broker’s maximum.',
+    'Lower the QoS.',
+  ],
+  use_another_server: [
+    'The broker redirects to another server',
+    'A cluster tells the client to connect elsewhere.',
+    'Target the node the broker names, or all nodes (--target a,b,c).',
+  ],
   server_moved: ['The broker has moved', 'A permanent redirect to another server.', 'Update --target.'],
-  shared_subscriptions_not_supported: ['Shared subscriptions are not supported', 'The subscription uses $share on a broker without it.', 'Fix --subscribe.'],
-  connection_rate_exceeded: ['The broker limits the connect rate', 'The broker (or AWS IoT’s per-account limit) refuses connects above a rate.', 'Lower --rate below the limit, or raise the limit.'],
-  maximum_connect_time: ['The broker limits connection lifetime', 'The connection outlived the broker’s maximum connect time.', 'Shorten --hold or raise the limit.'],
-  subscription_identifiers_not_supported: ['Subscription identifiers are not supported', 'A protocol feature the broker lacks.', 'Report it with the broker version.'],
-  wildcard_subscriptions_not_supported: ['Wildcard subscriptions are not supported', 'The subscription uses + or # on a broker that forbids it.', 'Fix --subscribe.'],
-  normal_disconnection: ['The broker closed the session normally', 'The broker ended a held connection with a normal DISCONNECT.', 'Check why the broker ends sessions (max connect time, admin action).'],
+  shared_subscriptions_not_supported: [
+    'Shared subscriptions are not supported',
+    'The subscription uses $share on a broker without it.',
+    'Fix --subscribe.',
+  ],
+  connection_rate_exceeded: [
+    'The broker limits the connect rate',
+    'The broker (or AWS IoT’s per-account limit) refuses connects above a rate.',
+    'Lower --rate below the limit, or raise the limit.',
+  ],
+  maximum_connect_time: [
+    'The broker limits connection lifetime',
+    'The connection outlived the broker’s maximum connect time.',
+    'Shorten --hold or raise the limit.',
+  ],
+  subscription_identifiers_not_supported: [
+    'Subscription identifiers are not supported',
+    'A protocol feature the broker lacks.',
+    'Report it with the broker version.',
+  ],
+  wildcard_subscriptions_not_supported: [
+    'Wildcard subscriptions are not supported',
+    'The subscription uses + or # on a broker that forbids it.',
+    'Fix --subscribe.',
+  ],
+  normal_disconnection: [
+    'The broker closed the session normally',
+    'The broker ended a held connection with a normal DISCONNECT.',
+    'Check why the broker ends sessions (max connect time, admin action).',
+  ],
 };
 
 const ALERT_NAMES: readonly string[] = Object.keys(ALERTS);
@@ -265,8 +473,21 @@ export function explainReason(reason: string): Explanation {
   if (reason.startsWith('tls_alert_')) {
     const name = reason.slice('tls_alert_'.length);
     const e = ALERTS[name];
-    if (e !== undefined) return make(reason, [`TLS alert from the broker: ${e[0].charAt(0).toLowerCase()}${e[0].slice(1)}`, e[1], e[2]], true);
-    return make(reason, [`The broker sent TLS alert "${name}"`, 'The broker aborted the handshake with this alert.', 'Read the broker log at that moment for the detailed error.'], false);
+    if (e !== undefined)
+      return make(
+        reason,
+        [`TLS alert from the broker: ${e[0].charAt(0).toLowerCase()}${e[0].slice(1)}`, e[1], e[2]],
+        true,
+      );
+    return make(
+      reason,
+      [
+        `The broker sent TLS alert "${name}"`,
+        'The broker aborted the handshake with this alert.',
+        'Read the broker log at that moment for the detailed error.',
+      ],
+      false,
+    );
   }
   const family = /^(connack|disconnect)_(.+)$/.exec(reason);
   if (family !== null) {
@@ -274,7 +495,19 @@ export function explainReason(reason: string): Explanation {
     const e = CONNACK[name];
     const where = kind === 'connack' ? 'CONNACK' : 'DISCONNECT during the session';
     if (e !== undefined) return make(reason, [`${e[0]} (${where})`, e[1], e[2]], true);
-    return make(reason, [`The broker answered with ${where} code ${name.replace(/^code_/, '')}`, 'A reason code this report has no text for.', 'Look the code up in the MQTT specification and the broker log.'], false);
+    return make(
+      reason,
+      [
+        `The broker answered with ${where} code ${name.replace(/^code_/, '')}`,
+        'A reason code this report has no text for.',
+        'Look the code up in the MQTT specification and the broker log.',
+      ],
+      false,
+    );
   }
-  return make(reason, [reason.replace(/_/g, ' '), 'No explanation is recorded for this reason.', 'Read the broker log at that moment.'], false);
+  return make(
+    reason,
+    [reason.replace(/_/g, ' '), 'No explanation is recorded for this reason.', 'Read the broker log at that moment.'],
+    false,
+  );
 }

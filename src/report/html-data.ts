@@ -78,7 +78,8 @@ export function latencyCurves(latency: Summary['latency'], grid: readonly number
     if (l.count > 0) {
       try {
         const h = decodeHistogram(l.hdr);
-        if (h.totalCount > 0) values = grid.map((x) => round(h.getValueAtPercentile(Math.min(100, percentileOf(x))) / 1000, 3));
+        if (h.totalCount > 0)
+          values = grid.map((x) => round(h.getValueAtPercentile(Math.min(100, percentileOf(x))) / 1000, 3));
       } catch {
         values = null; // a summary read with readSummary has valid histograms; a hand-made one may not
       }
@@ -100,13 +101,20 @@ export function timeline(summary: Summary & { series?: TimeSeries }): Timeline |
   const perSecond = (n: number): number => round(n / r, 3);
 
   const totals = new Map<string, number>();
-  for (const p of points) for (const [reason, n] of Object.entries(p.failures)) totals.set(reason, (totals.get(reason) ?? 0) + n);
-  const ranked = [...totals.entries()].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+  for (const p of points)
+    for (const [reason, n] of Object.entries(p.failures)) totals.set(reason, (totals.get(reason) ?? 0) + n);
+  const ranked = [...totals.entries()]
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k]) => k);
   const shown = ranked.length > TIMELINE_REASONS ? ranked.slice(0, TIMELINE_REASONS - 1) : ranked;
   const rest = ranked.slice(shown.length);
   const reasons = shown.map((reason) => ({ reason, values: points.map((p) => perSecond(p.failures[reason] ?? 0)) }));
   if (rest.length > 0) {
-    reasons.push({ reason: `other (${rest.length} reasons)`, values: points.map((p) => perSecond(rest.reduce((a, k) => a + (p.failures[k] ?? 0), 0))) });
+    reasons.push({
+      reason: `other (${rest.length} reasons)`,
+      values: points.map((p) => perSecond(rest.reduce((a, k) => a + (p.failures[k] ?? 0), 0))),
+    });
   }
   return {
     x: points.map((p) => round(Math.max(0, p.t + offset), 3)),
@@ -127,7 +135,10 @@ export function runData(summary: Summary & { series?: TimeSeries }, label: strin
   return { label, curves: latencyCurves(summary.latency), timeline: timeline(summary) };
 }
 
-export function reportData(summary: Summary & { series?: TimeSeries }, baseline?: Summary & { series?: TimeSeries }): ReportData {
+export function reportData(
+  summary: Summary & { series?: TimeSeries },
+  baseline?: Summary & { series?: TimeSeries },
+): ReportData {
   return {
     run: runData(summary, 'this run'),
     baseline: baseline === undefined ? null : runData(baseline, 'baseline'),
@@ -137,7 +148,10 @@ export function reportData(summary: Summary & { series?: TimeSeries }, baseline?
 
 /** JSON safe to place inside a <script> element (no "</script>", no "<!--"). */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function round(n: number, digits: number): number {

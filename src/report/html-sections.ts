@@ -36,9 +36,14 @@ const VERDICT_TEXT: Record<Verdict, { word: string; icon: string; meaning: strin
   inconclusive: {
     word: 'INCONCLUSIVE',
     icon: '!',
-    meaning: 'The load generator itself was the bottleneck, so these numbers describe it rather than the broker. Rerun with more workers or machines (shards) before drawing conclusions.',
+    meaning:
+      'The load generator itself was the bottleneck, so these numbers describe it rather than the broker. Rerun with more workers or machines (shards) before drawing conclusions.',
   },
-  insecure: { word: 'INSECURE', icon: '✗', meaning: 'The broker accepted credentials it must reject. Fix this before anything else.' },
+  insecure: {
+    word: 'INSECURE',
+    icon: '✗',
+    meaning: 'The broker accepted credentials it must reject. Fix this before anything else.',
+  },
 };
 
 const FAULT_TEXT: Record<string, string> = {
@@ -51,7 +56,8 @@ const FAULT_TEXT: Record<string, string> = {
   wrong_eku: 'certificate not issued for client authentication (EKU)',
 };
 
-export const seconds = (s: Summary): number => Math.max(0, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
+export const seconds = (s: Summary): number =>
+  Math.max(0, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
 const finished = (s: Summary): number => s.counts.connected + s.counts.failed;
 export const failureRate = (s: Summary): number => (finished(s) === 0 ? 0 : s.counts.failed / finished(s));
 const averageRate = (s: Summary): number => (seconds(s) > 0 ? s.counts.connected / seconds(s) : 0);
@@ -64,7 +70,13 @@ function peakRate(s: Summary): { rate: number; over: number } | null {
   return { rate: Math.max(...series.points.map((p) => p.connected)) / r, over: r };
 }
 const ms = (v: number): string => formatMs(v);
-const utc = (iso: string): string => (Number.isFinite(Date.parse(iso)) ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : esc(iso));
+const utc = (iso: string): string =>
+  Number.isFinite(Date.parse(iso))
+    ? new Date(iso)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : esc(iso);
 
 function tile(label: string, value: string, note = ''): string {
   return `<div class="tile"><div class="tile-label">${esc(label)}</div><div class="tile-value">${value}</div>${note === '' ? '' : `<div class="tile-note">${note}</div>`}</div>`;
@@ -90,7 +102,13 @@ export function verdictSection(s: Summary): string {
     rateTile(s),
   ];
   if (c.rejected_as_expected + c.accepted_unexpectedly > 0) {
-    tiles.push(tile('Faulty rejected', `${int(c.rejected_as_expected)}/${int(c.rejected_as_expected + c.accepted_unexpectedly)}`, c.accepted_unexpectedly > 0 ? `${int(c.accepted_unexpectedly)} accepted!` : 'all rejected'));
+    tiles.push(
+      tile(
+        'Faulty rejected',
+        `${int(c.rejected_as_expected)}/${int(c.rejected_as_expected + c.accepted_unexpectedly)}`,
+        c.accepted_unexpectedly > 0 ? `${int(c.accepted_unexpectedly)} accepted!` : 'all rejected',
+      ),
+    );
   }
   return `<section class="verdict verdict-${s.verdict}" id="verdict">
 <div class="verdict-head"><span class="verdict-icon" aria-hidden="true">${v.icon}</span><span class="verdict-word" data-verdict="${s.verdict}">${v.word}</span></div>
@@ -106,7 +124,10 @@ export function thresholdsSection(s: Summary): string {
   }
   const held = s.thresholds.filter((t) => t.ok).length;
   const rows = s.thresholds
-    .map((t) => `<tr class="${t.ok ? 'row-ok' : 'row-no'}"><td class="c">${mark(t.ok)}</td><td><code>${esc(t.metric)}</code></td><td><code>${esc(t.expression)}</code></td><td>${esc(describeThreshold(t))}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr class="${t.ok ? 'row-ok' : 'row-no'}"><td class="c">${mark(t.ok)}</td><td><code>${esc(t.metric)}</code></td><td><code>${esc(t.expression)}</code></td><td>${esc(describeThreshold(t))}</td></tr>`,
+    )
     .join('\n');
   return `<section id="thresholds"><h2>Thresholds <span class="count">${held} of ${s.thresholds.length} held</span></h2>
 <table class="grid"><thead><tr><th class="c">ok</th><th>metric</th><th>threshold</th><th>observed</th></tr></thead><tbody>
@@ -134,7 +155,10 @@ ${rows}
 export function latencyTable(s: Summary): string {
   const rows = PHASES.map((p) => {
     const l = s.latency[p];
-    const cells = l.count === 0 ? ['–', '–', '–', '–', '–', '–', '–'] : [l.min, l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(tableMs);
+    const cells =
+      l.count === 0
+        ? ['–', '–', '–', '–', '–', '–', '–']
+        : [l.min, l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(tableMs);
     return `<tr><td>${esc(PHASE_LABEL[p])}</td><td class="n">${int(l.count)}</td>${cells.map((c) => `<td class="n">${c}</td>`).join('')}</tr>`;
   }).join('\n');
   return `<table class="grid latency"><thead><tr><th>phase (ms)</th><th class="n">count</th><th class="n">min</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">p99.9</th><th class="n">max</th><th class="n">mean</th></tr></thead><tbody>
@@ -144,7 +168,8 @@ ${rows}
 
 export function failuresSection(s: Summary): string {
   const head = '<section id="failures"><h2>Failures by reason</h2>';
-  if (s.failures.length === 0) return `${head}<p class="muted">No attempt failed and no held connection was dropped.</p></section>`;
+  if (s.failures.length === 0)
+    return `${head}<p class="muted">No attempt failed and no held connection was dropped.</p></section>`;
   // the same denominators as the verdict's "Failed" tile: finished attempts; drops: of connections
   const finishedAttempts = Math.max(1, finished(s));
   const connections = Math.max(1, s.counts.connected);
@@ -152,7 +177,9 @@ export function failuresSection(s: Summary): string {
     .map((f) => {
       const e = explainReason(f.reason);
       const session = f.phase === 'session';
-      const share = session ? `${percent(f.count / connections)} of connections` : `${percent(f.count / finishedAttempts)} of attempts`;
+      const share = session
+        ? `${percent(f.count / connections)} of connections`
+        : `${percent(f.count / finishedAttempts)} of attempts`;
       const when = session ? 'after connecting (dropped while held)' : f.phase;
       return `<tr><td class="n">${int(f.count)}<div class="muted small">${share}</div></td><td>${esc(when)}</td><td><code>${esc(f.reason)}</code></td><td class="explain"><strong>${words(e.title)}.</strong> ${words(e.cause)}<div class="fix"><span>Fix:</span> ${words(e.fix)}</div></td></tr>`;
     })
@@ -216,17 +243,49 @@ export function deltasSection(s: Summary, b: Summary): string {
     const cur = s.latency[p];
     const base = b.latency[p];
     if (cur.count === 0 && base.count === 0) continue;
-    const keys: (keyof typeof cur & ('p50' | 'p90' | 'p99' | 'p999' | 'max'))[] = p === 'connect' ? ['p50', 'p90', 'p99', 'p999', 'max'] : ['p50', 'p99'];
-    for (const k of keys) rows.push({ label: `${PHASE_LABEL[p]} ${k === 'p999' ? 'p99.9' : k}`, base: base[k], cur: cur[k], fmt: ms, better: 'lower' });
+    const keys: (keyof typeof cur & ('p50' | 'p90' | 'p99' | 'p999' | 'max'))[] =
+      p === 'connect' ? ['p50', 'p90', 'p99', 'p999', 'max'] : ['p50', 'p99'];
+    for (const k of keys)
+      rows.push({
+        label: `${PHASE_LABEL[p]} ${k === 'p999' ? 'p99.9' : k}`,
+        base: base[k],
+        cur: cur[k],
+        fmt: ms,
+        better: 'lower',
+      });
   }
   rows.push(
     { label: 'Failed attempts', base: failureRate(b), cur: failureRate(s), fmt: percent, better: 'lower' },
     { label: 'Connected', base: b.counts.connected, cur: s.counts.connected, fmt: int, better: 'higher' },
     peakRate(s) !== null && peakRate(b) !== null
-      ? { label: 'Peak connect rate /s', base: peakRate(b)?.rate ?? 0, cur: peakRate(s)?.rate ?? 0, fmt: (n) => n.toFixed(1), better: 'higher' }
-      : { label: 'Average connect rate /s', base: averageRate(b), cur: averageRate(s), fmt: (n) => n.toFixed(1), better: 'higher' },
-    { label: 'Peak active connections', base: b.counts.active_peak, cur: s.counts.active_peak, fmt: int, better: 'higher' },
-    { label: 'Generator CPU per handshake (ms)', base: b.generator.cpu_ms_per_handshake, cur: s.generator.cpu_ms_per_handshake, fmt: (n) => n.toFixed(2), better: 'lower' },
+      ? {
+          label: 'Peak connect rate /s',
+          base: peakRate(b)?.rate ?? 0,
+          cur: peakRate(s)?.rate ?? 0,
+          fmt: (n) => n.toFixed(1),
+          better: 'higher',
+        }
+      : {
+          label: 'Average connect rate /s',
+          base: averageRate(b),
+          cur: averageRate(s),
+          fmt: (n) => n.toFixed(1),
+          better: 'higher',
+        },
+    {
+      label: 'Peak active connections',
+      base: b.counts.active_peak,
+      cur: s.counts.active_peak,
+      fmt: int,
+      better: 'higher',
+    },
+    {
+      label: 'Generator CPU per handshake (ms)',
+      base: b.generator.cpu_ms_per_handshake,
+      cur: s.generator.cpu_ms_per_handshake,
+      fmt: (n) => n.toFixed(2),
+      better: 'lower',
+    },
   );
   const body = rows
     .map((r) => {
@@ -236,8 +295,15 @@ export function deltasSection(s: Summary, b: Summary): string {
       const good = r.better === 'lower' ? d < 0 : d > 0;
       const cls = !significant ? 'same' : good ? 'better' : 'worse';
       const sign = d > 0 ? '+' : d < 0 ? '−' : '±';
-      const relText = Number.isFinite(rel) ? `${sign}${Math.abs(rel * 100).toFixed(Math.abs(rel) < 0.1 ? 1 : 0)}%` : 'new';
-      const abs = d === 0 ? '±0' : r.fmt === percent ? `${sign}${(Math.abs(d) * 100).toFixed(2)} pt` : `${sign}${r.fmt(Math.abs(d))}`;
+      const relText = Number.isFinite(rel)
+        ? `${sign}${Math.abs(rel * 100).toFixed(Math.abs(rel) < 0.1 ? 1 : 0)}%`
+        : 'new';
+      const abs =
+        d === 0
+          ? '±0'
+          : r.fmt === percent
+            ? `${sign}${(Math.abs(d) * 100).toFixed(2)} pt`
+            : `${sign}${r.fmt(Math.abs(d))}`;
       return `<tr class="delta-${cls}"><td>${esc(r.label)}</td><td class="n">${esc(r.fmt(r.base))}</td><td class="n">${esc(r.fmt(r.cur))}</td><td class="n">${esc(abs)}</td><td class="n delta">${esc(relText)}</td></tr>`;
     })
     .join('\n');

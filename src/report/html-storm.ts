@@ -14,7 +14,14 @@ export function recoverySection(s: Summary): string {
   const r = s.recovery;
   if (r === undefined) return '';
   const all = r.dropped > 0 && r.recovered === r.dropped;
-  const rows = ([['50%', r.t50_ms], ['90%', r.t90_ms], ['99%', r.t99_ms], ['100%', r.t100_ms]] as const)
+  const rows = (
+    [
+      ['50%', r.t50_ms],
+      ['90%', r.t90_ms],
+      ['99%', r.t99_ms],
+      ['100%', r.t100_ms],
+    ] as const
+  )
     .map(([share, v]) => `<tr><td>${share} of the dropped devices back</td><td class="n">${ms(v)}</td></tr>`)
     .join('\n');
   return `<section id="recovery"><h2>Reconnect storm: recovery <span class="count">${int(r.recovered)} of ${int(r.dropped)} back</span></h2>

@@ -41,7 +41,8 @@ export interface HtmlReportOptions {
 }
 
 /** The policy of the page: nothing may be fetched, only the inlined script and styles run. */
-export const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const REPORT_CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export interface Assets {
   uplotJs: string;
@@ -57,7 +58,11 @@ export function loadAssets(): Assets {
   const js = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
   const css = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
   // inside a <script>/<style> element only "</" can end it early
-  assets = { uplotJs: js.replace(/<\/(script)/gi, '<\\/$1'), uplotCss: css.replace(/<\/(style)/gi, '<\\/$1'), version: ownVersion() };
+  assets = {
+    uplotJs: js.replace(/<\/(script)/gi, '<\\/$1'),
+    uplotCss: css.replace(/<\/(style)/gi, '<\\/$1'),
+    version: ownVersion(),
+  };
   return assets;
 }
 
@@ -80,15 +85,21 @@ function ownVersion(): string {
 const PHASE_ORDER = ['connect', ...PHASES.filter((p) => p !== 'connect')] as const;
 
 function latencySection(s: Summary, data: ReportData): string {
-  const phases = PHASE_ORDER.filter((p) => s.latency[p].count > 0 || (data.baseline?.curves.phases[p] ?? null) !== null);
+  const phases = PHASE_ORDER.filter(
+    (p) => s.latency[p].count > 0 || (data.baseline?.curves.phases[p] ?? null) !== null,
+  );
   const figures = phases.map((p, i) => {
     const l = s.latency[p];
-    const caption = l.count > 0 ? `${l.count.toLocaleString('en-US')} values · p50 ${formatMs(l.p50)} · p99 ${formatMs(l.p99)} · max ${formatMs(l.max)}` : 'nothing recorded in this run';
+    const caption =
+      l.count > 0
+        ? `${l.count.toLocaleString('en-US')} values · p50 ${formatMs(l.p50)} · p99 ${formatMs(l.p99)} · max ${formatMs(l.max)}`
+        : 'nothing recorded in this run';
     const wide = i === 0 ? ' wide' : '';
     return `<figure class="${wide.trim()}"><h3>${esc(PHASE_LABEL[p])}</h3><figcaption>${esc(caption)}</figcaption><div class="chart" data-chart="percentile:${p}" data-height="${i === 0 ? 280 : 220}" data-half="${i === 0 ? 0 : 1}"></div></figure>`;
   });
   const skipped = PHASE_ORDER.filter((p) => !phases.includes(p)).map((p) => PHASE_LABEL[p]);
-  const note = skipped.length === 0 ? '' : `<p class="muted small">Not measured in this run: ${esc(skipped.join(', '))}.</p>`;
+  const note =
+    skipped.length === 0 ? '' : `<p class="muted small">Not measured in this run: ${esc(skipped.join(', '))}.</p>`;
   return `<section id="latency"><h2>Latency by percentile</h2>
 <p class="muted">How long each phase took, for every percentile of the attempts: read a curve at 99% to see what 1 attempt in 100 waited at least. End to end counts from the moment the schedule meant the attempt to start, so a slow generator cannot hide a slow broker.${data.baseline === null ? '' : ' The dashed grey curve is the baseline.'}</p>
 <div class="charts">${figures.join('\n')}</div>
@@ -99,24 +110,42 @@ ${latencyTable(s)}
 
 function timelineSection(s: AnySummary, data: ReportData): string {
   const t = data.run.timeline;
-  if (t === null) return `<section id="timeline"><h2>Timeline</h2><p class="muted">This summary has no per-second series.</p></section>`;
-  const coarse = t.resolution > 1 ? ` Each point covers ${t.resolution} s (the series was downsampled to stay small); its p99 is the highest of the seconds merged into it.` : '';
+  if (t === null)
+    return `<section id="timeline"><h2>Timeline</h2><p class="muted">This summary has no per-second series.</p></section>`;
+  const coarse =
+    t.resolution > 1
+      ? ` Each point covers ${t.resolution} s (the series was downsampled to stay small); its p99 is the highest of the seconds merged into it.`
+      : '';
   const hasFailures = t.reasons.length > 0 || t.rejected.some((v) => v > 0) || t.unexpected.some((v) => v > 0);
   const fig = (kind: string, title: string, caption: string): string =>
     `<figure><h3>${esc(title)}</h3><figcaption>${esc(caption)}</figcaption><div class="chart" data-chart="timeline:${kind}" data-height="220" data-half="1"></div></figure>`;
   const figures = [
     fig('rate', 'Connect rate', 'Attempts started and connections established per second.'),
     fig('active', 'Active connections', 'Connections open at once (the most seen in each point).'),
-    fig('latency', 'Connect latency over time', 'End-to-end connect p50 and p99 of the connects completed in each point, ms.'),
+    fig(
+      'latency',
+      'Connect latency over time',
+      'End-to-end connect p50 and p99 of the connects completed in each point, ms.',
+    ),
     hasFailures
-      ? fig('failures', 'Failures by reason', 'Failed attempts and dropped connections per second, by reason; faulty devices rejected as expected dashed.')
+      ? fig(
+          'failures',
+          'Failures by reason',
+          'Failed attempts and dropped connections per second, by reason; faulty devices rejected as expected dashed.',
+        )
       : `<figure><h3>Failures by reason</h3><div class="chart-empty">No failures during the run.</div></figure>`,
   ];
   return `<section id="timeline"><h2>Timeline</h2><p class="muted">Drag across a chart to zoom in on a stretch of time; double-click to zoom out.${esc(coarse)}</p>
 <div class="charts">${figures.join('\n')}</div></section>`;
 }
 
-const when = (iso: string): string => (Number.isFinite(Date.parse(iso)) ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : iso);
+const when = (iso: string): string =>
+  Number.isFinite(Date.parse(iso))
+    ? new Date(iso)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : iso;
 
 /** The whole report as one HTML document. */
 export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions = {}): string {
@@ -157,7 +186,16 @@ export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions
   ]
     .filter((x) => x !== '')
     .join('\n');
-  return htmlPage({ title, version, css: `${REPORT_CSS}${summary.capacity === undefined ? '' : CAPACITY_CSS}`, body, dataJson: jsonForScript(data), clientJs: CLIENT_JS, uplotCss, uplotJs });
+  return htmlPage({
+    title,
+    version,
+    css: `${REPORT_CSS}${summary.capacity === undefined ? '' : CAPACITY_CSS}`,
+    body,
+    dataJson: jsonForScript(data),
+    clientJs: CLIENT_JS,
+    uplotCss,
+    uplotJs,
+  });
 }
 
 /**
@@ -172,7 +210,16 @@ export async function writeHtmlReport(summary: AnySummary, file: string, baselin
 }
 
 /** The one-file page every report is: CSP forbidding any request, styles, body, data, scripts. */
-export function htmlPage(p: { title: string; version: string; css: string; body: string; dataJson: string; clientJs: string; uplotCss: string; uplotJs: string }): string {
+export function htmlPage(p: {
+  title: string;
+  version: string;
+  css: string;
+  body: string;
+  dataJson: string;
+  clientJs: string;
+  uplotCss: string;
+  uplotJs: string;
+}): string {
   return `<!doctype html>
 <html lang="en">
 <head>

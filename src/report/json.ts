@@ -11,10 +11,32 @@ import { summaryProblems } from './summary-validate.js';
 
 /** Key order per JSON path ('[]' stands for any array element). Unlisted keys follow, sorted. */
 const ORDER: Record<string, readonly string[]> = {
-  '': ['version', 'run', 'counts', 'failures', 'security', 'latency', 'mint', 'generator', 'thresholds', 'verdict', 'verdict_reason', 'capacity', 'series'],
+  '': [
+    'version',
+    'run',
+    'counts',
+    'failures',
+    'security',
+    'latency',
+    'mint',
+    'generator',
+    'thresholds',
+    'verdict',
+    'verdict_reason',
+    'capacity',
+    'series',
+  ],
   run: ['id', 'scenario', 'target', 'started', 'ended', 'shard', 'mqtt', 'devices', 'executor'],
   'run.shard': ['index', 'count', 'first', 'last'],
-  counts: ['attempted', 'connected', 'failed', 'rejected_as_expected', 'accepted_unexpectedly', 'active_peak', 'dropped'],
+  counts: [
+    'attempted',
+    'connected',
+    'failed',
+    'rejected_as_expected',
+    'accepted_unexpectedly',
+    'active_peak',
+    'dropped',
+  ],
   'failures[]': ['phase', 'reason', 'count'],
   'security[]': ['fault', 'expected_rejections', 'rejected', 'accepted', 'reasons'],
   latency: ['tcp', 'tls', 'connack', 'subscribe', 'connect'],
@@ -34,7 +56,18 @@ const ORDER: Record<string, readonly string[]> = {
   capacity: ['max_rate', 'limited_by', 'steps'],
   'capacity.steps[]': ['rate', 'achieved', 'p50', 'p99', 'failed'],
   series: ['start', 'resolution', 'points'],
-  'series.points[]': ['t', 'attempts', 'connected', 'failed', 'rejected', 'unexpected', 'active', 'p50', 'p99', 'failures'],
+  'series.points[]': [
+    't',
+    'attempts',
+    'connected',
+    'failed',
+    'rejected',
+    'unexpected',
+    'active',
+    'p50',
+    'p99',
+    'failures',
+  ],
 };
 
 function ordered(value: unknown, path: string): unknown {
@@ -43,7 +76,12 @@ function ordered(value: unknown, path: string): unknown {
   const obj = value as Record<string, unknown>;
   const wildcard = path.replace(/\.[^.[\]]+$/, '.*'); // latency.tcp → latency.*
   const known = ORDER[path] ?? ORDER[wildcard] ?? [];
-  const keys = [...known.filter((k) => k in obj), ...Object.keys(obj).filter((k) => !known.includes(k)).sort()];
+  const keys = [
+    ...known.filter((k) => k in obj),
+    ...Object.keys(obj)
+      .filter((k) => !known.includes(k))
+      .sort(),
+  ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (obj[k] !== undefined) out[k] = ordered(obj[k], path === '' ? k : `${path}.${k}`);
   return out;
@@ -87,7 +125,14 @@ export async function readSummary(path: string): Promise<WithSeries<Summary>> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(e);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(e);
     throw new InputError({ file: path }, `cannot read the summary: ${why}`, { cause: e });
   }
   return parseSummary(text, path);

@@ -61,7 +61,9 @@ export function renderJUnit(summary: Summary): string {
 
   const security: Case[] = summary.security.map((s) => {
     const c: Case = { classname: 'mqtt-herd.security', name: `${s.fault}: the broker rejects the credential` };
-    const reasons = Object.entries(s.reasons).map(([r, n]) => `${r} ${n}`).join(', ');
+    const reasons = Object.entries(s.reasons)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ');
     if (s.accepted > 0) {
       c.failure = {
         type: 'insecure',

@@ -57,7 +57,13 @@ export interface Summary {
   };
   failures: FailureCount[];
   /** faulty devices: per fault, how they ended */
-  security: { fault: string; expected_rejections: number; rejected: number; accepted: number; reasons: Record<string, number> }[];
+  security: {
+    fault: string;
+    expected_rejections: number;
+    rejected: number;
+    accepted: number;
+    reasons: Record<string, number>;
+  }[];
   latency: Record<Phase, PhaseLatency>;
   mint: { count: number; per_second: number; loaded: number };
   generator: {

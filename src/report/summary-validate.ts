@@ -8,13 +8,23 @@ import { FAILURE_PHASES, PHASES } from '../metrics/names.js';
 type Check = (value: unknown, path: string, errors: string[]) => void;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v.slice(0, 40)}"` : typeof v === 'object' ? 'an object' : String(v));
+const describe = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'string'
+        ? `"${v.slice(0, 40)}"`
+        : typeof v === 'object'
+          ? 'an object'
+          : String(v);
 
 const num: Check = (v, p, e) => {
   if (typeof v !== 'number' || !Number.isFinite(v)) e.push(`${p}: expected a number, found ${describe(v)}`);
 };
 const count: Check = (v, p, e) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) e.push(`${p}: expected a count (an integer >= 0), found ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    e.push(`${p}: expected a count (an integer >= 0), found ${describe(v)}`);
 };
 const str: Check = (v, p, e) => {
   if (typeof v !== 'string') e.push(`${p}: expected a string, found ${describe(v)}`);
@@ -88,7 +98,9 @@ const summary = obj(
       dropped: count,
     }),
     failures: arr(obj({ phase: oneOf(...FAILURE_PHASES), reason: str, count })),
-    security: arr(obj({ fault: str, expected_rejections: count, rejected: count, accepted: count, reasons: record(count) })),
+    security: arr(
+      obj({ fault: str, expected_rejections: count, rejected: count, accepted: count, reasons: record(count) }),
+    ),
     latency: obj(Object.fromEntries(PHASES.map((ph) => [ph, phaseLatency]))),
     mint: obj({ count, per_second: num, loaded: count }),
     generator: obj({

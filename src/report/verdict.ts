@@ -42,8 +42,14 @@ export function decideVerdict(input: VerdictInput): VerdictDecision {
     return decision('insecure', `the broker accepted ${accepted} faulty ${noun} it must reject${which}`);
   }
   if (input.generator.saturated) {
-    const why = input.generator.saturation_reasons.length > 0 ? input.generator.saturation_reasons.join('; ') : 'no reason recorded';
-    return decision('inconclusive', `the load generator was saturated, so the results describe it rather than the broker: ${why}`);
+    const why =
+      input.generator.saturation_reasons.length > 0
+        ? input.generator.saturation_reasons.join('; ')
+        : 'no reason recorded';
+    return decision(
+      'inconclusive',
+      `the load generator was saturated, so the results describe it rather than the broker: ${why}`,
+    );
   }
   const failed = input.thresholds.filter((t) => !t.ok);
   if (failed.length > 0) {

@@ -44,24 +44,45 @@ interface Raw {
   name?: string;
   target?: string | string[];
   tls?: { ca?: string; servername?: string; version?: string; max_version?: string; resume_ratio?: number };
-  devices?: { count?: number; ca?: string; store?: string; id_template?: string; key?: string; seed?: string | number; uri_domain?: string };
+  devices?: {
+    count?: number;
+    ca?: string;
+    store?: string;
+    id_template?: string;
+    key?: string;
+    seed?: string | number;
+    uri_domain?: string;
+  };
   mqtt?: { version?: number | string; keepalive?: number | string; clean?: boolean; subscribe?: string };
   load?: {
-    executor: string; rate?: string; start_rate?: string; stages?: { duration: string; target: number | string }[]; duration?: string;
-    connections?: number; hold?: string; in_flight?: number; drop?: string; down?: string; backoff?: { initial?: string; max?: string };
+    executor: string;
+    rate?: string;
+    start_rate?: string;
+    stages?: { duration: string; target: number | string }[];
+    duration?: string;
+    connections?: number;
+    hold?: string;
+    in_flight?: number;
+    drop?: string;
+    down?: string;
+    backoff?: { initial?: string; max?: string };
   };
   faults?: Record<string, string>;
   thresholds?: Record<string, string | string[]>;
 }
 
-const tlsVersion = (v: string | undefined): TlsVersion | undefined => (v === undefined ? undefined : v === '1.2' ? 'TLSv1.2' : 'TLSv1.3');
+const tlsVersion = (v: string | undefined): TlsVersion | undefined =>
+  v === undefined ? undefined : v === '1.2' ? 'TLSv1.2' : 'TLSv1.3';
 
 export function loadScenario(file: string): ScenarioSettings {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError({ file }, `cannot read the scenario: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(
+      { file },
+      `cannot read the scenario: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return parseScenario(text, file);
 }
@@ -70,17 +91,35 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const fail = (problems: Problem[]): never => {
-    throw new InputErrors(problems.map((p) => new InputError({ file, line: p.line, column: p.column }, p.path ? `${p.path}: ${p.message}` : p.message)));
+    throw new InputErrors(
+      problems.map(
+        (p) => new InputError({ file, line: p.line, column: p.column }, p.path ? `${p.path}: ${p.message}` : p.message),
+      ),
+    );
   };
   if (doc.errors.length > 0) {
-    fail(doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line ?? 1, column: e.linePos?.[0]?.col ?? 1, message: `YAML: ${e.message.split('\n')[0]}` })));
+    fail(
+      doc.errors.map((e) => ({
+        path: '',
+        line: e.linePos?.[0]?.line ?? 1,
+        column: e.linePos?.[0]?.col ?? 1,
+        message: `YAML: ${e.message.split('\n')[0]}`,
+      })),
+    );
   }
   const checker = new SchemaChecker(lc);
   checker.check(doc.contents as Node, SCENARIO_SCHEMA as JsonSchema, '');
   const problems: Problem[] = [];
   const at = (path: (string | number)[], message: string): void => {
     const node = doc.getIn(path, true) as Node | undefined;
-    problems.push({ path: path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), ...positionOf(node ?? (doc.contents as Node), lc), message });
+    problems.push({
+      path: path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '['),
+      ...positionOf(node ?? (doc.contents as Node), lc),
+      message,
+    });
   };
   const raw = doc.toJS() as Raw;
   const s: ScenarioSettings = {};
@@ -93,14 +132,18 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
       if (e.index === null) at(['thresholds', e.metric], e.message);
       else at(['thresholds', e.metric, e.index], e.message.replace(/^[^:]*: /, ''));
     }
-    s.thresholds = Object.fromEntries(Object.entries(raw.thresholds).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]]));
+    s.thresholds = Object.fromEntries(
+      Object.entries(raw.thresholds).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]]),
+    );
   }
   for (const p of checker.problems) {
     if (p.path === 'faults.key_mismatch') {
-      p.message = 'key_mismatch is a local configuration error (the device cannot even complete its side of the handshake), not a credential a broker accepts or rejects: herd refuses it before the run';
+      p.message =
+        'key_mismatch is a local configuration error (the device cannot even complete its side of the handshake), not a credential a broker accepts or rejects: herd refuses it before the run';
     }
   }
-  if (checker.problems.length > 0) fail([...checker.problems, ...problems].sort((a, b) => a.line - b.line || a.column - b.column));
+  if (checker.problems.length > 0)
+    fail([...checker.problems, ...problems].sort((a, b) => a.line - b.line || a.column - b.column));
   const base = dirname(resolve(file));
   const path = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(base, p));
   if (raw.name !== undefined) s.scenario = raw.name;
@@ -129,7 +172,8 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
     if (m.version !== undefined) s.mqttVersion = String(m.version).startsWith('5') ? 5 : 4;
     if (m.keepalive !== undefined) {
       s.keepaliveS = typeof m.keepalive === 'number' ? m.keepalive : parseDurationMs(m.keepalive) / 1000;
-      if (!Number.isInteger(s.keepaliveS) || s.keepaliveS > 65535) at(['mqtt', 'keepalive'], 'expected whole seconds up to 65535');
+      if (!Number.isInteger(s.keepaliveS) || s.keepaliveS > 65535)
+        at(['mqtt', 'keepalive'], 'expected whole seconds up to 65535');
     }
     if (m.subscribe !== undefined) s.subscribe = m.subscribe;
   }
@@ -149,7 +193,11 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
   return s;
 }
 
-function loadSection(l: NonNullable<Raw['load']>, s: ScenarioSettings, at: (path: (string | number)[], message: string) => void): void {
+function loadSection(
+  l: NonNullable<Raw['load']>,
+  s: ScenarioSettings,
+  at: (path: (string | number)[], message: string) => void,
+): void {
   const need = (key: keyof typeof l, what: string): boolean => {
     if (l[key] !== undefined) return true;
     at(['load', 'executor'], `${l.executor} needs load.${key} (${what})`);
@@ -162,7 +210,11 @@ function loadSection(l: NonNullable<Raw['load']>, s: ScenarioSettings, at: (path
   let load: LoadConfig | undefined;
   switch (l.executor) {
     case 'arrival-rate':
-      if (need('rate', 'e.g. 200/s')) load = l.rate === 'max' ? { executor: 'closed-loop', durationMs: dur(l.duration) } : { executor: 'arrival-rate', rate: rate!, durationMs: dur(l.duration) };
+      if (need('rate', 'e.g. 200/s'))
+        load =
+          l.rate === 'max'
+            ? { executor: 'closed-loop', durationMs: dur(l.duration) }
+            : { executor: 'arrival-rate', rate: rate!, durationMs: dur(l.duration) };
       break;
     case 'closed-loop':
       load = { executor: 'closed-loop', durationMs: dur(l.duration) };
@@ -172,16 +224,30 @@ function loadSection(l: NonNullable<Raw['load']>, s: ScenarioSettings, at: (path
         load = {
           executor: 'ramping-arrival-rate',
           startRate: l.start_rate === undefined ? 0 : parseRatePerSecond(l.start_rate),
-          stages: l.stages!.map((st) => ({ durationMs: parseDurationMs(st.duration), target: typeof st.target === 'number' ? st.target : parseRatePerSecond(st.target) })),
+          stages: l.stages!.map((st) => ({
+            durationMs: parseDurationMs(st.duration),
+            target: typeof st.target === 'number' ? st.target : parseRatePerSecond(st.target),
+          })),
         };
-        if (load.stages.every((st) => st.target === 0) && load.startRate === 0) at(['load', 'stages'], 'every stage has target 0: nothing would connect');
+        if (load.stages.every((st) => st.target === 0) && load.startRate === 0)
+          at(['load', 'stages'], 'every stage has target 0: nothing would connect');
       }
       break;
     case 'constant-connections':
-      if (need('rate', 'the ramp-up rate, e.g. 200/s') && need('duration', 'how long to keep them connected') && rate !== undefined) {
-        load = { executor: 'constant-connections', connections: l.connections ?? 0, rate, durationMs: dur(l.duration)! };
+      if (
+        need('rate', 'the ramp-up rate, e.g. 200/s') &&
+        need('duration', 'how long to keep them connected') &&
+        rate !== undefined
+      ) {
+        load = {
+          executor: 'constant-connections',
+          connections: l.connections ?? 0,
+          rate,
+          durationMs: dur(l.duration)!,
+        };
         s.holdMs = Infinity;
-        if (l.hold !== undefined) at(['load', 'hold'], 'constant-connections holds every connection until the duration ends: remove hold');
+        if (l.hold !== undefined)
+          at(['load', 'hold'], 'constant-connections holds every connection until the duration ends: remove hold');
       }
       break;
     case 'reconnect-storm': {

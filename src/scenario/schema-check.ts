@@ -124,7 +124,8 @@ export class SchemaChecker {
     }
     if (isMap(node)) this.checkMap(node, schema, path);
     else if (isSeq(node)) {
-      if (schema.minItems !== undefined && node.items.length < schema.minItems) this.add(node, path, `expected at least ${schema.minItems} item(s)`);
+      if (schema.minItems !== undefined && node.items.length < schema.minItems)
+        this.add(node, path, `expected at least ${schema.minItems} item(s)`);
       if (schema.items) node.items.forEach((item, i) => this.check(item as Node, schema.items!, `${path}[${i}]`));
     } else if (isScalar(node)) this.checkScalar(node, schema, path);
   }
@@ -140,32 +141,45 @@ export class SchemaChecker {
       seen.add(key);
       const sub = schema.properties?.[key];
       if (sub) this.check(pair.value as Node, sub, at);
-      else if (typeof schema.additionalProperties === 'object') this.check(pair.value as Node, schema.additionalProperties, at);
+      else if (typeof schema.additionalProperties === 'object')
+        this.check(pair.value as Node, schema.additionalProperties, at);
       else if (schema.additionalProperties === false) {
         const hint = suggest(key, known);
-        this.add(keyNode, at, `unknown key "${key}"${hint ? ` — did you mean "${hint}"?` : ''} (expected ${known.map((k) => `"${k}"`).join(', ')})`);
+        this.add(
+          keyNode,
+          at,
+          `unknown key "${key}"${hint ? ` — did you mean "${hint}"?` : ''} (expected ${known.map((k) => `"${k}"`).join(', ')})`,
+        );
       }
     }
-    for (const req of schema.required ?? []) if (!seen.has(req)) this.add(node, path ? `${path}.${req}` : req, `"${req}" is required`);
+    for (const req of schema.required ?? [])
+      if (!seen.has(req)) this.add(node, path ? `${path}.${req}` : req, `"${req}" is required`);
   }
 
   private checkScalar(node: import('yaml').Scalar, schema: JsonSchema, path: string): void {
     const v = node.value;
     if (schema.enum && !schema.enum.includes(v)) {
       const hint = typeof v === 'string' ? suggest(v, schema.enum.map(String)) : undefined;
-      this.add(node, path, `expected ${describe(schema)}, got ${JSON.stringify(v)}${hint ? ` — did you mean "${hint}"?` : ''}`);
+      this.add(
+        node,
+        path,
+        `expected ${describe(schema)}, got ${JSON.stringify(v)}${hint ? ` — did you mean "${hint}"?` : ''}`,
+      );
       return;
     }
     if (typeof v === 'string') {
-      if (schema.pattern && !new RegExp(schema.pattern).test(v)) this.add(node, path, `"${v}" does not match ${schema.pattern}`);
+      if (schema.pattern && !new RegExp(schema.pattern).test(v))
+        this.add(node, path, `"${v}" does not match ${schema.pattern}`);
       if (schema.format) {
         const err = FORMAT_CHECK[schema.format](v);
         if (err) this.add(node, path, err);
       }
     }
     if (typeof v === 'number') {
-      if (schema.minimum !== undefined && v < schema.minimum) this.add(node, path, `expected at least ${schema.minimum}, got ${v}`);
-      if (schema.maximum !== undefined && v > schema.maximum) this.add(node, path, `expected at most ${schema.maximum}, got ${v}`);
+      if (schema.minimum !== undefined && v < schema.minimum)
+        this.add(node, path, `expected at least ${schema.minimum}, got ${v}`);
+      if (schema.maximum !== undefined && v > schema.maximum)
+        this.add(node, path, `expected at most ${schema.maximum}, got ${v}`);
     }
   }
 }

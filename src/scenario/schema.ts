@@ -4,4 +4,6 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { JsonSchema } from './schema-check.js';
 
-export const SCENARIO_SCHEMA = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'scenario.schema.json'), 'utf8')) as JsonSchema;
+export const SCENARIO_SCHEMA = JSON.parse(
+  readFileSync(join(PACKAGE_ROOT, 'scenario.schema.json'), 'utf8'),
+) as JsonSchema;

@@ -32,7 +32,8 @@ export interface Browser {
 
 /** Debian's chromium; missing, the test fails (scripts/ensure-system-deps.sh installs it). */
 export async function launchChromium(viewport = { width: 1366, height: 900 }): Promise<Browser> {
-  if (!chromiumAvailable()) throw new Error(`${CHROMIUM_BIN} is missing: Debian's chromium is installed by scripts/ensure-system-deps.sh`);
+  if (!chromiumAvailable())
+    throw new Error(`${CHROMIUM_BIN} is missing: Debian's chromium is installed by scripts/ensure-system-deps.sh`);
   const profile = mkdtempSync(join(tmpdir(), 'herd-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_BIN,
@@ -85,7 +86,11 @@ export async function openReport(browser: Browser, file: string): Promise<Opened
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   const t0 = performance.now();
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-  await page.waitForFunction(() => (window as unknown as { herdReportReady?: number }).herdReportReady !== undefined, undefined, { timeout: 20_000 });
+  await page.waitForFunction(
+    () => (window as unknown as { herdReportReady?: number }).herdReportReady !== undefined,
+    undefined,
+    { timeout: 20_000 },
+  );
   const openMs = performance.now() - t0;
   const readyMs = await page.evaluate(() => (window as unknown as { herdReportReady: number }).herdReportReady);
   const charts = Number(await page.getAttribute('html', 'data-charts'));

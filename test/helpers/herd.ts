@@ -14,13 +14,23 @@ export interface HerdResult {
 }
 
 /** `group`: herd leads a process group of its own, so a test can signal it like a terminal's Ctrl-C does. */
-export function spawnHerd(args: string[], env: NodeJS.ProcessEnv = {}, group = false): { proc: ChildProcess; done: Promise<HerdResult> } {
-  const proc = spawn(process.execPath, [HERD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: group });
+export function spawnHerd(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  group = false,
+): { proc: ChildProcess; done: Promise<HerdResult> } {
+  const proc = spawn(process.execPath, [HERD, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+    detached: group,
+  });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<HerdResult>((resolve) => proc.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<HerdResult>((resolve) =>
+    proc.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { proc, done };
 }
 
@@ -45,7 +55,10 @@ export function failureCount(s: Summary, reason: string): number {
 
 /** A CA and a broker certificate for localhost / 127.0.0.1 made with `herd pki`: the files mosquitto takes. */
 export async function herdPki(pki: string): Promise<{ cafile: string; certfile: string; keyfile: string }> {
-  for (const args of [['pki', 'ca', '--out', pki], ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1']]) {
+  for (const args of [
+    ['pki', 'ca', '--out', pki],
+    ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1'],
+  ]) {
     const r = await herd(args);
     if (r.code !== 0) throw new Error(`herd ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   }

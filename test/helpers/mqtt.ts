@@ -1,5 +1,11 @@
 /** One driver attempt as a promise, and its outcome as a label tests compare against. */
-import { attempt, type AttemptOptions, type AttemptOutcome, type PreparedDevice, type Target } from '../../src/mqtt/connection.js';
+import {
+  attempt,
+  type AttemptOptions,
+  type AttemptOutcome,
+  type PreparedDevice,
+  type Target,
+} from '../../src/mqtt/connection.js';
 
 export function attemptOnce(d: PreparedDevice, t: Target, opts: AttemptOptions): Promise<AttemptOutcome> {
   return new Promise((resolve) => attempt(d, t, opts, resolve));

@@ -80,7 +80,12 @@ export class Prometheus {
     const interval = o.scrapeInterval ?? '1s';
     const lines = ['global:', `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`];
     if (o.ruleFiles?.length) lines.push('rule_files:', ...o.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`));
-    lines.push('scrape_configs:', '  - job_name: herd', '    static_configs:', `      - targets: [${o.targets.map((t) => JSON.stringify(t)).join(', ')}]`);
+    lines.push(
+      'scrape_configs:',
+      '  - job_name: herd',
+      '    static_configs:',
+      `      - targets: [${o.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    );
     return `${lines.join('\n')}\n`;
   }
 
@@ -120,13 +125,17 @@ export class Prometheus {
     for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, x);
     const r = await fetch(`${this.url}/api/v1/${path}?${q}`);
     const body = (await r.json()) as { status: string; data?: unknown; error?: string; errorType?: string };
-    if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
+    if (body.status !== 'success')
+      throw new Error(`${path} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
     return body.data;
   }
 
   /** An instant query (throws on a PromQL error). */
   async query(expr: string, time?: number): Promise<Sample[]> {
-    const d = (await this.api('query', { query: expr, ...(time === undefined ? {} : { time: String(time) }) })) as { resultType: string; result: unknown };
+    const d = (await this.api('query', { query: expr, ...(time === undefined ? {} : { time: String(time) }) })) as {
+      resultType: string;
+      result: unknown;
+    };
     if (d.resultType === 'scalar') {
       const v = d.result as [number, string];
       return [{ metric: {}, value: v }];
@@ -136,22 +145,36 @@ export class Prometheus {
 
   /** A range query, times in seconds since the epoch. */
   async queryRange(expr: string, start: number, end: number, step = 1): Promise<Sample[]> {
-    const d = (await this.api('query_range', { query: expr, start: String(start), end: String(end), step: String(step) })) as { result: Sample[] };
+    const d = (await this.api('query_range', {
+      query: expr,
+      start: String(start),
+      end: String(end),
+      step: String(step),
+    })) as { result: Sample[] };
     return d.result;
   }
 
   /** The series matching a selector between start and end (seconds). */
   async series(match: string, start: number, end: number): Promise<Record<string, string>[]> {
-    return (await this.api('series', { 'match[]': match, start: String(start), end: String(end) })) as Record<string, string>[];
+    return (await this.api('series', { 'match[]': match, start: String(start), end: String(end) })) as Record<
+      string,
+      string
+    >[];
   }
 
   async labelValues(label: string, match: string, start: number, end: number): Promise<string[]> {
-    return (await this.api(`label/${encodeURIComponent(label)}/values`, { 'match[]': match, start: String(start), end: String(end) })) as string[];
+    return (await this.api(`label/${encodeURIComponent(label)}/values`, {
+      'match[]': match,
+      start: String(start),
+      end: String(end),
+    })) as string[];
   }
 
   /** The targets' scrape health: target URL → health ('up' | 'down' | 'unknown'). */
   async targets(): Promise<{ scrapeUrl: string; health: string; lastError: string }[]> {
-    return ((await this.api('targets', {})) as { activeTargets: { scrapeUrl: string; health: string; lastError: string }[] }).activeTargets;
+    return (
+      (await this.api('targets', {})) as { activeTargets: { scrapeUrl: string; health: string; lastError: string }[] }
+    ).activeTargets;
   }
 
   get stderr(): string {
@@ -192,14 +215,20 @@ async function startReady(name: string, bin: string, args: (port: number) => str
 
 /** A real Pushgateway on a free loopback port (Debian's prometheus-pushgateway). */
 export class Pushgateway {
-  private constructor(readonly url: string, private readonly child: ChildProcess) {}
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {}
 
   static available(): boolean {
     return existsSync(PUSHGATEWAY_BIN);
   }
 
   static async start(): Promise<Pushgateway> {
-    const { url, child } = await startReady('pushgateway', PUSHGATEWAY_BIN, (port) => [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+    const { url, child } = await startReady('pushgateway', PUSHGATEWAY_BIN, (port) => [
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ]);
     return new Pushgateway(url, child);
   }
 
@@ -259,7 +288,10 @@ export function parseExposition(text: string): Map<string, ExpositionFamily> {
     }
     if (consumed !== body.length) throw new Error(`cannot parse labels of: ${line}`);
     const name = m[1]!;
-    const base = current && (name === current.name || /_(bucket|sum|count)$/.test(name)) && name.startsWith(current.name) ? current : family(name);
+    const base =
+      current && (name === current.name || /_(bucket|sum|count)$/.test(name)) && name.startsWith(current.name)
+        ? current
+        : family(name);
     const raw = m[3]!;
     base.samples.push({ name, labels, value: raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw) });
   }
@@ -284,13 +316,21 @@ interface Panel {
   panels?: Panel[];
 }
 
-export function dashboardQueries(dash: { panels?: Panel[]; templating?: { list?: { name: string; type: string; query: unknown }[] } }): DashboardQueries {
+export function dashboardQueries(dash: {
+  panels?: Panel[];
+  templating?: { list?: { name: string; type: string; query: unknown }[] };
+}): DashboardQueries {
   const targets: DashboardQueries['targets'] = [];
   const walk = (ps: Panel[] | undefined): void => {
     for (const p of ps ?? []) {
       for (const t of p.targets ?? []) {
         if (typeof t.expr !== 'string') throw new Error(`panel "${p.title}" target ${t.refId} has no expr`);
-        targets.push({ panel: p.title ?? '', refId: t.refId ?? '', expr: t.expr, ...(p.repeat ? { repeat: p.repeat } : {}) });
+        targets.push({
+          panel: p.title ?? '',
+          refId: t.refId ?? '',
+          expr: t.expr,
+          ...(p.repeat ? { repeat: p.repeat } : {}),
+        });
       }
       walk(p.panels);
     }
@@ -305,7 +345,9 @@ export function dashboardQueries(dash: { panels?: Panel[]; templating?: { list?:
       if (!m) throw new Error(`variable ${v.name}: not label_values(selector, label): ${q}`);
       variables.push({ name: v.name, selector: m[1]!.trim(), label: m[2]! });
     } else if (v.type === 'custom') {
-      custom[v.name] = String(v.query).split(',').map((s) => s.trim());
+      custom[v.name] = String(v.query)
+        .split(',')
+        .map((s) => s.trim());
     }
   }
   return { targets, variables, custom };

@@ -23,8 +23,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let broker: RunningBroker;
 beforeAll(async () => {
   broker = await startBroker({
-    caPem: readFileSync(ca.crt), certPem: readFileSync(server.crt), keyPem: readFileSync(server.key),
-    handshakeTimeoutMs: 300, connectTimeoutMs: 300,
+    caPem: readFileSync(ca.crt),
+    certPem: readFileSync(server.crt),
+    keyPem: readFileSync(server.key),
+    handshakeTimeoutMs: 300,
+    connectTimeoutMs: 300,
   });
 });
 afterAll(async () => {
@@ -56,15 +59,31 @@ function rawTls(): Promise<{ s: tls.TLSSocket; tcp: net.Socket }> {
   return new Promise((resolve, reject) => {
     const tcp = rawTcp();
     tcp.on('error', () => {});
-    const s = tls.connect({ socket: Duplex.from({ readable: tcp, writable: tcp }), servername: 'localhost', ca: readFileSync(ca.crt), cert: readFileSync(dev.crt), key: readFileSync(dev.key) });
+    const s = tls.connect({
+      socket: Duplex.from({ readable: tcp, writable: tcp }),
+      servername: 'localhost',
+      ca: readFileSync(ca.crt),
+      cert: readFileSync(dev.crt),
+      key: readFileSync(dev.key),
+    });
     s.once('secureConnect', () => resolve({ s, tcp }));
     s.once('error', reject);
   });
 }
 
 async function goodDeviceConnects(): Promise<void> {
-  const d = prepareDevice({ id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) }, { serverCaPem: readFileSync(ca.crt), mqttVersion: 5, keepaliveS: 30 });
-  const o = await new Promise<AttemptOutcome>((r) => attempt(d, { host: '127.0.0.1', port: broker.port }, { timeouts: { tcpMs: 3000, tlsMs: 3000, connackMs: 3000, subscribeMs: 3000 } }, r));
+  const d = prepareDevice(
+    { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
+    { serverCaPem: readFileSync(ca.crt), mqttVersion: 5, keepaliveS: 30 },
+  );
+  const o = await new Promise<AttemptOutcome>((r) =>
+    attempt(
+      d,
+      { host: '127.0.0.1', port: broker.port },
+      { timeouts: { tcpMs: 3000, tlsMs: 3000, connackMs: 3000, subscribeMs: 3000 } },
+      r,
+    ),
+  );
   if (!o.ok) throw new Error(`${o.phase}/${o.reason}`);
   await o.held.disconnectAndWait(2000);
 }
@@ -111,7 +130,12 @@ it('malformed MQTT over TLS is closed (3.1.1, and MQTT 5 through the bridge)', a
   a.s.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02]));
   await closedWithin(a.tcp, 2000);
   const b = await rawTls();
-  b.s.write(Buffer.concat([encodeConnect('dev-1', { version: 5, keepaliveS: 30 }), Buffer.from([0x00, 0xff, 0xff, 0xff, 0xff, 0xff])]));
+  b.s.write(
+    Buffer.concat([
+      encodeConnect('dev-1', { version: 5, keepaliveS: 30 }),
+      Buffer.from([0x00, 0xff, 0xff, 0xff, 0xff, 0xff]),
+    ]),
+  );
   await closedWithin(b.tcp, 2000);
   await goodDeviceConnects();
 });

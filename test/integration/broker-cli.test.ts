@@ -30,23 +30,33 @@ it('a missing file is an InputError (exit 2) naming the file and how to make it'
   const e = await brokerCommand(['--pki', d]).catch((x: unknown) => x);
   expect(e).toBeInstanceOf(InputError);
   expect((e as InputError).exitCode).toBe(2);
-  expect((e as InputError).message).toBe(`${join(d, 'server.key')}: missing (create it with: herd pki ca --out ${d} && herd pki server --ca ${d} --out ${d})`);
+  expect((e as InputError).message).toBe(
+    `${join(d, 'server.key')}: missing (create it with: herd pki ca --out ${d} && herd pki server --ca ${d} --out ${d})`,
+  );
 });
 
 it('a key that does not match the certificate, or a file that is not PEM, is an InputError', async () => {
   const mismatch = pkiDir({ ...full, 'server.key': other.key });
-  await expect(brokerCommand(['--pki', mismatch])).rejects.toThrow(`${join(mismatch, 'server.key')}: does not match server.crt`);
+  await expect(brokerCommand(['--pki', mismatch])).rejects.toThrow(
+    `${join(mismatch, 'server.key')}: does not match server.crt`,
+  );
   const garbage = pkiDir(full);
   writeFileSync(join(garbage, 'ca.crt'), 'not a certificate\n');
-  await expect(brokerCommand(['--pki', garbage])).rejects.toThrow(new RegExp(`^${join(garbage, 'ca.crt')}: not a usable PEM file`));
+  await expect(brokerCommand(['--pki', garbage])).rejects.toThrow(
+    new RegExp(`^${join(garbage, 'ca.crt')}: not a usable PEM file`),
+  );
   const crl = pkiDir(full);
   writeFileSync(join(crl, 'crl.pem'), 'nope\n');
-  await expect(brokerCommand(['--pki', crl])).rejects.toThrow(`${join(crl, 'crl.pem')}: not a usable PEM file: no X509 CRL in it`);
+  await expect(brokerCommand(['--pki', crl])).rejects.toThrow(
+    `${join(crl, 'crl.pem')}: not a usable PEM file: no X509 CRL in it`,
+  );
 });
 
 it('bad flags are usage errors', async () => {
   await expect(brokerCommand(['--port', '70000', '--pki', pkiDir(full)])).rejects.toBeInstanceOf(UsageError);
-  await expect(brokerCommand(['--identity', 'name'])).rejects.toThrow('--identity: expected cn, spiffe or none, got "name"');
+  await expect(brokerCommand(['--identity', 'name'])).rejects.toThrow(
+    '--identity: expected cn, spiffe or none, got "name"',
+  );
   await expect(brokerCommand(['--bogus'])).rejects.toBeInstanceOf(UsageError);
 });
 
@@ -57,10 +67,23 @@ it('serves on the printed port until SIGTERM', async () => {
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const done = brokerCommand(['--pki', d]);
   await vi.waitFor(() => expect(out.join('')).toMatch(/listening/), { timeout: 5000 });
-  const m = /^herd broker listening on mqtts:\/\/127\.0\.0\.1:(\d+) \(client certificate required; client id = certificate CN\)\n$/.exec(out.join(''));
+  const m =
+    /^herd broker listening on mqtts:\/\/127\.0\.0\.1:(\d+) \(client certificate required; client id = certificate CN\)\n$/.exec(
+      out.join(''),
+    );
   expect(m).not.toBeNull();
-  const device = prepareDevice({ id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) }, { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30 });
-  const o = await new Promise<AttemptOutcome>((r) => attempt(device, { host: '127.0.0.1', port: Number(m![1]) }, { timeouts: { tcpMs: 3000, tlsMs: 3000, connackMs: 3000, subscribeMs: 3000 } }, r));
+  const device = prepareDevice(
+    { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
+    { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30 },
+  );
+  const o = await new Promise<AttemptOutcome>((r) =>
+    attempt(
+      device,
+      { host: '127.0.0.1', port: Number(m![1]) },
+      { timeouts: { tcpMs: 3000, tlsMs: 3000, connackMs: 3000, subscribeMs: 3000 } },
+      r,
+    ),
+  );
   expect(o.ok).toBe(true);
   if (o.ok) await o.held.disconnectAndWait(2000);
   process.emit('SIGTERM');

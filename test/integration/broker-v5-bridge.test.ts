@@ -44,7 +44,13 @@ interface Client {
 }
 
 async function client(port: number, i: 1 | 2, version: 4 | 5): Promise<Client> {
-  const sock = tls.connect({ host: '127.0.0.1', port, ca: readFileSync(ca.crt), cert: readFileSync(devs[i - 1]!.crt), key: readFileSync(devs[i - 1]!.key) });
+  const sock = tls.connect({
+    host: '127.0.0.1',
+    port,
+    ca: readFileSync(ca.crt),
+    cert: readFileSync(devs[i - 1]!.crt),
+    key: readFileSync(devs[i - 1]!.key),
+  });
   const parser = mqttPacket.parser({ protocolVersion: version });
   const queue: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
@@ -66,37 +72,69 @@ async function client(port: number, i: 1 | 2, version: 4 | 5): Promise<Client> {
       }
     },
   };
-  c.send({ cmd: 'connect', clientId: `dev-${i}`, protocolVersion: version, clean: true, keepalive: 30, properties: version === 5 ? { sessionExpiryInterval: 0 } : undefined });
+  c.send({
+    cmd: 'connect',
+    clientId: `dev-${i}`,
+    protocolVersion: version,
+    clean: true,
+    keepalive: 30,
+    properties: version === 5 ? { sessionExpiryInterval: 0 } : undefined,
+  });
   return c;
 }
 
 let broker: RunningBroker;
 beforeAll(async () => {
-  broker = await startBroker({ caPem: readFileSync(ca.crt), certPem: readFileSync(server.crt), keyPem: readFileSync(server.key) });
+  broker = await startBroker({
+    caPem: readFileSync(ca.crt),
+    certPem: readFileSync(server.crt),
+    keyPem: readFileSync(server.key),
+  });
 });
 afterAll(async () => {
   await broker?.close();
 });
 
-it('an MQTT 5 subscriber gets an MQTT 3.1.1 publisher\'s message, and the other way round', async () => {
+it("an MQTT 5 subscriber gets an MQTT 3.1.1 publisher's message, and the other way round", async () => {
   const v5 = await client(broker.port, 1, 5);
   expect(await v5.next('connack')).toMatchObject({ reasonCode: 0, sessionPresent: false });
   const v4 = await client(broker.port, 2, 4);
   expect(await v4.next('connack')).toMatchObject({ returnCode: 0 });
 
-  v5.send({ cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: 'device/dev-1/#', qos: 1, nl: true, rap: false, rh: 0 }], properties: { subscriptionIdentifier: 1 } });
+  v5.send({
+    cmd: 'subscribe',
+    messageId: 7,
+    subscriptions: [{ topic: 'device/dev-1/#', qos: 1, nl: true, rap: false, rh: 0 }],
+    properties: { subscriptionIdentifier: 1 },
+  });
   expect(await v5.next('suback')).toMatchObject({ messageId: 7, granted: [1] });
   v4.send({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'device/dev-2/#', qos: 0 }] });
   expect(await v4.next('suback')).toMatchObject({ messageId: 3, granted: [0] });
 
-  v4.send({ cmd: 'publish', topic: 'device/dev-1/commands', payload: Buffer.from('reboot'), qos: 1, messageId: 9, retain: false, dup: false });
+  v4.send({
+    cmd: 'publish',
+    topic: 'device/dev-1/commands',
+    payload: Buffer.from('reboot'),
+    qos: 1,
+    messageId: 9,
+    retain: false,
+    dup: false,
+  });
   expect(await v4.next('puback')).toMatchObject({ messageId: 9 });
   const got = await v5.next('publish');
   expect(got).toMatchObject({ topic: 'device/dev-1/commands', qos: 1 });
   expect(String(got.payload)).toBe('reboot');
   v5.send({ cmd: 'puback', messageId: got.messageId, reasonCode: 0 });
 
-  v5.send({ cmd: 'publish', topic: 'device/dev-2/telemetry', payload: Buffer.from('42'), qos: 0, retain: false, dup: false, properties: { contentType: 'text/plain' } });
+  v5.send({
+    cmd: 'publish',
+    topic: 'device/dev-2/telemetry',
+    payload: Buffer.from('42'),
+    qos: 0,
+    retain: false,
+    dup: false,
+    properties: { contentType: 'text/plain' },
+  });
   expect(String((await v4.next('publish')).payload)).toBe('42');
 
   v5.send({ cmd: 'unsubscribe', messageId: 8, unsubscriptions: ['device/dev-1/#', 'nothing/here'] });
@@ -113,6 +151,14 @@ it('an MQTT 5 subscriber gets an MQTT 3.1.1 publisher\'s message, and the other 
 it('an MQTT 5 feature aedes cannot carry (a topic alias) closes the connection', async () => {
   const v5 = await client(broker.port, 1, 5);
   await v5.next('connack');
-  v5.send({ cmd: 'publish', topic: '', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { topicAlias: 1 } });
+  v5.send({
+    cmd: 'publish',
+    topic: '',
+    payload: Buffer.from('x'),
+    qos: 0,
+    retain: false,
+    dup: false,
+    properties: { topicAlias: 1 },
+  });
   await new Promise((r) => v5.sock.once('close', r));
 });

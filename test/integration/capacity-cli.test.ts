@@ -22,7 +22,10 @@ describe('herd capacity on the command line', () => {
       [['--precision', '0.1'], /--precision: /],
       [['--key', 'rsa2048'], /--key: expected p256, p384 or ed25519, got "rsa2048"/],
       [['--shard-count', '2'], /--shard-count: a capacity search runs on one machine/],
-      [['--rate', '500/s', '--max-rate', '100/s'], /capacity\.start_rate: the first step \(500\/s\) is above the maximum rate \(100\/s\)/],
+      [
+        ['--rate', '500/s', '--max-rate', '100/s'],
+        /capacity\.start_rate: the first step \(500\/s\) is above the maximum rate \(100\/s\)/,
+      ],
       [['--budget', '2s'], /--budget: the budget \(2s\) is too short for a single step/],
     ];
     for (const [args, message] of cases) {
@@ -38,11 +41,18 @@ describe('herd capacity on the command line', () => {
 
   it('bounded by --max-rate: every step held, confirmed by a longer hold, "at least" the maximum', async () => {
     const out = join(dir, 'max');
-    const r = await herd(['capacity', '--rate', '40/s', '--max-rate', '80/s', '--duration', '2s', '--budget', '40s', '--out', out], 60_000);
+    const r = await herd(
+      ['capacity', '--rate', '40/s', '--max-rate', '80/s', '--duration', '2s', '--budget', '40s', '--out', out],
+      60_000,
+    );
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const s = readSummaryFile(out);
     const cap = s.capacity!;
-    expect(cap.steps.map((x) => [x.rate, x.kind, x.ok])).toEqual([[40, 'ramp', true], [80, 'ramp', true], [80, 'confirm', true]]);
+    expect(cap.steps.map((x) => [x.rate, x.kind, x.ok])).toEqual([
+      [40, 'ramp', true],
+      [80, 'ramp', true],
+      [80, 'confirm', true],
+    ]);
     expect(cap.steps.map((x) => x.duration_ms)).toEqual([2000, 2000, 6000]);
     expect(cap).toMatchObject({ max_rate: 80, limited_by: 'max_rate', at_least: true, confirmed: true, ceiling: null });
     // the embedded broker is a child process: its CPU is measured like mosquitto's
@@ -50,19 +60,38 @@ describe('herd capacity on the command line', () => {
     expect(cap.steps.every((x) => x.broker_cpu !== null && x.broker_cpu > 0)).toBe(true);
     expect(cap.steps[2]!.attempted).toBe(480);
     expect(s.counts.attempted).toBe(480); // the summary is the confirming hold's
-    expect(r.stdout).toMatch(/^capacity {2}at least 80 connects\/s \(confirmed by a longer hold\) · stopped because the maximum rate \(--max-rate\) was reached/m);
+    expect(r.stdout).toMatch(
+      /^capacity {2}at least 80 connects\/s \(confirmed by a longer hold\) · stopped because the maximum rate \(--max-rate\) was reached/m,
+    );
   });
 
   it('an SLO that no rate can hold: steps down, then exit 99 with no maximum', async () => {
     const out = join(dir, 'none');
-    const r = await herd(['capacity', '--rate', '4/s', '--duration', '1s', '--budget', '30s', '--threshold', 'connect_duration:p(50) < 1us', '--out', out], 60_000);
+    const r = await herd(
+      [
+        'capacity',
+        '--rate',
+        '4/s',
+        '--duration',
+        '1s',
+        '--budget',
+        '30s',
+        '--threshold',
+        'connect_duration:p(50) < 1us',
+        '--out',
+        out,
+      ],
+      60_000,
+    );
     expect(r.code, r.stderr + r.stdout).toBe(99);
     const s = readSummaryFile(out);
     expect(s.verdict).toBe('fail');
     expect(s.capacity!.max_rate).toBeNull();
     expect(s.capacity!.steps.map((x) => x.rate)).toEqual([4, 2, 1]);
     expect(s.capacity!.slo).toEqual(['connect_duration p(50) < 1us']);
-    expect(s.verdict_reason).toMatch(/^no rate held the SLOs: at 1\/s, the lowest tried, connect_duration p\(50\) < 1us: p\(50\)=[\d.]+m?s$/);
+    expect(s.verdict_reason).toMatch(
+      /^no rate held the SLOs: at 1\/s, the lowest tried, connect_duration p\(50\) < 1us: p\(50\)=[\d.]+m?s$/,
+    );
   });
 
   it('Ctrl-C ends the step under way and writes what was found: "at least", exit 97', async () => {
@@ -83,7 +112,11 @@ describe('herd capacity on the command line', () => {
     const cap = readSummaryFile(out).capacity!;
     expect(cap).toMatchObject({ limited_by: 'interrupted', at_least: true, max_rate: 100 });
     expect(cap.steps.length).toBe(3);
-    expect(cap.steps.at(-1)).toMatchObject({ rate: 200, ok: false, broke: ['stopped by the user before the step ended'] });
+    expect(cap.steps.at(-1)).toMatchObject({
+      rate: 200,
+      ok: false,
+      broke: ['stopped by the user before the step ended'],
+    });
     expect(readSummaryFile(out).verdict).toBe('inconclusive');
   }, 60_000);
 });

@@ -30,8 +30,31 @@ describe('device key types against mosquitto, reported per key type', () => {
 
   it('each key type holds a short search to its maximum rate, and compare labels them by key', async () => {
     for (const key of KEYS) {
-      const r = await herd(['capacity', '--target', target, '--pki', pki, '--servername', 'localhost', '--key', key,
-        '--rate', '60/s', '--max-rate', '60/s', '--duration', '2s', '--budget', '30s', '--out', join(dir, key), '--quiet'], 60_000);
+      const r = await herd(
+        [
+          'capacity',
+          '--target',
+          target,
+          '--pki',
+          pki,
+          '--servername',
+          'localhost',
+          '--key',
+          key,
+          '--rate',
+          '60/s',
+          '--max-rate',
+          '60/s',
+          '--duration',
+          '2s',
+          '--budget',
+          '30s',
+          '--out',
+          join(dir, key),
+          '--quiet',
+        ],
+        60_000,
+      );
       expect(r.code, `${key}: ${r.stderr}${r.stdout}${m.log()}`).toBe(0);
       const cap = readSummaryFile(join(dir, key)).capacity!;
       expect(cap.config.key).toBe(key);
@@ -40,7 +63,8 @@ describe('device key types against mosquitto, reported per key type', () => {
     }
     const c = await herd(['compare', ...KEYS.map((k) => join(dir, k))]);
     expect(c.code, c.stderr).toBe(0);
-    for (const [i, key] of KEYS.entries()) expect(c.stdout).toMatch(new RegExp(`^  ${'ABC'[i]}  key ${key} +pass`, 'm'));
+    for (const [i, key] of KEYS.entries())
+      expect(c.stdout).toMatch(new RegExp(`^  ${'ABC'[i]}  key ${key} +pass`, 'm'));
     expect(c.stdout).toMatch(/settings that differ\n +key +A p256 · B p384 · C ed25519/);
     expect(c.stdout).toMatch(/^ {2}capacity +max connect rate +60\/s +60\/s +60\/s/m);
     expect(c.stdout).toMatch(/^ {2}tls +p50 /m);
@@ -50,7 +74,18 @@ describe('device key types against mosquitto, reported per key type', () => {
     const r = await herd(['capacity', '--target', target, '--pki', pki, '--key', 'rsa2048']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--key: expected p256, p384 or ed25519, got "rsa2048"/);
-    const mint = await herd(['pki', 'mint', '--ca', pki, '--count', '5', '--key', 'rsa2048', '--out', join(dir, 'rsa.store')]);
+    const mint = await herd([
+      'pki',
+      'mint',
+      '--ca',
+      pki,
+      '--count',
+      '5',
+      '--key',
+      'rsa2048',
+      '--out',
+      join(dir, 'rsa.store'),
+    ]);
     expect(mint.code).toBe(2);
     expect(mint.stderr).toMatch(/rsa2048 keys cannot be derived from a seed/);
   });

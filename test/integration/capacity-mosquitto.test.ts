@@ -25,10 +25,30 @@ export function rsaServer(pki: string, bits: number): { cert: string; key: strin
   const csr = join(pki, `server-rsa${bits}.csr`);
   const cert = join(pki, `server-rsa${bits}.crt`);
   const ext = join(pki, `server-rsa${bits}.ext`);
-  writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  writeFileSync(
+    ext,
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n',
+  );
   const run = (args: string[]): void => void execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   run(['req', '-new', '-newkey', `rsa:${bits}`, '-nodes', '-keyout', key, '-subj', '/CN=localhost', '-out', csr]);
-  run(['x509', '-req', '-in', csr, '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'), '-CAcreateserial', '-days', '30', '-sha256', '-extfile', ext, '-out', cert]);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(pki, 'ca.crt'),
+    '-CAkey',
+    join(pki, 'ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-sha256',
+    '-extfile',
+    ext,
+    '-out',
+    cert,
+  ]);
   return { cert, key };
 }
 
@@ -45,7 +65,24 @@ describe('herd capacity against Debian mosquitto', () => {
     expect(ca.code, ca.stderr).toBe(0);
     const server = rsaServer(pki, 4096);
     m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: server.cert, keyfile: server.key });
-    r = await herd(['capacity', '--target', `mqtts://127.0.0.1:${m.port}`, '--pki', pki, '--servername', 'localhost', '--rate', '50/s', '--budget', '60s', '--out', out], 120_000);
+    r = await herd(
+      [
+        'capacity',
+        '--target',
+        `mqtts://127.0.0.1:${m.port}`,
+        '--pki',
+        pki,
+        '--servername',
+        'localhost',
+        '--rate',
+        '50/s',
+        '--budget',
+        '60s',
+        '--out',
+        out,
+      ],
+      120_000,
+    );
     cap = readSummaryFile(out).capacity!;
   }, 150_000);
 
@@ -62,7 +99,10 @@ describe('herd capacity against Debian mosquitto', () => {
     expect(cap.ceiling!).toBeGreaterThan(cap.max_rate!);
     expect(cap.search.elapsed_ms).toBeLessThan(65_000);
     // geometric steps first, then bisection or a confirming hold
-    expect(cap.steps.slice(0, 2).map((s) => [s.rate, s.kind])).toEqual([[50, 'ramp'], [100, 'ramp']]);
+    expect(cap.steps.slice(0, 2).map((s) => [s.rate, s.kind])).toEqual([
+      [50, 'ramp'],
+      [100, 'ramp'],
+    ]);
     expect(cap.steps.some((s) => s.ok)).toBe(true);
     expect(cap.steps.some((s) => !s.ok && s.broke.length > 0)).toBe(true);
     for (const s of cap.steps) {
@@ -79,7 +119,9 @@ describe('herd capacity against Debian mosquitto', () => {
   it('explains what limited it: the mosquitto process’s CPU, measured, among the evidence', () => {
     expect(cap.config.broker).toMatchObject({ pid: m.pid, name: 'mosquitto', threads: 1 });
     const broker = cap.findings.find((f) => f.kind === 'broker_cpu');
-    expect(broker?.text).toMatch(new RegExp(`the broker \\(mosquitto, pid ${m.pid}\\) used \\d+% of a core at [\\d.]+/s`));
+    expect(broker?.text).toMatch(
+      new RegExp(`the broker \\(mosquitto, pid ${m.pid}\\) used \\d+% of a core at [\\d.]+/s`),
+    );
     expect(cap.findings.length).toBeGreaterThanOrEqual(2);
     expect(cap.steps.every((s) => s.broker_cpu !== null && s.host_cpu !== null)).toBe(true);
     // the console says the same

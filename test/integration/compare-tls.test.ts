@@ -26,19 +26,48 @@ describe('TLS 1.2 against TLS 1.3 on mosquitto, compared in one page', () => {
   let compare: Awaited<ReturnType<typeof herd>>;
 
   beforeAll(async () => {
-    for (const args of [['pki', 'ca', '--out', pki], ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1'],
-      ['pki', 'mint', '--ca', pki, '--count', '600', '--seed', '7', '--out', join(dir, 'devices.store')]]) {
+    for (const args of [
+      ['pki', 'ca', '--out', pki],
+      ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1'],
+      ['pki', 'mint', '--ca', pki, '--count', '600', '--seed', '7', '--out', join(dir, 'devices.store')],
+    ]) {
       const r = await herd(args);
       expect(r.code, r.stderr).toBe(0);
     }
-    m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') });
-    const run = ['run', '--target', `mqtts://127.0.0.1:${m.port}`, '--store', join(dir, 'devices.store'), '--servername', 'localhost',
-      '--devices', '600', '--rate', '150/s', '--hold', '0s', '--quiet'];
+    m = await startMosquitto({
+      cafile: join(pki, 'ca.crt'),
+      certfile: join(pki, 'server.crt'),
+      keyfile: join(pki, 'server.key'),
+    });
+    const run = [
+      'run',
+      '--target',
+      `mqtts://127.0.0.1:${m.port}`,
+      '--store',
+      join(dir, 'devices.store'),
+      '--servername',
+      'localhost',
+      '--devices',
+      '600',
+      '--rate',
+      '150/s',
+      '--hold',
+      '0s',
+      '--quiet',
+    ];
     const r13 = await herd([...run, '--out', join(dir, 'tls1.3')]);
     expect(r13.code, r13.stderr).toBe(0);
     const r12 = await herd([...run, '--tls-max-version', '1.2', '--out', join(dir, 'tls1.2')]);
     expect(r12.code, r12.stderr).toBe(0);
-    compare = await herd(['compare', join(dir, 'tls1.3'), join(dir, 'tls1.2'), '--labels', 'TLS 1.3,TLS 1.2', '--html', html]);
+    compare = await herd([
+      'compare',
+      join(dir, 'tls1.3'),
+      join(dir, 'tls1.2'),
+      '--labels',
+      'TLS 1.3,TLS 1.2',
+      '--html',
+      html,
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -57,7 +86,8 @@ describe('TLS 1.2 against TLS 1.3 on mosquitto, compared in one page', () => {
     // the console names both runs and gives every phase a line with B's change
     expect(compare.stdout).toMatch(/^ {2}A {2}TLS 1\.3 +pass/m);
     expect(compare.stdout).toMatch(/^ {2}B {2}TLS 1\.2 +pass/m);
-    for (const phase of ['connect \\(e2e\\)', 'tcp', 'tls', 'connack']) expect(compare.stdout).toMatch(new RegExp(`^  ${phase} +p50 +\\S+ +\\S+ +B: `, 'm'));
+    for (const phase of ['connect \\(e2e\\)', 'tcp', 'tls', 'connack'])
+      expect(compare.stdout).toMatch(new RegExp(`^  ${phase} +p50 +\\S+ +\\S+ +B: `, 'm'));
     expect(compare.stdout).toMatch(/^ {2}tls +p50 .*worse, beyond noise$/m);
     expect(compare.stderr).toMatch(/wrote .*tls\.html \(\d+\.\d KiB\)/);
   });
@@ -74,7 +104,9 @@ describe('TLS 1.2 against TLS 1.3 on mosquitto, compared in one page', () => {
       expect(pixels.map((p) => p.chart)).toEqual(['compare:connect', 'compare:tcp', 'compare:tls', 'compare:connack']);
       for (const p of pixels) expect(p.colored, p.chart).toBeGreaterThan(200);
       // both runs drawn in each chart: a legend entry per run, in its colour
-      const legends = await opened.page.$$eval('[data-chart^="compare:"]', (els) => els.map((el) => Array.from(el.querySelectorAll('.u-legend .u-series')).map((s) => s.textContent ?? '')));
+      const legends = await opened.page.$$eval('[data-chart^="compare:"]', (els) =>
+        els.map((el) => Array.from(el.querySelectorAll('.u-legend .u-series')).map((s) => s.textContent ?? '')),
+      );
       for (const l of legends) {
         expect(l.some((t) => t.includes('A TLS 1.3'))).toBe(true);
         expect(l.some((t) => t.includes('B TLS 1.2'))).toBe(true);

@@ -27,9 +27,36 @@ describe('certificate faults against Debian mosquitto', () => {
     for (const args of [
       ['pki', 'ca', '--out', pki],
       ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1'],
-      ['pki', 'mint', '--ca', pki, '--count', '400', '--seed', 'faults', '--out', store, '--quiet',
-        '--faults', 'expired=3%,not_yet_valid=3%,wrong_ca=3%,revoked=3%,no_cert=3%,wrong_eku=3%'],
-      ['pki', 'mint', '--ca', pki, '--count', '100', '--seed', 'cn', '--out', cnStore, '--quiet', '--faults', 'cn_mismatch=10%'],
+      [
+        'pki',
+        'mint',
+        '--ca',
+        pki,
+        '--count',
+        '400',
+        '--seed',
+        'faults',
+        '--out',
+        store,
+        '--quiet',
+        '--faults',
+        'expired=3%,not_yet_valid=3%,wrong_ca=3%,revoked=3%,no_cert=3%,wrong_eku=3%',
+      ],
+      [
+        'pki',
+        'mint',
+        '--ca',
+        pki,
+        '--count',
+        '100',
+        '--seed',
+        'cn',
+        '--out',
+        cnStore,
+        '--quiet',
+        '--faults',
+        'cn_mismatch=10%',
+      ],
     ]) {
       const r = await herd(args);
       expect(r.code, r.stderr).toBe(0);
@@ -38,11 +65,34 @@ describe('certificate faults against Debian mosquitto', () => {
   });
 
   it('a broker with crlfile and require_certificate rejects every faulty device with its reason and takes every good one', async () => {
-    const m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key'), crlfile: join(pki, 'crl.pem') });
+    const m = await startMosquitto({
+      cafile: join(pki, 'ca.crt'),
+      certfile: join(pki, 'server.crt'),
+      keyfile: join(pki, 'server.key'),
+      crlfile: join(pki, 'crl.pem'),
+    });
     try {
       const out = tmp();
-      const r = await herd(['run', '--target', `mqtts://127.0.0.1:${m.port}`, '--store', store, '--server-ca', join(pki, 'ca.crt'), '--servername', 'localhost',
-        '--devices', '400', '--rate', '400/s', '--hold', '0s', '--out', out, '--quiet']);
+      const r = await herd([
+        'run',
+        '--target',
+        `mqtts://127.0.0.1:${m.port}`,
+        '--store',
+        store,
+        '--server-ca',
+        join(pki, 'ca.crt'),
+        '--servername',
+        'localhost',
+        '--devices',
+        '400',
+        '--rate',
+        '400/s',
+        '--hold',
+        '0s',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       // 97 only if this shared machine stalled the generator; the content is what is tested
       expect([0, 97], r.stderr).toContain(r.code);
       const s = readSummaryFile(out);
@@ -64,12 +114,35 @@ describe('certificate faults against Debian mosquitto', () => {
   });
 
   it('a permissive broker (no client certificate required, no CRL) accepts faulty devices: verdict insecure, exit 98', async () => {
-    const m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key'),
-      requireCertificate: false, useIdentityAsUsername: false });
+    const m = await startMosquitto({
+      cafile: join(pki, 'ca.crt'),
+      certfile: join(pki, 'server.crt'),
+      keyfile: join(pki, 'server.key'),
+      requireCertificate: false,
+      useIdentityAsUsername: false,
+    });
     try {
       const out = tmp();
-      const r = await herd(['run', '--target', `mqtts://127.0.0.1:${m.port}`, '--store', store, '--server-ca', join(pki, 'ca.crt'), '--servername', 'localhost',
-        '--devices', '400', '--rate', '400/s', '--hold', '0s', '--out', out, '--quiet']);
+      const r = await herd([
+        'run',
+        '--target',
+        `mqtts://127.0.0.1:${m.port}`,
+        '--store',
+        store,
+        '--server-ca',
+        join(pki, 'ca.crt'),
+        '--servername',
+        'localhost',
+        '--devices',
+        '400',
+        '--rate',
+        '400/s',
+        '--hold',
+        '0s',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect(r.code).toBe(98);
       const s = readSummaryFile(out);
       expect(s.verdict).toBe('insecure');
@@ -84,11 +157,33 @@ describe('certificate faults against Debian mosquitto', () => {
   });
 
   it('mosquitto does not tie the client id to the certificate: a cn_mismatch device gets in, and herd says so (exit 98)', async () => {
-    const m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') });
+    const m = await startMosquitto({
+      cafile: join(pki, 'ca.crt'),
+      certfile: join(pki, 'server.crt'),
+      keyfile: join(pki, 'server.key'),
+    });
     try {
       const out = tmp();
-      const r = await herd(['run', '--target', `mqtts://127.0.0.1:${m.port}`, '--store', cnStore, '--server-ca', join(pki, 'ca.crt'), '--servername', 'localhost',
-        '--devices', '100', '--rate', '200/s', '--hold', '0s', '--out', out, '--quiet']);
+      const r = await herd([
+        'run',
+        '--target',
+        `mqtts://127.0.0.1:${m.port}`,
+        '--store',
+        cnStore,
+        '--server-ca',
+        join(pki, 'ca.crt'),
+        '--servername',
+        'localhost',
+        '--devices',
+        '100',
+        '--rate',
+        '200/s',
+        '--hold',
+        '0s',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect(r.code).toBe(98);
       const s = readSummaryFile(out);
       const cn = s.security.find((x) => x.fault === 'cn_mismatch')!;

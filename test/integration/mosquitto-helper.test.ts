@@ -16,16 +16,28 @@ describe('mosquitto test helper', () => {
     const dev = opensslLeaf(ca, 'dev-1', 'device');
     const m = await startMosquitto({ cafile: ca.crt, certfile: srv.crt, keyfile: srv.key });
     try {
-      const sock = tls.connect({ host: '127.0.0.1', port: m.port, servername: 'localhost', ca: readFileSync(ca.crt),
-        cert: readFileSync(dev.crt), key: readFileSync(dev.key) });
-      await new Promise<void>((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
+      const sock = tls.connect({
+        host: '127.0.0.1',
+        port: m.port,
+        servername: 'localhost',
+        ca: readFileSync(ca.crt),
+        cert: readFileSync(dev.crt),
+        key: readFileSync(dev.key),
+      });
+      await new Promise<void>((resolve, reject) => {
+        sock.once('secureConnect', resolve);
+        sock.once('error', reject);
+      });
       expect(sock.authorized).toBe(true);
       // MQTT 3.1.1 CONNECT, client id "dev-1", keepalive 10
       const cid = Buffer.from('dev-1');
       const vh = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 10, 0, cid.length]);
       const body = Buffer.concat([vh, cid]);
       sock.write(Buffer.concat([Buffer.from([0x10, body.length]), body]));
-      const connack = await new Promise<Buffer>((resolve, reject) => { sock.once('data', resolve); sock.once('error', reject); });
+      const connack = await new Promise<Buffer>((resolve, reject) => {
+        sock.once('data', resolve);
+        sock.once('error', reject);
+      });
       expect([...connack.subarray(0, 4)]).toEqual([0x20, 2, 0, 0]);
       sock.destroy();
     } finally {

@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { prepareDevice, type AttemptOptions, type AttemptOutcome, type PreparedDevice, type Target } from '../../src/mqtt/connection.js';
+import {
+  prepareDevice,
+  type AttemptOptions,
+  type AttemptOutcome,
+  type PreparedDevice,
+  type Target,
+} from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { attemptOnce } from '../helpers/mqtt.js';
 
@@ -32,7 +38,11 @@ function connect(d: PreparedDevice, t: Target): Promise<AttemptOutcome> {
 let broker: RunningBroker;
 let mosq: Mosquitto;
 beforeAll(async () => {
-  broker = await startBroker({ caPem: readFileSync(ca.crt), certPem: readFileSync(server.crt), keyPem: readFileSync(server.key) });
+  broker = await startBroker({
+    caPem: readFileSync(ca.crt),
+    certPem: readFileSync(server.crt),
+    keyPem: readFileSync(server.key),
+  });
   mosq = await startMosquitto({ cafile: ca.crt, certfile: server.crt, keyfile: server.key });
   // warm up (module loading and JIT would otherwise land in the first tcp timing)
   const w = await connect(device(4), { host: '127.0.0.1', port: mosq.port });
@@ -113,7 +123,8 @@ it('mosquitto logged the graceful disconnects as such', async () => {
   // mosquitto logs "Client dev-1 disconnected." for DISCONNECT, "closed its connection" otherwise
   // mosquitto writes its log when it gets round to it: wait (bounded) for the last line
   const deadline = Date.now() + 5000;
-  while ((mosq.log().match(/Client dev-1 disconnected\./g)?.length ?? 0) < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while ((mosq.log().match(/Client dev-1 disconnected\./g)?.length ?? 0) < 10 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   const log = mosq.log();
   expect(log).not.toMatch(/closed its connection/);
   expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(10); // 9 connections and the warm-up

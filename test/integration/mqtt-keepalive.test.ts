@@ -19,7 +19,9 @@ const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-keepalive-'));
 const ca = opensslCa(join(dir, 'ca'));
 const server = opensslLeaf(ca, 'server', 'server', 'localhost');
 const devs = [1, 2, 3, 4].map((i) => opensslLeaf(ca, `dev-${i}`, 'device', `dev-${i}`));
-const opts: AttemptOptions = { timeouts: { tcpMs: 3000, tlsMs: 3000, connackMs: 3000, subscribeMs: 3000, pingMs: 300 } };
+const opts: AttemptOptions = {
+  timeouts: { tcpMs: 3000, tlsMs: 3000, connackMs: 3000, subscribeMs: 3000, pingMs: 300 },
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A held connection of device dev-<i> (one connection per client id: a second takes the session over). */
@@ -44,7 +46,11 @@ function dropped(c: Connection): Promise<string> {
 let broker: RunningBroker;
 let mosq: Mosquitto;
 beforeAll(async () => {
-  broker = await startBroker({ caPem: readFileSync(ca.crt), certPem: readFileSync(server.crt), keyPem: readFileSync(server.key) });
+  broker = await startBroker({
+    caPem: readFileSync(ca.crt),
+    certPem: readFileSync(server.crt),
+    keyPem: readFileSync(server.key),
+  });
   mosq = await startMosquitto({ cafile: ca.crt, certfile: server.crt, keyfile: server.key });
 });
 afterAll(async () => {
@@ -56,7 +62,12 @@ it('a PINGREQ every keepalive, each answered (embedded and mosquitto, MQTT 3.1.1
   const pingsBefore = broker.stats().pings;
   const embedded = { host: '127.0.0.1', port: broker.port };
   const mosquitto = { host: '127.0.0.1', port: mosq.port };
-  const conns = await Promise.all([held(embedded, 4, 1), held(embedded, 5, 2), held(mosquitto, 4, 3), held(mosquitto, 5, 4)]);
+  const conns = await Promise.all([
+    held(embedded, 4, 1),
+    held(embedded, 5, 2),
+    held(mosquitto, 4, 3),
+    held(mosquitto, 5, 4),
+  ]);
   await sleep(2500);
   for (const c of conns) {
     expect(c.pings).toBeGreaterThanOrEqual(2);

@@ -63,7 +63,9 @@ describe('embedded broker: client id must equal the certificate CN', () => {
     expect(outcomeLabel(o)).toBe('subscribe/subscribe_rejected');
     expect(o.timings.connack).toBeGreaterThan(0);
     expect(o.timings.subscribe).toBeUndefined();
-    expect(outcomeLabel(await run({ host: '127.0.0.1', port: cn.port }, 'dev-1', v, 30, 'device/{id}/commands'))).toBe('connected');
+    expect(outcomeLabel(await run({ host: '127.0.0.1', port: cn.port }, 'dev-1', v, 30, 'device/{id}/commands'))).toBe(
+      'connected',
+    );
   });
 
   it('with the check off, any client id connects', async () => {

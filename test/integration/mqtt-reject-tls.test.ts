@@ -13,7 +13,13 @@ import type { SecureVersion } from 'node:tls';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/net.js';
-import { attempt, prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
+import {
+  attempt,
+  prepareDevice,
+  type AttemptOptions,
+  type AttemptOutcome,
+  type Target,
+} from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
 
@@ -44,7 +50,11 @@ let mosq: Mosquitto;
 let embedded: Target;
 let mosquitto: Target;
 beforeAll(async () => {
-  broker = await startBroker({ caPem: readFileSync(ca.crt), certPem: readFileSync(server.crt), keyPem: readFileSync(server.key) });
+  broker = await startBroker({
+    caPem: readFileSync(ca.crt),
+    certPem: readFileSync(server.crt),
+    keyPem: readFileSync(server.key),
+  });
   mosq = await startMosquitto({ cafile: ca.crt, certfile: server.crt, keyfile: server.key });
   embedded = { host: '127.0.0.1', port: broker.port };
   mosquitto = { host: '127.0.0.1', port: mosq.port };
@@ -59,14 +69,17 @@ it('a broker that is down: tcp/tcp_refused', async () => {
 });
 
 describe('no client certificate', () => {
-  it.each(['embedded', 'mosquitto'])('%s, TLS 1.3: tls/tls_alert_certificate_required (after secureConnect)', async (b) => {
-    const o = await run(b === 'embedded' ? embedded : mosquitto, null, 'dev-1');
-    expect(outcomeLabel(o)).toBe('tls/tls_alert_certificate_required');
-    // the client's handshake had completed: the alert came with the first read
-    expect(o.conn.tls13).toBe(true);
-    expect(o.timings.tcp).toBeGreaterThan(0);
-    expect(o.timings.tls).toBeUndefined();
-  });
+  it.each(['embedded', 'mosquitto'])(
+    '%s, TLS 1.3: tls/tls_alert_certificate_required (after secureConnect)',
+    async (b) => {
+      const o = await run(b === 'embedded' ? embedded : mosquitto, null, 'dev-1');
+      expect(outcomeLabel(o)).toBe('tls/tls_alert_certificate_required');
+      // the client's handshake had completed: the alert came with the first read
+      expect(o.conn.tls13).toBe(true);
+      expect(o.timings.tcp).toBeGreaterThan(0);
+      expect(o.timings.tls).toBeUndefined();
+    },
+  );
 
   it.each(['embedded', 'mosquitto'])('%s, TLS 1.2: tls/tls_alert_handshake_failure', async (b) => {
     const o = await run(b === 'embedded' ? embedded : mosquitto, null, 'dev-1', 'TLSv1.2');
@@ -87,12 +100,15 @@ describe('a device from another CA', () => {
   });
 });
 
-it.each(['embedded', 'mosquitto'])('%s: a server certificate the device does not trust: tls/tls_server_untrusted', async (b) => {
-  const o = await run(b === 'embedded' ? embedded : mosquitto, good, 'dev-1', 'TLSv1.3', other.crt);
-  expect(outcomeLabel(o)).toBe('tls/tls_server_untrusted');
-  // both brokers send the Run CA in their chain: it is self-signed and not the device's trust
-  expect(o.ok ? '' : (o.error as NodeJS.ErrnoException | undefined)?.code).toBe('SELF_SIGNED_CERT_IN_CHAIN');
-});
+it.each(['embedded', 'mosquitto'])(
+  '%s: a server certificate the device does not trust: tls/tls_server_untrusted',
+  async (b) => {
+    const o = await run(b === 'embedded' ? embedded : mosquitto, good, 'dev-1', 'TLSv1.3', other.crt);
+    expect(outcomeLabel(o)).toBe('tls/tls_server_untrusted');
+    // both brokers send the Run CA in their chain: it is self-signed and not the device's trust
+    expect(o.ok ? '' : (o.error as NodeJS.ErrnoException | undefined)?.code).toBe('SELF_SIGNED_CERT_IN_CHAIN');
+  },
+);
 
 it('a key that does not match the certificate: tls/tls_local_config, without a connection', async () => {
   const d = prepareDevice(

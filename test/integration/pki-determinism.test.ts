@@ -18,7 +18,9 @@ const shardPki = join(dir, 'shard-pki');
 function mint(name: string, ...args: string[]): DeviceStore {
   const out = join(dir, `${name}.herd`);
   const ca = name.startsWith('slice') ? shardPki : pki;
-  const r = spawnSync(process.execPath, [MAIN, 'pki', 'mint', '--ca', ca, '--out', out, '--quiet', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [MAIN, 'pki', 'mint', '--ca', ca, '--out', out, '--quiet', ...args], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`mint ${name}: ${r.stderr}`);
   return openStore(out);
 }
@@ -47,12 +49,26 @@ beforeAll(() => {
 
 describe('seeded minting is deterministic', () => {
   it('gives the same bytes with 2 threads as with 1', () => {
-    expect(contents(mint('full-2', '--count', '1200', '--seed', 'det', '--threads', '2', '--faults', FAULTS))).toEqual(full);
+    expect(contents(mint('full-2', '--count', '1200', '--seed', 'det', '--threads', '2', '--faults', FAULTS))).toEqual(
+      full,
+    );
   });
 
   it('gives the same bytes for slices minted apart (as shards would)', () => {
     const a = mint('slice-a', '--start', '0', '--count', '500', '--seed', 'det', '--threads', '2', '--faults', FAULTS);
-    const b = mint('slice-b', '--start', '500', '--count', '700', '--seed', 'det', '--threads', '1', '--faults', FAULTS);
+    const b = mint(
+      'slice-b',
+      '--start',
+      '500',
+      '--count',
+      '700',
+      '--seed',
+      'det',
+      '--threads',
+      '1',
+      '--faults',
+      FAULTS,
+    );
     expect(b.device(500).id).toBe('dev-500');
     expect(contents(a, b)).toEqual(full);
   });
@@ -60,7 +76,15 @@ describe('seeded minting is deterministic', () => {
   it('gives faulty devices deterministically too, every kind present', () => {
     const s = openStore(join(dir, 'full-1.herd'));
     const kinds = new Set(Array.from({ length: s.count }, (_, i) => s.fault(i)));
-    expect([...kinds].filter(Boolean).sort()).toEqual(['cn_mismatch', 'expired', 'no_cert', 'not_yet_valid', 'revoked', 'wrong_ca', 'wrong_eku']);
+    expect([...kinds].filter(Boolean).sort()).toEqual([
+      'cn_mismatch',
+      'expired',
+      'no_cert',
+      'not_yet_valid',
+      'revoked',
+      'wrong_ca',
+      'wrong_eku',
+    ]);
     s.close();
   });
 
@@ -69,12 +93,13 @@ describe('seeded minting is deterministic', () => {
     for (const [i, v] of other) expect(v.split('/')[1]).not.toBe(full.get(i)!.split('/')[1]);
   });
 
-  it('collects the revoked devices of slices minted one after another in the CA\'s crl.pem', async () => {
+  it("collects the revoked devices of slices minted one after another in the CA's crl.pem", async () => {
     const { X509Crl } = (await import('../../src/pki/x509.js')).x509;
     const crl = new X509Crl(readFileSync(join(shardPki, 'crl.pem'), 'utf8'));
     const listed = new Set(crl.entries.map((e) => e.serialNumber.toLowerCase()));
     const s = openStore(join(dir, 'full-1.herd'));
-    const revoked = Array.from({ length: s.count }, (_, i) => i).filter((i) => s.fault(i) === 'revoked')
+    const revoked = Array.from({ length: s.count }, (_, i) => i)
+      .filter((i) => s.fault(i) === 'revoked')
       .map((i) => new crypto.X509Certificate(s.device(i).certDer).serialNumber.toLowerCase());
     expect(revoked.length).toBeGreaterThan(10);
     expect([...listed].sort()).toEqual(revoked.sort());

@@ -25,7 +25,14 @@ interface Outcome {
 /** TLS with the device's credentials, then an MQTT 3.1.1 CONNECT written by hand (client id = device id). */
 async function connect(port: number, caPem: string, id: string, certPem: string, keyPem: string): Promise<Outcome> {
   return new Promise((resolve) => {
-    const sock = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: caPem, cert: certPem, key: keyPem });
+    const sock = tls.connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      ca: caPem,
+      cert: certPem,
+      key: keyPem,
+    });
     const done = (o: Outcome) => {
       sock.destroy();
       resolve(o);
@@ -33,7 +40,10 @@ async function connect(port: number, caPem: string, id: string, certPem: string,
     sock.setTimeout(5000, () => done({ accepted: false, detail: 'timeout' }));
     sock.once('secureConnect', () => {
       const cid = Buffer.from(id);
-      const body = Buffer.concat([Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 30, cid.length >> 8, cid.length & 0xff]), cid]);
+      const body = Buffer.concat([
+        Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 30, cid.length >> 8, cid.length & 0xff]),
+        cid,
+      ]);
       sock.write(Buffer.concat([Buffer.from([0x10, body.length]), body]));
     });
     sock.once('data', (d: Buffer) => {
@@ -54,16 +64,33 @@ const firstWith = new Map<Fault | 'none', DeviceRecord>();
 beforeAll(async () => {
   herd('pki', 'ca', '--out', pki);
   herd('pki', 'server', '--ca', pki, '--out', pki);
-  herd('pki', 'mint', '--ca', pki, '--count', '400', '--seed', 'mosquitto', '--out', join(dir, 'devices.herd'), '--quiet',
-    '--faults', 'revoked=5%,expired=5%,not_yet_valid=5%,wrong_ca=5%,wrong_eku=5%,cn_mismatch=5%');
+  herd(
+    'pki',
+    'mint',
+    '--ca',
+    pki,
+    '--count',
+    '400',
+    '--seed',
+    'mosquitto',
+    '--out',
+    join(dir, 'devices.herd'),
+    '--quiet',
+    '--faults',
+    'revoked=5%,expired=5%,not_yet_valid=5%,wrong_ca=5%,wrong_eku=5%,cn_mismatch=5%',
+  );
   store = openStore(join(dir, 'devices.herd'));
   for (let i = 0; i < store.count; i++) {
     const f = store.fault(i) ?? 'none';
     if (!firstWith.has(f)) firstWith.set(f, store.device(i));
   }
   broker = await startMosquitto({
-    cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key'), crlfile: join(pki, 'crl.pem'),
-    requireCertificate: true, useIdentityAsUsername: true,
+    cafile: join(pki, 'ca.crt'),
+    certfile: join(pki, 'server.crt'),
+    keyfile: join(pki, 'server.key'),
+    crlfile: join(pki, 'crl.pem'),
+    requireCertificate: true,
+    useIdentityAsUsername: true,
   });
 });
 
@@ -79,17 +106,31 @@ const dev = (f: Fault | 'none'): DeviceRecord => {
 };
 
 describe('minted credentials against mosquitto (require_certificate, use_identity_as_username, crlfile)', () => {
-  it('accepts a minted device\'s CONNECT', async () => {
+  it("accepts a minted device's CONNECT", async () => {
     const d = dev('none');
     const o = await connect(broker.port, store.caCertPem, d.id, d.certPem, d.keyPem);
     expect(o, broker.log()).toEqual({ accepted: true, detail: 'CONNACK 20 2 0 0' });
   });
 
   it('accepts a device exported to files, as any client would use them', async () => {
-    herd('pki', 'export', '--store', join(dir, 'devices.herd'), '--device-id', dev('none').id, '--out', join(dir, 'export'));
+    herd(
+      'pki',
+      'export',
+      '--store',
+      join(dir, 'devices.herd'),
+      '--device-id',
+      dev('none').id,
+      '--out',
+      join(dir, 'export'),
+    );
     const id = dev('none').id;
-    const o = await connect(broker.port, readFileSync(join(dir, 'export', 'ca.crt'), 'utf8'), id,
-      readFileSync(join(dir, 'export', `${id}.crt`), 'utf8'), readFileSync(join(dir, 'export', `${id}.key`), 'utf8'));
+    const o = await connect(
+      broker.port,
+      readFileSync(join(dir, 'export', 'ca.crt'), 'utf8'),
+      id,
+      readFileSync(join(dir, 'export', `${id}.crt`), 'utf8'),
+      readFileSync(join(dir, 'export', `${id}.key`), 'utf8'),
+    );
     expect(o.accepted).toBe(true);
   });
 
@@ -97,7 +138,13 @@ describe('minted credentials against mosquitto (require_certificate, use_identit
     const other = join(dir, 'other');
     herd('pki', 'ca', '--out', other, '--cn', 'Some other CA');
     herd('pki', 'device', '--ca', other, '--out', other, '--device-id', 'dev-1');
-    const o = await connect(broker.port, store.caCertPem, 'dev-1', readFileSync(join(other, 'dev-1.crt'), 'utf8'), readFileSync(join(other, 'dev-1.key'), 'utf8'));
+    const o = await connect(
+      broker.port,
+      store.caCertPem,
+      'dev-1',
+      readFileSync(join(other, 'dev-1.crt'), 'utf8'),
+      readFileSync(join(other, 'dev-1.key'), 'utf8'),
+    );
     expect(o.accepted).toBe(false);
     expect(o.detail).toMatch(/unknown ca/i);
   });
@@ -115,13 +162,23 @@ describe('minted credentials against mosquitto (require_certificate, use_identit
     expect(o.detail).toMatch(alert);
   });
 
-  it('honours a CRL from `herd pki crl` as mosquitto\'s crlfile', async () => {
-    const healthy = [...Array(store.count).keys()].filter((i) => store.fault(i) === undefined).slice(0, 2).map((i) => store.device(i));
+  it("honours a CRL from `herd pki crl` as mosquitto's crlfile", async () => {
+    const healthy = [...Array(store.count).keys()]
+      .filter((i) => store.fault(i) === undefined)
+      .slice(0, 2)
+      .map((i) => store.device(i));
     const [revoked, kept] = healthy;
     if (!revoked || !kept) throw new Error('not enough healthy devices');
     const crl = join(dir, 'ops.crl.pem');
-    expect(herd('pki', 'crl', '--ca', pki, '--store', join(dir, 'devices.herd'), '--revoke', revoked.id, '--out', crl)).toContain('1 revoked');
-    const b = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key'), crlfile: crl });
+    expect(
+      herd('pki', 'crl', '--ca', pki, '--store', join(dir, 'devices.herd'), '--revoke', revoked.id, '--out', crl),
+    ).toContain('1 revoked');
+    const b = await startMosquitto({
+      cafile: join(pki, 'ca.crt'),
+      certfile: join(pki, 'server.crt'),
+      keyfile: join(pki, 'server.key'),
+      crlfile: crl,
+    });
     try {
       expect((await connect(b.port, store.caCertPem, kept.id, kept.certPem, kept.keyPem)).accepted).toBe(true);
       const o = await connect(b.port, store.caCertPem, revoked.id, revoked.certPem, revoked.keyPem);

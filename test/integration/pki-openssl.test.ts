@@ -20,7 +20,8 @@ function herdOk(...args: string[]): string {
   if (r.code !== 0) throw new Error(`herd ${args.join(' ')} exited ${r.code}: ${r.err}`);
   return r.out;
 }
-const openssl = (...args: string[]): string => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (...args: string[]): string =>
+  execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const text = (crt: string): string => openssl('x509', '-in', crt, '-noout', '-text');
 const verify = (ca: string, crt: string): string => openssl('verify', '-CAfile', ca, crt).trim();
 const mode = (p: string): number => statSync(p).mode & 0o777;
@@ -45,8 +46,37 @@ function profileOf(crt: string, id: string): string {
 beforeAll(() => {
   herdOk('pki', 'ca', '--out', pki, '--cn', 'Herd Test CA', '--org', 'Herd Tests', '--country', 'DE');
   herdOk('pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost,broker.test', '--ip', '127.0.0.1,::1');
-  herdOk('pki', 'device', '--ca', pki, '--out', join(dir, 'single'), '--device-id', 'sensor-7', '--org', 'Herd Tests', '--country', 'DE');
-  herdOk('pki', 'mint', '--ca', pki, '--count', '50', '--seed', 'p', '--org', 'Herd Tests', '--country', 'DE', '--out', join(dir, 'd.herd'), '--quiet');
+  herdOk(
+    'pki',
+    'device',
+    '--ca',
+    pki,
+    '--out',
+    join(dir, 'single'),
+    '--device-id',
+    'sensor-7',
+    '--org',
+    'Herd Tests',
+    '--country',
+    'DE',
+  );
+  herdOk(
+    'pki',
+    'mint',
+    '--ca',
+    pki,
+    '--count',
+    '50',
+    '--seed',
+    'p',
+    '--org',
+    'Herd Tests',
+    '--country',
+    'DE',
+    '--out',
+    join(dir, 'd.herd'),
+    '--quiet',
+  );
 });
 
 describe('herd pki certificates, checked by openssl', () => {
@@ -69,7 +99,7 @@ describe('herd pki certificates, checked by openssl', () => {
     expect(mode(join(pki, 'server.key'))).toBe(0o600);
   });
 
-  it('makes a device certificate with the contract\'s profile', () => {
+  it("makes a device certificate with the contract's profile", () => {
     const crt = join(dir, 'single', 'sensor-7.crt');
     expect(verify(join(pki, 'ca.crt'), crt)).toMatch(/: OK$/);
     const t = text(crt);
@@ -89,7 +119,9 @@ describe('herd pki certificates, checked by openssl', () => {
     const profile = profileOf(crt, 'dev-17');
     expect(profile).toContain('URI:spiffe://herd.local/device/ID, DNS:ID.local');
     expect(profile).toBe(profileOf(join(dir, 'single', 'sensor-7.crt'), 'sensor-7'));
-    expect(openssl('pkey', '-in', join(dir, 'minted', 'dev-17.key'), '-pubout')).toBe(openssl('x509', '-in', crt, '-noout', '-pubkey'));
+    expect(openssl('pkey', '-in', join(dir, 'minted', 'dev-17.key'), '-pubout')).toBe(
+      openssl('x509', '-in', crt, '-noout', '-pubkey'),
+    );
   });
 
   it('refuses to overwrite without --force, and keeps the modes with it', () => {
@@ -112,30 +144,64 @@ describe('herd pki certificates, checked by openssl', () => {
     herdOk('pki', 'device', '--ca', d, '--out', d, '--device-id', 'one', '--key', key);
     herdOk('pki', 'mint', '--ca', d, '--count', '20', '--out', join(d, 's.herd'), '--quiet');
     const minted = exportMinted(join(d, 's.herd'), 'dev-3', join(d, 'minted'));
-    for (const crt of [join(d, 'server.crt'), join(d, 'one.crt'), minted]) expect(verify(join(d, 'ca.crt'), crt)).toMatch(/: OK$/);
+    for (const crt of [join(d, 'server.crt'), join(d, 'one.crt'), minted])
+      expect(verify(join(d, 'ca.crt'), crt)).toMatch(/: OK$/);
   });
 
   it.each(['p384', 'ed25519'])('mints %s device keys', (key) => {
-    herdOk('pki', 'mint', '--ca', pki, '--count', '20', '--key', key, '--seed', 'k', '--out', join(dir, `${key}.herd`), '--quiet');
+    herdOk(
+      'pki',
+      'mint',
+      '--ca',
+      pki,
+      '--count',
+      '20',
+      '--key',
+      key,
+      '--seed',
+      'k',
+      '--out',
+      join(dir, `${key}.herd`),
+      '--quiet',
+    );
     const crt = exportMinted(join(dir, `${key}.herd`), 'dev-11', join(dir, `k-${key}`));
     expect(verify(join(pki, 'ca.crt'), crt)).toMatch(/: OK$/);
     expect(text(crt)).toContain(key === 'p384' ? 'ASN1 OID: secp384r1' : 'Public Key Algorithm: ED25519');
-    expect(openssl('pkey', '-in', join(dir, `k-${key}`, 'dev-11.key'), '-pubout')).toBe(openssl('x509', '-in', crt, '-noout', '-pubkey'));
+    expect(openssl('pkey', '-in', join(dir, `k-${key}`, 'dev-11.key'), '-pubout')).toBe(
+      openssl('x509', '-in', crt, '-noout', '-pubkey'),
+    );
   });
 
   it.each([
     ['EC P-256', 'ecdsa-with-SHA256'],
     ['EC P-521', 'ecdsa-with-SHA512'],
     ['RSA 2048', 'sha256WithRSAEncryption'],
-  ] as const)('uses a user\'s own %s CA made with openssl', (kind, sigAlg) => {
+  ] as const)("uses a user's own %s CA made with openssl", (kind, sigAlg) => {
     let ca: string;
     if (kind === 'EC P-256') ca = opensslCa(join(dir, 'user-ec'), 'User EC CA').dir;
     else {
       ca = join(dir, kind === 'RSA 2048' ? 'user-rsa' : 'user-p521');
       mkdirSync(ca, { recursive: true });
-      const key = kind === 'RSA 2048' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'];
-      openssl('req', '-x509', ...key, '-nodes', '-keyout', join(ca, 'ca.key'), '-out', join(ca, 'ca.crt'), '-days', '30',
-        '-subj', '/C=GB/O=User Org/CN=User CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+      const key =
+        kind === 'RSA 2048' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521'];
+      openssl(
+        'req',
+        '-x509',
+        ...key,
+        '-nodes',
+        '-keyout',
+        join(ca, 'ca.key'),
+        '-out',
+        join(ca, 'ca.crt'),
+        '-days',
+        '30',
+        '-subj',
+        '/C=GB/O=User Org/CN=User CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      );
     }
     herdOk('pki', 'device', '--ca', ca, '--out', ca, '--device-id', 'u1');
     herdOk('pki', 'mint', '--ca', ca, '--count', '30', '--out', join(ca, 's.herd'), '--quiet');
@@ -145,7 +211,11 @@ describe('herd pki certificates, checked by openssl', () => {
     expect(text(crt)).toContain(`Signature Algorithm: ${sigAlg}`);
     const crl = join(ca, 'crl.pem');
     herdOk('pki', 'crl', '--ca', ca, '--revoke', 'u1', '--out', crl);
-    const r = spawnSync('openssl', ['verify', '-crl_check', '-CRLfile', crl, '-CAfile', join(ca, 'ca.crt'), join(ca, 'u1.crt')], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      ['verify', '-crl_check', '-CRLfile', crl, '-CAfile', join(ca, 'ca.crt'), join(ca, 'u1.crt')],
+      { encoding: 'utf8' },
+    );
     expect(r.stdout + r.stderr).toContain('certificate revoked');
   });
 

@@ -13,7 +13,6 @@ import { freePort } from '../helpers/net.js';
 import { herd } from '../helpers/herd.js';
 import { parseExposition, promtool, Pushgateway } from '../helpers/prometheus.js';
 
-
 const dir = mkdtempSync(join(tmpdir(), 'herd-push-'));
 const small = ['run', '--devices', '60', '--rate', '300/s', '--hold', '0s', '--workers', '1', '-q'];
 let gw: Pushgateway | undefined;
@@ -21,7 +20,8 @@ let gw: Pushgateway | undefined;
 // Debian's prometheus-pushgateway is installed by scripts/ensure-system-deps.sh: missing, this fails.
 describe('herd run --push to a real Pushgateway', () => {
   beforeAll(async () => {
-    if (!Pushgateway.available()) throw new Error('prometheus-pushgateway is not installed (scripts/ensure-system-deps.sh installs it)');
+    if (!Pushgateway.available())
+      throw new Error('prometheus-pushgateway is not installed (scripts/ensure-system-deps.sh installs it)');
     gw = await Pushgateway.start();
   });
   afterAll(async () => {
@@ -39,21 +39,30 @@ describe('herd run --push to a real Pushgateway', () => {
     expect(lint.code, lint.stdout + lint.stderr).toBe(0);
     const fams = parseExposition(text);
     const one = (name: string): number[] =>
-      fams.get(name)!.samples.filter((x) => x.name === name && x.labels.job === 'mqtt-herd' && x.labels.instance === 'cli-shard-0').map((x) => x.value);
+      fams
+        .get(name)!
+        .samples.filter((x) => x.name === name && x.labels.job === 'mqtt-herd' && x.labels.instance === 'cli-shard-0')
+        .map((x) => x.value);
     expect(one('herd_connections_established_total')).toEqual([s.counts.connected]);
     expect(one('herd_connect_attempts_total')).toEqual([60]);
     expect(s.counts.connected).toBe(60);
     expect(one('herd_certs_minted_total')).toEqual([60]);
-    const count = fams.get('herd_connect_duration_seconds')!.samples.filter((x) => x.name === 'herd_connect_duration_seconds_count' && x.labels.job === 'mqtt-herd');
+    const count = fams
+      .get('herd_connect_duration_seconds')!
+      .samples.filter((x) => x.name === 'herd_connect_duration_seconds_count' && x.labels.job === 'mqtt-herd');
     expect(count.map((x) => x.value)).toEqual([s.latency.connect.count]);
     const info = fams.get('herd_run_info')!.samples.filter((x) => x.labels.job === 'mqtt-herd');
-    expect(info.map((x) => [x.labels.run_id, x.labels.scenario, x.labels.shard, x.labels.instance])).toEqual([[s.run.id, 'cli', '0', 'cli-shard-0']]);
+    expect(info.map((x) => [x.labels.run_id, x.labels.scenario, x.labels.shard, x.labels.instance])).toEqual([
+      [s.run.id, 'cli', '0', 'cli-shard-0'],
+    ]);
 
     // a second run of the same shard replaces the group (no pile of stale runs)
     const again = await herd([...small, '--push', gw!.url, '--out', join(dir, 'b')]);
     expect(again.code, again.stderr).toBe(0);
     const s2 = JSON.parse(readFileSync(join(dir, 'b', 'summary.json'), 'utf8')) as Summary;
-    const info2 = parseExposition(await gw!.metrics()).get('herd_run_info')!.samples.filter((x) => x.labels.job === 'mqtt-herd');
+    const info2 = parseExposition(await gw!.metrics())
+      .get('herd_run_info')!
+      .samples.filter((x) => x.labels.job === 'mqtt-herd');
     expect(info2.map((x) => x.labels.run_id)).toEqual([s2.run.id]);
   });
 

@@ -52,32 +52,113 @@ beforeAll(async () => {
   const [a0, b0, c0, closed] = [...ports] as [number, number, number, number];
   Object.assign(port, { a: a0, b: b0, c: c0 });
   // Prometheus starts (and takes its first scrapes) while the devices are minted
-  const started = Prometheus.start({ targets: [inst(port.a), inst(port.b), inst(port.c)], ruleFiles: [RULES], scrapeInterval: '1s' });
+  const started = Prometheus.start({
+    targets: [inst(port.a), inst(port.b), inst(port.c)],
+    ruleFiles: [RULES],
+    scrapeInterval: '1s',
+  });
   try {
     ok(await herd(['pki', 'ca', '--out', pki]), 'pki ca');
-    ok(await herd(['pki', 'mint', '--ca', pki, '--count', '1500', '--seed', '7', '--faults', 'expired=4%,revoked=4%', '--out', store, '--quiet']), 'pki mint');
+    ok(
+      await herd([
+        'pki',
+        'mint',
+        '--ca',
+        pki,
+        '--count',
+        '1500',
+        '--seed',
+        '7',
+        '--faults',
+        'expired=4%,revoked=4%',
+        '--out',
+        store,
+        '--quiet',
+      ]),
+      'pki mint',
+    );
   } finally {
     prom = await started;
   }
   t0 = Math.floor(Date.now() / 1000);
-  const common = ['--pki', pki, '--store', store, '--workers', '2', '--hold', '1s', '--subscribe', 'device/{id}/commands', '--linger', '3s', '-q'];
+  const common = [
+    '--pki',
+    pki,
+    '--store',
+    store,
+    '--workers',
+    '2',
+    '--hold',
+    '1s',
+    '--subscribe',
+    'device/{id}/commands',
+    '--linger',
+    '3s',
+    '-q',
+  ];
   const runs = Promise.all([
-    herd(['run', ...common, '--devices', '150', '--rate', '150/s', '--metrics-port', String(port.a), '--out', join(dir, 'a')]),
-    herd(['run', '--target', `mqtts://127.0.0.1:${closed}`, '--pki', pki, '--devices', '100', '--rate', '200/s', '--workers', '2', '--hold', '0s',
-      '--linger', '3s', '-q', '--metrics-port', String(port.b), '--out', join(dir, 'b')]),
-    herd(['run', ...common, '--devices', '1500', '--rate', '750/s', '--metrics-port', String(port.c), '--out', join(dir, 'c')]),
+    herd([
+      'run',
+      ...common,
+      '--devices',
+      '150',
+      '--rate',
+      '150/s',
+      '--metrics-port',
+      String(port.a),
+      '--out',
+      join(dir, 'a'),
+    ]),
+    herd([
+      'run',
+      '--target',
+      `mqtts://127.0.0.1:${closed}`,
+      '--pki',
+      pki,
+      '--devices',
+      '100',
+      '--rate',
+      '200/s',
+      '--workers',
+      '2',
+      '--hold',
+      '0s',
+      '--linger',
+      '3s',
+      '-q',
+      '--metrics-port',
+      String(port.b),
+      '--out',
+      join(dir, 'b'),
+    ]),
+    herd([
+      'run',
+      ...common,
+      '--devices',
+      '1500',
+      '--rate',
+      '750/s',
+      '--metrics-port',
+      String(port.c),
+      '--out',
+      join(dir, 'c'),
+    ]),
   ]);
   // one scrape of A while it runs, for promtool
   for (let i = 0; i < 100 && !/^herd_connections_established_total [1-9]/m.test(live); i++) {
     await new Promise((r) => setTimeout(r, 100));
-    live = await fetch(`http://${inst(port.a)}/metrics`).then((r) => r.text(), () => '');
+    live = await fetch(`http://${inst(port.a)}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
   }
   const [a, b, c] = await runs;
   t1 = Math.ceil(Date.now() / 1000);
   ok(a!, 'run A');
   ok(b!, 'run B');
   ok(c!, 'run C');
-  for (const k of ['a', 'b', 'c'] as const) summary[k] = JSON.parse(readFileSync(join(dir, k, 'summary.json'), 'utf8')) as Summary;
+  for (const k of ['a', 'b', 'c'] as const)
+    summary[k] = JSON.parse(readFileSync(join(dir, k, 'summary.json'), 'utf8')) as Summary;
 }, 60_000);
 
 afterAll(async () => {
@@ -115,15 +196,22 @@ describe('a real Prometheus scraping real runs', () => {
       expect(got, k).toEqual(summary[k].failures.map((f) => [f.phase, f.reason, f.count]).sort());
       // every faulty kind the run met has its unexpected-accepts series, with the summary's count
       const u = await prom.query(`last_over_time(herd_unexpected_accepts_total{instance="${inst(port[k])}"}[5m])`);
-      expect(u.map((s) => [s.metric.fault, Number(s.value![1])]).sort(), k).toEqual(summary[k].security.map((x) => [x.fault, x.accepted]).sort());
+      expect(u.map((s) => [s.metric.fault, Number(s.value![1])]).sort(), k).toEqual(
+        summary[k].security.map((x) => [x.fault, x.accepted]).sort(),
+      );
     }
     expect(summary.a.security.map((x) => x.fault).sort()).toEqual(['expired', 'revoked']);
   });
 
   it('histogram_quantile of the connect duration lands in the bucket of the HDR percentile', async () => {
     for (const k of ['a', 'c'] as const) {
-      for (const [q, ms] of [[0.5, summary[k].latency.connect.p50], [0.99, summary[k].latency.connect.p99]] as const) {
-        const r = await prom.query(`histogram_quantile(${q}, last_over_time(herd_connect_duration_seconds_bucket{instance="${inst(port[k])}"}[5m]))`);
+      for (const [q, ms] of [
+        [0.5, summary[k].latency.connect.p50],
+        [0.99, summary[k].latency.connect.p99],
+      ] as const) {
+        const r = await prom.query(
+          `histogram_quantile(${q}, last_over_time(herd_connect_duration_seconds_bucket{instance="${inst(port[k])}"}[5m]))`,
+        );
         const est = Number(r[0]!.value![1]);
         const s = ms / 1000;
         const hi = DURATION_BUCKETS_S.find((b) => b >= s * 0.999) ?? Infinity;
@@ -142,9 +230,13 @@ describe('a real Prometheus scraping real runs', () => {
   });
 
   it('herd_run_info joins every generator to its run id and shard', async () => {
-    const r = await prom.query('last_over_time(herd_connections_established_total[5m]) * on(job, instance) group_left(run_id, shard) last_over_time(herd_run_info[5m])');
+    const r = await prom.query(
+      'last_over_time(herd_connections_established_total[5m]) * on(job, instance) group_left(run_id, shard) last_over_time(herd_run_info[5m])',
+    );
     const got = r.map((s) => [s.metric.run_id, s.metric.shard, Number(s.value![1])]).sort();
-    expect(got).toEqual((['a', 'b', 'c'] as const).map((k) => [summary[k].run.id, '0', summary[k].counts.connected]).sort());
+    expect(got).toEqual(
+      (['a', 'b', 'c'] as const).map((k) => [summary[k].run.id, '0', summary[k].counts.connected]).sort(),
+    );
   });
 
   it('every PromQL expression of the dashboard evaluates without error and returns data', async () => {
@@ -168,7 +260,8 @@ describe('a real Prometheus scraping real runs', () => {
     for (const v of q.variables) {
       const values = await prom.labelValues(v.label, substitute(v.selector, all), t0, t1);
       if (values.length === 0) failures.push(`variable ${v.name}: no values`);
-      if (v.name === 'run') expect(values.sort()).toEqual([summary.a.run.id, summary.b.run.id, summary.c.run.id].sort());
+      if (v.name === 'run')
+        expect(values.sort()).toEqual([summary.a.run.id, summary.b.run.id, summary.c.run.id].sort());
     }
     expect(failures).toEqual([]);
     expect(evaluated).toBeGreaterThan(30);

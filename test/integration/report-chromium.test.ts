@@ -18,7 +18,12 @@ import { herd, readSummaryFile } from '../helpers/herd.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const RUN = ['--devices', '300', '--hold', '2s', '--subscribe', 'device/{id}/commands', '--quiet'];
-const THRESHOLDS = ['connect_duration:p(99) < 10s', 'connect_duration:p(50) < 1us', 'connect_failures:rate < 1%', 'tls_duration:max < 30s'];
+const THRESHOLDS = [
+  'connect_duration:p(99) < 10s',
+  'connect_duration:p(50) < 1us',
+  'connect_failures:rate < 1%',
+  'tls_duration:max < 30s',
+];
 
 describe('herd report on real runs, in Chromium', () => {
   let dir: string;
@@ -31,11 +36,21 @@ describe('herd report on real runs, in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const base = await herd(['run', ...RUN, '--rate', '100/s', '--out', join(dir, 'base')], 90_000);
     expect(base.code, base.stderr).toBe(0);
-    const cur = await herd(['run', ...RUN, '--rate', '150/s', ...THRESHOLDS.flatMap((t) => ['--threshold', t]), '--out', join(dir, 'cur')], 90_000);
+    const cur = await herd(
+      ['run', ...RUN, '--rate', '150/s', ...THRESHOLDS.flatMap((t) => ['--threshold', t]), '--out', join(dir, 'cur')],
+      90_000,
+    );
     expect(cur.code, cur.stderr).toBe(99); // p(50) < 1us cannot hold
     summary = readSummaryFile(join(dir, 'cur'));
     report = join(dir, 'out', 'report.html');
-    const r = await herd(['report', join(dir, 'cur', 'summary.json'), '--html', report, '--baseline', join(dir, 'base', 'summary.json')]);
+    const r = await herd([
+      'report',
+      join(dir, 'cur', 'summary.json'),
+      '--html',
+      report,
+      '--baseline',
+      join(dir, 'base', 'summary.json'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/wrote .*report\.html \(\d+(\.\d)? KiB\)/);
     browser = await launchChromium();
@@ -80,7 +95,9 @@ describe('herd report on real runs, in Chromium', () => {
     expect(first).toContain('FAIL');
     expect(first).toContain(summary.verdict_reason);
     expect(await page.title()).toMatch(/^FAIL · /);
-    expect(summary.thresholds.map((t) => `${t.metric} ${t.expression}`)).toEqual(THRESHOLDS.map((t) => t.replace(':', ' ')));
+    expect(summary.thresholds.map((t) => `${t.metric} ${t.expression}`)).toEqual(
+      THRESHOLDS.map((t) => t.replace(':', ' ')),
+    );
     const rows = await page.locator('#thresholds tbody tr').allInnerTexts();
     expect(rows).toHaveLength(THRESHOLDS.length);
     summary.thresholds.forEach((t, i) => {
@@ -118,13 +135,32 @@ function tinySummary(): Summary {
   return finalizeSummary(
     {
       version: 1,
-      run: { id: 'tiny', scenario: 'tiny', target: 'mqtts://127.0.0.1:8883', started: now, ended: now, shard: { index: 0, count: 1 }, mqtt: '3.1.1', devices: 50, executor: 'arrival-rate' },
+      run: {
+        id: 'tiny',
+        scenario: 'tiny',
+        target: 'mqtts://127.0.0.1:8883',
+        started: now,
+        ended: now,
+        shard: { index: 0, count: 1 },
+        mqtt: '3.1.1',
+        devices: 50,
+        executor: 'arrival-rate',
+      },
       counts: agg.counts(),
       failures: agg.failures(),
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 50, per_second: 1000, loaded: 0 },
-      generator: { cpu_ms_per_handshake: 1, event_loop_lag_p99_ms: 1, saturated: false, saturation_reasons: [], fd_limit: 1024, workers: 1, processes: 1, rss_peak_bytes: 1 },
+      generator: {
+        cpu_ms_per_handshake: 1,
+        event_loop_lag_p99_ms: 1,
+        saturated: false,
+        saturation_reasons: [],
+        fd_limit: 1024,
+        workers: 1,
+        processes: 1,
+        rss_peak_bytes: 1,
+      },
     },
     [],
   );
@@ -160,11 +196,25 @@ describe('herd report: bad input is exit 2 with a message naming the file', () =
   it('a bad baseline names the baseline file', async () => {
     writeFileSync(join(dir, 'good.json'), summaryToJson(tinySummary()));
     writeFileSync(join(dir, 'garbage.json'), 'not json');
-    const r = await herd(['report', join(dir, 'good.json'), '--html', join(dir, 'r.html'), '--baseline', join(dir, 'garbage.json')]);
+    const r = await herd([
+      'report',
+      join(dir, 'good.json'),
+      '--html',
+      join(dir, 'r.html'),
+      '--baseline',
+      join(dir, 'garbage.json'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/garbage\.json(:\d+:\d+)?: not valid JSON/);
     expect(existsSync(join(dir, 'r.html'))).toBe(false);
-    const ok = await herd(['report', join(dir, 'good.json'), '--html', join(dir, 'r.html'), '--baseline', join(dir, 'good.json')]);
+    const ok = await herd([
+      'report',
+      join(dir, 'good.json'),
+      '--html',
+      join(dir, 'r.html'),
+      '--baseline',
+      join(dir, 'good.json'),
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain('Against the baseline');
   });

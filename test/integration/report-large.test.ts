@@ -74,15 +74,27 @@ function synthesize(o: SynthOptions): WithSeries<Summary> {
       const tcp = logNormal(0.6, 0.5);
       const fail = (phase: FailurePhase, reason: string): void => w.failure(phase, reason);
       const r = rnd();
-      if (r < 0.0004) { fail('tcp', 'tcp_reset'); continue; }
+      if (r < 0.0004) {
+        fail('tcp', 'tcp_reset');
+        continue;
+      }
       w.recordPhase('tcp', tcp);
       const tls = logNormal(7 * o.slower * (1 + rate(sec) / 120), 0.45);
       let x = rnd();
       const fault = faults.find(([, share]) => (x -= share) < 0);
-      if (fault !== undefined) { w.rejectedAsExpected(fault[0], 'tls', fault[2]); continue; }
-      if (r < 0.001) { fail('tls', 'tls_timeout'); continue; }
+      if (fault !== undefined) {
+        w.rejectedAsExpected(fault[0], 'tls', fault[2]);
+        continue;
+      }
+      if (r < 0.001) {
+        fail('tls', 'tls_timeout');
+        continue;
+      }
       w.recordPhase('tls', tls);
-      if (stall && rnd() < 0.3) { fail('connack', rnd() < 0.7 ? 'connack_timeout' : 'connack_server_unavailable'); continue; }
+      if (stall && rnd() < 0.3) {
+        fail('connack', rnd() < 0.7 ? 'connack_timeout' : 'connack_server_unavailable');
+        continue;
+      }
       const connack = logNormal(11 * o.slower, 0.35) + (stall ? 900_000 * rnd() : 0);
       w.recordPhase('connack', connack);
       const sub = logNormal(2.5 * o.slower, 0.3);
@@ -98,7 +110,10 @@ function synthesize(o: SynthOptions): WithSeries<Summary> {
     for (const worker of closeAt.get(sec) ?? []) {
       const w = workers[worker] as Recorder;
       w.active(-1);
-      if (rnd() < 0.002) { w.dropped(); w.failure('session', 'tcp_reset'); }
+      if (rnd() < 0.002) {
+        w.dropped();
+        w.failure('session', 'tcp_reset');
+      }
     }
     closeAt.delete(sec);
     workers.forEach((w, i) => agg.ingest(w.drain(), i));

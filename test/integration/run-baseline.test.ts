@@ -15,8 +15,24 @@ describe('herd run --baseline', () => {
     // the same devices, but queued one at a time behind --in-flight 1 at 1000/s: the connect latency
     // counted from each intended start grows with the queue
     const out = tmp();
-    const b = await herd(['run', '--devices', '100', '--rate', '1000/s', '--in-flight', '1', '--hold', '0s', '--baseline', join(base, 'summary.json'),
-      '--baseline-metrics', 'connect_duration:p(50),connect_failures:rate', '--out', out, '--quiet']);
+    const b = await herd([
+      'run',
+      '--devices',
+      '100',
+      '--rate',
+      '1000/s',
+      '--in-flight',
+      '1',
+      '--hold',
+      '0s',
+      '--baseline',
+      join(base, 'summary.json'),
+      '--baseline-metrics',
+      'connect_duration:p(50),connect_failures:rate',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     // 99; 97 only if this shared machine stalled the generator (inconclusive outranks fail)
     expect([99, 97]).toContain(b.code);
     const s = readSummaryFile(out);
@@ -31,8 +47,24 @@ describe('herd run --baseline', () => {
     const base = tmp();
     await herd(['run', '--devices', '60', '--rate', '100/s', '--hold', '0s', '--out', base, '--quiet']);
     const out = tmp();
-    const r = await herd(['run', '--devices', '60', '--rate', '100/s', '--hold', '0s', '--baseline', join(base, 'summary.json'), '--max-regression', '1000%',
-      '--baseline-metrics', 'connect_failures:rate', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--devices',
+      '60',
+      '--rate',
+      '100/s',
+      '--hold',
+      '0s',
+      '--baseline',
+      join(base, 'summary.json'),
+      '--max-regression',
+      '1000%',
+      '--baseline-metrics',
+      'connect_failures:rate',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect([0, 97]).toContain(r.code);
     expect(readSummaryFile(out).thresholds.every((t) => t.ok)).toBe(true);
     const bad = join(base, 'bad.json');

@@ -30,7 +30,24 @@ describe('herd run against the embedded broker', () => {
 
   it('MQTT 5 with a per-device subscription: every device gets its SUBACK, held connections are counted active', async () => {
     const out = tmp();
-    const r = await herd(['run', '--devices', '200', '--rate', '400/s', '--hold', '2s', '--mqtt', '5', '--subscribe', 'device/{id}/commands', '--keepalive', '1s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--devices',
+      '200',
+      '--rate',
+      '400/s',
+      '--hold',
+      '2s',
+      '--mqtt',
+      '5',
+      '--subscribe',
+      'device/{id}/commands',
+      '--keepalive',
+      '1s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code).toBe(0);
     const s = readSummaryFile(out);
     expect(s.run.mqtt).toBe('5');
@@ -42,8 +59,22 @@ describe('herd run against the embedded broker', () => {
 
   it('fails the run with exit 99 when a threshold breaks, and marks it in summary and console', async () => {
     const out = tmp();
-    const r = await herd(['run', '--devices', '50', '--rate', '200/s', '--hold', '0s', '--threshold', 'connect_duration:p(50) < 0.001ms',
-      '--threshold', 'connect_failures:rate < 0.01', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--devices',
+      '50',
+      '--rate',
+      '200/s',
+      '--hold',
+      '0s',
+      '--threshold',
+      'connect_duration:p(50) < 0.001ms',
+      '--threshold',
+      'connect_failures:rate < 0.01',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code).toBe(99);
     const s = readSummaryFile(out);
     expect(s.verdict).toBe('fail');
@@ -65,7 +96,22 @@ describe('herd run against the embedded broker', () => {
 
   it('closed loop (--rate max) cycles devices until the duration ends', async () => {
     const out = tmp();
-    const r = await herd(['run', '--devices', '50', '--rate', 'max', '--in-flight', '10', '--hold', '0s', '--duration', '2s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--devices',
+      '50',
+      '--rate',
+      'max',
+      '--in-flight',
+      '10',
+      '--hold',
+      '0s',
+      '--duration',
+      '2s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect([0, 97]).toContain(r.code);
     const s = readSummaryFile(out);
     expect(s.run.executor).toBe('closed-loop');

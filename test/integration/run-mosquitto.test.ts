@@ -24,7 +24,11 @@ describe('herd run against Debian mosquitto', () => {
       const r = await herd(args);
       expect(r.code, r.stderr).toBe(0);
     }
-    m = await startMosquitto({ cafile: join(pki, 'ca.crt'), certfile: join(pki, 'server.crt'), keyfile: join(pki, 'server.key') });
+    m = await startMosquitto({
+      cafile: join(pki, 'ca.crt'),
+      certfile: join(pki, 'server.crt'),
+      keyfile: join(pki, 'server.key'),
+    });
     target = `mqtts://127.0.0.1:${m.port}`;
   });
   afterAll(async () => {
@@ -33,8 +37,26 @@ describe('herd run against Debian mosquitto', () => {
 
   it('connects N devices and counts them exactly, holding them with keepalive', async () => {
     const out = tmp();
-    const r = await herd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '400', '--rate', '400/s',
-      '--hold', '2s', '--keepalive', '1s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--target',
+      target,
+      '--pki',
+      pki,
+      '--servername',
+      'localhost',
+      '--devices',
+      '400',
+      '--rate',
+      '400/s',
+      '--hold',
+      '2s',
+      '--keepalive',
+      '1s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr + m.log()).toBe(0);
     const s = readSummaryFile(out);
     expect(s.counts).toMatchObject({ attempted: 400, connected: 400, failed: 0, dropped: 0 });
@@ -45,7 +67,22 @@ describe('herd run against Debian mosquitto', () => {
   it('a broker that is down gives tcp_refused for every attempt', async () => {
     const out = tmp();
     const port = await freePort();
-    const r = await herd(['run', '--target', `mqtts://127.0.0.1:${port}`, '--pki', pki, '--devices', '30', '--rate', '100/s', '--hold', '0s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--target',
+      `mqtts://127.0.0.1:${port}`,
+      '--pki',
+      pki,
+      '--devices',
+      '30',
+      '--rate',
+      '100/s',
+      '--hold',
+      '0s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code).toBe(0); // no thresholds: a run that measured failures still passes
     const s = readSummaryFile(out);
     expect(s.counts).toMatchObject({ attempted: 30, connected: 0, failed: 30 });
@@ -54,8 +91,26 @@ describe('herd run against Debian mosquitto', () => {
 
   it('a device from another CA is rejected with tls_alert_unknown_ca', async () => {
     const out = tmp();
-    const r = await herd(['run', '--target', target, '--pki', otherPki, '--server-ca', join(pki, 'ca.crt'), '--servername', 'localhost',
-      '--devices', '20', '--rate', '100/s', '--hold', '0s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--target',
+      target,
+      '--pki',
+      otherPki,
+      '--server-ca',
+      join(pki, 'ca.crt'),
+      '--servername',
+      'localhost',
+      '--devices',
+      '20',
+      '--rate',
+      '100/s',
+      '--hold',
+      '0s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = readSummaryFile(out);
     expect(s.counts.connected).toBe(0);
@@ -65,16 +120,52 @@ describe('herd run against Debian mosquitto', () => {
 
   it('a server certificate the devices do not trust gives tls_server_untrusted', async () => {
     const out = tmp();
-    const r = await herd(['run', '--target', target, '--pki', pki, '--server-ca', join(otherPki, 'ca.crt'), '--servername', 'localhost',
-      '--devices', '10', '--rate', '100/s', '--hold', '0s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--target',
+      target,
+      '--pki',
+      pki,
+      '--server-ca',
+      join(otherPki, 'ca.crt'),
+      '--servername',
+      'localhost',
+      '--devices',
+      '10',
+      '--rate',
+      '100/s',
+      '--hold',
+      '0s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(failureCount(readSummaryFile(out), 'tls_server_untrusted')).toBe(10);
   });
 
   it('a broker paused mid-run shows in the end-to-end connect percentiles (no coordinated omission)', async () => {
     const out = tmp();
-    const run = spawnHerd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '600', '--rate', '200/s',
-      '--hold', '0s', '--in-flight', '20', '--out', out, '--quiet']);
+    const run = spawnHerd([
+      'run',
+      '--target',
+      target,
+      '--pki',
+      pki,
+      '--servername',
+      'localhost',
+      '--devices',
+      '600',
+      '--rate',
+      '200/s',
+      '--hold',
+      '0s',
+      '--in-flight',
+      '20',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     await new Promise((r) => setTimeout(r, 2500)); // minting and start-up, then ~1 s of load
     m.pause();
     await new Promise((r) => setTimeout(r, 1000));
@@ -94,8 +185,26 @@ describe('herd run against Debian mosquitto', () => {
     const out = tmp();
     m.pause();
     try {
-      const r = await herd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '10', '--rate', '100/s', '--hold', '0s',
-        '--tls-timeout', '400ms', '--out', out, '--quiet']);
+      const r = await herd([
+        'run',
+        '--target',
+        target,
+        '--pki',
+        pki,
+        '--servername',
+        'localhost',
+        '--devices',
+        '10',
+        '--rate',
+        '100/s',
+        '--hold',
+        '0s',
+        '--tls-timeout',
+        '400ms',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect(r.code, r.stderr).toBe(0);
     } finally {
       m.resume();
@@ -107,8 +216,24 @@ describe('herd run against Debian mosquitto', () => {
 
   it('Ctrl-C stops the schedule, disconnects and still writes the summary', async () => {
     const out = tmp();
-    const run = spawnHerd(['run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', '2000', '--rate', '100/s',
-      '--hold', '60s', '--out', out, '--quiet']);
+    const run = spawnHerd([
+      'run',
+      '--target',
+      target,
+      '--pki',
+      pki,
+      '--servername',
+      'localhost',
+      '--devices',
+      '2000',
+      '--rate',
+      '100/s',
+      '--hold',
+      '60s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     await new Promise((r) => setTimeout(r, 3500));
     run.proc.kill('SIGINT');
     const r = await run.done;

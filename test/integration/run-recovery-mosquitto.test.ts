@@ -21,8 +21,26 @@ describe('recovering from an external broker going away', () => {
   it('constant-connections keeps trying: a broker that comes up late still gets every connection', async () => {
     const port = await freePort();
     const out = tmp();
-    const run = spawnHerd(['run', '--target', `mqtts://localhost:${port}`, '--pki', pki, '--executor', 'constant-connections', '--devices', '40',
-      '--connections', '40', '--rate', '100/s', '--duration', '6s', '--out', out, '--quiet']);
+    const run = spawnHerd([
+      'run',
+      '--target',
+      `mqtts://localhost:${port}`,
+      '--pki',
+      pki,
+      '--executor',
+      'constant-connections',
+      '--devices',
+      '40',
+      '--connections',
+      '40',
+      '--rate',
+      '100/s',
+      '--duration',
+      '6s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     await sleep(2500); // minting and the first wave: all refused
     const m: Mosquitto = await startMosquitto({ ...conf, port });
     try {
@@ -40,12 +58,15 @@ describe('recovering from an external broker going away', () => {
     const port = await freePort();
     let m = await startMosquitto({ ...conf, port });
     const f = join(dir, 'external-storm.yaml');
-    writeFileSync(f, [
-      'name: external-storm',
-      'devices: { count: 100, seed: 3 }',
-      'load: { executor: reconnect-storm, rate: 200/s, drop: broker-restart, backoff: { initial: 500ms, max: 2s }, duration: 500ms }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      f,
+      [
+        'name: external-storm',
+        'devices: { count: 100, seed: 3 }',
+        'load: { executor: reconnect-storm, rate: 200/s, drop: broker-restart, backoff: { initial: 500ms, max: 2s }, duration: 500ms }',
+        '',
+      ].join('\n'),
+    );
     const out = tmp();
     const run = spawnHerd(['run', f, '--target', `mqtts://localhost:${port}`, '--pki', pki, '--out', out, '--quiet']);
     try {

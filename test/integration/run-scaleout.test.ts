@@ -22,8 +22,30 @@ describe('scaling out: generator processes, source addresses, several targets', 
     const b = await startMosquitto(conf);
     try {
       const out = tmp();
-      const r = await herd(['run', '--target', `mqtts://127.0.0.1:${a.port},mqtts://127.0.0.1:${b.port}`, '--pki', pki, '--servername', 'localhost',
-        '--devices', '600', '--rate', '400/s', '--hold', '1s', '--processes', '2', '--workers', '2', '--source-ips', '127.0.0.2-127.0.0.4', '--out', out, '--quiet']);
+      const r = await herd([
+        'run',
+        '--target',
+        `mqtts://127.0.0.1:${a.port},mqtts://127.0.0.1:${b.port}`,
+        '--pki',
+        pki,
+        '--servername',
+        'localhost',
+        '--devices',
+        '600',
+        '--rate',
+        '400/s',
+        '--hold',
+        '1s',
+        '--processes',
+        '2',
+        '--workers',
+        '2',
+        '--source-ips',
+        '127.0.0.2-127.0.0.4',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       expect([0, 97], r.stderr).toContain(r.code);
       const s = readSummaryFile(out);
       expect(s.counts.connected).toBe(600);
@@ -39,8 +61,30 @@ describe('scaling out: generator processes, source addresses, several targets', 
       // Ctrl-C from a terminal reaches the whole process group, generator processes included:
       // the coordinator still stops them cleanly and writes the summary
       const out2 = tmp();
-      const run = spawnHerd(['run', '--target', `mqtts://localhost:${a.port}`, '--pki', pki, '--devices', '3000', '--rate', '200/s', '--hold', '60s',
-        '--processes', '2', '--workers', '2', '--out', out2, '--quiet'], {}, true);
+      const run = spawnHerd(
+        [
+          'run',
+          '--target',
+          `mqtts://localhost:${a.port}`,
+          '--pki',
+          pki,
+          '--devices',
+          '3000',
+          '--rate',
+          '200/s',
+          '--hold',
+          '60s',
+          '--processes',
+          '2',
+          '--workers',
+          '2',
+          '--out',
+          out2,
+          '--quiet',
+        ],
+        {},
+        true,
+      );
       await new Promise((res) => setTimeout(res, 4000));
       process.kill(-run.proc.pid!, 'SIGINT');
       const c = await run.done;
@@ -60,11 +104,35 @@ describe('scaling out: generator processes, source addresses, several targets', 
   it('refuses up front a plan that cannot fit, saying what to change (exit 2, nothing started)', async () => {
     const embedded = await herd(['run', '--devices', '30000', '--hold', '60s']);
     expect(embedded.code).toBe(2);
-    expect(embedded.stderr).toMatch(/embedded broker is one process and can hold \d+ connections .* use an external broker/);
-    const tooFew = await herd(['run', '--target', 'mqtts://127.0.0.1:1', '--pki', '/nonexistent', '--devices', '30000', '--hold', '60s', '--processes', '1']);
+    expect(embedded.stderr).toMatch(
+      /embedded broker is one process and can hold \d+ connections .* use an external broker/,
+    );
+    const tooFew = await herd([
+      'run',
+      '--target',
+      'mqtts://127.0.0.1:1',
+      '--pki',
+      '/nonexistent',
+      '--devices',
+      '30000',
+      '--hold',
+      '60s',
+      '--processes',
+      '1',
+    ]);
     expect(tooFew.code).toBe(2);
     expect(tooFew.stderr).toMatch(/need at least 2 generator processes/);
-    const ports = await herd(['run', '--target', 'mqtts://127.0.0.1:1', '--pki', '/nonexistent', '--devices', '40000', '--hold', '60s']);
+    const ports = await herd([
+      'run',
+      '--target',
+      'mqtts://127.0.0.1:1',
+      '--pki',
+      '/nonexistent',
+      '--devices',
+      '40000',
+      '--hold',
+      '60s',
+    ]);
     expect(ports.code).toBe(2);
     expect(ports.stderr).toMatch(/--source-ips/);
   });

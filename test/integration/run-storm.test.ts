@@ -8,21 +8,24 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-storm-'));
 
 function scenario(dir: string, drop: string): string {
   const f = join(dir, 'storm.yaml');
-  writeFileSync(f, [
-    'name: storm-test',
-    'devices: { count: 300, seed: 5 }',
-    'load:',
-    '  executor: reconnect-storm',
-    '  rate: 300/s',
-    `  drop: ${drop}`,
-    '  down: 700ms',
-    '  backoff: { initial: 500ms, max: 2s }',
-    '  duration: 500ms',
-    'thresholds:',
-    '  connect_failures: ["rate < 0.9"]',
-    '  recovery_duration: ["p(100) < 30s", "p(50) < 1ms"]',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    f,
+    [
+      'name: storm-test',
+      'devices: { count: 300, seed: 5 }',
+      'load:',
+      '  executor: reconnect-storm',
+      '  rate: 300/s',
+      `  drop: ${drop}`,
+      '  down: 700ms',
+      '  backoff: { initial: 500ms, max: 2s }',
+      '  duration: 500ms',
+      'thresholds:',
+      '  connect_failures: ["rate < 0.9"]',
+      '  recovery_duration: ["p(100) < 30s", "p(50) < 1ms"]',
+      '',
+    ].join('\n'),
+  );
   return f;
 }
 
@@ -48,9 +51,13 @@ describe('reconnect storm', () => {
     expect(s.counts.connected).toBe(600);
     expect(s.counts.dropped).toBe(300);
     // attempts during the downtime are refused: the policy backed off and retried them
-    expect(s.counts.attempted).toBe(600 + failureCount(s, 'tcp_refused') + failureCount(s, 'tcp_reset') + failureCount(s, 'tls_closed') - 300);
+    expect(s.counts.attempted).toBe(
+      600 + failureCount(s, 'tcp_refused') + failureCount(s, 'tcp_reset') + failureCount(s, 'tls_closed') - 300,
+    );
     expect(r.stdout).toMatch(/recovery\s+broker-restart/);
-    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/Reconnect storm: recovery <span class="count">300 of 300 back/);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(
+      /Reconnect storm: recovery <span class="count">300 of 300 back/,
+    );
     // recovery gates: every dropped device back within 30 s holds; half back within 1 ms cannot (exit 99)
     const [, all, half] = s.thresholds;
     expect(all).toMatchObject({ metric: 'recovery_duration', ok: true });
@@ -75,13 +82,16 @@ describe('TLS session resumption on reconnect', () => {
   it('resumes the resume_ratio share of reconnects and reports resumed handshakes apart from full ones', async () => {
     const dir = tmp();
     const f = join(dir, 'resume.yaml');
-    writeFileSync(f, [
-      'name: resume',
-      'devices: { count: 200, seed: 5 }',
-      'tls: { resume_ratio: 0.5 }',
-      'load: { executor: reconnect-storm, rate: 300/s, drop: disconnect, backoff: { initial: 300ms, max: 1s }, duration: 300ms }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      f,
+      [
+        'name: resume',
+        'devices: { count: 200, seed: 5 }',
+        'tls: { resume_ratio: 0.5 }',
+        'load: { executor: reconnect-storm, rate: 300/s, drop: disconnect, backoff: { initial: 300ms, max: 1s }, duration: 300ms }',
+        '',
+      ].join('\n'),
+    );
     const r = await herd(['run', f, '--out', dir, '--quiet'], 60_000);
     expect([0, 97], r.stderr).toContain(r.code);
     const s = readSummaryFile(dir);
@@ -95,6 +105,8 @@ describe('TLS session resumption on reconnect', () => {
     expect(s.latency.tls.count).toBe(res.full);
     expect(res.tls_resumed.count).toBe(res.resumed);
     expect(r.stdout).toMatch(/resumption\s+\d+ resumed handshakes/);
-    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(`TLS session resumption <span class="count">${res.resumed} resumed`);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(
+      `TLS session resumption <span class="count">${res.resumed} resumed`,
+    );
   });
 });

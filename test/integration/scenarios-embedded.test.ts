@@ -33,7 +33,21 @@ describe('shipped scenarios against the embedded broker', () => {
 
   it('soak: constant connections held for the duration', async () => {
     const out = tmp();
-    const r = await herd(['run', scenario('soak'), '--devices', '150', '--connections', '150', '--rate', '300/s', '--duration', '3s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      scenario('soak'),
+      '--devices',
+      '150',
+      '--connections',
+      '150',
+      '--rate',
+      '300/s',
+      '--duration',
+      '3s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect([0, 97], r.stderr).toContain(r.code);
     const s = readSummaryFile(out);
     expect(s.run.executor).toBe('constant-connections');
@@ -43,19 +57,44 @@ describe('shipped scenarios against the embedded broker', () => {
 
   it('cert-faults: every faulty device rejected (the embedded broker ties client id to CN), every good one connected', async () => {
     const out = tmp();
-    const r = await herd(['run', scenario('cert-faults'), '--devices', '400', '--rate', '400/s', '--hold', '0s', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      scenario('cert-faults'),
+      '--devices',
+      '400',
+      '--rate',
+      '400/s',
+      '--hold',
+      '0s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect([0, 97], r.stderr).toContain(r.code);
     const s = readSummaryFile(out);
-    expect(s.security.map((x) => x.fault).sort()).toEqual(['cn_mismatch', 'expired', 'no_cert', 'not_yet_valid', 'revoked', 'wrong_ca', 'wrong_eku']);
+    expect(s.security.map((x) => x.fault).sort()).toEqual([
+      'cn_mismatch',
+      'expired',
+      'no_cert',
+      'not_yet_valid',
+      'revoked',
+      'wrong_ca',
+      'wrong_eku',
+    ]);
     for (const x of s.security) expect(x.rejected, x.fault).toBe(x.expected_rejections);
-    expect(s.security.find((x) => x.fault === 'cn_mismatch')?.reasons).toEqual({ connack_not_authorized: s.security.find((x) => x.fault === 'cn_mismatch')?.rejected });
+    expect(s.security.find((x) => x.fault === 'cn_mismatch')?.reasons).toEqual({
+      connack_not_authorized: s.security.find((x) => x.fault === 'cn_mismatch')?.rejected,
+    });
     expect(s.counts.accepted_unexpectedly).toBe(0);
     expect(s.counts.connected + s.counts.rejected_as_expected).toBe(400);
   });
 
   it('reconnect-storm: the broker restarts and every device comes back with 5 s / 60 s backoff', async () => {
     const out = tmp();
-    const r = await herd(['run', scenario('reconnect-storm'), '--devices', '150', '--connections', '150', '--out', out, '--quiet'], 120_000);
+    const r = await herd(
+      ['run', scenario('reconnect-storm'), '--devices', '150', '--connections', '150', '--out', out, '--quiet'],
+      120_000,
+    );
     expect(r.stderr).not.toMatch(/internal error/);
     const s = readSummaryFile(out);
     expect(s.recovery).toMatchObject({ drop: 'broker-restart', dropped: 150, recovered: 150 });

@@ -19,10 +19,16 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-shard-'));
 
 /** Client ids mosquitto saw connect, in its log since `from`. */
 function connectedIds(m: Mosquitto, from: number): string[] {
-  return [...m.log().slice(from).matchAll(/New client connected from \S+ as (\S+) \(/g)].map((x) => x[1]!);
+  return [
+    ...m
+      .log()
+      .slice(from)
+      .matchAll(/New client connected from \S+ as (\S+) \(/g),
+  ].map((x) => x[1]!);
 }
 
-const range = (first: number, last: number): string[] => Array.from({ length: last - first + 1 }, (_, k) => `dev-${first + k}`);
+const range = (first: number, last: number): string[] =>
+  Array.from({ length: last - first + 1 }, (_, k) => `dev-${first + k}`);
 
 describe('shards of one run, merged', () => {
   const dir = tmp();
@@ -36,8 +42,24 @@ describe('shards of one run, merged', () => {
   let shardIds: string[] = [];
 
   const runArgs = (...extra: string[]): string[] => [
-    'run', '--target', target, '--pki', pki, '--servername', 'localhost', '--devices', String(DEVICES), '--rate', '200/s',
-    '--hold', '1s', '--workers', '1', '--threshold', 'connect_duration:p(99) < 5s', ...extra,
+    'run',
+    '--target',
+    target,
+    '--pki',
+    pki,
+    '--servername',
+    'localhost',
+    '--devices',
+    String(DEVICES),
+    '--rate',
+    '200/s',
+    '--hold',
+    '1s',
+    '--workers',
+    '1',
+    '--threshold',
+    'connect_duration:p(99) < 5s',
+    ...extra,
   ];
 
   beforeAll(async () => {
@@ -47,7 +69,11 @@ describe('shards of one run, merged', () => {
     // both shards side by side, from a common start a few seconds ahead (start-up and minting first)
     const logFrom = m.log().length;
     startAt = new Date(Math.ceil((Date.now() + 7000) / 1000) * 1000).toISOString();
-    const runs = [0, 1].map((i) => spawnHerd(runArgs('--shard-index', String(i), '--shard-count', '2', '--start-at', startAt, '--out', join(dir, `s${i}`))));
+    const runs = [0, 1].map((i) =>
+      spawnHerd(
+        runArgs('--shard-index', String(i), '--shard-count', '2', '--start-at', startAt, '--out', join(dir, `s${i}`)),
+      ),
+    );
     const results = await Promise.all(runs.map((r) => r.done));
     for (const r of results) expect(r.code, r.stderr + m.log()).toBe(0);
     shards.push(...shardFiles.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Summary));
@@ -99,11 +125,17 @@ describe('shards of one run, merged', () => {
     expect(mergedCounts).toEqual(wholeCounts);
     expect(mergedCounts).toMatchObject({ attempted: DEVICES, connected: DEVICES, failed: 0 });
     for (const phase of PHASES) expect(merged.latency[phase].count, phase).toBe(whole.latency[phase].count);
-    expect(merged.run).toMatchObject({ id: shards[0]!.run.id, devices: DEVICES, shard: { index: 0, count: 1, first: 0, last: DEVICES - 1 } });
+    expect(merged.run).toMatchObject({
+      id: shards[0]!.run.id,
+      devices: DEVICES,
+      shard: { index: 0, count: 1, first: 0, last: DEVICES - 1 },
+    });
     expect(merged.run.shard).toEqual(whole.run.shard);
     expect(merged.mint.count).toBe(DEVICES);
     // the threshold is evaluated again, on the merged p99
-    expect(merged.thresholds).toEqual([{ metric: 'connect_duration', expression: 'p(99) < 5s', ok: true, value: merged.latency.connect.p99 }]);
+    expect(merged.thresholds).toEqual([
+      { metric: 'connect_duration', expression: 'p(99) < 5s', ok: true, value: merged.latency.connect.p99 },
+    ]);
     expect(merged.verdict).toBe('pass');
   });
 
@@ -114,10 +146,13 @@ describe('shards of one run, merged', () => {
       union.add(decodeFromCompressedBase64(shards[1]!.latency[phase].hdr, 64, false));
       const got = decodeFromCompressedBase64(merged.latency[phase].hdr, 64, false);
       expect(got.totalCount, phase).toBe(union.totalCount);
-      for (const p of [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 100]) expect(got.getValueAtPercentile(p), `${phase} p${p}`).toBe(union.getValueAtPercentile(p));
+      for (const p of [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 100])
+        expect(got.getValueAtPercentile(p), `${phase} p${p}`).toBe(union.getValueAtPercentile(p));
       if (union.totalCount === 0) continue;
       const l = merged.latency[phase];
-      expect([l.p50, l.p90, l.p99, l.p999, l.max]).toEqual([50, 90, 99, 99.9, 100].map((p) => Math.round(union.getValueAtPercentile(p)) / 1000));
+      expect([l.p50, l.p90, l.p99, l.p999, l.max]).toEqual(
+        [50, 90, 99, 99.9, 100].map((p) => Math.round(union.getValueAtPercentile(p)) / 1000),
+      );
     }
     expect(merged.latency.connect.count).toBe(DEVICES);
   });
@@ -141,8 +176,32 @@ describe('shards of one run, merged', () => {
     // shard 2/2 from the full store runs devices 150..299 of it, and only those
     const logFrom = m.log().length;
     const out = join(dir, 'from-store');
-    const r = await herd(['run', '--target', target, '--store', full, '--server-ca', join(pki, 'ca.crt'), '--servername', 'localhost',
-      '--devices', String(DEVICES), '--rate', '300/s', '--hold', '0s', '--workers', '1', '--shard-index', '1', '--shard-count', '2', '--out', out, '--quiet']);
+    const r = await herd([
+      'run',
+      '--target',
+      target,
+      '--store',
+      full,
+      '--server-ca',
+      join(pki, 'ca.crt'),
+      '--servername',
+      'localhost',
+      '--devices',
+      String(DEVICES),
+      '--rate',
+      '300/s',
+      '--hold',
+      '0s',
+      '--workers',
+      '1',
+      '--shard-index',
+      '1',
+      '--shard-count',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = readSummaryFile(out);
     expect(s.run.shard).toEqual({ index: 1, count: 2, first: 150, last: 299 });
@@ -159,7 +218,9 @@ describe('shards of one run, merged', () => {
     writeFileSync(overlapping, JSON.stringify(s));
     let r = await herd(['merge', shardFiles[0]!, overlapping, '--out', join(dir, 'x.json')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${overlapping}: ran devices 100..249, which overlap devices 0..149 of ${shardFiles[0]}`);
+    expect(r.stderr).toContain(
+      `${overlapping}: ran devices 100..249, which overlap devices 0..149 of ${shardFiles[0]}`,
+    );
 
     r = await herd(['merge', shardFiles[0]!, shardFiles[0]!, '--out', join(dir, 'x.json')]);
     expect(r.code).toBe(2);

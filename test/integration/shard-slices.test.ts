@@ -14,11 +14,23 @@ import { shardConfig, shardSlice } from '../../src/engine/shard.js';
 import type { LoadConfig, RunConfig } from '../../src/engine/config.js';
 
 const base: RunConfig = runConfigFromFlags(parse([], {}, true), false, {});
-const sharded = (devices: number, count: number, index: number, load: LoadConfig = base.load): RunConfig => ({ ...base, devices, load, shard: { index, count } });
+const sharded = (devices: number, count: number, index: number, load: LoadConfig = base.load): RunConfig => ({
+  ...base,
+  devices,
+  load,
+  shard: { index, count },
+});
 
 describe('shard slices', () => {
   it('cover every device exactly once, in order, sizes within one of each other', () => {
-    for (const [devices, count] of [[1000, 2], [1000, 3], [7, 7], [1_000_000, 100], [10, 4], [1_000_003, 64]] as const) {
+    for (const [devices, count] of [
+      [1000, 2],
+      [1000, 3],
+      [7, 7],
+      [1_000_000, 100],
+      [10, 4],
+      [1_000_003, 64],
+    ] as const) {
       const slices = Array.from({ length: count }, (_, i) => shardSlice(sharded(devices, count, i)));
       let next = 0;
       for (const s of slices) {
@@ -33,12 +45,17 @@ describe('shard slices', () => {
   });
 
   it('split the connect rates and held connections so the shards add up to the scenario', () => {
-    const ramp: LoadConfig = { executor: 'ramping-arrival-rate', startRate: 10, stages: [{ durationMs: 60_000, target: 300 }] };
+    const ramp: LoadConfig = {
+      executor: 'ramping-arrival-rate',
+      startRate: 10,
+      stages: [{ durationMs: 60_000, target: 300 }],
+    };
     const cc: LoadConfig = { executor: 'constant-connections', connections: 999, rate: 50, durationMs: 60_000 };
     for (const load of [ramp, cc, { executor: 'arrival-rate', rate: 100, durationMs: undefined } as LoadConfig]) {
       const shards = [0, 1, 2].map((i) => shardConfig(sharded(1000, 3, i, load)));
       expect(shards.reduce((a, s) => a + s.devices, 0)).toBe(1000);
-      const rate = (l: LoadConfig): number => (l.executor === 'ramping-arrival-rate' ? l.stages[0]!.target : 'rate' in l ? l.rate : 0);
+      const rate = (l: LoadConfig): number =>
+        l.executor === 'ramping-arrival-rate' ? l.stages[0]!.target : 'rate' in l ? l.rate : 0;
       expect(shards.reduce((a, s) => a + rate(s.load), 0)).toBeCloseTo(rate(load), 9);
       if (load.executor === 'constant-connections') {
         expect(shards.map((s) => (s.load as { connections: number }).connections)).toEqual([333, 333, 333]);
@@ -48,14 +65,43 @@ describe('shard slices', () => {
   });
 
   it('refuses more shards than devices (exit 2)', async () => {
-    const r = await herd(['run', '--devices', '3', '--shard-count', '5', '--shard-index', '4', '--hold', '0s', '--quiet']);
+    const r = await herd([
+      'run',
+      '--devices',
+      '3',
+      '--shard-count',
+      '5',
+      '--shard-index',
+      '4',
+      '--hold',
+      '0s',
+      '--quiet',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--shard-count: 5 shards need at least as many devices \(the run has 3\)/);
   });
 
   it('takes the shard index from JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job', async () => {
     const out = mkdtempSync(join(tmpdir(), 'herd-shard-env-'));
-    const r = await herd(['run', '--devices', '40', '--rate', '200/s', '--hold', '0s', '--workers', '1', '--shard-count', '4', '--out', out], 60_000, { JOB_COMPLETION_INDEX: '2' });
+    const r = await herd(
+      [
+        'run',
+        '--devices',
+        '40',
+        '--rate',
+        '200/s',
+        '--hold',
+        '0s',
+        '--workers',
+        '1',
+        '--shard-count',
+        '4',
+        '--out',
+        out,
+      ],
+      60_000,
+      { JOB_COMPLETION_INDEX: '2' },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/shard 3\/4: devices 20\.\.29 of 40/);
     const s = readSummaryFile(out);

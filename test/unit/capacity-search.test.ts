@@ -11,7 +11,12 @@ import {
   type SearchResult,
 } from '../../src/engine/executors/breakpoint.js';
 
-const config = (o: Partial<BreakpointConfig> = {}): BreakpointConfig => ({ executor: 'breakpoint', ...BREAKPOINT_DEFAULTS, stepMs: undefined, ...o });
+const config = (o: Partial<BreakpointConfig> = {}): BreakpointConfig => ({
+  executor: 'breakpoint',
+  ...BREAKPOINT_DEFAULTS,
+  stepMs: undefined,
+  ...o,
+});
 
 interface Model {
   /** does a step at this rate hold its SLOs? */
@@ -43,7 +48,12 @@ const knee = (k: number): Model => ({ holds: (st) => st.rate <= k });
 describe('breakpoint search', () => {
   it('ramps geometrically, bisects to the precision and confirms the knee', () => {
     const { steps, result, elapsedMs } = search(config(), knee(337));
-    expect(steps.slice(0, 4).map((s) => [s.rate, s.kind])).toEqual([[50, 'ramp'], [100, 'ramp'], [200, 'ramp'], [400, 'ramp']]);
+    expect(steps.slice(0, 4).map((s) => [s.rate, s.kind])).toEqual([
+      [50, 'ramp'],
+      [100, 'ramp'],
+      [200, 'ramp'],
+      [400, 'ramp'],
+    ]);
     expect(steps.slice(4, -1).every((s) => s.kind === 'bisect')).toBe(true);
     expect(steps.at(-1)).toMatchObject({ kind: 'confirm', rate: result.maxRate });
     expect(steps.at(-1)!.durationMs).toBeGreaterThan(steps[3]!.durationMs);
@@ -84,7 +94,12 @@ describe('breakpoint search', () => {
 
   it('a saturated generator is retried once, then ends the search with "at least" the last rate that held', () => {
     const { steps, result } = search(config(), { ...knee(1e9), saturatedAbove: 150 });
-    expect(steps.map((s) => [s.rate, s.kind])).toEqual([[50, 'ramp'], [100, 'ramp'], [200, 'ramp'], [200, 'retry']]);
+    expect(steps.map((s) => [s.rate, s.kind])).toEqual([
+      [50, 'ramp'],
+      [100, 'ramp'],
+      [200, 'ramp'],
+      [200, 'retry'],
+    ]);
     expect(result).toEqual({ maxRate: 100, ceiling: null, limitedBy: 'generator', confirmed: false, atLeast: true });
   });
 
@@ -130,9 +145,24 @@ describe('breakpoint search', () => {
   });
 
   it('reports every configuration problem at once', () => {
-    const problems = validateBreakpoint({ executor: 'breakpoint', startRate: 0, maxRate: -1, minRate: 0, factor: 1, precision: 2, stepMs: 10, budgetMs: 0 });
+    const problems = validateBreakpoint({
+      executor: 'breakpoint',
+      startRate: 0,
+      maxRate: -1,
+      minRate: 0,
+      factor: 1,
+      precision: 2,
+      stepMs: 10,
+      budgetMs: 0,
+    });
     expect(problems.map((p) => p.path)).toEqual([
-      'capacity.start_rate', 'capacity.max_rate', 'capacity.min_rate', 'capacity.factor', 'capacity.precision', 'capacity.step', 'capacity.budget',
+      'capacity.start_rate',
+      'capacity.max_rate',
+      'capacity.min_rate',
+      'capacity.factor',
+      'capacity.precision',
+      'capacity.step',
+      'capacity.budget',
     ]);
     expect(validateBreakpoint(config({ startRate: 500, maxRate: 100 }))[0]?.message).toMatch(/above the maximum rate/);
   });

@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { beta, Ecdf, excludesZero, percentileDifference, proportionDifference, rng } from '../../src/report/compare-noise.js';
+import {
+  beta,
+  Ecdf,
+  excludesZero,
+  percentileDifference,
+  proportionDifference,
+  rng,
+} from '../../src/report/compare-noise.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros } from '../../src/metrics/hdr.js';
 
 /** A log-normal sample of connect times around `medianMs`, as an encoded histogram. */
@@ -35,7 +42,12 @@ describe('bootstrap over HDR data', () => {
     let inside = 0;
     const trials = 40;
     for (let t = 0; t < trials; t++) {
-      const ci = percentileDifference(Ecdf.fromHdr(sample(2000, 8, 100 + t)), Ecdf.fromHdr(sample(2000, 8, 900 + t)), 50, t + 1)!;
+      const ci = percentileDifference(
+        Ecdf.fromHdr(sample(2000, 8, 100 + t)),
+        Ecdf.fromHdr(sample(2000, 8, 900 + t)),
+        50,
+        t + 1,
+      )!;
       if (!excludesZero(ci)) inside++;
     }
     expect(inside).toBeGreaterThanOrEqual(34); // 95% of 40 is 38; allow for chance

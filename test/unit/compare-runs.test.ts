@@ -30,19 +30,78 @@ function summary(tlsMs: number, seed: number, extra: Partial<Summary> = {}): Sum
   }
   return {
     version: 1,
-    run: { id: randomUUID(), scenario: 'tls', target: 'mqtts://127.0.0.1:8883', started: '2025-01-01T00:00:00.000Z', ended: '2025-01-01T00:00:10.000Z', shard: { index: 0, count: 1 }, mqtt: '3.1.1', devices: 2000, executor: 'arrival-rate' },
-    counts: { attempted: 2000, connected: 2000, failed: 0, rejected_as_expected: 0, accepted_unexpectedly: 0, active_peak: 0, dropped: 0 },
-    failures: [], security: [], latency, mint: { count: 0, per_second: 0, loaded: 2000 },
-    generator: { cpu_ms_per_handshake: 3, event_loop_lag_p99_ms: 3, saturated: false, saturation_reasons: [], fd_limit: 1024, workers: 2, processes: 1, rss_peak_bytes: 0 },
-    thresholds: [], verdict: 'pass', verdict_reason: '', ...extra,
+    run: {
+      id: randomUUID(),
+      scenario: 'tls',
+      target: 'mqtts://127.0.0.1:8883',
+      started: '2025-01-01T00:00:00.000Z',
+      ended: '2025-01-01T00:00:10.000Z',
+      shard: { index: 0, count: 1 },
+      mqtt: '3.1.1',
+      devices: 2000,
+      executor: 'arrival-rate',
+    },
+    counts: {
+      attempted: 2000,
+      connected: 2000,
+      failed: 0,
+      rejected_as_expected: 0,
+      accepted_unexpectedly: 0,
+      active_peak: 0,
+      dropped: 0,
+    },
+    failures: [],
+    security: [],
+    latency,
+    mint: { count: 0, per_second: 0, loaded: 2000 },
+    generator: {
+      cpu_ms_per_handshake: 3,
+      event_loop_lag_p99_ms: 3,
+      saturated: false,
+      saturation_reasons: [],
+      fd_limit: 1024,
+      workers: 2,
+      processes: 1,
+      rss_peak_bytes: 0,
+    },
+    thresholds: [],
+    verdict: 'pass',
+    verdict_reason: '',
+    ...extra,
   };
 }
 
 function capacity(maxRate: number, ceiling: number | null, key: string): Capacity {
   return {
-    max_rate: maxRate, limited_by: 'slo', steps: [], confirmed: true, at_least: false, ceiling, reason: `${maxRate}/s held`, findings: [], slo: ['connect_duration p(99) < 500ms'],
-    search: { start_rate: 50, max_rate: 10_000, precision: 0.1, budget_ms: 60_000, elapsed_ms: 50_000, started: '', ended: '' },
-    config: { key, tls_min_version: null, tls_max_version: null, mqtt: '3.1.1', in_flight: 100, hold_ms: 0, workers: 2, target: 'mqtts://127.0.0.1:8883', broker: null },
+    max_rate: maxRate,
+    limited_by: 'slo',
+    steps: [],
+    confirmed: true,
+    at_least: false,
+    ceiling,
+    reason: `${maxRate}/s held`,
+    findings: [],
+    slo: ['connect_duration p(99) < 500ms'],
+    search: {
+      start_rate: 50,
+      max_rate: 10_000,
+      precision: 0.1,
+      budget_ms: 60_000,
+      elapsed_ms: 50_000,
+      started: '',
+      ended: '',
+    },
+    config: {
+      key,
+      tls_min_version: null,
+      tls_max_version: null,
+      mqtt: '3.1.1',
+      in_flight: 100,
+      hold_ms: 0,
+      workers: 2,
+      target: 'mqtts://127.0.0.1:8883',
+      broker: null,
+    },
   };
 }
 
@@ -72,7 +131,9 @@ describe('herd compare: runs side by side', () => {
     expect(tcp50.deltas[1]).toMatchObject({ beyondNoise: false, verdict: 'same' });
     expect(c.rows.some((r) => r.group === 'subscribe')).toBe(false);
     const text = renderComparison(c, { ascii: true });
-    expect(text).toMatch(/\n {2}tls +p50 +2\.\d+ms +3\.\d+ms +B: \+\d+µs \(\+\d+%\) \[\+\d+µs, \+[\d.]+m?s\] worse, beyond noise\n/);
+    expect(text).toMatch(
+      /\n {2}tls +p50 +2\.\d+ms +3\.\d+ms +B: \+\d+µs \(\+\d+%\) \[\+\d+µs, \+[\d.]+m?s\] worse, beyond noise\n/,
+    );
     const html = renderCompareHtml(c);
     expect(html).toContain('data-chart="compare:tls"');
     expect(html).not.toContain('data-chart="compare:subscribe"');
@@ -103,7 +164,10 @@ describe('herd compare: runs side by side', () => {
     expect(knee).toMatchObject({ group: 'capacity', values: [300, 200, 310] });
     expect(knee.deltas[1]).toMatchObject({ beyondNoise: true, verdict: 'worse', noise: 'knee brackets' });
     expect(knee.deltas[2]).toMatchObject({ beyondNoise: false, verdict: 'same' });
-    expect(kneeBracket([capacity(300, 330, 'p256'), { ...capacity(280, null, 'p256'), at_least: true }])).toEqual([280, Infinity]);
+    expect(kneeBracket([capacity(300, 330, 'p256'), { ...capacity(280, null, 'p256'), at_least: true }])).toEqual([
+      280,
+      Infinity,
+    ]);
     expect(renderComparison(c)).toMatch(/capacity\n {4}A {2}300\/s, broke at 330\/s \(slo\)/);
   });
 
@@ -111,6 +175,8 @@ describe('herd compare: runs side by side', () => {
     const one = put('solo', summary(2, 41));
     await expect(loadRuns([one], undefined)).rejects.toThrow(/at least two summaries/);
     await expect(loadRuns([one, one], ['x'])).rejects.toThrow(/--labels: 1 labels for 2 runs/);
-    await expect(loadRuns([one, join(dir, 'missing.json')], undefined)).rejects.toThrow(/missing\.json: cannot read the summary: no such file/);
+    await expect(loadRuns([one, join(dir, 'missing.json')], undefined)).rejects.toThrow(
+      /missing\.json: cannot read the summary: no such file/,
+    );
   });
 });

@@ -25,10 +25,15 @@ type Obj = Record<string, any>;
 /** Every document of every YAML file, with its file name. */
 function manifests(): { file: string; doc: Obj }[] {
   const out: { file: string; doc: Obj }[] = [];
-  for (const file of readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const docs = parseAllDocuments(readFileSync(join(DIR, file), 'utf8'));
     for (const d of docs) {
-      expect(d.errors.map((e) => e.message), file).toEqual([]);
+      expect(
+        d.errors.map((e) => e.message),
+        file,
+      ).toEqual([]);
       const doc = d.toJS() as Obj | null;
       if (doc !== null) out.push({ file, doc });
     }
@@ -87,7 +92,12 @@ describe('deploy/kubernetes manifests', () => {
     expect(k.namespace).toBe(NAMESPACE);
     for (const r of k.resources as string[]) expect(existsSync(join(DIR, r)), r).toBe(true);
     expect(k.resources).toContain('job-shards.yaml');
-    const images = new Set(all.flatMap(({ doc }) => [doc.spec?.template?.spec, doc.kind === 'Pod' ? doc.spec : undefined]).filter(Boolean).flatMap((p: Obj) => p.containers.map((c: Obj) => c.image.split(':')[0])));
+    const images = new Set(
+      all
+        .flatMap(({ doc }) => [doc.spec?.template?.spec, doc.kind === 'Pod' ? doc.spec : undefined])
+        .filter(Boolean)
+        .flatMap((p: Obj) => p.containers.map((c: Obj) => c.image.split(':')[0])),
+    );
     expect([...images]).toEqual([k.images[0].name]);
   });
 
@@ -97,14 +107,22 @@ describe('deploy/kubernetes manifests', () => {
     expect(shardJob.spec.parallelism).toBe(shardJob.spec.completions);
     expect(Number(envOf(shardContainer, 'SHARD_COUNT').value)).toBe(shardJob.spec.completions);
     expect(shardPod.restartPolicy).toBe('Never'); // Indexed + podFailurePolicy need it
-    expect(envOf(shardContainer, 'JOB_COMPLETION_INDEX').valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['batch.kubernetes.io/job-completion-index']");
-    for (const [env, key] of [['START_AT', 'start-at'], ['RUN', 'run']] as const) {
+    expect(envOf(shardContainer, 'JOB_COMPLETION_INDEX').valueFrom.fieldRef.fieldPath).toBe(
+      "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+    );
+    for (const [env, key] of [
+      ['START_AT', 'start-at'],
+      ['RUN', 'run'],
+    ] as const) {
       const ref = envOf(shardContainer, env).valueFrom.configMapKeyRef;
       expect(ref.name).toBe(configMap.metadata.name);
       expect(configMap.data[ref.key], key).toBeDefined();
       expect(ref.key).toBe(key);
     }
-    expect(envOf(mergeJob.spec.template.spec.containers[0], 'RUN').valueFrom.configMapKeyRef).toEqual({ name: 'herd-scenario', key: 'run' });
+    expect(envOf(mergeJob.spec.template.spec.containers[0], 'RUN').valueFrom.configMapKeyRef).toEqual({
+      name: 'herd-scenario',
+      key: 'run',
+    });
     expect(Number.isNaN(Date.parse(configMap.data['start-at']))).toBe(false);
   });
 
@@ -119,8 +137,13 @@ describe('deploy/kubernetes manifests', () => {
     const bin = join(work, 'bin');
     const argsFile = join(work, 'args');
     const env = (index: number, code: number): NodeJS.ProcessEnv => ({
-      PATH: `${bin}:${process.env.PATH}`, JOB_COMPLETION_INDEX: String(index), SHARD_COUNT: envOf(shardContainer, 'SHARD_COUNT').value,
-      START_AT: '2030-06-01T12:00:00Z', RUN: configMap.data.run, ARGS_FILE: argsFile, FAKE_CODE: String(code),
+      PATH: `${bin}:${process.env.PATH}`,
+      JOB_COMPLETION_INDEX: String(index),
+      SHARD_COUNT: envOf(shardContainer, 'SHARD_COUNT').value,
+      START_AT: '2030-06-01T12:00:00Z',
+      RUN: configMap.data.run,
+      ARGS_FILE: argsFile,
+      FAKE_CODE: String(code),
     });
     const run = (index: number, code: number): { status: number | null; args: string[] } => {
       const r = spawnSync('/bin/sh', ['-c', script(shardContainer)], { env: env(index, code), encoding: 'utf8' });
@@ -179,7 +202,7 @@ describe('deploy/kubernetes manifests', () => {
       // the merge's glob, with its shell variables as the pod has them, matches shard 7's summary.json
       const m = /herd merge "\$dir"\/(\S+) --out "\$dir\/summary\.json"/.exec(script(merge.containers[0]));
       const dir = /dir="([^"]+)"/.exec(script(merge.containers[0]))![1]!.replace('$RUN', configMap.data.run);
-      const glob = new RegExp(`^${(`${dir}/${m![1]!}`).replace(/[.]/g, '\\.').replace('*', '[^/]+')}$`);
+      const glob = new RegExp(`^${`${dir}/${m![1]!}`.replace(/[.]/g, '\\.').replace('*', '[^/]+')}$`);
       expect(`${config.outDir}/summary.json`).toMatch(glob);
       expect(pvc.spec.accessModes).toEqual(['ReadWriteMany']); // every shard mounts it at once
     });
@@ -189,7 +212,11 @@ describe('deploy/kubernetes manifests', () => {
       expect(config.metricsPort).toBe(port);
       expect(config.lingerMs).toBeGreaterThan(5000); // the last scrape sees the final values
       const ann = shardJob.spec.template.metadata.annotations;
-      expect(ann).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+      expect(ann).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(port),
+        'prometheus.io/path': '/metrics',
+      });
       expect(podMonitor.apiVersion).toBe('monitoring.coreos.com/v1');
       expect(shardJob.spec.template.metadata.labels).toMatchObject(podMonitor.spec.selector.matchLabels);
       expect(podMonitor.spec.podMetricsEndpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });

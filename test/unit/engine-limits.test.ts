@@ -11,11 +11,15 @@ describe('generator limits', () => {
     const limits = { fdLimit: 20000, fdHardLimit: 20000, portRange: [32768, 60999] as [number, number] };
     expect(socketsPerProcess(limits)).toBe(19900);
     expect(() => checkCapacity({ peakConnections: 19900, sourceTargetPairs: 1, processes: 1 }, limits)).not.toThrow();
-    expect(() => checkCapacity({ peakConnections: 30000, sourceTargetPairs: 2, processes: 1 }, limits)).toThrow(/at least 2 generator processes/);
+    expect(() => checkCapacity({ peakConnections: 30000, sourceTargetPairs: 2, processes: 1 }, limits)).toThrow(
+      /at least 2 generator processes/,
+    );
   });
   it('refuses a plan that needs more ports than one source/target pair has, naming --source-ips', () => {
     const limits = { fdLimit: 1_000_000, fdHardLimit: 1_000_000, portRange: [32768, 60999] as [number, number] };
-    expect(() => checkCapacity({ peakConnections: 50000, sourceTargetPairs: 1, processes: 1 }, limits)).toThrow(/--source-ips/);
+    expect(() => checkCapacity({ peakConnections: 50000, sourceTargetPairs: 1, processes: 1 }, limits)).toThrow(
+      /--source-ips/,
+    );
     expect(() => checkCapacity({ peakConnections: 50000, sourceTargetPairs: 2, processes: 1 }, limits)).not.toThrow();
   });
 });

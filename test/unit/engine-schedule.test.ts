@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { arrivalRateSchedule, validateArrivalRate } from '../../src/engine/executors/arrival-rate.js';
-import { rampingArrivalRateSchedule, validateRampingArrivalRate } from '../../src/engine/executors/ramping-arrival-rate.js';
+import {
+  rampingArrivalRateSchedule,
+  validateRampingArrivalRate,
+} from '../../src/engine/executors/ramping-arrival-rate.js';
 import { splitEven } from '../../src/engine/coordinator.js';
 import type { OpenSchedule } from '../../src/engine/executors/types.js';
 
@@ -24,15 +27,19 @@ describe('arrival-rate schedule', () => {
     expect(all(s).at(-1)).toBeLessThan(2000);
   });
   it('reports every configuration problem', () => {
-    expect(validateArrivalRate({ executor: 'arrival-rate', rate: 0, count: 0, durationMs: -1 }).map((p) => p.path)).toEqual([
-      'load.rate', 'load.count', 'load.duration',
-    ]);
+    expect(
+      validateArrivalRate({ executor: 'arrival-rate', rate: 0, count: 0, durationMs: -1 }).map((p) => p.path),
+    ).toEqual(['load.rate', 'load.count', 'load.duration']);
   });
 });
 
 describe('ramping-arrival-rate schedule', () => {
   it('integrates a linear ramp: 0→100/s over 2 s gives 100 arrivals, denser at the end', () => {
-    const s = rampingArrivalRateSchedule({ executor: 'ramping-arrival-rate', stages: [{ durationMs: 2000, target: 100 }], count: 10_000 });
+    const s = rampingArrivalRateSchedule({
+      executor: 'ramping-arrival-rate',
+      stages: [{ durationMs: 2000, target: 100 }],
+      count: 10_000,
+    });
     const o = all(s);
     expect(o.length).toBe(100);
     expect(s.total).toBe(100);
@@ -42,17 +49,35 @@ describe('ramping-arrival-rate schedule', () => {
     for (let i = 1; i < o.length; i++) expect(o[i]!).toBeGreaterThanOrEqual(o[i - 1]!);
   });
   it('holds a plateau at the stage target', () => {
-    const s = rampingArrivalRateSchedule({ executor: 'ramping-arrival-rate', startRate: 50, stages: [{ durationMs: 1000, target: 50 }, { durationMs: 1000, target: 50 }], count: 1000 });
+    const s = rampingArrivalRateSchedule({
+      executor: 'ramping-arrival-rate',
+      startRate: 50,
+      stages: [
+        { durationMs: 1000, target: 50 },
+        { durationMs: 1000, target: 50 },
+      ],
+      count: 1000,
+    });
     const o = all(s);
     expect(o.length).toBe(100);
     expect(o[1]! - o[0]!).toBeCloseTo(20, 6);
     expect(o[60]!).toBeCloseTo(1200, 6);
   });
   it('rejects a ramp that never connects anyone, and bad stages', () => {
-    expect(validateRampingArrivalRate({ executor: 'ramping-arrival-rate', stages: [{ durationMs: 1000, target: 0 }], count: 1 })[0]?.message).toMatch(/target 0/);
-    expect(validateRampingArrivalRate({ executor: 'ramping-arrival-rate', stages: [{ durationMs: 0, target: -1 }], count: 1 }).map((p) => p.path)).toEqual([
-      'load.stages[0].duration', 'load.stages[0].target',
-    ]);
+    expect(
+      validateRampingArrivalRate({
+        executor: 'ramping-arrival-rate',
+        stages: [{ durationMs: 1000, target: 0 }],
+        count: 1,
+      })[0]?.message,
+    ).toMatch(/target 0/);
+    expect(
+      validateRampingArrivalRate({
+        executor: 'ramping-arrival-rate',
+        stages: [{ durationMs: 0, target: -1 }],
+        count: 1,
+      }).map((p) => p.path),
+    ).toEqual(['load.stages[0].duration', 'load.stages[0].target']);
   });
 });
 

@@ -13,7 +13,14 @@ import { dashboardQueries, promtool } from '../helpers/prometheus.js';
 const DIR = join(import.meta.dirname, '../../dashboards');
 const dash = JSON.parse(readFileSync(join(DIR, 'mqtt-herd.json'), 'utf8')) as {
   uid: string;
-  panels: { id: number; type: string; title: string; datasource?: { uid: string }; gridPos: { x: number; w: number; h: number; y: number }; targets?: { datasource?: { uid: string } }[] }[];
+  panels: {
+    id: number;
+    type: string;
+    title: string;
+    datasource?: { uid: string };
+    gridPos: { x: number; w: number; h: number; y: number };
+    targets?: { datasource?: { uid: string } }[];
+  }[];
   templating: { list: { name: string; type: string; query: unknown; multi?: boolean; includeAll?: boolean }[] };
 };
 const q = dashboardQueries(dash);
@@ -22,7 +29,8 @@ describe('grafana dashboard', () => {
   it('takes the datasource as a variable, and scenario, run, shard and phase variables', () => {
     const vars = Object.fromEntries(dash.templating.list.map((v) => [v.name, v]));
     expect(vars.datasource).toMatchObject({ type: 'datasource', query: 'prometheus' });
-    for (const name of ['scenario', 'run', 'shard']) expect(vars[name], name).toMatchObject({ type: 'query', multi: true, includeAll: true });
+    for (const name of ['scenario', 'run', 'shard'])
+      expect(vars[name], name).toMatchObject({ type: 'query', multi: true, includeAll: true });
     expect(q.variables.map((v) => [v.name, v.label])).toEqual([
       ['scenario', 'scenario'],
       ['run', 'run_id'],
@@ -39,14 +47,24 @@ describe('grafana dashboard', () => {
   it('filters every query by the run variables through herd_run_info', () => {
     expect(q.targets.length).toBeGreaterThan(20);
     for (const t of q.targets) {
-      expect(t.expr, `${t.panel} ${t.refId}`).toContain('on(job, instance) group_left(run_id, scenario, shard) herd_run_info{scenario=~"$scenario", run_id=~"$run", shard=~"$shard"}');
+      expect(t.expr, `${t.panel} ${t.refId}`).toContain(
+        'on(job, instance) group_left(run_id, scenario, shard) herd_run_info{scenario=~"$scenario", run_id=~"$run", shard=~"$shard"}',
+      );
     }
   });
 
   it('uses only metrics the exporter serves', () => {
-    const known = new Set<string>([...Object.values(METRIC), 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'process_max_fds']);
+    const known = new Set<string>([
+      ...Object.values(METRIC),
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_open_fds',
+      'process_max_fds',
+    ]);
     const used = new Set<string>();
-    for (const t of q.targets) for (const m of t.expr.matchAll(/\b(herd_[a-z_]+|process_[a-z_]+)\b/g)) used.add(m[1]!.replace(/_(bucket|sum|count)$/, ''));
+    for (const t of q.targets)
+      for (const m of t.expr.matchAll(/\b(herd_[a-z_]+|process_[a-z_]+)\b/g))
+        used.add(m[1]!.replace(/_(bucket|sum|count)$/, ''));
     for (const m of used) expect(known.has(m), m).toBe(true);
     // every herd_ family is shown somewhere
     for (const m of Object.values(METRIC)) expect(used.has(m), m).toBe(true);
@@ -54,7 +72,16 @@ describe('grafana dashboard', () => {
 
   it('has the panels the issue asks for, laid out on a 24-column grid with unique ids', () => {
     const titles = dash.panels.map((p) => p.title);
-    for (const t of ['Connect rate', 'Open connections', 'Failures by phase and reason', 'Connect duration, end to end', '$phase phase duration', 'Minting rate', 'Event-loop lag p99 by worker', 'CPU']) {
+    for (const t of [
+      'Connect rate',
+      'Open connections',
+      'Failures by phase and reason',
+      'Connect duration, end to end',
+      '$phase phase duration',
+      'Minting rate',
+      'Event-loop lag p99 by worker',
+      'CPU',
+    ]) {
       expect(titles, t).toContain(t);
     }
     const ids = dash.panels.map((p) => p.id);

@@ -72,8 +72,17 @@ function simulate(devices: number, workers = 2): Aggregator {
   return agg;
 }
 
-function sample(f: ExpositionFamily | undefined, name: string, labels: Record<string, string> = {}): number | undefined {
-  return f?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)?.value;
+function sample(
+  f: ExpositionFamily | undefined,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  return f?.samples.find(
+    (s) =>
+      s.name === name &&
+      Object.entries(labels).every(([k, v]) => s.labels[k] === v) &&
+      Object.keys(s.labels).length === Object.keys(labels).length,
+  )?.value;
 }
 
 describe('exporter families', () => {
@@ -85,16 +94,25 @@ describe('exporter families', () => {
       const [type, labels] = CONTRACT[f.name]!;
       expect(f.type, f.name).toBe(type);
       for (const s of f.samples) {
-        const names = Object.keys(s.labels).filter((l) => l !== 'le').sort();
+        const names = Object.keys(s.labels)
+          .filter((l) => l !== 'le')
+          .sort();
         expect(names, `${s.name} ${JSON.stringify(s.labels)}`).toEqual([...labels].sort());
       }
     }
     // the unlabelled counters and histograms are there from the first scrape, at 0
     expect(sample(fams.get('herd_connect_attempts_total'), 'herd_connect_attempts_total')).toBe(0);
     expect(sample(fams.get('herd_connect_duration_seconds'), 'herd_connect_duration_seconds_count')).toBe(0);
-    expect(sample(fams.get('herd_run_info'), 'herd_run_info', { run_id: 'run-1', scenario: 'unit', shard: '3' })).toBe(1);
+    expect(sample(fams.get('herd_run_info'), 'herd_run_info', { run_id: 'run-1', scenario: 'unit', shard: '3' })).toBe(
+      1,
+    );
     // prom-client's process metrics are there too
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_p99_seconds']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_open_fds',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
       expect(fams.has(name), name).toBe(true);
     }
   });
@@ -107,14 +125,30 @@ describe('exporter families', () => {
     const c = agg.counts();
     expect(c.failed).toBeGreaterThan(0);
     expect(sample(fams.get('herd_connect_attempts_total'), 'herd_connect_attempts_total')).toBe(2000);
-    expect(sample(fams.get('herd_connections_established_total'), 'herd_connections_established_total')).toBe(c.connected);
+    expect(sample(fams.get('herd_connections_established_total'), 'herd_connections_established_total')).toBe(
+      c.connected,
+    );
     expect(sample(fams.get('herd_connections_active'), 'herd_connections_active')).toBe(agg.active);
     const failures = fams.get('herd_connect_failures_total')!.samples;
-    expect(failures.map((s) => [s.labels.phase, s.labels.reason, s.value]).sort()).toEqual(agg.failures().map((f) => [f.phase, f.reason, f.count]).sort());
+    expect(failures.map((s) => [s.labels.phase, s.labels.reason, s.value]).sort()).toEqual(
+      agg
+        .failures()
+        .map((f) => [f.phase, f.reason, f.count])
+        .sort(),
+    );
     const sec = agg.security();
-    expect(fams.get('herd_unexpected_accepts_total')!.samples.map((s) => [s.labels.fault, s.value]).sort()).toEqual(sec.map((s) => [s.fault, s.accepted]).sort());
-    expect(sample(fams.get('herd_unexpected_accepts_total'), 'herd_unexpected_accepts_total', { fault: 'revoked' })).toBeGreaterThan(0);
-    expect(sample(fams.get('herd_unexpected_accepts_total'), 'herd_unexpected_accepts_total', { fault: 'expired' })).toBe(0);
+    expect(
+      fams
+        .get('herd_unexpected_accepts_total')!
+        .samples.map((s) => [s.labels.fault, s.value])
+        .sort(),
+    ).toEqual(sec.map((s) => [s.fault, s.accepted]).sort());
+    expect(
+      sample(fams.get('herd_unexpected_accepts_total'), 'herd_unexpected_accepts_total', { fault: 'revoked' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample(fams.get('herd_unexpected_accepts_total'), 'herd_unexpected_accepts_total', { fault: 'expired' }),
+    ).toBe(0);
   });
 
   it('histograms come from the merged HDR histograms: 1 ms … 30 s buckets, cumulative, +Inf = count, sum in seconds', async () => {
@@ -124,7 +158,9 @@ describe('exporter families', () => {
     const fams = parseExposition(await e.metrics());
     const check = (fam: string, labels: Record<string, string>, phase: 'tcp' | 'tls' | 'connack' | 'connect'): void => {
       const f = fams.get(fam)!;
-      const buckets = f.samples.filter((s) => s.name === `${fam}_bucket` && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+      const buckets = f.samples.filter(
+        (s) => s.name === `${fam}_bucket` && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+      );
       expect(buckets.map((s) => s.labels.le)).toEqual([...DURATION_BUCKETS_S.map(String), '+Inf']);
       for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
       const h = agg.histogram(phase);
@@ -140,7 +176,12 @@ describe('exporter families', () => {
     };
     check('herd_connect_duration_seconds', {}, 'connect');
     for (const phase of ['tcp', 'tls', 'connack'] as const) check('herd_phase_duration_seconds', { phase }, phase);
-    expect(fams.get('herd_phase_duration_seconds')!.samples.filter((s) => s.labels.le === '+Inf').map((s) => s.labels.phase)).toEqual(['tcp', 'tls', 'connack', 'subscribe']);
+    expect(
+      fams
+        .get('herd_phase_duration_seconds')!
+        .samples.filter((s) => s.labels.le === '+Inf')
+        .map((s) => s.labels.phase),
+    ).toEqual(['tcp', 'tls', 'connack', 'subscribe']);
   });
 
   it('promtool check metrics accepts the output, empty and full', async () => {

@@ -16,7 +16,10 @@ afterEach(async () => {
 });
 
 async function started(port = 0): Promise<HerdExporter> {
-  const e = (await startExporter({ metricsPort: port, push: undefined, host: '127.0.0.1' }, { runId: 'r', scenario: 's', shard: 0 }))!;
+  const e = (await startExporter(
+    { metricsPort: port, push: undefined, host: '127.0.0.1' },
+    { runId: 'r', scenario: 's', shard: 0 },
+  ))!;
   open.push(e);
   return e;
 }
@@ -52,14 +55,19 @@ describe('exporter http', () => {
   });
 
   it('starts nothing when neither --metrics-port nor --push is given', async () => {
-    expect(await startExporter({ metricsPort: undefined, push: undefined }, { runId: 'r', scenario: 's', shard: 0 })).toBeUndefined();
+    expect(
+      await startExporter({ metricsPort: undefined, push: undefined }, { runId: 'r', scenario: 's', shard: 0 }),
+    ).toBeUndefined();
   });
 
   it('checks --push URLs before the run starts', async () => {
     expect(checkPushUrl('http://pg:9091').href).toBe('http://pg:9091/');
     expect(checkPushUrl('https://pg.example/prefix').pathname).toBe('/prefix');
-    for (const bad of ['pg:9091', 'ftp://pg', 'http://pg:9091/?a=1', 'not a url']) expect(() => checkPushUrl(bad), bad).toThrow(/--push/);
-    await expect(startExporter({ metricsPort: undefined, push: 'nope' }, { runId: 'r', scenario: 's', shard: 0 })).rejects.toThrow(UsageError);
+    for (const bad of ['pg:9091', 'ftp://pg', 'http://pg:9091/?a=1', 'not a url'])
+      expect(() => checkPushUrl(bad), bad).toThrow(/--push/);
+    await expect(
+      startExporter({ metricsPort: undefined, push: 'nope' }, { runId: 'r', scenario: 's', shard: 0 }),
+    ).rejects.toThrow(UsageError);
     expect(pushInstance('ramp 10k/eu', 2)).toBe('ramp_10k_eu-shard-2');
     expect(pushInstance('', 0)).toBe('run-shard-0');
   });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, latencyStats, recordMicros } from '../../src/metrics/hdr.js';
 import { PHASES, type Phase } from '../../src/metrics/names.js';
 import type { TimeSeries } from '../../src/metrics/series.js';
-import { jsonForScript, latencyCurves, percentileGrid, percentileOf, timeline, TIMELINE_REASONS } from '../../src/report/html-data.js';
+import {
+  jsonForScript,
+  latencyCurves,
+  percentileGrid,
+  percentileOf,
+  timeline,
+  TIMELINE_REASONS,
+} from '../../src/report/html-data.js';
 import type { PhaseLatency, Summary } from '../../src/report/summary-types.js';
 
 function phase(values: readonly number[]): PhaseLatency {
@@ -12,7 +19,10 @@ function phase(values: readonly number[]): PhaseLatency {
 }
 
 function latency(connect: readonly number[]): Record<Phase, PhaseLatency> {
-  return Object.fromEntries(PHASES.map((p) => [p, phase(p === 'connect' ? connect : [])])) as Record<Phase, PhaseLatency>;
+  return Object.fromEntries(PHASES.map((p) => [p, phase(p === 'connect' ? connect : [])])) as Record<
+    Phase,
+    PhaseLatency
+  >;
 }
 
 describe('latency percentile curves', () => {
@@ -44,7 +54,9 @@ describe('latency percentile curves', () => {
 
   it('does not grow with the number of values', () => {
     const small = JSON.stringify(latencyCurves(latency([1000, 2000, 3000])));
-    const big = JSON.stringify(latencyCurves(latency(Array.from({ length: 200_000 }, (_, i) => 500 + ((i * 7919) % 300_000)))));
+    const big = JSON.stringify(
+      latencyCurves(latency(Array.from({ length: 200_000 }, (_, i) => 500 + ((i * 7919) % 300_000)))),
+    );
     expect(big.length).toBeLessThan(small.length * 2);
   });
 });
@@ -55,11 +67,25 @@ function withSeries(series: TimeSeries, started: string): Summary & { series: Ti
 
 describe('the timeline', () => {
   const point = (t: number, extra: Partial<TimeSeries['points'][number]> = {}): TimeSeries['points'][number] => ({
-    t, attempts: 10, connected: 8, failed: 2, rejected: 0, unexpected: 0, active: t * 8, p50: 12, p99: 40, failures: {}, ...extra,
+    t,
+    attempts: 10,
+    connected: 8,
+    failed: 2,
+    rejected: 0,
+    unexpected: 0,
+    active: t * 8,
+    p50: 12,
+    p99: 40,
+    failures: {},
+    ...extra,
   });
 
   it('is per second, even when downsampled, and starts at the run start', () => {
-    const series: TimeSeries = { start: '2026-01-01T00:00:00.000Z', resolution: 2, points: [point(0), point(2), point(4, { p50: null, p99: null })] };
+    const series: TimeSeries = {
+      start: '2026-01-01T00:00:00.000Z',
+      resolution: 2,
+      points: [point(0), point(2), point(4, { p50: null, p99: null })],
+    };
     const t = timeline(withSeries(series, '2025-12-31T23:59:59.500Z'));
     expect(t?.x).toEqual([0.5, 2.5, 4.5]);
     expect(t?.attempts).toEqual([5, 5, 5]);
@@ -71,7 +97,12 @@ describe('the timeline', () => {
   it(`draws the ${TIMELINE_REASONS - 1} most frequent reasons and sums the rest as "other"`, () => {
     const failures: Record<string, number> = {};
     for (let i = 0; i < 12; i++) failures[`tls_alert_r${String(i).padStart(2, '0')}`] = 100 - i;
-    const t = timeline(withSeries({ start: '2026-01-01T00:00:00.000Z', resolution: 1, points: [point(0, { failures })] }, '2026-01-01T00:00:00.000Z'));
+    const t = timeline(
+      withSeries(
+        { start: '2026-01-01T00:00:00.000Z', resolution: 1, points: [point(0, { failures })] },
+        '2026-01-01T00:00:00.000Z',
+      ),
+    );
     expect(t?.reasons).toHaveLength(TIMELINE_REASONS);
     expect(t?.reasons[0]).toEqual({ reason: 'tls_alert_r00', values: [100] });
     expect(t?.reasons.at(-1)?.reason).toBe('other (5 reasons)');

@@ -4,25 +4,78 @@ import { explainReason } from '../../src/report/explain.js';
 
 /** TLS alert names from RFC 8446 §6 and the IANA TLS Alerts registry (close_notify is tls_closed). */
 const IANA_ALERTS = [
-  'unexpected_message', 'bad_record_mac', 'decryption_failed', 'record_overflow', 'decompression_failure',
-  'handshake_failure', 'no_certificate', 'bad_certificate', 'unsupported_certificate', 'certificate_revoked',
-  'certificate_expired', 'certificate_unknown', 'illegal_parameter', 'unknown_ca', 'access_denied', 'decode_error',
-  'decrypt_error', 'export_restriction', 'protocol_version', 'insufficient_security', 'internal_error',
-  'inappropriate_fallback', 'user_canceled', 'no_renegotiation', 'missing_extension', 'unsupported_extension',
-  'certificate_unobtainable', 'unrecognized_name', 'bad_certificate_status_response', 'bad_certificate_hash_value',
-  'unknown_psk_identity', 'certificate_required', 'no_application_protocol',
+  'unexpected_message',
+  'bad_record_mac',
+  'decryption_failed',
+  'record_overflow',
+  'decompression_failure',
+  'handshake_failure',
+  'no_certificate',
+  'bad_certificate',
+  'unsupported_certificate',
+  'certificate_revoked',
+  'certificate_expired',
+  'certificate_unknown',
+  'illegal_parameter',
+  'unknown_ca',
+  'access_denied',
+  'decode_error',
+  'decrypt_error',
+  'export_restriction',
+  'protocol_version',
+  'insufficient_security',
+  'internal_error',
+  'inappropriate_fallback',
+  'user_canceled',
+  'no_renegotiation',
+  'missing_extension',
+  'unsupported_extension',
+  'certificate_unobtainable',
+  'unrecognized_name',
+  'bad_certificate_status_response',
+  'bad_certificate_hash_value',
+  'unknown_psk_identity',
+  'certificate_required',
+  'no_application_protocol',
 ];
 
 /** CONNACK return codes 1–5 of MQTT 3.1.1 (§3.2.2.3) and MQTT 5 reason codes >= 0x80 (§2.4), as named by the driver. */
 const CONNACK_NAMES = [
-  'unacceptable_protocol_version', 'identifier_rejected', 'server_unavailable', 'bad_username_or_password', 'not_authorized',
-  'unspecified_error', 'malformed_packet', 'protocol_error', 'implementation_specific_error', 'unsupported_protocol_version',
-  'client_identifier_not_valid', 'server_busy', 'banned', 'server_shutting_down', 'bad_authentication_method',
-  'keep_alive_timeout', 'session_taken_over', 'topic_filter_invalid', 'topic_name_invalid', 'receive_maximum_exceeded',
-  'topic_alias_invalid', 'packet_too_large', 'message_rate_too_high', 'quota_exceeded', 'administrative_action',
-  'payload_format_invalid', 'retain_not_supported', 'qos_not_supported', 'use_another_server', 'server_moved',
-  'shared_subscriptions_not_supported', 'connection_rate_exceeded', 'maximum_connect_time',
-  'subscription_identifiers_not_supported', 'wildcard_subscriptions_not_supported',
+  'unacceptable_protocol_version',
+  'identifier_rejected',
+  'server_unavailable',
+  'bad_username_or_password',
+  'not_authorized',
+  'unspecified_error',
+  'malformed_packet',
+  'protocol_error',
+  'implementation_specific_error',
+  'unsupported_protocol_version',
+  'client_identifier_not_valid',
+  'server_busy',
+  'banned',
+  'server_shutting_down',
+  'bad_authentication_method',
+  'keep_alive_timeout',
+  'session_taken_over',
+  'topic_filter_invalid',
+  'topic_name_invalid',
+  'receive_maximum_exceeded',
+  'topic_alias_invalid',
+  'packet_too_large',
+  'message_rate_too_high',
+  'quota_exceeded',
+  'administrative_action',
+  'payload_format_invalid',
+  'retain_not_supported',
+  'qos_not_supported',
+  'use_another_server',
+  'server_moved',
+  'shared_subscriptions_not_supported',
+  'connection_rate_exceeded',
+  'maximum_connect_time',
+  'subscription_identifiers_not_supported',
+  'wildcard_subscriptions_not_supported',
 ];
 
 function expectSpecific(reason: string): void {
@@ -51,12 +104,19 @@ describe('explainReason', () => {
   });
 
   it('explains the reasons the connection driver adds', () => {
-    for (const r of ['subscribe_timeout', 'ping_timeout', 'tcp_unreachable', 'unclassified', 'disconnect_normal_disconnection']) expectSpecific(r);
+    for (const r of [
+      'subscribe_timeout',
+      'ping_timeout',
+      'tcp_unreachable',
+      'unclassified',
+      'disconnect_normal_disconnection',
+    ])
+      expectSpecific(r);
   });
 
   it('says what people search for: the broker log lines and the cafile mismatch', () => {
     const unknownCa = explainReason('tls_alert_unknown_ca');
-    expect(unknownCa.cause).toContain("broker’s cafile is not the CA that signed the device");
+    expect(unknownCa.cause).toContain('broker’s cafile is not the CA that signed the device');
     expect(unknownCa.cause).toContain('unable to get local issuer certificate');
     expect(unknownCa.cause).toContain('certificate verify failed');
     expect(unknownCa.fix).toContain('cafile');

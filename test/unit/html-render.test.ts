@@ -42,13 +42,32 @@ function makeSummary(slow = 1, scenario = 'smoke'): WithSeries<Summary> {
   const summary = finalizeSummary(
     {
       version: 1,
-      run: { id: `run-${slow}`, scenario, target: 'mqtts://broker.example:8883', started: new Date(T0).toISOString(), ended: new Date(clock).toISOString(), shard: { index: 0, count: 1 }, mqtt: '5', devices: 1000, executor: 'arrival-rate' },
+      run: {
+        id: `run-${slow}`,
+        scenario,
+        target: 'mqtts://broker.example:8883',
+        started: new Date(T0).toISOString(),
+        ended: new Date(clock).toISOString(),
+        shard: { index: 0, count: 1 },
+        mqtt: '5',
+        devices: 1000,
+        executor: 'arrival-rate',
+      },
       counts: agg.counts(),
       failures: agg.failures(),
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 1000, per_second: 5000, loaded: 0 },
-      generator: { cpu_ms_per_handshake: 2, event_loop_lag_p99_ms: 5, saturated: false, saturation_reasons: [], fd_limit: 65536, workers: 2, processes: 1, rss_peak_bytes: 200e6 },
+      generator: {
+        cpu_ms_per_handshake: 2,
+        event_loop_lag_p99_ms: 5,
+        saturated: false,
+        saturation_reasons: [],
+        fd_limit: 65536,
+        workers: 2,
+        processes: 1,
+        rss_peak_bytes: 200e6,
+      },
     },
     thresholds,
   );
@@ -131,7 +150,9 @@ describe('renderHtmlReport', () => {
     const base = makeSummary(2);
     const cur = makeSummary(1);
     const html = renderHtmlReport(cur, { baseline: base });
-    const data = JSON.parse(/<script type="application\/json" id="herd-data">(.*?)<\/script>/s.exec(html)?.[1] ?? 'null') as {
+    const data = JSON.parse(
+      /<script type="application\/json" id="herd-data">(.*?)<\/script>/s.exec(html)?.[1] ?? 'null',
+    ) as {
       run: { curves: { phases: { connect: number[] } } };
       baseline: { curves: { phases: { connect: number[] } } };
     };
@@ -139,12 +160,22 @@ describe('renderHtmlReport', () => {
     const row = /<tr class="delta-(\w+)"><td>Connect, end to end p99<\/td>/.exec(html);
     expect(row?.[1]).toBe('better');
     expect(text(html)).toContain(`Against the baseline Baseline: smoke`);
-    expect(renderHtmlReport(base, { baseline: cur })).toMatch(/<tr class="delta-worse"><td>Connect, end to end p99<\/td>/);
+    expect(renderHtmlReport(base, { baseline: cur })).toMatch(
+      /<tr class="delta-worse"><td>Connect, end to end p99<\/td>/,
+    );
   });
 
   it('says so when there are no thresholds, no failures and no series', () => {
     const s = makeSummary();
-    const html = renderHtmlReport({ ...s, thresholds: [], failures: [], security: [], series: undefined, verdict: 'pass', verdict_reason: 'no thresholds set' });
+    const html = renderHtmlReport({
+      ...s,
+      thresholds: [],
+      failures: [],
+      security: [],
+      series: undefined,
+      verdict: 'pass',
+      verdict_reason: 'no thresholds set',
+    });
     const t = text(html);
     expect(t).toContain('No thresholds were set for this run');
     expect(t).toContain('No attempt failed');

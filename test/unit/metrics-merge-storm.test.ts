@@ -17,13 +17,39 @@ function shard(index: number, times: number[], dropped: number): Summary {
   const agg = new Aggregator({ startedAt: 0 });
   const t = parseThreshold('recovery_duration', 'p(100) < 10s');
   if (!t.ok) throw new Error(t.error);
-  return finalizeSummary({
-    version: 1,
-    run: { id: 'r', scenario: 's', target: 't', started: '2026-01-01T00:00:00.000Z', ended: '2026-01-01T00:01:00.000Z', shard: { index, count: 2 }, mqtt: '3.1.1', devices: dropped, executor: 'reconnect-storm' },
-    counts: agg.counts(), failures: [], security: [], latency: agg.latency(), mint: { count: 0, per_second: 0, loaded: 0 },
-    generator: { cpu_ms_per_handshake: 0, event_loop_lag_p99_ms: 0, saturated: false, saturation_reasons: [], fd_limit: 1, workers: 1, processes: 1, rss_peak_bytes: 0 },
-    recovery: p.result(),
-  }, [t.value]);
+  return finalizeSummary(
+    {
+      version: 1,
+      run: {
+        id: 'r',
+        scenario: 's',
+        target: 't',
+        started: '2026-01-01T00:00:00.000Z',
+        ended: '2026-01-01T00:01:00.000Z',
+        shard: { index, count: 2 },
+        mqtt: '3.1.1',
+        devices: dropped,
+        executor: 'reconnect-storm',
+      },
+      counts: agg.counts(),
+      failures: [],
+      security: [],
+      latency: agg.latency(),
+      mint: { count: 0, per_second: 0, loaded: 0 },
+      generator: {
+        cpu_ms_per_handshake: 0,
+        event_loop_lag_p99_ms: 0,
+        saturated: false,
+        saturation_reasons: [],
+        fd_limit: 1,
+        workers: 1,
+        processes: 1,
+        rss_peak_bytes: 0,
+      },
+      recovery: p.result(),
+    },
+    [t.value],
+  );
 }
 
 describe('merging reconnect-storm shards', () => {

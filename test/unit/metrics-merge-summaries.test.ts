@@ -8,7 +8,10 @@ import { finalizeSummary } from '../../src/report/verdict.js';
 import type { Summary } from '../../src/report/summary-types.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
-const THRESHOLDS = parseThresholds({ connect_duration: ['p(99) < 400ms', 'p(50) < 100ms'], connect_failures: ['rate < 0.05'] }).thresholds;
+const THRESHOLDS = parseThresholds({
+  connect_duration: ['p(99) < 400ms', 'p(50) < 100ms'],
+  connect_failures: ['rate < 0.05'],
+}).thresholds;
 
 /** A shard that recorded connect latencies `values` (ms) and `failures` tcp_refused. */
 function shard(index: number, count: number, values: number[], failures: number, saturated = false): Summary {
@@ -28,13 +31,32 @@ function shard(index: number, count: number, values: number[], failures: number,
   return finalizeSummary(
     {
       version: 1,
-      run: { id: 'run-1', scenario: 'ramp', target: `mqtts://b${index}:8883`, started: new Date(T0 + index).toISOString(), ended: new Date(T0 + 10_000 + index).toISOString(), shard: { index, count }, mqtt: '5', devices: values.length + failures, executor: 'arrival-rate' },
+      run: {
+        id: 'run-1',
+        scenario: 'ramp',
+        target: `mqtts://b${index}:8883`,
+        started: new Date(T0 + index).toISOString(),
+        ended: new Date(T0 + 10_000 + index).toISOString(),
+        shard: { index, count },
+        mqtt: '5',
+        devices: values.length + failures,
+        executor: 'arrival-rate',
+      },
       counts: agg.counts(),
       failures: agg.failures(),
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 10, per_second: 100, loaded: 0 },
-      generator: { cpu_ms_per_handshake: 1 + index, event_loop_lag_p99_ms: 5 * (index + 1), saturated, saturation_reasons: saturated ? ['event-loop lag'] : [], fd_limit: 1024 * (index + 1), workers: 2, processes: 1, rss_peak_bytes: 1e8 },
+      generator: {
+        cpu_ms_per_handshake: 1 + index,
+        event_loop_lag_p99_ms: 5 * (index + 1),
+        saturated,
+        saturation_reasons: saturated ? ['event-loop lag'] : [],
+        fd_limit: 1024 * (index + 1),
+        workers: 2,
+        processes: 1,
+        rss_peak_bytes: 1e8,
+      },
       ...{ series: agg.series() },
     },
     THRESHOLDS,
@@ -52,10 +74,20 @@ describe('mergeSummaries', () => {
     for (const phase of PHASES) expect(m.latency[phase]).toEqual(whole.latency[phase]);
     expect(m.counts).toEqual(whole.counts);
     expect(m.failures).toEqual([{ phase: 'tcp', reason: 'tcp_refused', count: 5 }]);
-    expect(m.run).toMatchObject({ id: 'run-1', target: 'mqtts://b0:8883,mqtts://b1:8883', shard: { index: 0, count: 1 }, devices: 1005 });
+    expect(m.run).toMatchObject({
+      id: 'run-1',
+      target: 'mqtts://b0:8883,mqtts://b1:8883',
+      shard: { index: 0, count: 1 },
+      devices: 1005,
+    });
     expect(m.run.started).toBe(a.run.started);
     expect(m.run.ended).toBe(b.run.ended);
-    expect(m.generator).toMatchObject({ cpu_ms_per_handshake: expect.closeTo((1 * 302 + 2 * 703) / 1005, 3), fd_limit: 1024, workers: 4, event_loop_lag_p99_ms: 10 });
+    expect(m.generator).toMatchObject({
+      cpu_ms_per_handshake: expect.closeTo((1 * 302 + 2 * 703) / 1005, 3),
+      fd_limit: 1024,
+      workers: 4,
+      event_loop_lag_p99_ms: 10,
+    });
   });
 
   it('evaluates the thresholds again on the merged data', () => {
@@ -82,7 +114,9 @@ describe('mergeSummaries', () => {
 
   it('refuses the same shard twice', () => {
     const a = shard(0, 2, range(1, 10), 0);
-    expect(() => mergeSummaries([a, a], ['a.json', 'b.json'])).toThrow(/b\.json: shard 1\/2 of run run-1 is already in a\.json/);
+    expect(() => mergeSummaries([a, a], ['a.json', 'b.json'])).toThrow(
+      /b\.json: shard 1\/2 of run run-1 is already in a\.json/,
+    );
   });
 
   it('aligns the time series of the shards', () => {

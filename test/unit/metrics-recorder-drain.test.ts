@@ -22,13 +22,30 @@ describe('Recorder.drain', () => {
     r.dropped();
     now = 2_000;
     const d = r.drain();
-    expect(d).toMatchObject({ from: 1_000, to: 2_000, attempts: 5, connected: 2, dropped: 1, active: 1, activePeak: 2 });
+    expect(d).toMatchObject({
+      from: 1_000,
+      to: 2_000,
+      attempts: 5,
+      connected: 2,
+      dropped: 1,
+      active: 1,
+      activePeak: 2,
+    });
     expect(d.failures).toEqual([
       ['tcp', 'tcp_refused', 1],
       ['tls', 'tls_alert_unknown_ca', 2],
     ]);
     expect(d.security).toEqual([
-      { fault: 'expired', rejected: 1, accepted: 0, otherFailures: 1, reasons: [['tcp_refused', 1], ['tls_alert_certificate_expired', 1]] },
+      {
+        fault: 'expired',
+        rejected: 1,
+        accepted: 0,
+        otherFailures: 1,
+        reasons: [
+          ['tcp_refused', 1],
+          ['tls_alert_certificate_expired', 1],
+        ],
+      },
       { fault: 'cn_mismatch', rejected: 0, accepted: 1, otherFailures: 0, reasons: [] },
     ]);
     expect(Object.keys(d.phases).sort()).toEqual(['connect', 'tcp']);
@@ -38,7 +55,15 @@ describe('Recorder.drain', () => {
 
     now = 3_000;
     const next = r.drain();
-    expect(next).toMatchObject({ from: 2_000, to: 3_000, attempts: 0, connected: 0, dropped: 0, active: 1, activePeak: 1 });
+    expect(next).toMatchObject({
+      from: 2_000,
+      to: 3_000,
+      attempts: 0,
+      connected: 0,
+      dropped: 0,
+      active: 1,
+      activePeak: 1,
+    });
     expect(next.failures).toEqual([]);
     expect(next.security).toEqual([]);
     expect(next.phases).toEqual({});
@@ -94,10 +119,23 @@ describe('Aggregator.ingest', () => {
     ]);
     expect(agg.security()).toEqual([
       { fault: 'wrong_ca', expected_rejections: 1, rejected: 0, accepted: 1, reasons: {} },
-      { fault: 'revoked', expected_rejections: 1, rejected: 1, accepted: 0, reasons: { tls_alert_certificate_revoked: 1 } },
+      {
+        fault: 'revoked',
+        expected_rejections: 1,
+        rejected: 1,
+        accepted: 0,
+        reasons: { tls_alert_certificate_revoked: 1 },
+      },
     ]);
     const snap = agg.snapshot(now);
-    expect(snap).toMatchObject({ elapsed: 2, attempted: 20, connected: 10, active: 6, activePeak: 10, acceptedUnexpectedly: 1 });
+    expect(snap).toMatchObject({
+      elapsed: 2,
+      attempted: 20,
+      connected: 10,
+      active: 6,
+      activePeak: 10,
+      acceptedUnexpectedly: 1,
+    });
     expect(snap.connectRate).toBe(5);
     expect(snap.unexpectedByFault).toEqual({ wrong_ca: 1 });
     // a held connection the broker closes: among the failures by reason, not a failed attempt

@@ -4,7 +4,14 @@ import { Recorder } from '../../src/metrics/recorder.js';
 import { SeriesBuilder, mergeSeries, type SeriesCounts } from '../../src/metrics/series.js';
 
 const T0 = 1_700_000_000_000;
-const counts = (n: number): SeriesCounts => ({ attempts: n, connected: n, failed: 0, rejected: 0, unexpected: 0, failures: [] });
+const counts = (n: number): SeriesCounts => ({
+  attempts: n,
+  connected: n,
+  failed: 0,
+  rejected: 0,
+  unexpected: 0,
+  failures: [],
+});
 
 describe('time series', () => {
   it('stays bounded over a long run and keeps every count', () => {

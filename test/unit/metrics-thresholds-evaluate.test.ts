@@ -26,7 +26,16 @@ function run(spec: Record<string, string[]>) {
 describe('evaluate', () => {
   it('computes exact percentiles and aggregates from the merged histograms', () => {
     const results = run({
-      connect_duration: ['p(99) < 995ms', 'p(99) < 985ms', 'p(50) <= 500.5', 'med > 499ms', 'avg < 501', 'min == 1', 'max < 1001ms', 'count == 1000'],
+      connect_duration: [
+        'p(99) < 995ms',
+        'p(99) < 985ms',
+        'p(50) <= 500.5',
+        'med > 499ms',
+        'avg < 501',
+        'min == 1',
+        'max < 1001ms',
+        'count == 1000',
+      ],
       tcp_duration: ['p(99.9) < 1ms', 'max < 250us'],
       subscribe_duration: ['p(99) < 1s', 'count == 0'],
     });

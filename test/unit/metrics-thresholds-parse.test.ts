@@ -8,8 +8,18 @@ describe('parseThreshold', () => {
       if (!p.ok) throw new Error(p.error);
       return p.value;
     };
-    expect(ok('connect_duration', 'p(99) < 500ms')).toMatchObject({ metric: 'connect_duration', aggregation: { kind: 'p', percentile: 99 }, op: '<', value: 500 });
-    expect(ok('connect', 'p(99.9)<=2s')).toMatchObject({ metric: 'connect_duration', aggregation: { kind: 'p', percentile: 99.9 }, op: '<=', value: 2000 });
+    expect(ok('connect_duration', 'p(99) < 500ms')).toMatchObject({
+      metric: 'connect_duration',
+      aggregation: { kind: 'p', percentile: 99 },
+      op: '<',
+      value: 500,
+    });
+    expect(ok('connect', 'p(99.9)<=2s')).toMatchObject({
+      metric: 'connect_duration',
+      aggregation: { kind: 'p', percentile: 99.9 },
+      op: '<=',
+      value: 2000,
+    });
     expect(ok('tls_duration', 'avg < 100')).toMatchObject({ aggregation: { kind: 'avg' }, value: 100 });
     expect(ok('tcp_duration', 'med != 1m')).toMatchObject({ aggregation: { kind: 'med' }, op: '!=', value: 60_000 });
     expect(ok('connack_duration', ' max >= 0.5 ')).toMatchObject({ expression: 'max >= 0.5', value: 0.5 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatMs, parseDuration, parsePercent, parsePlainNumber, parseRate, type Parsed } from '../../src/metrics/units.js';
+import {
+  formatMs,
+  parseDuration,
+  parsePercent,
+  parsePlainNumber,
+  parseRate,
+  type Parsed,
+} from '../../src/metrics/units.js';
 
 const value = <T>(p: Parsed<T>): T => {
   if (!p.ok) throw new Error(p.error);

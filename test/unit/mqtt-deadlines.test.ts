@@ -7,7 +7,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class T implements Timed {
   deadlineSeq = 0;
   fired: number[] = [];
-  constructor(readonly name: string, readonly log: string[], private readonly then?: () => void) {}
+  constructor(
+    readonly name: string,
+    readonly log: string[],
+    private readonly then?: () => void,
+  ) {}
   onDeadline(now: number): void {
     this.fired.push(now);
     this.log.push(this.name);

@@ -5,8 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import {
-  DISCONNECT, FEED_MALFORMED, FEED_OK, PINGREQ, encodeConnect, encodeDevicePackets, encodeSubscribe, feed,
-  serverKeepAlive, skipProperties, type ReaderState,
+  DISCONNECT,
+  FEED_MALFORMED,
+  FEED_OK,
+  PINGREQ,
+  encodeConnect,
+  encodeDevicePackets,
+  encodeSubscribe,
+  feed,
+  serverKeepAlive,
+  skipProperties,
+  type ReaderState,
 } from '../../src/mqtt/packets.js';
 
 function decode(buf: Buffer, protocolVersion: 4 | 5): Record<string, unknown> {
@@ -24,7 +33,14 @@ function decode(buf: Buffer, protocolVersion: 4 | 5): Record<string, unknown> {
 describe('encoding', () => {
   it.each([4, 5] as const)('CONNECT, MQTT %s: clean start, keepalive, client id = device id', (v) => {
     const p = decode(encodeConnect('dev-42', { version: v, keepaliveS: 60 }), v);
-    expect(p).toMatchObject({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: v, clean: true, keepalive: 60, clientId: 'dev-42' });
+    expect(p).toMatchObject({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: v,
+      clean: true,
+      keepalive: 60,
+      clientId: 'dev-42',
+    });
     expect(p.username).toBeUndefined();
     expect(p.will).toBeUndefined();
   });
@@ -41,7 +57,11 @@ describe('encoding', () => {
 
   it.each([4, 5] as const)('SUBSCRIBE, MQTT %s: packet id 1, the topic, the QoS', (v) => {
     const p = decode(encodeSubscribe('device/dev-1/commands', v, 1), v);
-    expect(p).toMatchObject({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'device/dev-1/commands', qos: 1 }] });
+    expect(p).toMatchObject({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [{ topic: 'device/dev-1/commands', qos: 1 }],
+    });
   });
 
   it('device packets fill {id} into the topic; none without a topic', () => {
@@ -70,7 +90,14 @@ const gen = (p: object, v: 4 | 5 = 4) => mqttPacket.generate(p as Packet, { prot
 const connack = gen({ cmd: 'connack', returnCode: 0, sessionPresent: false });
 const suback = gen({ cmd: 'suback', messageId: 1, granted: [0] });
 const pingresp = gen({ cmd: 'pingresp' });
-const publish = gen({ cmd: 'publish', topic: 'device/dev-1/commands', payload: Buffer.alloc(20_000, 7), qos: 0, retain: false, dup: false });
+const publish = gen({
+  cmd: 'publish',
+  topic: 'device/dev-1/commands',
+  payload: Buffer.alloc(20_000, 7),
+  qos: 0,
+  retain: false,
+  dup: false,
+});
 
 describe('reading', () => {
   const stream = Buffer.concat([connack, publish, suback, pingresp]);
@@ -117,10 +144,22 @@ describe('reading', () => {
 
 describe('MQTT 5 properties', () => {
   it('finds the Server Keep Alive among other CONNACK properties (mqtt-packet encoded)', () => {
-    const p = gen({
-      cmd: 'connack', reasonCode: 0, sessionPresent: false,
-      properties: { receiveMaximum: 20, topicAliasMaximum: 10, assignedClientIdentifier: 'x', serverKeepAlive: 15, userProperties: { a: 'b' }, reasonString: 'ok' },
-    }, 5);
+    const p = gen(
+      {
+        cmd: 'connack',
+        reasonCode: 0,
+        sessionPresent: false,
+        properties: {
+          receiveMaximum: 20,
+          topicAliasMaximum: 10,
+          assignedClientIdentifier: 'x',
+          serverKeepAlive: 15,
+          userProperties: { a: 'b' },
+          reasonString: 'ok',
+        },
+      },
+      5,
+    );
     const s = fresh();
     feed(s, p, (_s, _t, _f, buf, start, end) => {
       expect(serverKeepAlive(buf, start + 2, end)).toBe(15);

@@ -1,7 +1,14 @@
 /** The classification table: socket errors, TLS alerts, verification, CONNACK and DISCONNECT codes. */
 import { describe, expect, it } from 'vitest';
 import { isFailureReason } from '../../src/metrics/names.js';
-import { classifyClose, classifyError, classifyTimeout, connackReason, disconnectReason, tlsAlertName } from '../../src/mqtt/reasons.js';
+import {
+  classifyClose,
+  classifyError,
+  classifyTimeout,
+  connackReason,
+  disconnectReason,
+  tlsAlertName,
+} from '../../src/mqtt/reasons.js';
 
 const err = (code: string, message = '') => ({ code, message });
 const show = (c: { phase: string; reason: string }) => `${c.phase}/${c.reason}`;
@@ -57,12 +64,16 @@ describe('TLS alerts from the peer', () => {
   });
 
   it('an alert OpenSSL has no code for is named from "SSL alert number N"', () => {
-    expect(tlsAlertName('ERR_SSL_SOMETHING_NEW', 'ssl3_read_bytes:reason(1116):SSL alert number 116')).toBe('certificate_required');
+    expect(tlsAlertName('ERR_SSL_SOMETHING_NEW', 'ssl3_read_bytes:reason(1116):SSL alert number 116')).toBe(
+      'certificate_required',
+    );
     expect(tlsAlertName(undefined, 'SSL alert number 200')).toBe('alert_200');
   });
 
   it('an alert on a held connection is a session drop; close_notify is tls_closed', () => {
-    expect(show(classifyError(err('ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'), 'session'))).toBe('session/tls_alert_internal_error');
+    expect(show(classifyError(err('ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR'), 'session'))).toBe(
+      'session/tls_alert_internal_error',
+    );
     expect(show(classifyError(err('ERR_SSL_SOMETHING', 'SSL alert number 0'), 'session'))).toBe('session/tls_closed');
   });
 
@@ -74,18 +85,28 @@ describe('TLS alerts from the peer', () => {
 
 describe('the client distrusting the server, and local configuration', () => {
   it.each([
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED',
-    'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_REVOKED', 'INVALID_PURPOSE',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_REVOKED',
+    'INVALID_PURPOSE',
   ])('%s → tls/tls_server_untrusted', (code) => {
     expect(show(classifyError(err(code), 'tls'))).toBe('tls/tls_server_untrusted');
   });
 
-  it.each(['ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'ERR_OSSL_PEM_NO_START_LINE', 'ERR_OSSL_UNSUPPORTED', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE', 'ERR_TLS_INVALID_PROTOCOL_VERSION'])(
-    '%s → tls/tls_local_config',
-    (code) => {
-      expect(show(classifyError(err(code), 'tcp'))).toBe('tls/tls_local_config');
-    },
-  );
+  it.each([
+    'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+    'ERR_OSSL_PEM_NO_START_LINE',
+    'ERR_OSSL_UNSUPPORTED',
+    'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+    'ERR_TLS_INVALID_PROTOCOL_VERSION',
+  ])('%s → tls/tls_local_config', (code) => {
+    expect(show(classifyError(err(code), 'tcp'))).toBe('tls/tls_local_config');
+  });
 });
 
 describe('closes and timeouts', () => {
@@ -151,8 +172,20 @@ it('every reason the driver can give is in the closed list, except the proposed 
   const proposed = /^(subscribe_timeout|ping_timeout|tcp_unreachable|unclassified|disconnect_[a-z0-9_]+)$/;
   const all = [
     ...['tcp', 'tls', 'connack', 'subscribe', 'session'].map((s) => classifyTimeout(s as 'tcp').reason),
-    ...['ECONNREFUSED', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'EMFILE', 'ECONNRESET', 'EHOSTUNREACH', 'CERT_HAS_EXPIRED', 'ERR_OSSL_X', 'ERR_SSL_X', 'E?']
-      .flatMap((c) => (['tcp', 'tls', 'connack', 'subscribe', 'session'] as const).map((s) => classifyError(err(c), s).reason)),
+    ...[
+      'ECONNREFUSED',
+      'ETIMEDOUT',
+      'EADDRNOTAVAIL',
+      'EMFILE',
+      'ECONNRESET',
+      'EHOSTUNREACH',
+      'CERT_HAS_EXPIRED',
+      'ERR_OSSL_X',
+      'ERR_SSL_X',
+      'E?',
+    ].flatMap((c) =>
+      (['tcp', 'tls', 'connack', 'subscribe', 'session'] as const).map((s) => classifyError(err(c), s).reason),
+    ),
   ];
   for (const r of all) expect(isFailureReason(r) || proposed.test(r), r).toBe(true);
 });

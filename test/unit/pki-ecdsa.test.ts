@@ -33,7 +33,10 @@ function publicKeyOf(curve: EcCurve, xHex: string): crypto.KeyObject {
   ecdh.setPrivateKey(Buffer.from(xHex, 'hex').subarray(-c.bytes));
   const p = ecdh.getPublicKey();
   const b64 = (b: Buffer) => b.toString('base64url');
-  return crypto.createPublicKey({ key: { kty: 'EC', crv: curve, x: b64(p.subarray(1, 1 + c.bytes)), y: b64(p.subarray(1 + c.bytes)) }, format: 'jwk' });
+  return crypto.createPublicKey({
+    key: { kty: 'EC', crv: curve, x: b64(p.subarray(1, 1 + c.bytes)), y: b64(p.subarray(1 + c.bytes)) },
+    format: 'jwk',
+  });
 }
 
 describe('deterministic ECDSA', () => {
@@ -47,7 +50,9 @@ describe('deterministic ECDSA', () => {
       const der = sig!.toString('hex').toUpperCase();
       expect(der).toContain(v.r.replace(/^00(?=[0-7])/, ''));
       expect(der).toContain(v.s.replace(/^00(?=[0-7])/, ''));
-      expect(crypto.verify(c.hash, Buffer.from('sample'), { key: publicKeyOf(v.curve, v.x), dsaEncoding: 'der' }, sig!)).toBe(true);
+      expect(
+        crypto.verify(c.hash, Buffer.from('sample'), { key: publicKeyOf(v.curve, v.x), dsaEncoding: 'der' }, sig!),
+      ).toBe(true);
     });
   }
 
@@ -61,7 +66,8 @@ describe('deterministic ECDSA', () => {
     const b = new DeterministicEcdsa(c, Buffer.from(x, 'hex')).signDigests(digests.slice(10, 20));
     expect(b).toEqual(a.slice(10, 20));
     const pub = publicKeyOf('P-256', x);
-    for (const [i, m] of msgs.entries()) expect(crypto.verify('sha256', m, { key: pub, dsaEncoding: 'der' }, a[i]!)).toBe(true);
+    for (const [i, m] of msgs.entries())
+      expect(crypto.verify('sha256', m, { key: pub, dsaEncoding: 'der' }, a[i]!)).toBe(true);
     expect(crypto.verify('sha256', Buffer.from('other'), { key: pub, dsaEncoding: 'der' }, a[0]!)).toBe(false);
   });
 });

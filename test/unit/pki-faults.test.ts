@@ -6,7 +6,11 @@ import { UsageError } from '../../src/errors.js';
 
 describe('fault shares', () => {
   it('parses NAME=PERCENT% lists into fractions', () => {
-    expect(parseFaults('expired=1%, revoked=0.5%,wrong_eku=10%')).toEqual({ expired: 0.01, revoked: 0.005, wrong_eku: 0.1 });
+    expect(parseFaults('expired=1%, revoked=0.5%,wrong_eku=10%')).toEqual({
+      expired: 0.01,
+      revoked: 0.005,
+      wrong_eku: 0.1,
+    });
     expect(parseFaults('')).toEqual({});
   });
 

@@ -32,7 +32,15 @@ describe('device store', () => {
     expect(statSync(storePath).mode & 0o777).toBe(0o600);
     expect(stats.count).toBe(2000);
     const s = openStore(storePath);
-    expect(s.meta).toMatchObject({ count: 2000, start: 0, idTemplate: 'dev-{i}', uriDomain: 'herd.local', seed: 'store-test', seeded: true, key: 'p256' });
+    expect(s.meta).toMatchObject({
+      count: 2000,
+      start: 0,
+      idTemplate: 'dev-{i}',
+      uriDomain: 'herd.local',
+      seed: 'store-test',
+      seeded: true,
+      key: 'p256',
+    });
     expect(s.meta.caCertPem).toBe(readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8'));
     for (const i of [0, 1, 999, 1999]) {
       const d = s.device(i);
@@ -56,7 +64,13 @@ describe('device store', () => {
     const s = openStore(out);
     expect(s.meta.seed).toBe(r.seed);
     expect(s.meta.seeded).toBe(false);
-    const again = await mintStore({ caDir: join(dir, 'pki'), out: join(dir, 'again.herd'), count: 10, threads: 1, seed: r.seed });
+    const again = await mintStore({
+      caDir: join(dir, 'pki'),
+      out: join(dir, 'again.herd'),
+      count: 10,
+      threads: 1,
+      seed: r.seed,
+    });
     const t = openStore(again.store);
     expect(t.device(7).certDer.equals(s.device(7).certDer)).toBe(true);
     s.close();
@@ -85,11 +99,17 @@ describe('device store', () => {
         parentPort.postMessage(h.digest('hex'));
       });`;
     const n = 4;
-    const got = await Promise.all(Array.from({ length: n }, (_, w) => new Promise<string>((resolve, reject) => {
-      const worker = new Worker(code, { eval: true, workerData: { storeJs, path: storePath, w, n } });
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    })));
+    const got = await Promise.all(
+      Array.from(
+        { length: n },
+        (_, w) =>
+          new Promise<string>((resolve, reject) => {
+            const worker = new Worker(code, { eval: true, workerData: { storeJs, path: storePath, w, n } });
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }),
+      ),
+    );
     const s = openStore(storePath);
     const want = Array.from({ length: n }, (_, w) => {
       const h = crypto.createHash('sha256');
@@ -111,14 +131,29 @@ describe('device store', () => {
 
   it.each([
     ['missing', (p: string) => p + '.nope', /not found/],
-    ['not a store', (p: string) => (writeFileSync(p + '.txt', 'hello world, not a store at all, but long enough for a header '), p + '.txt'), /is not a herd device store/],
-    ['truncated', (p: string) => (writeFileSync(p + '.cut', readFileSync(p).subarray(0, 5000)), p + '.cut'), /truncated or damaged/],
-    ['incomplete', (p: string) => {
-      const b = readFileSync(p);
-      b.fill(0, 24, 32); // index offset 0: the mint did not finish
-      writeFileSync(p + '.partial', b);
-      return p + '.partial';
-    }, /incomplete/],
+    [
+      'not a store',
+      (p: string) => (
+        writeFileSync(p + '.txt', 'hello world, not a store at all, but long enough for a header '),
+        p + '.txt'
+      ),
+      /is not a herd device store/,
+    ],
+    [
+      'truncated',
+      (p: string) => (writeFileSync(p + '.cut', readFileSync(p).subarray(0, 5000)), p + '.cut'),
+      /truncated or damaged/,
+    ],
+    [
+      'incomplete',
+      (p: string) => {
+        const b = readFileSync(p);
+        b.fill(0, 24, 32); // index offset 0: the mint did not finish
+        writeFileSync(p + '.partial', b);
+        return p + '.partial';
+      },
+      /incomplete/,
+    ],
   ])('reports a %s store as bad input naming the file', (_name, make, msg) => {
     const path = make(storePath);
     const e = errorOf(() => openStore(path));

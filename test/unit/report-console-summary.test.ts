@@ -23,13 +23,32 @@ function sample(accepted: number): Summary {
   return finalizeSummary(
     {
       version: 1,
-      run: { id: 'r1', scenario: 'cert-faults', target: 'mqtts://broker:8883', started: '2025-01-01T00:00:00.000Z', ended: '2025-01-01T00:01:05.000Z', shard: { index: 1, count: 4 }, mqtt: '5', devices: 205, executor: 'arrival-rate' },
+      run: {
+        id: 'r1',
+        scenario: 'cert-faults',
+        target: 'mqtts://broker:8883',
+        started: '2025-01-01T00:00:00.000Z',
+        ended: '2025-01-01T00:01:05.000Z',
+        shard: { index: 1, count: 4 },
+        mqtt: '5',
+        devices: 205,
+        executor: 'arrival-rate',
+      },
       counts: agg.counts(),
       failures: agg.failures(),
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 0, per_second: 0, loaded: 205 },
-      generator: { cpu_ms_per_handshake: 1.25, event_loop_lag_p99_ms: 4, saturated: false, saturation_reasons: [], fd_limit: 65536, workers: 2, processes: 1, rss_peak_bytes: 150 * 2 ** 20 },
+      generator: {
+        cpu_ms_per_handshake: 1.25,
+        event_loop_lag_p99_ms: 4,
+        saturated: false,
+        saturation_reasons: [],
+        fd_limit: 65536,
+        workers: 2,
+        processes: 1,
+        rss_peak_bytes: 150 * 2 ** 20,
+      },
     },
     parseThresholds({ connect_duration: ['p(99) < 150ms', 'p(50) < 1s'], connect_failures: ['rate < 5%'] }).thresholds,
   );
@@ -39,7 +58,9 @@ describe('console summary', () => {
   it('starts with the verdict and its reason', () => {
     const text = renderSummary(sample(0));
     expect(text.split('\n')[0]).toBe('✗ FAIL  1 of 3 thresholds failed: connect_duration p(99) < 150ms');
-    expect(renderSummary(sample(2)).split('\n')[0]).toBe('✗ INSECURE  the broker accepted 2 faulty credentials it must reject (cn_mismatch 2)');
+    expect(renderSummary(sample(2)).split('\n')[0]).toBe(
+      '✗ INSECURE  the broker accepted 2 faulty credentials it must reject (cn_mismatch 2)',
+    );
   });
 
   it('shows the latency table, counts, failures, security, thresholds and generator health', () => {

@@ -24,13 +24,32 @@ function sample(): Summary {
   return finalizeSummary(
     {
       version: 1,
-      run: { id: 'r1', scenario: 'smoke', target: 'mqtts://127.0.0.1:8883', started: '2025-01-01T00:00:00.000Z', ended: '2025-01-01T00:00:10.000Z', shard: { index: 0, count: 1 }, mqtt: '3.1.1', devices: 52, executor: 'arrival-rate' },
+      run: {
+        id: 'r1',
+        scenario: 'smoke',
+        target: 'mqtts://127.0.0.1:8883',
+        started: '2025-01-01T00:00:00.000Z',
+        ended: '2025-01-01T00:00:10.000Z',
+        shard: { index: 0, count: 1 },
+        mqtt: '3.1.1',
+        devices: 52,
+        executor: 'arrival-rate',
+      },
       counts: agg.counts(),
       failures: agg.failures(),
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 52, per_second: 1000, loaded: 0 },
-      generator: { cpu_ms_per_handshake: 1.5, event_loop_lag_p99_ms: 2, saturated: false, saturation_reasons: [], fd_limit: 1024, workers: 1, processes: 1, rss_peak_bytes: 1e8 },
+      generator: {
+        cpu_ms_per_handshake: 1.5,
+        event_loop_lag_p99_ms: 2,
+        saturated: false,
+        saturation_reasons: [],
+        fd_limit: 1024,
+        workers: 1,
+        processes: 1,
+        rss_peak_bytes: 1e8,
+      },
       ...{ series: agg.series() },
     },
     parseThresholds({ connect_duration: ['p(99) < 1s'] }).thresholds,
@@ -41,7 +60,11 @@ function sample(): Summary {
 function shuffled(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(shuffled);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, shuffled(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .reverse()
+      .map(([k, x]) => [k, shuffled(x)]),
+  );
 }
 
 let dir = '';
@@ -57,8 +80,31 @@ describe('summary.json', () => {
     const s = sample();
     const text = summaryToJson(s);
     expect(summaryToJson(shuffled(s) as Summary)).toBe(text);
-    expect(Object.keys(JSON.parse(text))).toEqual(['version', 'run', 'counts', 'failures', 'security', 'latency', 'mint', 'generator', 'thresholds', 'verdict', 'verdict_reason', 'series']);
-    expect(Object.keys(JSON.parse(text).latency.connect)).toEqual(['count', 'min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max', 'hdr']);
+    expect(Object.keys(JSON.parse(text))).toEqual([
+      'version',
+      'run',
+      'counts',
+      'failures',
+      'security',
+      'latency',
+      'mint',
+      'generator',
+      'thresholds',
+      'verdict',
+      'verdict_reason',
+      'series',
+    ]);
+    expect(Object.keys(JSON.parse(text).latency.connect)).toEqual([
+      'count',
+      'min',
+      'mean',
+      'p50',
+      'p90',
+      'p99',
+      'p999',
+      'max',
+      'hdr',
+    ]);
     expect(text).toMatch(/^\{\n {2}"version": 1,\n/);
     expect(text.endsWith('}\n')).toBe(true);
   });
@@ -103,10 +149,14 @@ describe('summary.json', () => {
         'x.json: not a mqtt-herd summary: verdict: expected one of pass, fail, inconclusive, insecure, found "maybe"',
       ]);
     }
-    expect(() => parseSummary('[]', 'y.json')).toThrow(/^y\.json: not a mqtt-herd summary: summary: expected an object/);
+    expect(() => parseSummary('[]', 'y.json')).toThrow(
+      /^y\.json: not a mqtt-herd summary: summary: expected an object/,
+    );
   });
 
   it('names a missing file', async () => {
-    await expect(readSummary(join(dir, 'nope.json'))).rejects.toThrow(/nope\.json: cannot read the summary: no such file/);
+    await expect(readSummary(join(dir, 'nope.json'))).rejects.toThrow(
+      /nope\.json: cannot read the summary: no such file/,
+    );
   });
 });

@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { decideVerdict, exitCodeFor, type VerdictInput } from '../../src/report/verdict.js';
 
-const input = (o: { accepted?: number; saturated?: boolean; failedThreshold?: boolean; noData?: boolean }): VerdictInput => ({
+const input = (o: {
+  accepted?: number;
+  saturated?: boolean;
+  failedThreshold?: boolean;
+  noData?: boolean;
+}): VerdictInput => ({
   counts: { accepted_unexpectedly: o.accepted ?? 0 },
-  security: o.accepted ? [{ fault: 'expired', expected_rejections: 10, rejected: 10 - o.accepted, accepted: o.accepted, reasons: {} }] : [],
+  security: o.accepted
+    ? [{ fault: 'expired', expected_rejections: 10, rejected: 10 - o.accepted, accepted: o.accepted, reasons: {} }]
+    : [],
   generator: { saturated: o.saturated ?? false, saturation_reasons: o.saturated ? ['event-loop lag p99 250ms'] : [] },
   thresholds: [
     { metric: 'connect_duration', expression: 'p(99) < 500ms', ok: !o.failedThreshold, value: o.noData ? null : 612 },
@@ -28,9 +35,15 @@ describe('verdict precedence', () => {
   });
 
   it('says why in words', () => {
-    expect(decideVerdict(input({ accepted: 2 })).reason).toBe('the broker accepted 2 faulty credentials it must reject (expired 2)');
-    expect(decideVerdict(input({ saturated: true })).reason).toMatch(/generator was saturated.*event-loop lag p99 250ms/);
-    expect(decideVerdict(input({ failedThreshold: true })).reason).toBe('1 of 2 thresholds failed: connect_duration p(99) < 500ms');
+    expect(decideVerdict(input({ accepted: 2 })).reason).toBe(
+      'the broker accepted 2 faulty credentials it must reject (expired 2)',
+    );
+    expect(decideVerdict(input({ saturated: true })).reason).toMatch(
+      /generator was saturated.*event-loop lag p99 250ms/,
+    );
+    expect(decideVerdict(input({ failedThreshold: true })).reason).toBe(
+      '1 of 2 thresholds failed: connect_duration p(99) < 500ms',
+    );
     expect(decideVerdict(input({ failedThreshold: true, noData: true })).reason).toMatch(/p\(99\) < 500ms \(no data\)/);
     expect(decideVerdict(input({})).reason).toBe('all 2 thresholds held');
     expect(decideVerdict({ ...input({}), thresholds: [] }).reason).toMatch(/no thresholds set/);

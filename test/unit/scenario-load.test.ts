@@ -18,8 +18,19 @@ function problems(text: string): string[] {
 
 describe('scenario loading', () => {
   it('rejects a typo three levels deep with its line and column, suggesting the right key', () => {
-    const text = ['name: storm', 'load:', '  executor: reconnect-storm', '  rate: 100/s', '  backoff:', '    intial: 5s', '    max: 60s', ''].join('\n');
-    expect(problems(text)).toEqual(['x.yaml:6:5: load.backoff.intial: unknown key "intial" — did you mean "initial"? (expected "initial", "max")']);
+    const text = [
+      'name: storm',
+      'load:',
+      '  executor: reconnect-storm',
+      '  rate: 100/s',
+      '  backoff:',
+      '    intial: 5s',
+      '    max: 60s',
+      '',
+    ].join('\n');
+    expect(problems(text)).toEqual([
+      'x.yaml:6:5: load.backoff.intial: unknown key "intial" — did you mean "initial"? (expected "initial", "max")',
+    ]);
   });
 
   it('reports every problem at once, in file order, each with its position', () => {
@@ -59,7 +70,10 @@ describe('scenario loading', () => {
   });
 
   it('lets flags override the file', () => {
-    const s = parseScenario('name: f\ndevices: { count: 500 }\nload: { executor: arrival-rate, rate: 50/s, hold: 3s }\nmqtt: { version: 5 }\n', 'x.yaml');
+    const s = parseScenario(
+      'name: f\ndevices: { count: 500 }\nload: { executor: arrival-rate, rate: 50/s, hold: 3s }\nmqtt: { version: 5 }\n',
+      'x.yaml',
+    );
     const c = runConfigFromFlags(parseRunArgs(['x.yaml', '--rate', '200/s', '--devices', '100']).parsed, false, s);
     expect(c.scenario).toBe('f');
     expect(c.devices).toBe(100);

@@ -14,8 +14,10 @@ export interface ArrivalRateConfig {
 export function validateArrivalRate(c: ArrivalRateConfig, path = 'load'): ConfigProblem[] {
   const p: ConfigProblem[] = [];
   if (!(c.rate > 0) || !Number.isFinite(c.rate)) p.push({ path: `${path}.rate`, message: 'expected a rate above 0/s' });
-  if (!Number.isInteger(c.count) || c.count < 1) p.push({ path: `${path}.count`, message: 'expected a positive number of devices' });
-  if (c.durationMs !== undefined && !(c.durationMs > 0)) p.push({ path: `${path}.duration`, message: 'expected a duration above 0' });
+  if (!Number.isInteger(c.count) || c.count < 1)
+    p.push({ path: `${path}.count`, message: 'expected a positive number of devices' });
+  if (c.durationMs !== undefined && !(c.durationMs > 0))
+    p.push({ path: `${path}.duration`, message: 'expected a duration above 0' });
   return p;
 }
 

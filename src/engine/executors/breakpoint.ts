@@ -38,18 +38,32 @@ export const CONFIRM_FACTOR = 2;
 export const CONFIRM_MIN_MS = 6_000;
 export const CONFIRM_MAX_MS = 30_000;
 
-export const BREAKPOINT_DEFAULTS = { startRate: 50, maxRate: 10_000, minRate: 1, factor: 2, precision: 0.1, budgetMs: 180_000 } as const;
+export const BREAKPOINT_DEFAULTS = {
+  startRate: 50,
+  maxRate: 10_000,
+  minRate: 1,
+  factor: 2,
+  precision: 0.1,
+  budgetMs: 180_000,
+} as const;
 
 export function validateBreakpoint(c: BreakpointConfig, path = 'capacity'): ConfigProblem[] {
   const p: ConfigProblem[] = [];
   const positive = (v: number): boolean => Number.isFinite(v) && v > 0;
   if (!positive(c.startRate)) p.push({ path: `${path}.start_rate`, message: 'expected a rate above 0/s' });
   if (!positive(c.maxRate)) p.push({ path: `${path}.max_rate`, message: 'expected a rate above 0/s' });
-  else if (positive(c.startRate) && c.startRate > c.maxRate) p.push({ path: `${path}.start_rate`, message: `the first step (${c.startRate}/s) is above the maximum rate (${c.maxRate}/s)` });
+  else if (positive(c.startRate) && c.startRate > c.maxRate)
+    p.push({
+      path: `${path}.start_rate`,
+      message: `the first step (${c.startRate}/s) is above the maximum rate (${c.maxRate}/s)`,
+    });
   if (!positive(c.minRate)) p.push({ path: `${path}.min_rate`, message: 'expected a rate above 0/s' });
-  if (!(Number.isFinite(c.factor) && c.factor > 1)) p.push({ path: `${path}.factor`, message: 'expected a growth factor above 1' });
-  if (!(Number.isFinite(c.precision) && c.precision > 0 && c.precision < 1)) p.push({ path: `${path}.precision`, message: 'expected a fraction between 0 and 1' });
-  if (c.stepMs !== undefined && !(c.stepMs >= 1000)) p.push({ path: `${path}.step`, message: 'expected a step of at least 1s' });
+  if (!(Number.isFinite(c.factor) && c.factor > 1))
+    p.push({ path: `${path}.factor`, message: 'expected a growth factor above 1' });
+  if (!(Number.isFinite(c.precision) && c.precision > 0 && c.precision < 1))
+    p.push({ path: `${path}.precision`, message: 'expected a fraction between 0 and 1' });
+  if (c.stepMs !== undefined && !(c.stepMs >= 1000))
+    p.push({ path: `${path}.step`, message: 'expected a step of at least 1s' });
   if (!(c.budgetMs > 0)) p.push({ path: `${path}.budget`, message: 'expected a time budget above 0' });
   return p;
 }
@@ -254,7 +268,8 @@ export class BreakpointSearch {
 
   private done(why: LimitedBy): Decision {
     // after a broken confirmation without a long hold that held: the best short step well below the break, unconfirmed
-    const fallback = this.long && this.hi !== null ? this.passed.filter((r) => r <= this.hi! / (1 + this.config.precision)) : [];
+    const fallback =
+      this.long && this.hi !== null ? this.passed.filter((r) => r <= this.hi! / (1 + this.config.precision)) : [];
     const maxRate = this.lo ?? (fallback.length > 0 ? Math.max(...fallback) : null);
     // a knee needs a break above a rate that held; "budget" with a bracket is still a knee, unconfirmed
     const limitedBy: LimitedBy = why === 'budget' && this.hi !== null && maxRate !== null ? 'slo' : why;
@@ -264,7 +279,11 @@ export class BreakpointSearch {
         ceiling: this.hi,
         limitedBy,
         confirmed: maxRate !== null && this.confirmedRate === maxRate,
-        atLeast: limitedBy === 'generator' || limitedBy === 'max_rate' || limitedBy === 'budget' || limitedBy === 'interrupted',
+        atLeast:
+          limitedBy === 'generator' ||
+          limitedBy === 'max_rate' ||
+          limitedBy === 'budget' ||
+          limitedBy === 'interrupted',
       },
     };
   }

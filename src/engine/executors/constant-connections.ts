@@ -16,7 +16,8 @@ export interface ConstantConnectionsConfig {
 
 export function validateConstantConnections(c: ConstantConnectionsConfig, path = 'load'): ConfigProblem[] {
   const p: ConfigProblem[] = [];
-  if (!Number.isInteger(c.connections) || c.connections < 1) p.push({ path: `${path}.connections`, message: 'expected a positive integer' });
+  if (!Number.isInteger(c.connections) || c.connections < 1)
+    p.push({ path: `${path}.connections`, message: 'expected a positive integer' });
   if (!(c.rate > 0) || !Number.isFinite(c.rate)) p.push({ path: `${path}.rate`, message: 'expected a rate above 0/s' });
   if (!(c.durationMs > 0)) p.push({ path: `${path}.duration`, message: 'expected a duration above 0' });
   return p;

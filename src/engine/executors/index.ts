@@ -9,14 +9,35 @@ export function scheduleFor(c: Pick<RunConfig, 'load' | 'devices' | 'inFlight' |
   const l = c.load;
   switch (l.executor) {
     case 'arrival-rate':
-      return arrivalRateSchedule({ executor: 'arrival-rate', rate: l.rate, count: c.devices, durationMs: l.durationMs });
+      return arrivalRateSchedule({
+        executor: 'arrival-rate',
+        rate: l.rate,
+        count: c.devices,
+        durationMs: l.durationMs,
+      });
     case 'ramping-arrival-rate':
-      return rampingArrivalRateSchedule({ executor: 'ramping-arrival-rate', startRate: l.startRate, stages: l.stages, count: c.devices, durationMs: l.durationMs });
+      return rampingArrivalRateSchedule({
+        executor: 'ramping-arrival-rate',
+        startRate: l.startRate,
+        stages: l.stages,
+        count: c.devices,
+        durationMs: l.durationMs,
+      });
     case 'constant-connections':
-      return constantConnectionsSchedule({ executor: 'constant-connections', connections: l.connections, rate: l.rate, durationMs: l.durationMs });
+      return constantConnectionsSchedule({
+        executor: 'constant-connections',
+        connections: l.connections,
+        rate: l.rate,
+        durationMs: l.durationMs,
+      });
     case 'reconnect-storm':
       // the first wave; the storm itself is driven by the coordinator's reconnect policy
-      return constantConnectionsSchedule({ executor: 'constant-connections', connections: l.connections, rate: l.rate, durationMs: 1 });
+      return constantConnectionsSchedule({
+        executor: 'constant-connections',
+        connections: l.connections,
+        rate: l.rate,
+        durationMs: 1,
+      });
     case 'closed-loop':
       // with hold 0 devices cycle until the duration ends; held devices connect once each
       return {

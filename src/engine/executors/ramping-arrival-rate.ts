@@ -26,10 +26,12 @@ export function validateRampingArrivalRate(c: RampingArrivalRateConfig, path = '
   if (c.stages.length === 0) p.push({ path: `${path}.stages`, message: 'expected at least one stage' });
   c.stages.forEach((s, i) => {
     if (!(s.durationMs > 0)) p.push({ path: `${path}.stages[${i}].duration`, message: 'expected a duration above 0' });
-    if (!(s.target >= 0) || !Number.isFinite(s.target)) p.push({ path: `${path}.stages[${i}].target`, message: 'expected a rate of 0/s or more' });
+    if (!(s.target >= 0) || !Number.isFinite(s.target))
+      p.push({ path: `${path}.stages[${i}].target`, message: 'expected a rate of 0/s or more' });
   });
   if ((c.startRate ?? 0) < 0) p.push({ path: `${path}.start_rate`, message: 'expected a rate of 0/s or more' });
-  if (!Number.isInteger(c.count) || c.count < 1) p.push({ path: `${path}.count`, message: 'expected a positive number of devices' });
+  if (!Number.isInteger(c.count) || c.count < 1)
+    p.push({ path: `${path}.count`, message: 'expected a positive number of devices' });
   if (p.length === 0 && c.stages.every((s) => s.target === 0) && (c.startRate ?? 0) === 0)
     p.push({ path: `${path}.stages`, message: 'every stage has target 0: nothing would connect' });
   return p;

@@ -90,7 +90,11 @@ export class StormPolicy {
   private steadySince = 0;
   private waitingSince = 0;
 
-  constructor(readonly cfg: StormConfig, readonly connections: number, private readonly random: () => number = Math.random) {}
+  constructor(
+    readonly cfg: StormConfig,
+    readonly connections: number,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Full-jitter exponential backoff for a device's n-th retry (n from 0). */
   backoff(n: number): number {
