@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCa, issueServer } from '../src/pki/index.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
-import type { Summary } from '../src/report/summary-types.js';
+import type { Summary } from '../src/model/summary.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string' }, budget: { type: 'string' }, 'server-key': { type: 'string' } },

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCa, issueServer, mintStore } from '../src/pki/index.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
-import type { Summary } from '../src/report/summary-types.js';
+import type { Summary } from '../src/model/summary.js';
 import { MiB, rssOf, sampler, treeRss } from './procs.js';
 
 const { values } = parseArgs({ options: { held: { type: 'string' }, rate: { type: 'string' } } });

@@ -1,8 +1,8 @@
 /** mqtt-herd: the public API. The CLI (`herd`) is a thin user of it. */
 export * from './errors.js';
-export * from './metrics/names.js';
-export type * from './report/summary-types.js';
-export * from './metrics/units.js';
+export * from './model/names.js';
+export type * from './model/summary.js';
+export * from './model/units.js';
 export * from './metrics/hdr.js';
 export { Recorder, deltaTransferList, type RecorderDelta, type FaultDelta } from './metrics/recorder.js';
 export {
@@ -12,29 +12,21 @@ export {
   type Counts,
   type SecurityOutcome,
 } from './metrics/aggregate.js';
-export {
-  SeriesBuilder,
-  mergeSeries,
-  DEFAULT_MAX_POINTS,
-  type SeriesPoint,
-  type TimeSeries,
-  type SeriesCounts,
-  type WithSeries,
-} from './metrics/series.js';
-export { mergeSummaries } from './metrics/merge.js';
-export * from './metrics/thresholds.js';
-export * from './report/verdict.js';
-export * from './report/console.js';
-export * from './report/junit.js';
-export * from './report/json.js';
+export { SeriesBuilder, mergeSeries, DEFAULT_MAX_POINTS, type SeriesCounts } from './metrics/series.js';
+export { mergeSummaries } from './run/merge.js';
+export * from './judge/thresholds.js';
+export * from './judge/verdict.js';
+export * from './report/console/summary.js';
+export * from './report/junit/index.js';
+export * from './report/json/index.js';
 export * from './pki/index.js';
 export * from './mqtt/index.js';
 export * from './broker/index.js';
-export * from './report/baseline.js';
-export { renderHtmlReport, writeHtmlReport } from './report/html.js';
+export * from './judge/baseline.js';
+export { renderHtmlReport, writeHtmlReport } from './report/html/index.js';
 export { explainReason } from './report/explain.js';
-export { runHerd, type RunHooks, type RunOutcome } from './engine/run.js';
-export type { RunConfig, LoadConfig, StormConfig, KeyType, TlsVersion } from './engine/config.js';
+export { runHerd, type RunHooks, type RunOutcome } from './run/run.js';
+export type { RunConfig, LoadConfig, StormConfig, KeyType, TlsVersion } from './run/config.js';
 export { loadScenario, parseScenario, type ScenarioSettings } from './scenario/load.js';
 export {
   CapacityRun,
@@ -42,8 +34,8 @@ export {
   type CapacityConfig,
   type CapacityHooks,
   type CapacityOutcome,
-} from './engine/capacity.js';
-export type * from './report/capacity-types.js';
-export * from './report/compare.js';
-export { renderCompareHtml, writeCompareHtml } from './report/compare-html.js';
-export { renderComparison } from './report/compare-console.js';
+} from './capacity/run.js';
+export type * from './model/capacity.js';
+export * from './compare/compare.js';
+export { renderCompareHtml, writeCompareHtml } from './compare/html.js';
+export { renderComparison } from './compare/console.js';

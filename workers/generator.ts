@@ -3,7 +3,7 @@
  * process and relays their messages over IPC. It ends when the coordinator disconnects.
  */
 import { Worker } from 'node:worker_threads';
-import { workerFile } from '../src/paths.js';
+import { workerFile } from '../src/util/paths.js';
 import type { FromGenerator, ToGenerator } from '../src/engine/endpoint.js';
 
 if (!process.send) throw new Error('workers/generator must be forked with an IPC channel');

@@ -12,14 +12,14 @@ import { UsageError } from '../errors.js';
 import { bool, parse, str, type OptionSpec } from './args.js';
 import { RUN_OPTIONS, runConfigFromFlags } from './run-flags.js';
 import { loadScenario } from '../scenario/load.js';
-import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../metrics/units.js';
-import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../engine/executors/breakpoint.js';
-import { CapacityRun, DEFAULT_SLO, type CapacityConfig } from '../engine/capacity.js';
-import { progressLine, renderSummary } from '../report/console.js';
-import { renderCapacity, STEP_HEADER, stepLine } from '../report/capacity-console.js';
-import { renderJUnit } from '../report/junit.js';
-import { summaryToJson } from '../report/json.js';
-import { writeHtmlReport } from '../report/html.js';
+import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../model/units.js';
+import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../capacity/search.js';
+import { CapacityRun, DEFAULT_SLO, type CapacityConfig } from '../capacity/run.js';
+import { progressLine, renderSummary } from '../report/console/summary.js';
+import { renderCapacity, STEP_HEADER, stepLine } from '../capacity/console.js';
+import { renderJUnit } from '../report/junit/index.js';
+import { summaryToJson } from '../report/json/index.js';
+import { writeHtmlReport } from '../report/html/index.js';
 
 /** Run flags that mean nothing to a search (it sets the load, the devices and the outputs itself). */
 const NOT_FOR_CAPACITY: Record<string, string> = {

@@ -6,9 +6,9 @@
  */
 import { UsageError } from '../errors.js';
 import { bool, list, parse, str } from './args.js';
-import { compareRuns, loadRuns } from '../report/compare.js';
-import { renderComparison } from '../report/compare-console.js';
-import { writeCompareHtml } from '../report/compare-html.js';
+import { compareRuns, loadRuns } from '../compare/compare.js';
+import { renderComparison } from '../compare/console.js';
+import { writeCompareHtml } from '../compare/html.js';
 
 export const COMPARE_HELP = `herd compare SUMMARY.json SUMMARY.json... [--html FILE] [--labels A,B,...]
 

@@ -6,10 +6,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HerdError, UsageError } from '../errors.js';
-import { mergeSummaries } from '../metrics/merge.js';
-import { renderSummary } from '../report/console.js';
-import { readSummary, writeSummary } from '../report/json.js';
-import { exitCodeFor } from '../report/verdict.js';
+import { mergeSummaries } from '../run/merge.js';
+import { renderSummary } from '../report/console/summary.js';
+import { readSummary, writeSummary } from '../report/json/index.js';
+import { exitCodeFor } from '../judge/verdict.js';
 import { bool, parse, requireStr } from './args.js';
 
 export const MERGE_HELP = `herd merge SHARD.json... --out SUMMARY.json

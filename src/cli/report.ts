@@ -4,8 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HerdError, UsageError } from '../errors.js';
 import { bytes } from '../report/format.js';
-import { writeHtmlReport } from '../report/html.js';
-import { readSummary } from '../report/json.js';
+import { writeHtmlReport } from '../report/html/index.js';
+import { readSummary } from '../report/json/index.js';
 import { bool, parse, requireStr, str } from './args.js';
 
 export const REPORT_HELP = `herd report SUMMARY.json --html FILE [--baseline SUMMARY.json]

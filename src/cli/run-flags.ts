@@ -10,9 +10,9 @@ import {
   type RunConfig,
   type TlsVersion,
   type KeyType,
-} from '../engine/config.js';
-import { parseDurationMs, parseRatePerSecond } from '../metrics/units.js';
-import { DEFAULT_BASELINE_METRICS } from '../report/baseline.js';
+} from '../run/config.js';
+import { parseDurationMs, parseRatePerSecond } from '../model/units.js';
+import { DEFAULT_BASELINE_METRICS } from '../judge/baseline.js';
 import type { ScenarioSettings } from '../scenario/load.js';
 
 export const RUN_OPTIONS: OptionSpec = {

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseRunArgs, runConfigFromFlags, RUN_HELP } from './run-flags.js';
 import { bool } from './args.js';
-import { runHerd } from '../engine/run.js';
+import { runHerd } from '../run/run.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Engine } from '../engine/coordinator.js';
-import { progressLine, renderSummary } from '../report/console.js';
-import { renderJUnit } from '../report/junit.js';
-import { summaryToJson } from '../report/json.js';
-import { writeHtmlReport } from '../report/html.js';
-import { renderBaselineChanges } from '../report/baseline.js';
+import { progressLine, renderSummary } from '../report/console/summary.js';
+import { renderJUnit } from '../report/junit/index.js';
+import { summaryToJson } from '../report/json/index.js';
+import { writeHtmlReport } from '../report/html/index.js';
+import { renderBaselineChanges } from '../judge/baseline.js';
 
 /** Non-TTY progress: one plain line this often. */
 const PLAIN_PROGRESS_EVERY_S = 5;

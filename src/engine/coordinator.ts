@@ -6,8 +6,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WorkerPool, fatalError } from './pool.js';
 import type { FromWorker, WorkerInit } from './protocol.js';
-import type { Schedule } from './executors/types.js';
-import type { StormPolicy, Recovery } from './executors/reconnect-storm.js';
+import type { Schedule } from '../load/schedule.js';
+import type { StormPolicy } from '../load/reconnect-storm.js';
 
 export interface StormPlan {
   policy: StormPolicy;
@@ -19,7 +19,8 @@ export interface StormPlan {
   deadlineMs: number;
 }
 
-import { epochNow, lagMs, LAG_RESOLUTION_MS } from './clock.js';
+import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
+import type { Recovery } from '../model/summary.js';
 
 /** How far ahead of their intended start arrivals are handed to workers. */
 const LOOKAHEAD_MS = 50;

@@ -4,7 +4,7 @@
  * are not counted as the generator's.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { workerFile } from '../paths.js';
+import { workerFile } from '../util/paths.js';
 import type { BrokerOptions, BrokerStats } from '../broker/broker.js';
 
 export interface EmbeddedBroker {

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fork, type ChildProcess } from 'node:child_process';
-import { workerFile } from '../paths.js';
+import { workerFile } from '../util/paths.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 export interface WorkerEndpoint {

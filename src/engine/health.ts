@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { EngineResult } from './coordinator.js';
 import type { HostLimits } from './limits.js';
-import type { FailureCount, Summary } from '../report/summary-types.js';
+import type { FailureCount, Summary } from '../model/summary.js';
 
 /**
  * A worker whose event loop stalls this long at p99, or this much on average, delays

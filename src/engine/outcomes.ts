@@ -3,7 +3,7 @@
  * connections dropped, which attempts failed, which connected — each with its time, so
  * replacements and storm backoffs count from when it happened, not from when it was heard.
  */
-import { epochNow } from './clock.js';
+import { epochNow } from '../util/clock.js';
 
 class Timed {
   private devices: number[] = [];

@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { openStore, type DeviceStore } from '../pki/index.js';
 import { Recorder, deltaTransferList } from '../metrics/recorder.js';
-import type { Fault } from '../metrics/names.js';
+import type { Fault } from '../model/names.js';
 import {
   prepareDevice,
   attempt,
@@ -20,7 +20,7 @@ import {
   type Target,
 } from '../mqtt/connection.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { epochNow, lagMs, LAG_RESOLUTION_MS } from './clock.js';
+import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import { ArrivalQueue } from './arrival-queue.js';
 import { Outcomes } from './outcomes.js';
 

@@ -5,10 +5,10 @@
  * the progress line and the Prometheus exporter.
  */
 import { addSparse, createHistogram, encodeHistogram, latencyStats, percentileMs, type Hdr } from './hdr.js';
-import { FAILURE_PHASES, FAULTS, PHASES, type FailurePhase, type Fault, type Phase } from './names.js';
+import { FAILURE_PHASES, FAULTS, PHASES, type FailurePhase, type Fault, type Phase } from '../model/names.js';
 import type { RecorderDelta } from './recorder.js';
-import { SeriesBuilder, type TimeSeries } from './series.js';
-import type { FailureCount, PhaseLatency, Summary } from '../report/summary-types.js';
+import { SeriesBuilder } from './series.js';
+import type { FailureCount, PhaseLatency, Summary, TimeSeries } from '../model/summary.js';
 
 export type Counts = Summary['counts'];
 export type Resumption = NonNullable<Summary['resumption']>;

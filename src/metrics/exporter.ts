@@ -11,12 +11,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { lagMs, LAG_RESOLUTION_MS } from '../engine/clock.js';
+import { lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
 import type { Aggregator } from './aggregate.js';
 import { createHistogram, HDR_HIGHEST_US, type Hdr } from './hdr.js';
-import { METRIC, PHASES } from './names.js';
+import { METRIC, PHASES } from '../model/names.js';
 import { HdrHistogramMetric, type HdrSeries } from './prom-hdr-histogram.js';
 import { checkPushUrl, pushInstance, pushRegistry } from './prom-push.js';
 

@@ -11,7 +11,8 @@
  * connection the JS cost is noise next to a TLS handshake.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, JsHistogram } from 'hdr-histogram-js';
-import { DURATION_BUCKETS_S } from './names.js';
+import { DURATION_BUCKETS_S } from '../model/names.js';
+import type { LatencyStats } from '../model/summary.js';
 
 export const HDR_LOWEST_US = 1;
 export const HDR_HIGHEST_US = 3_600_000_000;
@@ -113,17 +114,6 @@ export function addSparse(target: Hdr, sparse: SparseHistogram): void {
 
 /** Milliseconds, rounded to the microsecond. */
 const ms = (micros: number): number => Math.round(micros) / 1000;
-
-export interface LatencyStats {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
 
 /**
  * Count, mean and percentiles in milliseconds. Computed from the bucket counts only (not

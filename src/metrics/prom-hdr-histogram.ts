@@ -6,7 +6,7 @@
  */
 import type { Metric, Registry } from 'prom-client';
 import { prometheusBuckets, type Hdr } from './hdr.js';
-import { DURATION_BUCKETS_S } from './names.js';
+import { DURATION_BUCKETS_S } from '../model/names.js';
 
 export type LabelSet = Record<string, string>;
 

@@ -10,7 +10,15 @@
  * it shows among the failures by reason but is not a failed attempt.
  */
 import { createHistogram, recordMicros, toSparse, type Hdr, type SparseHistogram } from './hdr.js';
-import { FAILURE_PHASES, FAULTS, PHASES, isFailureReason, type Fault, type FailurePhase, type Phase } from './names.js';
+import {
+  FAILURE_PHASES,
+  FAULTS,
+  PHASES,
+  isFailureReason,
+  type Fault,
+  type FailurePhase,
+  type Phase,
+} from '../model/names.js';
 
 /** Everything recorded since the previous drain. Plain data: structured-clone friendly. */
 export interface RecorderDelta {

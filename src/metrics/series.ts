@@ -8,30 +8,7 @@
  * larger of the two (never lower than the truth of either part).
  */
 import { addInto, addSparse, createHistogram, percentileMs, type Hdr, type SparseHistogram } from './hdr.js';
-
-export interface SeriesPoint {
-  /** seconds from the series start to the start of this point */
-  t: number;
-  attempts: number;
-  connected: number;
-  failed: number;
-  rejected: number;
-  unexpected: number;
-  /** most connections open at once seen in the point */
-  active: number;
-  /** end-to-end connect latency of the connects completed in the point, ms */
-  p50: number | null;
-  p99: number | null;
-  /** failures by reason */
-  failures: Record<string, number>;
-}
-
-export interface TimeSeries {
-  /** ISO time of second 0 (a whole second) */
-  start: string;
-  resolution: number;
-  points: SeriesPoint[];
-}
+import type { SeriesPoint, TimeSeries } from '../model/summary.js';
 
 export interface SeriesCounts {
   attempts: number;
@@ -239,6 +216,3 @@ export function mergeSeries(list: readonly TimeSeries[], maxPoints = DEFAULT_MAX
   }
   return { start: new Date(start * 1000).toISOString(), resolution, points };
 }
-
-/** A summary that may carry its time series (until Summary itself declares `series`). */
-export type WithSeries<T> = T & { series?: TimeSeries };

@@ -11,7 +11,7 @@
  */
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { FailurePhase } from '../metrics/names.js';
+import type { FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
 import { DISCONNECT, PINGREQ, PacketType, serverKeepAlive, skipProperties, type ReaderState } from './packets.js';

@@ -1,13 +1,13 @@
 /**
  * Failure classification: what went wrong with an attempt, as a phase and a reason from
- * the contract's closed list (src/metrics/names.ts). Pure functions over error codes and
+ * the contract's closed list (src/model/names.ts). Pure functions over error codes and
  * MQTT reason codes, so the whole table is unit-tested.
  */
-import type { FailurePhase, FailureReason } from '../metrics/names.js';
+import type { FailurePhase, FailureReason } from '../model/names.js';
 
 /**
  * Reasons the driver needs that the closed list does not have yet (proposed for
- * src/metrics/names.ts): a SUBACK or PINGRESP that never came, a v5 server DISCONNECT
+ * src/model/names.ts): a SUBACK or PINGRESP that never came, a v5 server DISCONNECT
  * (`disconnect_<reason name>`), an unreachable network, and an error nothing else names.
  */
 export type ProposedReason =

@@ -1,5 +1,5 @@
 /** The driver's API types: where to connect, per-run options, and what an attempt reports. */
-import type { FailurePhase } from '../metrics/names.js';
+import type { FailurePhase } from '../model/names.js';
 import type { Connection } from './connection.js';
 import type { DriverReason } from './reasons.js';
 

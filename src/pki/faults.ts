@@ -3,7 +3,7 @@
  * function of (seed, index): each device draws a number in [0, 1) from its key material
  * and the fault shares, taken in the order of FAULTS, split that interval.
  */
-import { FAULTS, type Fault } from '../metrics/names.js';
+import { FAULTS, type Fault } from '../model/names.js';
 import { UsageError } from '../errors.js';
 
 /** Share of devices per fault, as fractions (0.01 = 1%). */

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Fault } from '../metrics/names.js';
+import type { Fault } from '../model/names.js';
 import { certParts, type CertParts } from './cert-parts.js';
 import { bitString, oid, seq, set, time, unpem, utf8 } from './der.js';
 import { CURVES, DeterministicEcdsa, publicPoint } from './ecdsa.js';

@@ -17,7 +17,7 @@
  * Device i (start <= i < start + count) is index entry i - start: one read of 16 bytes
  * (or of a cached chunk of entries) and one read of its record.
  */
-import type { Fault } from '../metrics/names.js';
+import type { Fault } from '../model/names.js';
 import type { FaultShares } from './faults.js';
 import type { MintKeyKind } from './keys.js';
 

@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import type { Fault } from '../metrics/names.js';
+import type { Fault } from '../model/names.js';
 import { pem } from './der.js';
 import { faultOfCode } from './faults.js';
 import { idFromTemplate, indexFromId } from './profile.js';

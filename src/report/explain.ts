@@ -1,7 +1,7 @@
 /**
  * Every failure reason in plain words: what happened, the likely cause and the fix, for
  * people reading a report who never ran the tool. Covers the closed list of
- * src/metrics/names.ts, the `tls_alert_<name>` family (every alert of the IANA registry),
+ * src/model/names.ts, the `tls_alert_<name>` family (every alert of the IANA registry),
  * the `connack_<name>` family (MQTT 3.1.1 codes 1–5 and MQTT 5 reason codes), the same
  * names as `disconnect_<name>`, and the driver's proposed reasons. An unknown member of a
  * family gets the family's explanation; anything else a generic one (never an exception).

@@ -1,7 +1,7 @@
 /** Small formatting helpers shared by the console summary, the progress line and junit.xml. */
-import { parseThreshold } from '../metrics/thresholds.js';
-import { formatMs } from '../metrics/units.js';
-import type { ThresholdResult } from './summary-types.js';
+import { parseThreshold } from '../judge/thresholds.js';
+import { formatMs } from '../model/units.js';
+import type { ThresholdResult } from '../model/summary.js';
 
 /** 12345 → "12,345" */
 export function int(n: number): string {

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError, InputErrors } from '../errors.js';
-import type { Fault } from '../metrics/names.js';
-import { parseDurationMs, parsePercentFraction, parseRatePerSecond } from '../metrics/units.js';
-import { parseThresholds, resolveMetric } from '../metrics/thresholds.js';
+import type { Fault } from '../model/names.js';
+import { parseDurationMs, parsePercentFraction, parseRatePerSecond } from '../model/units.js';
+import { parseThresholds, resolveMetric } from '../judge/thresholds.js';
 import { SchemaChecker, positionOf, type JsonSchema, type Problem } from './schema-check.js';
 import { SCENARIO_SCHEMA } from './schema.js';
-import type { KeyType, LoadConfig, StormConfig, TlsVersion } from '../engine/config.js';
+import type { KeyType, LoadConfig, StormConfig, TlsVersion } from '../run/config.js';
 
 /** What a scenario file sets; flags override it, defaults fill the rest. */
 export interface ScenarioSettings {

@@ -4,7 +4,7 @@
  * the offending key or value. Returns all problems at once.
  */
 import { isMap, isScalar, isSeq, type Node, type LineCounter } from 'yaml';
-import { parseDuration, parsePercent, parseRate } from '../metrics/units.js';
+import { parseDuration, parsePercent, parseRate } from '../model/units.js';
 
 export interface JsonSchema {
   type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean';

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Summary } from '../../src/report/summary-types.js';
+import type { Summary } from '../../src/model/summary.js';
 
 export const HERD = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 

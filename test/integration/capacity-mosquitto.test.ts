@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { chartPixels, launchChromium, openReport } from '../helpers/chromium.js';
-import type { Capacity } from '../../src/report/capacity-types.js';
+import type { Capacity } from '../../src/model/capacity.js';
 
 /** A server certificate with an RSA key of `bits`, signed by the herd CA in `pki` (openssl CLI). */
 export function rsaServer(pki: string, bits: number): { cert: string; key: string } {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { openStore, type DeviceRecord, type DeviceStore } from '../../src/pki/index.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
-import type { Fault } from '../../src/metrics/names.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import type { Fault } from '../../src/model/names.js';
 
 const MAIN = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 

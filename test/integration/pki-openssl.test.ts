@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/pki/index.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { opensslCa } from '../helpers/openssl-pki.js';
 
 const MAIN = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');

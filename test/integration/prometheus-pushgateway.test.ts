@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Summary } from '../../src/report/summary-types.js';
+import type { Summary } from '../../src/model/summary.js';
 import { freePort } from '../helpers/net.js';
 import { herd } from '../helpers/herd.js';
 import { parseExposition, promtool, Pushgateway } from '../helpers/prometheus.js';

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { summaryToJson } from '../../src/report/json.js';
-import type { Summary } from '../../src/report/summary-types.js';
-import { finalizeSummary } from '../../src/report/verdict.js';
+import { summaryToJson } from '../../src/report/json/index.js';
+import type { Summary } from '../../src/model/summary.js';
+import { finalizeSummary } from '../../src/judge/verdict.js';
 import { chartPixels, launchChromium, openReport, type Browser } from '../helpers/chromium.js';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { herd, herdPki, spawnHerd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import type { Summary } from '../../src/report/summary-types.js';
+import type { Summary } from '../../src/model/summary.js';
 
 const PHASES = ['tcp', 'tls', 'connack', 'subscribe', 'connect'] as const;
 const DEVICES = 300;

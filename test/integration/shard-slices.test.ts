@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 import { parse } from '../../src/cli/args.js';
 import { runConfigFromFlags } from '../../src/cli/run-flags.js';
-import { shardConfig, shardSlice } from '../../src/engine/shard.js';
-import type { LoadConfig, RunConfig } from '../../src/engine/config.js';
+import { shardConfig, shardSlice } from '../../src/run/shard.js';
+import type { LoadConfig, RunConfig } from '../../src/run/config.js';
 
 const base: RunConfig = runConfigFromFlags(parse([], {}, true), false, {});
 const sharded = (devices: number, count: number, index: number, load: LoadConfig = base.load): RunConfig => ({

@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { explainCapacity } from '../../src/report/capacity-explain.js';
-import { judgeStep } from '../../src/engine/capacity-step.js';
-import { renderCapacity } from '../../src/report/capacity-console.js';
-import { sloP99Ms, stepsData } from '../../src/report/capacity-html.js';
+import { explainCapacity } from '../../src/capacity/explain.js';
+import { judgeStep } from '../../src/capacity/step.js';
+import { renderCapacity } from '../../src/capacity/console.js';
+import { sloP99Ms, stepsData } from '../../src/capacity/html.js';
 import { createHistogram, encodeHistogram, latencyStats, recordMicros } from '../../src/metrics/hdr.js';
-import { PHASES } from '../../src/metrics/names.js';
-import type { Capacity, CapacityStep } from '../../src/report/capacity-types.js';
-import type { Summary } from '../../src/report/summary-types.js';
+import { PHASES } from '../../src/model/names.js';
+import type { Capacity, CapacityStep } from '../../src/model/capacity.js';
+import type { Summary } from '../../src/model/summary.js';
 
 function step(o: Partial<CapacityStep>): CapacityStep {
   return {

@@ -9,7 +9,7 @@ import {
   type BreakpointConfig,
   type PlannedStep,
   type SearchResult,
-} from '../../src/engine/executors/breakpoint.js';
+} from '../../src/capacity/search.js';
 
 const config = (o: Partial<BreakpointConfig> = {}): BreakpointConfig => ({
   executor: 'breakpoint',

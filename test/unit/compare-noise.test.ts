@@ -1,12 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  beta,
-  Ecdf,
-  excludesZero,
-  percentileDifference,
-  proportionDifference,
-  rng,
-} from '../../src/report/compare-noise.js';
+import { beta, Ecdf, excludesZero, percentileDifference, proportionDifference, rng } from '../../src/compare/noise.js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordMicros } from '../../src/metrics/hdr.js';
 
 /** A log-normal sample of connect times around `medianMs`, as an encoded histogram. */

@@ -3,15 +3,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { compareRuns, kneeBracket, loadRuns } from '../../src/report/compare.js';
-import { renderComparison } from '../../src/report/compare-console.js';
-import { renderCompareHtml } from '../../src/report/compare-html.js';
-import { rng } from '../../src/report/compare-noise.js';
+import { compareRuns, kneeBracket, loadRuns } from '../../src/compare/compare.js';
+import { renderComparison } from '../../src/compare/console.js';
+import { renderCompareHtml } from '../../src/compare/html.js';
+import { rng } from '../../src/compare/noise.js';
 import { createHistogram, encodeHistogram, latencyStats, recordMicros } from '../../src/metrics/hdr.js';
-import { PHASES } from '../../src/metrics/names.js';
-import { summaryToJson } from '../../src/report/json.js';
-import type { Summary } from '../../src/report/summary-types.js';
-import type { Capacity } from '../../src/report/capacity-types.js';
+import { PHASES } from '../../src/model/names.js';
+import { summaryToJson } from '../../src/report/json/index.js';
+import type { Summary } from '../../src/model/summary.js';
+import type { Capacity } from '../../src/model/capacity.js';
 
 /** A summary whose TLS phase centres on tlsMs (and connect on tlsMs + 2). */
 function summary(tlsMs: number, seed: number, extra: Partial<Summary> = {}): Summary {

@@ -14,8 +14,8 @@ import { parseAllDocuments } from 'yaml';
 import { HERD } from '../helpers/herd.js';
 import { parseRunArgs, runConfigFromFlags, RUN_OPTIONS } from '../../src/cli/run-flags.js';
 import { loadScenario } from '../../src/scenario/load.js';
-import { shardConfig, shardSlice } from '../../src/engine/shard.js';
-import type { RunConfig } from '../../src/engine/config.js';
+import { shardConfig, shardSlice } from '../../src/run/shard.js';
+import type { RunConfig } from '../../src/run/config.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes');
 const NAMESPACE = 'herd';

@@ -1,11 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { arrivalRateSchedule, validateArrivalRate } from '../../src/engine/executors/arrival-rate.js';
-import {
-  rampingArrivalRateSchedule,
-  validateRampingArrivalRate,
-} from '../../src/engine/executors/ramping-arrival-rate.js';
+import { arrivalRateSchedule, validateArrivalRate } from '../../src/load/arrival-rate.js';
+import { rampingArrivalRateSchedule, validateRampingArrivalRate } from '../../src/load/ramping-arrival-rate.js';
 import { splitEven } from '../../src/engine/coordinator.js';
-import type { OpenSchedule } from '../../src/engine/executors/types.js';
+import type { OpenSchedule } from '../../src/load/schedule.js';
 
 const all = (s: OpenSchedule): number[] => {
   const out: number[] = [];

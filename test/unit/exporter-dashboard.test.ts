@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { METRIC } from '../../src/metrics/names.js';
+import { METRIC } from '../../src/model/names.js';
 import { dashboardQueries, promtool } from '../helpers/prometheus.js';
 
 const DIR = join(import.meta.dirname, '../../dashboards');

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { HerdExporter } from '../../src/metrics/exporter.js';
-import { DURATION_BUCKETS_S } from '../../src/metrics/names.js';
+import { DURATION_BUCKETS_S } from '../../src/model/names.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { parseExposition, promtool, type ExpositionFamily } from '../helpers/prometheus.js';
 

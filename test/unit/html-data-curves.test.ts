@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHistogram, encodeHistogram, latencyStats, recordMicros } from '../../src/metrics/hdr.js';
-import { PHASES, type Phase } from '../../src/metrics/names.js';
-import type { TimeSeries } from '../../src/metrics/series.js';
+import { PHASES, type Phase } from '../../src/model/names.js';
 import {
   jsonForScript,
   latencyCurves,
@@ -9,8 +8,8 @@ import {
   percentileOf,
   timeline,
   TIMELINE_REASONS,
-} from '../../src/report/html-data.js';
-import type { PhaseLatency, Summary } from '../../src/report/summary-types.js';
+} from '../../src/report/html/data.js';
+import type { PhaseLatency, Summary, TimeSeries } from '../../src/model/summary.js';
 
 function phase(values: readonly number[]): PhaseLatency {
   const h = createHistogram('cumulative');

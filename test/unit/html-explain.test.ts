@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAILURE_REASONS } from '../../src/metrics/names.js';
+import { FAILURE_REASONS } from '../../src/model/names.js';
 import { explainReason } from '../../src/report/explain.js';
 
 /** TLS alert names from RFC 8446 §6 and the IANA TLS Alerts registry (close_notify is tls_closed). */

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import type { WithSeries } from '../../src/metrics/series.js';
-import { parseThreshold } from '../../src/metrics/thresholds.js';
+import { parseThreshold } from '../../src/judge/thresholds.js';
 import { explainReason } from '../../src/report/explain.js';
-import { REPORT_CSP, renderHtmlReport } from '../../src/report/html.js';
-import type { Summary, Verdict } from '../../src/report/summary-types.js';
-import { finalizeSummary } from '../../src/report/verdict.js';
+import { REPORT_CSP, renderHtmlReport } from '../../src/report/html/index.js';
+import type { Summary, Verdict, WithSeries } from '../../src/model/summary.js';
+import { finalizeSummary } from '../../src/judge/verdict.js';
 
 const T0 = Date.parse('2026-02-01T10:00:00.000Z');
 

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { StormPolicy } from '../../src/engine/executors/reconnect-storm.js';
-import { mergeSummaries } from '../../src/metrics/merge.js';
+import { StormPolicy } from '../../src/load/reconnect-storm.js';
+import { mergeSummaries } from '../../src/run/merge.js';
 import { Aggregator } from '../../src/metrics/aggregate.js';
-import { finalizeSummary } from '../../src/report/verdict.js';
-import { parseThreshold } from '../../src/metrics/thresholds.js';
-import type { Summary } from '../../src/report/summary-types.js';
+import { finalizeSummary } from '../../src/judge/verdict.js';
+import { parseThreshold } from '../../src/judge/thresholds.js';
+import type { Summary } from '../../src/model/summary.js';
 
 const cfg = { drop: 'disconnect' as const, downMs: 0, initialBackoffMs: 1000, maxBackoffMs: 1000, settleMs: 0 };
 

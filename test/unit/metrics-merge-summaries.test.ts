@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
-import { mergeSummaries } from '../../src/metrics/merge.js';
+import { mergeSummaries } from '../../src/run/merge.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { PHASES } from '../../src/metrics/names.js';
-import { parseThresholds } from '../../src/metrics/thresholds.js';
-import { finalizeSummary } from '../../src/report/verdict.js';
-import type { Summary } from '../../src/report/summary-types.js';
+import { PHASES } from '../../src/model/names.js';
+import { parseThresholds } from '../../src/judge/thresholds.js';
+import { finalizeSummary } from '../../src/judge/verdict.js';
+import type { Summary } from '../../src/model/summary.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 const THRESHOLDS = parseThresholds({

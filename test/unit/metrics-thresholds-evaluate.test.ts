@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { evaluate, parseThresholds } from '../../src/metrics/thresholds.js';
+import { evaluate, parseThresholds } from '../../src/judge/thresholds.js';
 
 /** connect latencies of exactly 1 ms … 1000 ms, 990 connected, 10 failed, 20 faulty rejected, 1 accepted */
 function data() {

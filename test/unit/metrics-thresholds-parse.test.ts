@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseThreshold, parseThresholds } from '../../src/metrics/thresholds.js';
+import { parseThreshold, parseThresholds } from '../../src/judge/thresholds.js';
 
 describe('parseThreshold', () => {
   it('reads the k6 forms', () => {
@@ -86,7 +86,7 @@ describe('parseThresholds', () => {
 
 describe('parseThresholdFlag', () => {
   it('splits metric:expression', async () => {
-    const { parseThresholdFlag } = await import('../../src/metrics/thresholds.js');
+    const { parseThresholdFlag } = await import('../../src/judge/thresholds.js');
     const ok = parseThresholdFlag('connect_duration:p(99) < 500ms');
     expect(ok.ok && ok.value).toMatchObject({ metric: 'connect_duration', expression: 'p(99) < 500ms', value: 500 });
     const bad = parseThresholdFlag('p(99) < 500ms');

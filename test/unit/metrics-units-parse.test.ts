@@ -6,7 +6,7 @@ import {
   parsePlainNumber,
   parseRate,
   type Parsed,
-} from '../../src/metrics/units.js';
+} from '../../src/model/units.js';
 
 const value = <T>(p: Parsed<T>): T => {
   if (!p.ok) throw new Error(p.error);
@@ -111,7 +111,7 @@ describe('plain numbers and formatting', () => {
 
 describe('throwing forms for flags', () => {
   it('return the value or throw the reason', async () => {
-    const { parseDurationMs, parseRatePerSecond, parsePercentFraction } = await import('../../src/metrics/units.js');
+    const { parseDurationMs, parseRatePerSecond, parsePercentFraction } = await import('../../src/model/units.js');
     expect(parseDurationMs('1m30s')).toBe(90_000);
     expect(parseRatePerSecond('50/s')).toBe(50);
     expect(parsePercentFraction('2%')).toBe(0.02);

@@ -1,6 +1,6 @@
 /** The classification table: socket errors, TLS alerts, verification, CONNACK and DISCONNECT codes. */
 import { describe, expect, it } from 'vitest';
-import { isFailureReason } from '../../src/metrics/names.js';
+import { isFailureReason } from '../../src/model/names.js';
 import {
   classifyClose,
   classifyError,

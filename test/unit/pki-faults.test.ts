@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { FaultPicker, faultCode, faultOfCode, parseFaults } from '../../src/pki/faults.js';
 import { DeviceKeyDeriver } from '../../src/pki/keys.js';
-import { FAULTS } from '../../src/metrics/names.js';
+import { FAULTS } from '../../src/model/names.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('fault shares', () => {

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createCa, mintStore, openStore, type MintStats } from '../../src/pki/index.js';
 import { InputError } from '../../src/errors.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-store-'));
 const storePath = join(dir, 'devices.herd');

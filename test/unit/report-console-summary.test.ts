@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { parseThresholds } from '../../src/metrics/thresholds.js';
-import { progressLine, renderSummary } from '../../src/report/console.js';
-import { finalizeSummary } from '../../src/report/verdict.js';
-import type { Summary } from '../../src/report/summary-types.js';
+import { parseThresholds } from '../../src/judge/thresholds.js';
+import { progressLine, renderSummary } from '../../src/report/console/summary.js';
+import { finalizeSummary } from '../../src/judge/verdict.js';
+import type { Summary } from '../../src/model/summary.js';
 
 function sample(accepted: number): Summary {
   const r = new Recorder();

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, InputErrors } from '../../src/errors.js';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { parseThresholds } from '../../src/metrics/thresholds.js';
-import { parseSummary, readSummary, summaryToJson, writeSummary } from '../../src/report/json.js';
-import { finalizeSummary } from '../../src/report/verdict.js';
-import type { Summary } from '../../src/report/summary-types.js';
+import { parseThresholds } from '../../src/judge/thresholds.js';
+import { parseSummary, readSummary, summaryToJson, writeSummary } from '../../src/report/json/index.js';
+import { finalizeSummary } from '../../src/judge/verdict.js';
+import type { Summary } from '../../src/model/summary.js';
 
 function sample(): Summary {
   const r = new Recorder();

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
-import { parseThresholds } from '../../src/metrics/thresholds.js';
-import { renderJUnit, xmlEscape } from '../../src/report/junit.js';
-import { finalizeSummary } from '../../src/report/verdict.js';
-import type { Summary } from '../../src/report/summary-types.js';
+import { parseThresholds } from '../../src/judge/thresholds.js';
+import { renderJUnit, xmlEscape } from '../../src/report/junit/index.js';
+import { finalizeSummary } from '../../src/judge/verdict.js';
+import type { Summary } from '../../src/model/summary.js';
 
 const NASTY = `<"it's" & ]]> \u0001\u001b ☃ \uD83D\uDE00 \uD800>`;
 

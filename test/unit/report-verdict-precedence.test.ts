@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import { decideVerdict, exitCodeFor, type VerdictInput } from '../../src/report/verdict.js';
+import { decideVerdict, exitCodeFor, type VerdictInput } from '../../src/judge/verdict.js';
 
 const input = (o: {
   accepted?: number;

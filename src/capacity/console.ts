@@ -1,0 +1,103 @@
+/**
+ * A capacity search on the console: the answer, the step table (rate, achieved, p50/p99,
+ * failures by reason), the evidence for what limited it, and the settings it depends on.
+ * One line per finished step is also what the progress on stderr prints.
+ */
+import { formatMs } from '../model/units.js';
+import { int, lpad, pad } from '../report/format.js';
+import type { Capacity, CapacityStep } from '../model/capacity.js';
+
+export interface CapacityConsoleOptions {
+  ascii?: boolean;
+}
+
+const rate = (r: number | null): string => (r === null ? '-' : Number.isInteger(r) ? String(r) : r.toFixed(1));
+const ms = (v: number | null): string => (v === null ? '-' : formatMs(v));
+
+const LIMITED: Record<Capacity['limited_by'], string> = {
+  slo: 'an SLO broke',
+  generator: 'the load generator saturated (the answer is a lower bound)',
+  max_rate: 'the maximum rate (--max-rate) was reached',
+  budget: 'the time budget (--budget) ran out',
+  insecure: 'the broker accepted a credential it must reject',
+  interrupted: 'stopped by the user',
+};
+
+/** The answer in a few words: "310/s", "at least 800/s", "none". */
+export function capacityAnswer(c: Capacity): string {
+  if (c.max_rate === null) return 'none';
+  return `${c.at_least ? 'at least ' : ''}${rate(c.max_rate)} connects/s`;
+}
+
+function failuresText(s: CapacityStep): string {
+  const list = Object.entries(s.failures).sort((a, b) => b[1] - a[1]);
+  if (list.length === 0) return '';
+  const shown = list.slice(0, 2).map(([r, n]) => `${r} ${int(n)}`);
+  return shown.join(', ') + (list.length > 2 ? ` +${list.length - 2} more` : '');
+}
+
+/** One finished step, for progress lines and the table. */
+export function stepLine(s: CapacityStep, index: number, options: CapacityConsoleOptions = {}): string {
+  const mark = s.saturated
+    ? options.ascii
+      ? 'SAT '
+      : '!'
+    : s.ok
+      ? options.ascii
+        ? 'OK  '
+        : '✓'
+      : options.ascii
+        ? 'FAIL'
+        : '✗';
+  const cells = [
+    lpad(String(index + 1), 4),
+    '  ',
+    pad(s.kind, 8),
+    lpad(rate(s.rate), 8),
+    lpad(rate(s.achieved), 12),
+    lpad(ms(s.p50), 10),
+    lpad(ms(s.p99), 10),
+    lpad(int(s.failed), 8),
+    lpad(formatMs(s.duration_ms), 8),
+    '  ',
+    mark,
+  ];
+  const notes = [
+    failuresText(s),
+    ...(s.ok ? [] : s.broke),
+    ...(s.saturated ? [`generator saturated: ${s.saturation_reasons.join('; ')}`] : []),
+  ].filter((x) => x !== '');
+  return cells.join('') + (notes.length > 0 ? `  ${notes.join(' · ')}` : '');
+}
+
+export const STEP_HEADER = `${lpad('step', 4)}  ${pad('kind', 8)}${lpad('rate/s', 8)}${lpad('achieved/s', 12)}${lpad('p50', 10)}${lpad('p99', 10)}${lpad('failed', 8)}${lpad('length', 8)}`;
+
+export function renderCapacity(c: Capacity, options: CapacityConsoleOptions = {}): string {
+  const lines: string[] = [];
+  const sure =
+    c.max_rate === null ? '' : c.confirmed ? ' (confirmed by a longer hold)' : c.at_least ? '' : ' (not confirmed)';
+  lines.push(`capacity  ${capacityAnswer(c)}${sure} · stopped because ${LIMITED[c.limited_by]}`);
+  lines.push(`          ${c.reason}`, '');
+  lines.push(`  ${STEP_HEADER}`);
+  c.steps.forEach((s, i) => lines.push(`  ${stepLine(s, i, options)}`));
+  lines.push('');
+  if (c.findings.length > 0) {
+    lines.push('  limited by');
+    for (const f of c.findings) lines.push(`    - ${f.text}`);
+  }
+  lines.push(`  slo         ${c.slo.join(' · ')}`);
+  const k = c.config;
+  const tls = [
+    k.tls_min_version === null ? '' : `min ${k.tls_min_version}`,
+    k.tls_max_version === null ? '' : `max ${k.tls_max_version}`,
+  ]
+    .filter((x) => x !== '')
+    .join(' ');
+  lines.push(
+    `  settings    device key ${k.key} · TLS ${tls === '' ? 'default versions' : tls} · mqtt ${k.mqtt} · in-flight ${k.in_flight} · hold ${k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms)} · ${k.workers} workers`,
+  );
+  lines.push(
+    `  search      ${formatMs(c.search.elapsed_ms)} of a ${formatMs(c.search.budget_ms)} budget · from ${rate(c.search.start_rate)}/s up to at most ${rate(c.search.max_rate)}/s · precision ${Math.round(c.search.precision * 100)}%`,
+  );
+  return `${lines.join('\n')}\n`;
+}

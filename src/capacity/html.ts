@@ -1,0 +1,140 @@
+/**
+ * The capacity section of the HTML report (and of the comparison page): the answer, the
+ * two step charts (latency by rate, achieved by rate), the step table with failures by
+ * reason, and what limited the broker, in words.
+ */
+import { formatMs } from '../model/units.js';
+import { esc } from '../report/html/sections.js';
+import { int } from '../report/format.js';
+import type { Capacity, CapacityStep } from '../model/capacity.js';
+
+export interface StepsData {
+  steps: { rate: number; achieved: number; p50: number | null; p99: number | null; ok: boolean }[];
+  /** the p99 SLO on end-to-end connect, ms, when the search had one */
+  sloP99: number | null;
+}
+
+/** The p99 bound of a `connect_duration p(99) < 500ms` SLO, in ms. */
+export function sloP99Ms(slo: readonly string[]): number | null {
+  for (const s of slo) {
+    const m = /^(?:connect_duration|connect) p\(99\) <=? (\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
+    if (m !== null) return Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
+  }
+  return null;
+}
+
+/** The chart data: one point per rate (the longest step at it, which is the confirming hold when there is one). */
+export function stepsData(c: Capacity): StepsData {
+  const byRate = new Map<number, CapacityStep>();
+  for (const s of c.steps) {
+    const seen = byRate.get(s.rate);
+    if (seen === undefined || s.duration_ms >= seen.duration_ms) byRate.set(s.rate, s);
+  }
+  const steps = [...byRate.values()]
+    .sort((a, b) => a.rate - b.rate)
+    .map((s) => ({ rate: s.rate, achieved: s.achieved, p50: s.p50, p99: s.p99, ok: s.ok }));
+  return { steps, sloP99: sloP99Ms(c.slo) };
+}
+
+const rate = (r: number | null): string => (r === null ? '–' : `${Number.isInteger(r) ? r : r.toFixed(1)}/s`);
+const ms = (v: number | null): string => (v === null ? '–' : formatMs(v));
+
+const LIMITED: Record<Capacity['limited_by'], string> = {
+  slo: 'an SLO broke above it',
+  generator: 'the load generator saturated first: a lower bound',
+  max_rate: 'the maximum rate was reached: a lower bound',
+  budget: 'the time budget ran out: a lower bound',
+  insecure: 'the broker accepted a credential it must reject',
+  interrupted: 'the search was stopped: a lower bound',
+};
+
+export function answerText(c: Capacity): string {
+  return c.max_rate === null ? 'none held' : `${c.at_least ? '≥ ' : ''}${rate(c.max_rate)}`;
+}
+
+function stepRow(s: CapacityStep, i: number): string {
+  const failures = Object.entries(s.failures)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `<code>${esc(r)}</code> ${int(n)}`)
+    .join(', ');
+  const state = s.saturated
+    ? '<span class="warn" title="generator saturated">!</span>'
+    : s.ok
+      ? '<span class="ok" title="held">✓</span>'
+      : '<span class="no" title="broke">✗</span>';
+  const notes = [
+    ...(s.ok ? [] : s.broke),
+    ...(s.saturated ? [`generator saturated: ${s.saturation_reasons.join('; ')}`] : []),
+  ];
+  const cpu = [
+    s.broker_cpu === null ? '' : `broker ${Math.round(s.broker_cpu * 100)}%`,
+    s.host_cpu === null ? '' : `host ${Math.round(s.host_cpu * 100)}%`,
+  ]
+    .filter((x) => x !== '')
+    .join(' · ');
+  return `<tr class="${s.ok ? '' : 'row-no'}"><td class="n">${i + 1}</td><td>${esc(s.kind)}</td><td class="n">${esc(rate(s.rate))}</td><td class="n">${esc(rate(s.achieved))}</td><td class="n">${esc(ms(s.p50))}</td><td class="n">${esc(ms(s.p99))}</td><td class="n">${int(s.failed)}</td><td class="n">${esc(formatMs(s.duration_ms))}</td><td class="c">${state}</td><td>${failures}${notes.length > 0 ? `<div class="small">${esc(notes.join(' · '))}</div>` : ''}${cpu === '' ? '' : `<div class="muted small">CPU: ${esc(cpu)}</div>`}</td></tr>`;
+}
+
+export function stepTable(c: Capacity): string {
+  return `<table class="grid steps"><thead><tr><th class="n">step</th><th>kind</th><th class="n">rate</th><th class="n">achieved</th><th class="n">p50</th><th class="n">p99</th><th class="n">failed</th><th class="n">length</th><th class="c">ok</th><th>failures by reason · what broke</th></tr></thead><tbody>
+${c.steps.map(stepRow).join('\n')}
+</tbody></table>`;
+}
+
+export function findingsList(c: Capacity): string {
+  if (c.findings.length === 0) return '';
+  return `<ul class="findings">${c.findings.map((f) => `<li data-finding="${esc(f.kind)}">${esc(f.text)}</li>`).join('')}</ul>`;
+}
+
+/** The section of a single search's report. */
+export function capacitySection(c: Capacity): string {
+  const k = c.config;
+  const tls = [
+    k.tls_min_version === null ? '' : `min ${k.tls_min_version}`,
+    k.tls_max_version === null ? '' : `max ${k.tls_max_version}`,
+  ]
+    .filter((x) => x !== '')
+    .join(', ');
+  const tiles = [
+    [
+      'Max sustainable rate',
+      answerText(c),
+      c.confirmed ? 'confirmed by a longer hold' : c.at_least ? 'a lower bound' : 'not confirmed',
+    ],
+    ['Broke at', rate(c.ceiling), c.ceiling === null ? 'no SLO broke' : 'lowest rate that broke'],
+    ['Stopped because', esc(c.limited_by), LIMITED[c.limited_by]],
+    ['Steps', String(c.steps.length), `${formatMs(c.search.elapsed_ms)} of ${formatMs(c.search.budget_ms)}`],
+  ]
+    .map(
+      ([label, value, note]) =>
+        `<div class="tile"><div class="tile-label">${esc(label!)}</div><div class="tile-value">${esc(value!)}</div><div class="tile-note">${esc(note!)}</div></div>`,
+    )
+    .join('');
+  return `<section id="capacity"><h2>Capacity</h2>
+<p class="cap-reason">${esc(c.reason)}</p>
+<div class="tiles cap-tiles">${tiles}</div>
+<h3>What limited it</h3>
+${findingsList(c) || '<p class="muted">Nothing more to say than the reason above.</p>'}
+<div class="charts">
+<figure><h3>Latency by rate</h3><figcaption>End-to-end connect p99 (and p50) of each step, against the rate scheduled; the dashed red line is the p99 SLO.</figcaption><div class="chart" data-chart="capacity:latency" data-height="240" data-half="1"></div></figure>
+<figure><h3>Achieved by rate</h3><figcaption>Connects per second the broker completed, against the rate scheduled; a broker that keeps up follows the dashed line.</figcaption><div class="chart" data-chart="capacity:achieved" data-height="240" data-half="1"></div></figure>
+</div>
+<h3>Steps</h3>
+${stepTable(c)}
+<p class="muted small">SLOs: ${c.slo.map((s) => `<code>${esc(s)}</code>`).join(' · ')}. Settings: device key <code>${esc(k.key)}</code> · TLS ${esc(tls || 'default versions')} · MQTT ${esc(k.mqtt)} · in-flight ${int(k.in_flight)} · hold ${esc(k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms))} · ${int(k.workers)} workers${k.broker === null ? '' : ` · broker ${esc(k.broker.name)} (pid ${k.broker.pid}, ${k.broker.threads} thread${k.broker.threads === 1 ? '' : 's'})`}.</p>
+</section>`;
+}
+
+/** Extra styles for the capacity section and the comparison page. */
+export const CAPACITY_CSS = `
+.cap-reason { font-size: 16px; font-weight: 550; margin: 4px 0 12px; }
+.cap-tiles .tile { background: var(--panel); }
+ul.findings { margin: 4px 0 16px; padding-left: 20px; }
+ul.findings li { margin: 3px 0; }
+.warn { color: var(--warn); font-weight: 700; }
+table.steps td:last-child { max-width: 460px; }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -1px; margin-right: 6px; }
+td.beyond-better { color: var(--ok); font-weight: 700; }
+td.beyond-worse { color: var(--no); font-weight: 700; }
+td.within { color: var(--muted); }
+`;

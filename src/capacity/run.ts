@@ -1,0 +1,392 @@
+/**
+ * `herd capacity` as a library call: the breakpoint search run step by step with
+ * runHerd. One broker (the given target, or one embedded broker started here for the
+ * whole search) and one device store (minted here, grown as the rates need more
+ * devices) serve every step; each step is an open-loop arrival-rate run held to the
+ * SLOs. The result is the summary of the step that found the answer, with `capacity`.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ExitCode, UsageError } from '../errors.js';
+import { createCa, issueServer, loadCa, mintStore, openStore } from '../pki/index.js';
+import { parseThresholds } from '../judge/thresholds.js';
+import { exitCodeFor } from '../judge/verdict.js';
+import { explainCapacity } from './explain.js';
+import type { Summary, Verdict } from '../model/summary.js';
+import type { Capacity, CapacityStep } from '../model/capacity.js';
+import { judgeStep, rateText } from './step.js';
+import type { AggregateSnapshot } from '../metrics/aggregate.js';
+import type { Engine, EngineState } from '../engine/coordinator.js';
+import { runHerd } from '../run/run.js';
+import { parseTarget, type RunConfig } from '../run/config.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../engine/embedded-broker.js';
+import {
+  BreakpointSearch,
+  validateBreakpoint,
+  type BreakpointConfig,
+  type PlannedStep,
+  type SearchResult,
+} from './search.js';
+import {
+  brokerProcess as brokerProcessOf,
+  findLocalListener,
+  startProbe,
+  type BrokerProcess,
+} from '../engine/probe.js';
+
+/** The SLOs a search holds each step to when the scenario and flags set none. */
+export const DEFAULT_SLO: Record<string, string[]> = {
+  connect_duration: ['p(99) < 500ms'],
+  connect_failures: ['rate < 0.01'],
+};
+/** Pause after each step so the broker drains closed connections before the next. */
+const SETTLE_MS = 1000;
+/** What a step costs beyond its own duration until one has been measured (start-up, drain, settle). */
+const FIRST_OVERHEAD_MS = 2500;
+
+export interface CapacityConfig {
+  /** everything a run takes; its load, hold, outputs and exporter are the search's to set */
+  run: RunConfig;
+  search: BreakpointConfig;
+}
+
+export interface CapacityHooks {
+  onInfo?(line: string): void;
+  onStepStart?(step: PlannedStep, index: number): void;
+  onStepDone?(step: CapacityStep, index: number): void;
+  onProgress?(snap: AggregateSnapshot, state: EngineState): void;
+}
+
+export interface CapacityOutcome {
+  summary: Summary;
+  exitCode: ExitCode;
+}
+
+interface Devices {
+  storePath: string;
+  count: number;
+}
+
+export class CapacityRun {
+  private engine: Engine | undefined;
+  private stopped = false;
+  private search: BreakpointSearch | undefined;
+
+  constructor(
+    private readonly c: CapacityConfig,
+    private readonly hooks: CapacityHooks = {},
+  ) {}
+
+  /** Ctrl-C: end the current step cleanly and report what was found so far. */
+  interrupt(): void {
+    this.stopped = true;
+    this.search?.interrupt();
+    this.engine?.interrupt();
+  }
+
+  async run(): Promise<CapacityOutcome> {
+    const { run: base, search: cfg } = this.c;
+    const problems = validateBreakpoint(cfg);
+    if (problems.length > 0) throw new UsageError(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+    const slo = Object.keys(base.thresholds).length > 0 ? base.thresholds : DEFAULT_SLO;
+    const parsed = parseThresholds(slo);
+    if (parsed.errors.length > 0) throw new UsageError(parsed.errors.map((e) => e.message).join('; '), '--threshold');
+    const info = this.hooks.onInfo ?? (() => undefined);
+    const started = new Date();
+    const t0 = performance.now();
+    const work = mkdtempSync(join(tmpdir(), 'herd-capacity-'));
+    let broker: EmbeddedBroker | undefined;
+    try {
+      const env = await this.environment(base, work, (b) => (broker = b), info);
+      const search = new BreakpointSearch(cfg);
+      this.search = search;
+      if (this.stopped) search.interrupt();
+      const steps: CapacityStep[] = [];
+      const summaries: Summary[] = [];
+      let overheadMs = FIRST_OVERHEAD_MS;
+      let result: SearchResult;
+      for (;;) {
+        const d = search.next(performance.now() - t0, overheadMs);
+        if ('done' in d) {
+          result = d.done;
+          break;
+        }
+        const stepStart = performance.now();
+        const { step, summary } = await this.step(d.step, steps.length, base, slo, env, info);
+        if (this.stopped) {
+          // cut short: it neither held nor broke (the search ends 'interrupted')
+          step.ok = false;
+          step.broke = ['stopped by the user before the step ended'];
+        } else {
+          search.record({
+            rate: step.rate,
+            kind: step.kind,
+            ok: step.ok,
+            saturated: step.saturated,
+            insecure: summary.verdict === 'insecure',
+          });
+        }
+        steps.push(step);
+        summaries.push(summary);
+        this.hooks.onStepDone?.(step, steps.length - 1);
+        if (!this.stopped) await new Promise((r) => setTimeout(r, SETTLE_MS));
+        const spent = performance.now() - stepStart - d.step.durationMs;
+        overheadMs =
+          steps.length === 1 ? Math.max(spent, 1000) : (overheadMs * (steps.length - 1) + spent) / steps.length;
+      }
+      const ended = new Date();
+      return this.outcome(result, steps, summaries, slo, env, { started, ended });
+    } finally {
+      await broker?.close();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  /** The broker (given, or embedded here) and a way to get enough devices for a step. */
+  private async environment(
+    base: RunConfig,
+    work: string,
+    setBroker: (b: EmbeddedBroker) => void,
+    info: (l: string) => void,
+  ) {
+    let targets = base.targets;
+    let serverCa = base.serverCa;
+    let servername = base.tls.servername;
+    let caDir = base.pkiDir;
+    const userStore = base.store === undefined ? undefined : openStore(base.store);
+    if (targets.length > 0 && caDir === undefined && userStore === undefined) {
+      throw new UsageError(
+        'a capacity search against a broker needs the CA it trusts for devices: give --pki DIR (ca.crt + ca.key) or --store',
+        '--pki',
+      );
+    }
+    let brokerProcess: BrokerProcess | undefined;
+    if (targets.length === 0) {
+      // one embedded broker for the whole search; its server certificate from the devices' CA, or our own
+      let serverCaDir = caDir;
+      if (serverCaDir === undefined) {
+        serverCaDir = join(work, 'pki');
+        await createCa({ out: serverCaDir, cn: 'mqtt-herd capacity CA' });
+        if (userStore === undefined) caDir = serverCaDir;
+        else serverCa ??= join(serverCaDir, 'ca.crt');
+      }
+      const serverDir = join(work, 'server');
+      await issueServer({ ca: serverCaDir, out: serverDir, dns: ['localhost'], ip: ['127.0.0.1'], cn: 'localhost' });
+      const b = await startEmbeddedBroker({
+        caPem: userStore?.caCertPem ?? loadCa(caDir!).certPem,
+        certPem: readFileSync(join(serverDir, 'server.crt'), 'utf8'),
+        keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
+        identity: 'cn',
+        // a store minted with faults: its revoked devices are in the CA's crl.pem
+        crlPem:
+          userStore !== undefined && caDir !== undefined && existsSync(join(caDir, 'crl.pem'))
+            ? readFileSync(join(caDir, 'crl.pem'), 'utf8')
+            : undefined,
+        minVersion: base.tls.minVersion,
+        maxVersion: base.tls.maxVersion,
+      });
+      setBroker(b);
+      targets = [`mqtts://${b.host}:${b.port}`];
+      servername ??= 'localhost';
+      brokerProcess = brokerProcessOf(b.pid, 'herd embedded broker', 1);
+      info(`embedded broker listening on ${targets[0]} (pid ${b.pid}): measuring its CPU`);
+    } else if (targets.length === 1) {
+      const t = parseTarget(targets[0]!);
+      brokerProcess = t === undefined ? undefined : findLocalListener(t.host, t.port);
+      if (brokerProcess !== undefined)
+        info(
+          `the broker on ${targets[0]} is ${brokerProcess.name} (pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`,
+        );
+    }
+    if (Object.keys(base.faults).length > 0 && userStore === undefined)
+      info(
+        "the scenario's certificate faults are not minted for a capacity search: it measures valid devices (herd run checks the rejections)",
+      );
+    const seed = base.seed ?? randomBytes(8).toString('hex');
+    let devices: Devices | undefined =
+      userStore === undefined ? undefined : { storePath: base.store!, count: userStore.meta.count };
+    userStore?.close();
+    let warned = false;
+    const ensure = async (needed: number): Promise<Devices> => {
+      if (base.store !== undefined) {
+        if (needed > devices!.count && !warned) {
+          warned = true;
+          info(
+            `warning: ${base.store} holds ${devices!.count} devices; steps that need more are cut short (mint more for steps of full length)`,
+          );
+        }
+        return devices!;
+      }
+      if (devices !== undefined && devices.count >= needed) return devices;
+      // grow ahead of the ramp: the next step usually doubles
+      const count = Math.ceil((needed * 2) / 1000) * 1000;
+      const storePath = join(work, `devices-${count}.store`);
+      const t = performance.now();
+      // no faulty devices: a search measures the connect path of valid ones (herd run checks the rejections)
+      await mintStore({
+        caDir: caDir!,
+        out: storePath,
+        count,
+        idTemplate: base.idTemplate,
+        uriDomain: base.uriDomain,
+        key: base.key,
+        seed,
+        threads: Math.max(1, base.workers),
+      });
+      info(`minted ${count} device certificates (${base.key}) in ${((performance.now() - t) / 1000).toFixed(1)}s`);
+      if (devices !== undefined && devices.storePath !== storePath) rmSync(devices.storePath, { force: true });
+      devices = { storePath, count };
+      return devices;
+    };
+    const target = targets.join(',');
+    return { targets, serverCa, servername, brokerProcess, ensure, target };
+  }
+
+  private async step(
+    planned: PlannedStep,
+    index: number,
+    base: RunConfig,
+    slo: Record<string, string[]>,
+    env: Awaited<ReturnType<CapacityRun['environment']>>,
+    info: (l: string) => void,
+  ): Promise<{ step: CapacityStep; summary: Summary }> {
+    const wanted = Math.max(1, Math.ceil((planned.rate * planned.durationMs) / 1000));
+    const devices = await env.ensure(wanted);
+    const count = Math.min(wanted, devices.count);
+    const durationMs = Math.round((count / planned.rate) * 1000);
+    this.hooks.onStepStart?.({ ...planned, durationMs }, index);
+    const config: RunConfig = {
+      ...base,
+      targets: env.targets,
+      store: devices.storePath,
+      serverCa: env.serverCa,
+      devices: count,
+      load: { executor: 'arrival-rate', rate: planned.rate, durationMs },
+      tls: { ...base.tls, servername: env.servername },
+      thresholds: slo,
+      faults: {},
+      outDir: undefined,
+      metricsPort: undefined,
+      push: undefined,
+      baseline: undefined,
+      startAt: undefined,
+      lingerMs: 0,
+      shard: { index: 0, count: 1 },
+      quiet: true,
+    };
+    const probe = startProbe(env.brokerProcess);
+    const { summary } = await runHerd(config, {
+      onInfo: (l) => {
+        if (!l.startsWith('metrics on')) info(l);
+      },
+      onEngine: (e) => {
+        this.engine = e;
+        if (this.stopped) e.interrupt();
+      },
+      onProgress: (snap, state) => this.hooks.onProgress?.(snap, state),
+    });
+    this.engine = undefined;
+    const sample = probe.stop();
+    return { step: judgeStep(summary, { ...planned, durationMs }, sample), summary };
+  }
+
+  private outcome(
+    result: SearchResult,
+    steps: CapacityStep[],
+    summaries: Summary[],
+    slo: Record<string, string[]>,
+    env: { brokerProcess: BrokerProcess | undefined; target: string },
+    when: { started: Date; ended: Date },
+  ): CapacityOutcome {
+    const { run: base, search: cfg } = this.c;
+    const config: Capacity['config'] = {
+      key: base.key,
+      tls_min_version: base.tls.minVersion ?? null,
+      tls_max_version: base.tls.maxVersion ?? null,
+      mqtt: base.mqtt.version === 5 ? '5' : '3.1.1',
+      in_flight: base.inFlight,
+      hold_ms: base.holdMs,
+      workers: base.workers,
+      target: env.target,
+      broker: env.brokerProcess ?? null,
+    };
+    const { reason, findings } = explainCapacity({
+      result,
+      steps,
+      config,
+      maxRateAllowed: cfg.maxRate,
+      budgetMs: cfg.budgetMs,
+    });
+    const capacity: Capacity = {
+      max_rate: result.maxRate,
+      limited_by: result.limitedBy,
+      steps,
+      confirmed: result.confirmed,
+      at_least: result.atLeast,
+      ceiling: result.ceiling,
+      reason,
+      findings,
+      slo: Object.entries(slo).flatMap(([m, list]) => list.map((e) => `${m} ${e}`)),
+      search: {
+        start_rate: cfg.startRate,
+        max_rate: cfg.maxRate,
+        precision: cfg.precision,
+        budget_ms: cfg.budgetMs,
+        elapsed_ms: when.ended.getTime() - when.started.getTime(),
+        started: when.started.toISOString(),
+        ended: when.ended.toISOString(),
+      },
+      config,
+    };
+    // the summary of the step that gives the answer: the longest hold at max_rate, else where it broke
+    const pick = (pred: (s: CapacityStep) => boolean): number => {
+      let best = -1;
+      steps.forEach((s, i) => {
+        if (pred(s) && (best < 0 || s.duration_ms >= steps[best]!.duration_ms)) best = i;
+      });
+      return best;
+    };
+    let i = result.maxRate === null ? -1 : pick((s) => s.ok && s.rate === result.maxRate);
+    if (i < 0 && result.ceiling !== null) i = pick((s) => !s.ok && s.rate === result.ceiling);
+    if (i < 0) i = steps.length - 1;
+    const chosen = summaries[i];
+    if (chosen === undefined)
+      throw new UsageError(
+        `the budget (${cfg.budgetMs / 1000}s) is too short for a single step: give --budget more time`,
+        '--budget',
+      );
+    const verdict = verdictFor(result);
+    const summary: Summary = {
+      ...chosen,
+      run: { ...chosen.run, executor: 'breakpoint' },
+      verdict,
+      verdict_reason: headline(
+        result,
+        capacity,
+        summaries.some((s) => s.verdict === 'insecure')
+          ? summaries.find((s) => s.verdict === 'insecure')!.verdict_reason
+          : undefined,
+      ),
+      capacity,
+    };
+    return { summary, exitCode: exitCodeFor(verdict) };
+  }
+}
+
+/** insecure 98, generator saturated or stopped by the user 97 ("at least"), no rate held 99, else 0. */
+function verdictFor(r: SearchResult): Verdict {
+  if (r.limitedBy === 'insecure') return 'insecure';
+  if (r.limitedBy === 'generator' || r.limitedBy === 'interrupted') return 'inconclusive';
+  if (r.maxRate === null && r.limitedBy === 'slo') return 'fail';
+  return 'pass';
+}
+
+function headline(r: SearchResult, c: Capacity, insecure: string | undefined): string {
+  if (insecure !== undefined) return `${insecure}; the capacity search stopped`;
+  if (r.maxRate === null) return c.reason;
+  const how = r.atLeast ? 'at least ' : '';
+  const sure = r.confirmed ? ' (confirmed by a longer hold)' : r.atLeast ? '' : ' (not confirmed)';
+  return `max sustainable connect rate ${how}${rateText(r.maxRate)}${sure}: ${c.reason}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * One capacity step judged: did it hold the SLOs, achieve its rate and keep the
+ * generator healthy? Its row of the step table, from the step's summary and what the
+ * probe saw of the broker and the machine.
+ */
+import { describeThreshold } from '../report/format.js';
+import type { Summary } from '../model/summary.js';
+import type { CapacityStep } from '../model/capacity.js';
+import type { PlannedStep } from './search.js';
+
+/** A step that completes less than this share of its scheduled rate fell behind, whatever its latencies. */
+export const ACHIEVED_MIN = 0.9;
+
+export const rateText = (r: number): string => `${Number.isInteger(r) ? r : r.toFixed(1)}/s`;
+
+/** A step's outcome: the SLOs held, the rate achieved, the generator kept up. */
+export function judgeStep(
+  s: Summary,
+  planned: PlannedStep,
+  probe: { hostCpu: number | null; brokerCpu: number | null },
+): CapacityStep {
+  const l = s.latency;
+  const p99 = l.connect.count > 0 ? l.connect.p99 : null;
+  const achieved = round1(s.counts.connected / (planned.durationMs / 1000 + (p99 ?? 0) / 1000));
+  const broke = s.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}: ${describeThreshold(t)}`);
+  if (achieved < ACHIEVED_MIN * planned.rate)
+    broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
+  const failures: Record<string, number> = {};
+  for (const f of s.failures) if (f.phase !== 'session') failures[f.reason] = (failures[f.reason] ?? 0) + f.count;
+  const wallS = Math.max(0.001, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
+  const p = (phase: 'tcp' | 'tls' | 'connack' | 'subscribe'): number | null =>
+    l[phase].count > 0 ? l[phase].p99 : null;
+  return {
+    rate: planned.rate,
+    achieved,
+    p50: l.connect.count > 0 ? l.connect.p50 : null,
+    p99,
+    failed: s.counts.failed,
+    kind: planned.kind,
+    ok: broke.length === 0 && !s.generator.saturated && s.verdict !== 'insecure',
+    duration_ms: planned.durationMs,
+    attempted: s.counts.attempted,
+    connected: s.counts.connected,
+    failures,
+    broke,
+    saturated: s.generator.saturated,
+    saturation_reasons: s.generator.saturation_reasons,
+    phases_p99: { tcp: p('tcp'), tls: p('tls'), connack: p('connack'), subscribe: p('subscribe') },
+    broker_cpu: probe.brokerCpu,
+    host_cpu: probe.hostCpu,
+    generator_cpu: round3((s.generator.cpu_ms_per_handshake * Math.max(1, s.counts.attempted)) / 1000 / wallS),
+  };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,142 @@
+/** The shape of summary.json (a shard summary and a merged summary are the same shape). */
+import type { FailurePhase, Phase } from './names.js';
+import type { Capacity } from './capacity.js';
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'insecure';
+
+/** Count, min, mean and percentiles in ms, and the histogram itself. */
+export type PhaseLatency = LatencyStats & {
+  /** base64 of the compressed HDR histogram (microseconds), so summaries merge exactly */
+  hdr: string;
+};
+
+export interface FailureCount {
+  phase: FailurePhase;
+  reason: string;
+  count: number;
+}
+
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  ok: boolean;
+  value: number | null;
+}
+
+export interface Summary {
+  version: 1;
+  run: {
+    id: string;
+    scenario: string;
+    target: string;
+    started: string;
+    ended: string;
+    /** which shard of how many; `first`..`last`: the device indexes it ran (a merge: all, when contiguous) */
+    shard: { index: number; count: number; first?: number; last?: number };
+    mqtt: string;
+    devices: number;
+    executor: string;
+    /** device key type and the client's TLS version bounds (null: Node's default) */
+    key?: string;
+    tls?: { min_version: string | null; max_version: string | null };
+    /** stopped early (Ctrl-C / SIGTERM): the verdict is inconclusive unless insecure */
+    interrupted?: boolean;
+  };
+  counts: {
+    attempted: number;
+    connected: number;
+    failed: number;
+    rejected_as_expected: number;
+    accepted_unexpectedly: number;
+    active_peak: number;
+    /** connections closed by the peer after CONNACK while held */
+    dropped: number;
+  };
+  failures: FailureCount[];
+  /** faulty devices: per fault, how they ended */
+  security: {
+    fault: string;
+    expected_rejections: number;
+    rejected: number;
+    accepted: number;
+    reasons: Record<string, number>;
+  }[];
+  latency: Record<Phase, PhaseLatency>;
+  mint: { count: number; per_second: number; loaded: number };
+  generator: {
+    cpu_ms_per_handshake: number;
+    event_loop_lag_p99_ms: number;
+    saturated: boolean;
+    saturation_reasons: string[];
+    fd_limit: number;
+    workers: number;
+    processes: number;
+    rss_peak_bytes: number;
+  };
+  thresholds: ThresholdResult[];
+  verdict: Verdict;
+  verdict_reason: string;
+  /** per-second timeline (bounded; downsampled for long runs) */
+  series?: TimeSeries;
+  /** TLS session resumption (tls.resume_ratio): full handshakes (the `tls` phase) and resumed ones apart */
+  resumption?: { full: number; resumed: number; tls_full: PhaseLatency; tls_resumed: PhaseLatency };
+  /** reconnect-storm: how the dropped devices came back */
+  recovery?: Recovery;
+  /** a capacity search (`herd capacity`): the knee, the steps and what limited it */
+  capacity?: Capacity;
+}
+
+export interface LatencyStats {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface SeriesPoint {
+  /** seconds from the series start to the start of this point */
+  t: number;
+  attempts: number;
+  connected: number;
+  failed: number;
+  rejected: number;
+  unexpected: number;
+  /** most connections open at once seen in the point */
+  active: number;
+  /** end-to-end connect latency of the connects completed in the point, ms */
+  p50: number | null;
+  p99: number | null;
+  /** failures by reason */
+  failures: Record<string, number>;
+}
+
+export interface TimeSeries {
+  /** ISO time of second 0 (a whole second) */
+  start: string;
+  resolution: number;
+  points: SeriesPoint[];
+}
+
+/** A summary that may carry its time series (until Summary itself declares `series`). */
+export type WithSeries<T> = T & { series?: TimeSeries };
+
+export interface Recovery {
+  drop: 'broker-restart' | 'disconnect';
+  dropped_at: string | null;
+  dropped: number;
+  recovered: number;
+  /** ms from the drop until that share of the dropped devices were connected again */
+  t50_ms: number | null;
+  t90_ms: number | null;
+  t99_ms: number | null;
+  t100_ms: number | null;
+  reconnect_attempts: number;
+  /** the most connects completed in one second during the recovery */
+  peak_connect_rate: number;
+  /** recovery times (µs) as a compressed HDR histogram, for exact merges and thresholds */
+  hdr: string;
+}

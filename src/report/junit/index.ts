@@ -1,0 +1,87 @@
+/**
+ * junit.xml for CI systems: one test case per threshold and one per security expectation
+ * (fault kind). A failed threshold or an accepted faulty credential is a <failure>.
+ */
+import { describeThreshold } from '../format.js';
+import type { Summary } from '../../model/summary.js';
+
+/** Escapes text for XML 1.0 content and attribute values; drops characters XML cannot hold. */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+interface Case {
+  classname: string;
+  name: string;
+  failure?: { type: string; message: string; detail: string };
+}
+
+function attrs(pairs: Record<string, string | number>): string {
+  return Object.entries(pairs)
+    .map(([k, v]) => ` ${k}="${xmlEscape(String(v))}"`)
+    .join('');
+}
+
+function suite(name: string, cases: readonly Case[], timestamp: string, seconds: number): string {
+  const failures = cases.filter((c) => c.failure !== undefined).length;
+  const body = cases.map((c) => {
+    const open = `    <testcase${attrs({ classname: c.classname, name: c.name, time: 0 })}`;
+    if (c.failure === undefined) return `${open}/>`;
+    const f = c.failure;
+    return `${open}>\n      <failure${attrs({ type: f.type, message: f.message })}>${xmlEscape(f.detail)}</failure>\n    </testcase>`;
+  });
+  const head = `  <testsuite${attrs({ name, tests: cases.length, failures, errors: 0, skipped: 0, time: seconds.toFixed(3), timestamp })}`;
+  return cases.length === 0 ? `${head}/>` : `${head}>\n${body.join('\n')}\n  </testsuite>`;
+}
+
+/** The junit.xml text of a summary. */
+export function renderJUnit(summary: Summary): string {
+  const seconds = Math.max(0, (Date.parse(summary.run.ended) - Date.parse(summary.run.started)) / 1000) || 0;
+  const timestamp = summary.run.started;
+
+  const thresholds: Case[] = summary.thresholds.map((t) => {
+    const c: Case = { classname: `mqtt-herd.thresholds.${t.metric}`, name: `${t.metric}: ${t.expression}` };
+    if (!t.ok) {
+      const observed = describeThreshold(t);
+      c.failure = {
+        type: 'threshold',
+        message: t.value === null ? `no data to evaluate ${t.expression}` : `${observed}, expected ${t.expression}`,
+        detail: `run ${summary.run.id} (${summary.run.scenario}) against ${summary.run.target}: ${summary.verdict_reason}`,
+      };
+    }
+    return c;
+  });
+
+  const security: Case[] = summary.security.map((s) => {
+    const c: Case = { classname: 'mqtt-herd.security', name: `${s.fault}: the broker rejects the credential` };
+    const reasons = Object.entries(s.reasons)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ');
+    if (s.accepted > 0) {
+      c.failure = {
+        type: 'insecure',
+        message: `the broker accepted ${s.accepted} of ${s.expected_rejections} ${s.fault} credentials`,
+        detail: `${s.rejected} rejected${reasons === '' ? '' : ` (${reasons})`}, ${s.accepted} accepted`,
+      };
+    }
+    return c;
+  });
+
+  const all = [...thresholds, ...security];
+  const failures = all.filter((c) => c.failure !== undefined).length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name: `mqtt-herd ${summary.run.scenario}`, tests: all.length, failures, errors: 0, time: seconds.toFixed(3) })}>`,
+    suite('mqtt-herd.thresholds', thresholds, timestamp, seconds),
+    suite('mqtt-herd.security', security, timestamp, seconds),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

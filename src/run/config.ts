@@ -1,0 +1,137 @@
+/**
+ * A run's resolved configuration: what the scenario file and the flags boil down to.
+ * Flags override the file; defaults fill the rest. Everything here is validated.
+ */
+import type { Stage } from '../load/ramping-arrival-rate.js';
+import type { Fault } from '../model/names.js';
+
+/** device key types the bulk minter makes (RSA keys cannot be derived deterministically at speed) */
+export type KeyType = 'p256' | 'p384' | 'ed25519';
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+export type LoadConfig =
+  | { executor: 'arrival-rate'; rate: number; durationMs: number | undefined }
+  | { executor: 'ramping-arrival-rate'; startRate: number; stages: Stage[]; durationMs?: number | undefined }
+  | { executor: 'constant-connections'; connections: number; rate: number; durationMs: number }
+  /** --rate max: the closed loop that finds the broker's ceiling */
+  | { executor: 'closed-loop'; durationMs: number | undefined }
+  /** connect, drop them all at once, and watch every device come back with backoff */
+  | { executor: 'reconnect-storm'; connections: number; rate: number; storm: StormConfig };
+
+export interface StormConfig {
+  /** how the connections are dropped: the (embedded) broker restarts, or the broker disconnects them */
+  drop: 'broker-restart' | 'disconnect';
+  /** how long the broker stays down on a restart */
+  downMs: number;
+  /** reconnect backoff: exponential from initial, capped at max, full jitter */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** how long to wait after every device is back (or the deadline) before ending */
+  settleMs: number;
+}
+
+export interface RunConfig {
+  scenario: string;
+  /** mqtts://host:port, several for a cluster; empty: start the embedded broker */
+  targets: string[];
+  pkiDir: string | undefined;
+  store: string | undefined;
+  serverCa: string | undefined;
+  devices: number;
+  uriDomain: string;
+  idTemplate: string;
+  seed: string | undefined;
+  key: KeyType;
+  load: LoadConfig;
+  inFlight: number;
+  /** ms each connection stays up after CONNACK (Infinity: until the run ends) */
+  holdMs: number;
+  mqtt: { version: 4 | 5; keepaliveS: number; subscribe: string | undefined };
+  tls: { servername: string | undefined; minVersion: TlsVersion | undefined; maxVersion: TlsVersion | undefined };
+  timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };
+  workers: number;
+  /** generator processes (undefined: as many as the open-files limit requires) */
+  processes: number | undefined;
+  sourceIps: string[];
+  outDir: string | undefined;
+  metricsPort: number | undefined;
+  lingerMs: number;
+  push: string | undefined;
+  shard: { index: number; count: number };
+  startAt: number | undefined;
+  baseline: string | undefined;
+  /** with a baseline: how much worse a metric may get (fraction) and which metrics count */
+  maxRegression: number;
+  baselineMetrics: string[];
+  thresholds: Record<string, string[]>;
+  /** share of devices given each credential fault (they must be rejected) */
+  faults: Partial<Record<Fault, number>>;
+  /** share of reconnects that resume a TLS session */
+  resumeRatio: number;
+  /** print the live progress line and the summary */
+  quiet: boolean;
+}
+
+export const DEFAULTS = {
+  devices: 1000,
+  rate: 100,
+  uriDomain: 'herd.local',
+  idTemplate: 'dev-{i}',
+  inFlight: 100,
+  holdMs: 10_000,
+  keepaliveS: 60,
+  timeouts: { tcpMs: 10_000, tlsMs: 10_000, connackMs: 10_000, subscribeMs: 10_000 },
+  lingerMs: 0,
+} as const;
+
+/** The demo (`herd run` with no arguments): a few thousand devices against the embedded broker. */
+export const DEMO = { devices: 2000, rate: 400, holdMs: 5_000 } as const;
+
+/** Parse mqtts://host:port (or host:port) into a target; undefined when malformed. */
+export function parseTarget(url: string): { host: string; port: number } | undefined {
+  const m = url.match(/^(?:(mqtts|ssl|tls):\/\/)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/);
+  if (!m) return undefined;
+  const port = m[3] === undefined ? 8883 : Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[2]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** Expand `127.0.0.2-127.0.0.9` and comma lists into addresses (IPv4 ranges within one /24… /16). */
+export function expandSourceIps(spec: string): string[] | undefined {
+  const out: string[] = [];
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const r = part.match(/^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/);
+    if (r) {
+      const a = ipv4ToInt(r[1]!);
+      const b = ipv4ToInt(r[2]!);
+      if (a === undefined || b === undefined || b < a || b - a > 65535) return undefined;
+      for (let x = a; x <= b; x++) out.push(intToIpv4(x));
+    } else if (ipv4ToInt(part) !== undefined || /^[0-9a-fA-F:]+$/.test(part)) {
+      out.push(part);
+    } else {
+      return undefined;
+    }
+  }
+  return out.length ? out : undefined;
+}
+
+function ipv4ToInt(s: string): number | undefined {
+  const p = s.split('.').map(Number);
+  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return undefined;
+  return ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
+}
+
+function intToIpv4(x: number): string {
+  return [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.');
+}
+
+/** Connections open at once at the peak, for the capacity check. */
+export function peakConnections(c: RunConfig): number {
+  const l = c.load;
+  if (l.executor === 'constant-connections' || l.executor === 'reconnect-storm') return l.connections + c.inFlight;
+  if (c.holdMs === 0) return Math.min(c.devices, c.inFlight);
+  return c.devices;
+}
