@@ -26,7 +26,9 @@ export * from './judge/baseline.js';
 export { renderHtmlReport, writeHtmlReport } from './report/html/index.js';
 export { explainReason } from './report/explain.js';
 export { runHerd, type RunHooks, type RunOutcome } from './run/run.js';
-export type { RunConfig, LoadConfig, StormConfig, KeyType, TlsVersion } from './run/config.js';
+export type { RunConfig } from './run/config.js';
+export type { LoadConfig } from './load/executor.js';
+export type { KeyType, TlsVersion } from './model/names.js';
 export { loadScenario, parseScenario, type ScenarioSettings } from './scenario/load.js';
 export {
   CapacityRun,

@@ -2,7 +2,7 @@
  * `herd capacity` as a library call: the breakpoint search run step by step with
  * runHerd. One broker (the given target, or one embedded broker started here for the
  * whole search) and one device store (minted here, grown as the rates need more
- * devices) serve every step; each step is an open-loop arrival-rate run held to the
+ * devices) serve every step; each step is an open loop at a constant rate held to the
  * SLOs. The result is the summary of the step that found the answer, with `capacity`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { judgeStep, rateText } from './step.js';
 import type { AggregateSnapshot } from '../metrics/aggregate.js';
 import type { Engine, EngineState } from '../engine/coordinator.js';
 import { runHerd } from '../run/run.js';
+import { constantRateLoad } from '../load/registry.js';
 import { parseTarget, type RunConfig } from '../run/config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../engine/embedded-broker.js';
 import {
@@ -53,10 +54,10 @@ export interface CapacityConfig {
 }
 
 export interface CapacityHooks {
-  onInfo?(line: string): void;
-  onStepStart?(step: PlannedStep, index: number): void;
-  onStepDone?(step: CapacityStep, index: number): void;
-  onProgress?(snap: AggregateSnapshot, state: EngineState): void;
+  onInfo?: (line: string) => void;
+  onStepStart?: (step: PlannedStep, index: number) => void;
+  onStepDone?: (step: CapacityStep, index: number) => void;
+  onProgress?: (snap: AggregateSnapshot, state: EngineState) => void;
 }
 
 export interface CapacityOutcome {
@@ -263,7 +264,7 @@ export class CapacityRun {
       store: devices.storePath,
       serverCa: env.serverCa,
       devices: count,
-      load: { executor: 'arrival-rate', rate: planned.rate, durationMs },
+      load: constantRateLoad(planned.rate, durationMs),
       tls: { ...base.tls, servername: env.servername },
       thresholds: slo,
       faults: {},

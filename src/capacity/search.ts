@@ -8,11 +8,15 @@
  * touches a broker, so it is tested against model brokers. src/engine/capacity.ts runs
  * the steps.
  */
-import type { ConfigProblem } from '../load/schedule.js';
 import type { LimitedBy, StepKind } from '../model/capacity.js';
 
+/** A problem in the search's configuration: the field path and what is wrong. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
 export interface BreakpointConfig {
-  executor: 'breakpoint';
   /** connects per second of the first step */
   startRate: number;
   /** never step above this */

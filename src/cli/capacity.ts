@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { bool, parse, str, type OptionSpec } from './args.js';
-import { RUN_OPTIONS, runConfigFromFlags } from './run-flags.js';
+import { runConfigFromFlags } from './run-flags.js';
+import { RUN_OPTIONS } from './run-options.js';
 import { loadScenario } from '../scenario/load.js';
 import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../model/units.js';
 import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../capacity/search.js';
@@ -23,8 +24,8 @@ import { writeHtmlReport } from '../report/html/index.js';
 
 /** Run flags that mean nothing to a search (it sets the load, the devices and the outputs itself). */
 const NOT_FOR_CAPACITY: Record<string, string> = {
-  executor: 'a capacity search runs its own steps (arrival-rate)',
-  connections: 'a capacity search runs its own steps (arrival-rate)',
+  executor: 'a capacity search runs its own steps (connects at a constant arrival rate)',
+  connections: 'a capacity search runs its own steps (connects at a constant arrival rate)',
   devices: 'a capacity search sizes each step itself (rate × step length)',
   'metrics-port': 'not available for a capacity search yet',
   linger: 'not available for a capacity search yet',
@@ -126,7 +127,6 @@ export function capacityConfigFromArgs(argv: string[]): { help: true } | { help:
     scenarioFile === undefined ? {} : loadScenario(scenarioFile),
   );
   const search: BreakpointConfig = {
-    executor: 'breakpoint',
     startRate,
     maxRate,
     minRate: BREAKPOINT_DEFAULTS.minRate,

@@ -2,18 +2,14 @@
  * `herd run`: progress on stderr, the summary on stdout, summary.json and junit.xml in
  * --out. Ctrl-C stops the schedule, disconnects cleanly and still writes the summary.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { parseRunArgs, runConfigFromFlags, RUN_HELP } from './run-flags.js';
+import { parseRunArgs, runConfigFromFlags } from './run-flags.js';
+import { RUN_HELP } from './run-options.js';
 import { bool } from './args.js';
 import { runHerd } from '../run/run.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Engine } from '../engine/coordinator.js';
 import { progressLine, renderSummary } from '../report/console/summary.js';
-import { renderJUnit } from '../report/junit/index.js';
-import { summaryToJson } from '../report/json/index.js';
-import { writeHtmlReport } from '../report/html/index.js';
 import { renderBaselineChanges } from '../judge/baseline.js';
 
 /** Non-TTY progress: one plain line this often. */
@@ -22,7 +18,7 @@ const PLAIN_PROGRESS_EVERY_S = 5;
 export async function runCommand(argv: string[]): Promise<number> {
   const { parsed, demo } = parseRunArgs(argv);
   if (bool(parsed, 'help')) {
-    process.stdout.write(RUN_HELP);
+    process.stdout.write(RUN_HELP());
     return 0;
   }
   if (parsed.positionals.length > 1)
@@ -73,16 +69,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       },
     });
     if (drawn) process.stderr.write('\n');
-    if (config.outDir !== undefined) {
-      mkdirSync(config.outDir, { recursive: true });
-      writeFileSync(join(config.outDir, 'summary.json'), summaryToJson(summary));
-      writeFileSync(join(config.outDir, 'junit.xml'), renderJUnit(summary));
-      await writeHtmlReport(summary, join(config.outDir, 'report.html'), baseline?.summary);
-    }
     process.stdout.write(renderSummary(summary, { ascii: !process.stdout.isTTY }));
     if (baseline !== undefined) process.stdout.write(renderBaselineChanges(baseline.rows, summary));
-    if (config.outDir !== undefined && !config.quiet)
-      process.stderr.write(`herd: wrote summary.json, junit.xml and report.html in ${config.outDir}\n`);
     if (exporter !== undefined) {
       // --linger: keep serving the final values so the last scrape sees them (Ctrl-C ends it).
       if (config.lingerMs > 0) {

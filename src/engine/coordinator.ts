@@ -1,32 +1,22 @@
 /**
- * The coordinator: owns the schedule clock, hands arrivals to the connection workers a
- * little ahead of time (each carries its intended start), applies policy (replacing
- * dropped connections), and aggregates the workers' deltas. It never touches a socket.
+ * src/engine: the coordinator, its connection workers and the generator processes.
+ *
+ * The coordinator owns the schedule clock, hands arrivals to the connection workers a
+ * little ahead of time (each carries its intended start), applies the executor's policy
+ * (replacing dropped connections, a storm) and hands the workers' deltas on. It never
+ * touches a socket.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WorkerPool, fatalError } from './pool.js';
 import type { FromWorker, WorkerInit } from './protocol.js';
 import type { Schedule } from '../load/schedule.js';
-import type { StormPolicy } from '../load/reconnect-storm.js';
-
-export interface StormPlan {
-  policy: StormPolicy;
-  /** drops everything: restarts the (embedded) broker; undefined: cut the connections ourselves ('disconnect'), or wait for an external restart */
-  trigger: (() => Promise<void>) | undefined;
-  /** cut the connections from the generator side */
-  cut: boolean;
-  /** give up waiting for recovery this long after the drop */
-  deadlineMs: number;
-}
-
+import type { LoadPolicy } from '../load/policy.js';
+import type { Summary } from '../model/summary.js';
 import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
-import type { Recovery } from '../model/summary.js';
 
 /** How far ahead of their intended start arrivals are handed to workers. */
 const LOOKAHEAD_MS = 50;
 const TICK_MS = 10;
-/** constant-connections: how long after a failed connect the device tries again */
-const RETRY_AFTER_FAILURE_MS = 1000;
 
 export interface EnginePlan {
   /** per-worker settings, less workerId */
@@ -35,14 +25,12 @@ export interface EnginePlan {
   /** generator child processes to spread the workers over (1: threads of this process) */
   processes: number;
   schedule: Schedule;
-  /** replace dropped connections (constant-connections) */
-  replaceDrops: boolean;
+  /** the executor's policy while the run goes on (undefined: the schedule alone) */
+  policy: LoadPolicy | undefined;
   /** end the run this long after the start even if connections are held (ms) */
   endAfterMs: number | undefined;
   /** absolute epoch ms to start at (shards), else as soon as workers are ready */
   startAt?: number | undefined;
-  /** reconnect-storm: the policy that drops and brings devices back */
-  storm?: StormPlan | undefined;
 }
 
 export type WorkerReport = Extract<FromWorker, { type: 'report' }>;
@@ -82,7 +70,8 @@ export interface EngineResult {
   /** the most resident memory seen, this process plus the generator processes */
   rssPeakBytes: number;
   processes: number;
-  recovery: Recovery | undefined;
+  /** what the executor's policy adds to the summary */
+  policyResult: Partial<Pick<Summary, 'recovery'>>;
 }
 
 export class Engine {
@@ -96,7 +85,6 @@ export class Engine {
   private dispatched = 0;
   private scheduleDone = false;
   private t0 = 0;
-  private readonly replacements: { device: number; at: number }[] = [];
   /** generator processes' latest CPU and memory, by pid */
   private readonly children = new Map<number, { cpuMs: number; rss: number }>();
   private rssPeak = 0;
@@ -178,7 +166,7 @@ export class Engine {
       cpuMs: (cpu.user + cpu.system) / 1000 + [...this.children.values()].reduce((a, c) => a + c.cpuMs, 0),
       rssPeakBytes: this.rssPeak,
       processes: this.pool.processCount,
-      recovery: this.plan.storm?.policy.result(),
+      policyResult: this.plan.policy?.result?.() ?? {},
     };
   }
 
@@ -203,18 +191,11 @@ export class Engine {
           b.intended.push(this.t0 + next.value);
           next = it.next();
         }
-        this.plan.storm?.policy.take(epochNow() + LOOKAHEAD_MS, (device, at) => {
+        this.plan.policy?.take(epochNow() + LOOKAHEAD_MS, (device, at) => {
           const b = batches[device % this.plan.workers]!;
           b.devices.push(device);
           b.intended.push(at);
         });
-        if (this.plan.replaceDrops) {
-          for (const { device, at } of this.replacements.splice(0)) {
-            const b = batches[device % this.plan.workers]!;
-            b.devices.push(device);
-            b.intended.push(at);
-          }
-        }
         batches.forEach((b, i) => {
           if (b.devices.length === 0) return;
           this.dispatch(i, Int32Array.from(b.devices), Float64Array.from(b.intended));
@@ -283,19 +264,12 @@ export class Engine {
     if (m.pid !== process.pid) this.children.set(m.pid, { cpuMs: m.processCpuMs, rss: m.rssBytes });
     this.runLag[m.workerId] = m.lagRunP99Ms;
     this.runLagMean[m.workerId] = m.lagRunMeanMs;
-    // a dropped connection is replaced from the moment it dropped: its latency counts from there
-    if (this.plan.replaceDrops && !this.stopping) {
-      m.dropped.devices.forEach((d, i) => this.replacements.push({ device: d, at: m.dropped.at[i]! }));
-      // a connect that failed is tried again a moment later: the executor keeps N connected
-      m.failed.devices.forEach((d, i) =>
-        this.replacements.push({ device: d, at: m.failed.at[i]! + RETRY_AFTER_FAILURE_MS }),
-      );
-    }
-    const storm = this.plan.storm;
-    if (storm && !this.stopping) {
-      m.connected.devices.forEach((d, i) => storm.policy.onConnected(d, m.connected.at[i]!));
-      m.failed.devices.forEach((d, i) => storm.policy.onFail(d, m.failed.at[i]!));
-      m.dropped.devices.forEach((d, i) => storm.policy.onDrop(d, m.dropped.at[i]!));
+    // what happened to single devices, each with its time: the policy counts from there
+    const policy = this.plan.policy;
+    if (policy && !this.stopping) {
+      if (policy.onConnected) m.connected.devices.forEach((d, i) => policy.onConnected!(d, m.connected.at[i]!));
+      if (policy.onFailed) m.failed.devices.forEach((d, i) => policy.onFailed!(d, m.failed.at[i]!));
+      if (policy.onDropped) m.dropped.devices.forEach((d, i) => policy.onDropped!(d, m.dropped.at[i]!));
     }
     this.hooks.onReport?.(m);
     if (m.final) {
@@ -307,45 +281,29 @@ export class Engine {
   }
 
   /**
-   * A schedule without a fixed end finishes when every worker has received all it was
-   * handed and nothing is queued, in flight or held any more.
+   * Once the schedule is done, the policy decides whether the run goes on; without one (or
+   * when it says `quiet`) the run finishes when every worker has received all it was handed
+   * and nothing is queued, in flight or held any more.
    */
   private maybeFinish(): void {
     if (this.stopping || !this.scheduleDone) return;
-    if (this.plan.storm) return this.stormStep(this.plan.storm);
-    if (this.plan.worker.holdMs === Infinity) return;
-    if (this.plan.schedule.kind === 'closed' && this.plan.schedule.total === undefined) return;
-    const quiet = this.last.every(
-      (r, i) =>
-        r !== undefined &&
-        r.received === (this.dispatchedTo[i] ?? 0) &&
-        r.inFlight === 0 &&
-        r.queued === 0 &&
-        r.held === 0 &&
-        r.idle,
+    const settled = this.last.every(
+      (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0,
     );
+    const next = this.plan.policy?.advance(epochNow(), settled, this.ops) ?? 'quiet';
+    if (next === 'stop') return this.stop(true);
+    if (next === 'wait' || this.plan.worker.holdMs === Infinity) return;
+    if (this.plan.schedule.kind === 'closed' && this.plan.schedule.total === undefined) return;
+    const quiet = settled && this.last.every((r) => r !== undefined && r.held === 0 && r.idle);
     if (quiet) this.stop(true);
   }
 
   private readonly dispatchedTo: number[] = [];
 
-  /** The storm's phases: first wave settles → drop → reconnects until all are back. */
-  private stormStep(storm: StormPlan): void {
-    const now = epochNow();
-    const p = storm.policy;
-    if (p.phase === 'ramp' || p.phase === 'steady') {
-      const settled = this.last.every(
-        (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0,
-      );
-      if (!settled || !p.ready(now)) return;
-      p.dropped(now, !storm.cut && storm.trigger === undefined);
-      if (storm.cut) this.pool.broadcast({ type: 'drop' });
-      else
-        void storm.trigger?.().catch((e: unknown) => this.rejectDone?.(e instanceof Error ? e : new Error(String(e))));
-      return;
-    }
-    if (p.finished(now, storm.deadlineMs)) this.stop(true);
-  }
+  private readonly ops = {
+    cutAll: (): void => this.pool.broadcast({ type: 'drop' }),
+    fail: (e: Error): void => this.rejectDone?.(e),
+  };
 
   private stop(graceful: boolean): void {
     if (this.stopping) return;

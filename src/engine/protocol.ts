@@ -40,7 +40,7 @@ export interface WorkerInit {
   resumeRatio: number;
   /** devices connect more than once (closed loop, constant connections, storms): keep their contexts */
   reuseDevices: boolean;
-  /** report which devices failed and when each connected (the reconnect-storm policy needs it) */
+  /** report which devices failed and when each connected (an executor's policy needs it) */
   reportOutcomes: boolean;
 }
 

@@ -25,7 +25,7 @@ const METRICS = {
   subscribe_duration: { kind: 'duration', phase: 'subscribe' },
   connect_failures: { kind: 'failures' },
   unexpected_accepts: { kind: 'unexpected' },
-  /** reconnect-storm: time from the drop until a device was back (percentiles over the dropped devices) */
+  /** a storm of reconnects: time from the drop until a device was back (percentiles over the dropped devices) */
   recovery_duration: { kind: 'recovery' },
 } as const satisfies Record<string, { kind: Kind; phase?: Phase }>;
 export type ThresholdMetric = keyof typeof METRICS;

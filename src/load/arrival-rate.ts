@@ -1,36 +1,81 @@
 /** `arrival-rate`: connects start at a constant rate, whatever the broker does (open loop). */
-import type { ConfigProblem, OpenSchedule } from './schedule.js';
+import { check, refuseFlags, scenarioValue, type ConfigProblem, type Executor, type RunShape } from './executor.js';
+import type { OpenSchedule } from './schedule.js';
+
+/** Connects per second when neither the scenario nor --rate says. */
+export const DEFAULT_RATE = 100;
 
 export interface ArrivalRateConfig {
   executor: 'arrival-rate';
   /** connects per second */
   rate: number;
-  /** attempts at most (the devices) */
-  count: number;
   /** stop scheduling after this long (ms); undefined: when every device has been attempted */
-  durationMs?: number | undefined;
+  durationMs: number | undefined;
 }
 
-export function validateArrivalRate(c: ArrivalRateConfig, path = 'load'): ConfigProblem[] {
-  const p: ConfigProblem[] = [];
-  if (!(c.rate > 0) || !Number.isFinite(c.rate)) p.push({ path: `${path}.rate`, message: 'expected a rate above 0/s' });
-  if (!Number.isInteger(c.count) || c.count < 1)
-    p.push({ path: `${path}.count`, message: 'expected a positive number of devices' });
-  if (c.durationMs !== undefined && !(c.durationMs > 0))
-    p.push({ path: `${path}.duration`, message: 'expected a duration above 0' });
-  return p;
-}
-
-export function arrivalRateSchedule(c: ArrivalRateConfig): OpenSchedule {
-  const interval = 1000 / c.rate;
-  const byDuration = c.durationMs === undefined ? Infinity : Math.ceil((c.durationMs * c.rate) / 1000);
-  const total = Math.min(c.count, byDuration);
+/** `total` attempts (at most), 1/rate apart, cut after `durationMs`. */
+export function constantRateSchedule(rate: number, total: number, durationMs?: number): OpenSchedule {
+  const interval = 1000 / rate;
+  const byDuration = durationMs === undefined ? Infinity : Math.ceil((durationMs * rate) / 1000);
+  const n = Math.min(total, byDuration);
   return {
     kind: 'open',
-    total,
-    spanMs: (total - 1) * interval,
+    total: n,
+    spanMs: (n - 1) * interval,
     *offsets() {
-      for (let k = 0; k < total; k++) yield k * interval;
+      for (let k = 0; k < n; k++) yield k * interval;
     },
   };
+}
+
+/** Connections held at once by an open loop: every device, or (hold 0) no more than are in flight. */
+export function openLoopPeak(run: RunShape): number {
+  return run.holdMs === 0 ? Math.min(run.devices, run.inFlight) : run.devices;
+}
+
+export const arrivalRate: Executor<ArrivalRateConfig> = {
+  name: 'arrival-rate',
+  description: 'connects start at --rate, whatever the broker does (open loop); --rate max: the closed loop',
+  schema: {
+    rate: {
+      anyOf: [
+        { type: 'string', format: 'rate' },
+        { type: 'string', enum: ['max'] },
+      ],
+      description: 'connects per second: 200/s (max: the closed loop)',
+    },
+    duration: { type: 'string', format: 'duration', description: 'stop scheduling after this long' },
+  },
+  required: ['rate'],
+  holdsUntilEnd: false,
+  fromScenario(raw) {
+    return {
+      ok: true,
+      config: {
+        executor: 'arrival-rate',
+        rate: scenarioValue.rate(raw.rate),
+        durationMs: scenarioValue.duration(raw.duration),
+      },
+    };
+  },
+  fromFlags(flags, base) {
+    refuseFlags('arrival-rate', flags, ['connections']);
+    const rate = flags.rate === undefined || flags.rate === 'max' ? (base?.rate ?? DEFAULT_RATE) : flags.rate;
+    return { executor: 'arrival-rate', rate, durationMs: flags.durationMs ?? base?.durationMs };
+  },
+  validate(c) {
+    const p: ConfigProblem[] = [];
+    check.rate(c.rate, ['rate'], p);
+    check.duration(c.durationMs, ['duration'], p);
+    return p;
+  },
+  schedule: (c, run) => constantRateSchedule(c.rate, run.devices, c.durationMs),
+  shard: (c, share) => ({ ...c, rate: c.rate * share.fraction }),
+  peakConnections: (_c, run) => openLoopPeak(run),
+  reuseDevices: () => false,
+  describe: (c) => `${round(c.rate)} connects/s${c.durationMs === undefined ? '' : ` for ${c.durationMs / 1000}s`}`,
+};
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
 }

@@ -1,176 +1,147 @@
 /**
- * `reconnect-storm`: connect N devices, drop them all at once (the broker restarts, or
- * the connections are cut), and bring every device back the way device firmware does:
- * exponential backoff with full jitter (delay = random(0, min(max, initial·2^n))).
- * The coordinator owns this policy; workers only report drops, failures and successes.
- * Reports how long until 50/90/99/100% are back and the peak connect rate.
+ * `reconnect-storm`: connect N devices, drop them all at once (the broker restarts, or the
+ * connections are cut), and bring every device back with exponential backoff and full
+ * jitter (storm-policy.ts). Reports how long until 50/90/99/100% are back and the peak
+ * connect rate (summary `recovery`).
  */
-import type { StormConfig } from '../run/config.js';
-import { createHistogram, recordMicros, encodeHistogram, type Hdr } from '../metrics/hdr.js';
-import type { Recovery } from '../model/summary.js';
+import { UsageError } from '../errors.js';
+import type { Summary } from '../model/summary.js';
+import {
+  check,
+  refuseFlags,
+  scenarioValue,
+  shardConnections,
+  type ConfigProblem,
+  type Executor,
+  type Explanation,
+} from './executor.js';
+import type { LoadPolicy, PolicyContext } from './policy.js';
+import { constantRateSchedule } from './arrival-rate.js';
+import { StormPolicy, type StormConfig } from './storm-policy.js';
 
-/** A min-heap of (time, device): reconnects waiting for their backoff to expire. */
-class Due {
-  private t: number[] = [];
-  private d: number[] = [];
-  get size(): number {
-    return this.t.length;
-  }
-  push(time: number, device: number): void {
-    const t = this.t;
-    const d = this.d;
-    let i = t.length;
-    t.push(time);
-    d.push(device);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (t[p]! <= time) break;
-      t[i] = t[p]!;
-      d[i] = d[p]!;
-      i = p;
-    }
-    t[i] = time;
-    d[i] = device;
-  }
-  peek(): number | undefined {
-    return this.t[0];
-  }
-  pop(): { time: number; device: number } {
-    const t = this.t;
-    const d = this.d;
-    const top = { time: t[0]!, device: d[0]! };
-    const lt = t.pop()!;
-    const ld = d.pop()!;
-    if (t.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= t.length) break;
-        const c = l + 1 < t.length && t[l + 1]! < t[l]! ? l + 1 : l;
-        if (t[c]! >= lt) break;
-        t[i] = t[c]!;
-        d[i] = d[c]!;
-        i = c;
+export interface ReconnectStormConfig {
+  executor: 'reconnect-storm';
+  connections: number;
+  /** connects per second of the first wave */
+  rate: number;
+  storm: StormConfig;
+}
+
+const DROP_TEXT: Record<StormConfig['drop'], string> = {
+  'broker-restart': 'the broker restarted',
+  disconnect: 'every connection was cut from the generator side (a network outage)',
+};
+
+/** The storm's policy, driven by the coordinator: first wave settles → drop → reconnects until all are back. */
+function stormPolicy(c: ReconnectStormConfig, ctx: PolicyContext): LoadPolicy {
+  const cfg = c.storm;
+  const p = new StormPolicy(cfg, c.connections, ctx.random);
+  const cut = cfg.drop === 'disconnect';
+  // an external broker is restarted by whoever runs it; herd sees the drops
+  const restart = cfg.drop === 'broker-restart' ? ctx.restartBroker : undefined;
+  const deadlineMs = cfg.downMs + 6 * cfg.maxBackoffMs + 10_000;
+  return {
+    onConnected: (d, at) => p.onConnected(d, at),
+    onFailed: (d, at) => p.onFail(d, at),
+    onDropped: (d, at) => p.onDrop(d, at),
+    take: (horizon, out) => p.take(horizon, out),
+    advance(now, settled, ops) {
+      if (p.phase === 'ramp' || p.phase === 'steady') {
+        if (!settled || !p.ready(now)) return 'wait';
+        p.dropped(now, !cut && restart === undefined);
+        if (cut) ops.cutAll();
+        else restart?.(cfg.downMs).catch((e: unknown) => ops.fail(e instanceof Error ? e : new Error(String(e))));
+        return 'wait';
       }
-      t[i] = lt;
-      d[i] = ld;
-    }
-    return top;
-  }
+      return p.finished(now, deadlineMs) ? 'stop' : 'wait';
+    },
+    result: () => ({ recovery: p.result() }),
+  };
 }
 
-export type StormPhase = 'ramp' | 'steady' | 'storm' | 'done';
-
-export class StormPolicy {
-  phase: StormPhase = 'ramp';
-  private dropAt = 0;
-  private droppedCount = 0;
-  private readonly backoffN = new Map<number, number>();
-  private readonly due = new Due();
-  private readonly recoveredAt: number[] = [];
-  private readonly hdr: Hdr = createHistogram('cumulative');
-  private attempts = 0;
-  private allBackAt = 0;
-  private steadySince = 0;
-  private waitingSince = 0;
-
-  constructor(
-    readonly cfg: StormConfig,
-    readonly connections: number,
-    private readonly random: () => number = Math.random,
-  ) {}
-
-  /** Full-jitter exponential backoff for a device's n-th retry (n from 0). */
-  backoff(n: number): number {
-    const cap = Math.min(this.cfg.maxBackoffMs, this.cfg.initialBackoffMs * 2 ** Math.min(n, 30));
-    return this.random() * cap;
-  }
-
-  /** Called once the first wave has settled; true when it is time to drop (1 s later). */
-  ready(now: number): boolean {
-    if (this.phase !== 'ramp' && this.phase !== 'steady') return false;
-    if (this.phase === 'ramp') {
-      this.phase = 'steady';
-      this.steadySince = now;
-    }
-    return now - this.steadySince >= 1000;
-  }
-
-  /**
-   * The drop was triggered at `now` (a restart or a cut of ours). `external`: nothing was
-   * triggered — an external broker is restarted by whoever runs it — so the storm is timed
-   * from the first drop reported, and the deadline from `now`.
-   */
-  dropped(now: number, external = false): void {
-    this.phase = 'storm';
-    this.dropAt = external ? 0 : now;
-    this.waitingSince = now;
-  }
-
-  /** A held device lost its connection (at `now`): its first reconnect waits a full-jitter backoff. */
-  onDrop(device: number, now: number): void {
-    if (this.phase !== 'storm') return;
-    if (this.dropAt === 0) this.dropAt = now;
-    this.allBackAt = 0; // drops can come in stages: not all back any more
-    this.droppedCount++;
-    this.backoffN.set(device, 0);
-    this.due.push(now + this.backoff(0), device);
-  }
-
-  /** A reconnect attempt failed: back off further. */
-  onFail(device: number, now: number): void {
-    const prev = this.backoffN.get(device);
-    if (prev === undefined) return; // a first-wave failure: not part of the storm
-    const n = prev + 1;
-    this.backoffN.set(device, n);
-    this.due.push(now + this.backoff(n), device);
-  }
-
-  /** A reconnect succeeded at `at` (epoch ms). */
-  onConnected(device: number, at: number): void {
-    if (!this.backoffN.delete(device)) return;
-    this.recoveredAt.push(at - this.dropAt);
-    recordMicros(this.hdr, (at - this.dropAt) * 1000);
-    if (this.recoveredAt.length === this.droppedCount && this.due.size === 0) this.allBackAt = at;
-  }
-
-  /** Reconnects whose backoff has expired by `horizon` (epoch ms). */
-  take(horizon: number, out: (device: number, at: number) => void): void {
-    while (this.due.size > 0 && this.due.peek()! <= horizon) {
-      const { time, device } = this.due.pop();
-      this.attempts++;
-      out(device, time);
-    }
-  }
-
-  /** Every dropped device is back and the settle time passed, or the deadline passed. */
-  finished(now: number, deadlineMs: number): boolean {
-    if (this.phase !== 'storm') return false;
-    if (this.allBackAt > 0 && now - this.allBackAt >= this.cfg.settleMs) return true;
-    return now - (this.dropAt || this.waitingSince) >= deadlineMs;
-  }
-
-  result(): Recovery {
-    const sorted = [...this.recoveredAt].sort((a, b) => a - b);
-    const share = (q: number): number | null => {
-      if (this.droppedCount === 0) return null;
-      const need = Math.ceil(q * this.droppedCount);
-      return need <= sorted.length ? Math.round(sorted[need - 1]!) : null;
-    };
-    const perSecond = new Map<number, number>();
-    for (const t of sorted) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
-    return {
-      drop: this.cfg.drop,
-      dropped_at: this.dropAt ? new Date(this.dropAt).toISOString() : null,
-      dropped: this.droppedCount,
-      recovered: sorted.length,
-      t50_ms: share(0.5),
-      t90_ms: share(0.9),
-      t99_ms: share(0.99),
-      t100_ms: share(1),
-      reconnect_attempts: this.attempts,
-      peak_connect_rate: Math.max(0, ...perSecond.values()),
-      hdr: encodeHistogram(this.hdr),
-    };
-  }
+function explain(s: Summary): Explanation | undefined {
+  const r = s.recovery;
+  if (r === undefined) return undefined;
+  const all = r.dropped > 0 && r.recovered === r.dropped;
+  const at = (v: number | null): string => (v === null ? 'not reached' : `${v} ms`);
+  return {
+    id: 'recovery',
+    title: 'Reconnect storm: recovery',
+    headline: `${r.recovered} of ${r.dropped} back`,
+    text:
+      `At ${r.dropped_at ?? '–'} ${DROP_TEXT[r.drop] ?? r.drop}. Every dropped device reconnected with exponential ` +
+      `backoff and full jitter, as device firmware does; ${r.reconnect_attempts} reconnect attempts in all, at most ` +
+      `${r.peak_connect_rate} completed in one second.${all ? '' : ' Not every device came back before the run ended.'}`,
+    table: {
+      head: ['time from the drop until', 'ms'],
+      rows: [
+        ['50% of the dropped devices back', at(r.t50_ms)],
+        ['90% of the dropped devices back', at(r.t90_ms)],
+        ['99% of the dropped devices back', at(r.t99_ms)],
+        ['100% of the dropped devices back', at(r.t100_ms)],
+      ],
+    },
+  };
 }
+
+const duration = (v: unknown, dflt: number): number => scenarioValue.duration(v) ?? dflt;
+
+export const reconnectStorm: Executor<ReconnectStormConfig> = {
+  name: 'reconnect-storm',
+  description: 'connect, drop every connection at once, bring each device back with backoff; scenario only',
+  schema: {
+    connections: { type: 'integer', minimum: 1, description: 'devices connected before the drop (default: all)' },
+    rate: { type: 'string', format: 'rate', description: 'connects per second of the first wave' },
+    drop: { type: 'string', enum: ['broker-restart', 'disconnect'], description: 'how the connections are dropped' },
+    down: { type: 'string', format: 'duration', description: 'how long the broker stays down' },
+    backoff: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { initial: { type: 'string', format: 'duration' }, max: { type: 'string', format: 'duration' } },
+    },
+    duration: { type: 'string', format: 'duration', description: 'how long to wait once every device is back' },
+  },
+  required: ['rate'],
+  holdsUntilEnd: true,
+  fromScenario(raw) {
+    const backoff = (raw.backoff ?? {}) as { initial?: unknown; max?: unknown };
+    const storm: StormConfig = {
+      drop: (raw.drop as StormConfig['drop'] | undefined) ?? 'broker-restart',
+      downMs: duration(raw.down, 2000),
+      initialBackoffMs: duration(backoff.initial, 5000),
+      maxBackoffMs: duration(backoff.max, 60_000),
+      settleMs: duration(raw.duration, 5000),
+    };
+    const connections = typeof raw.connections === 'number' ? raw.connections : 0;
+    const rate = scenarioValue.rate(raw.rate);
+    return { ok: true, config: { executor: 'reconnect-storm', connections, rate, storm } };
+  },
+  fromFlags(flags, base, run) {
+    if (base === undefined)
+      throw new UsageError(
+        'reconnect-storm needs its storm from a scenario file (load.drop, load.backoff)',
+        '--executor',
+      );
+    if (flags.rate === 'max') throw new UsageError('reconnect-storm needs a first-wave rate in N/s', '--rate');
+    refuseFlags('reconnect-storm', flags, ['durationMs']);
+    const connections = flags.connections ?? (base.connections || run.devices);
+    return { ...base, rate: flags.rate ?? base.rate, connections };
+  },
+  validate(c, run) {
+    const p: ConfigProblem[] = [];
+    check.connections(c.connections, run, p);
+    check.rate(c.rate, ['rate'], p);
+    if (c.storm.maxBackoffMs < c.storm.initialBackoffMs)
+      p.push({ path: ['backoff', 'max'], message: 'is below backoff.initial' });
+    return p;
+  },
+  // the first wave; the storm itself is driven by the policy
+  schedule: (c) => constantRateSchedule(c.rate, c.connections),
+  shard: shardConnections,
+  peakConnections: (c, run) => c.connections + run.inFlight,
+  reuseDevices: () => true,
+  policy: stormPolicy,
+  describe: (c) =>
+    `${c.connections} connections up at ${c.rate}/s, then a storm (${c.storm.drop}, backoff ${c.storm.initialBackoffMs / 1000}s…${c.storm.maxBackoffMs / 1000}s)`,
+  explain,
+};

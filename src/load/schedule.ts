@@ -20,9 +20,3 @@ export interface ClosedSchedule {
 }
 
 export type Schedule = OpenSchedule | ClosedSchedule;
-
-/** A problem in an executor's configuration: the field path and what is wrong. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}

@@ -52,6 +52,13 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
+/** Device key types the bulk minter makes (RSA keys cannot be derived deterministically at speed). */
+export const KEY_TYPES = ['p256', 'p384', 'ed25519'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+/** TLS versions a run can bound the client to. */
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
 /** Prometheus metric names (prefix herd_, base units seconds). */
 export const METRIC = {
   phaseDuration: 'herd_phase_duration_seconds',

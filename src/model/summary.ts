@@ -80,7 +80,7 @@ export interface Summary {
   series?: TimeSeries;
   /** TLS session resumption (tls.resume_ratio): full handshakes (the `tls` phase) and resumed ones apart */
   resumption?: { full: number; resumed: number; tls_full: PhaseLatency; tls_resumed: PhaseLatency };
-  /** reconnect-storm: how the dropped devices came back */
+  /** a storm of reconnects: how the dropped devices came back */
   recovery?: Recovery;
   /** a capacity search (`herd capacity`): the knee, the steps and what limited it */
   capacity?: Capacity;

@@ -1,34 +1,10 @@
 /**
- * A run's resolved configuration: what the scenario file and the flags boil down to.
- * Flags override the file; defaults fill the rest. Everything here is validated.
+ * src/run: `herd run` as a pipeline of stages (check → plan → prepare → execute → judge →
+ * write), and `herd merge`. This file: a run's resolved configuration, what the scenario
+ * file and the flags boil down to (flags override the file; defaults fill the rest).
  */
-import type { Stage } from '../load/ramping-arrival-rate.js';
-import type { Fault } from '../model/names.js';
-
-/** device key types the bulk minter makes (RSA keys cannot be derived deterministically at speed) */
-export type KeyType = 'p256' | 'p384' | 'ed25519';
-export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
-
-export type LoadConfig =
-  | { executor: 'arrival-rate'; rate: number; durationMs: number | undefined }
-  | { executor: 'ramping-arrival-rate'; startRate: number; stages: Stage[]; durationMs?: number | undefined }
-  | { executor: 'constant-connections'; connections: number; rate: number; durationMs: number }
-  /** --rate max: the closed loop that finds the broker's ceiling */
-  | { executor: 'closed-loop'; durationMs: number | undefined }
-  /** connect, drop them all at once, and watch every device come back with backoff */
-  | { executor: 'reconnect-storm'; connections: number; rate: number; storm: StormConfig };
-
-export interface StormConfig {
-  /** how the connections are dropped: the (embedded) broker restarts, or the broker disconnects them */
-  drop: 'broker-restart' | 'disconnect';
-  /** how long the broker stays down on a restart */
-  downMs: number;
-  /** reconnect backoff: exponential from initial, capped at max, full jitter */
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-  /** how long to wait after every device is back (or the deadline) before ending */
-  settleMs: number;
-}
+import type { Fault, KeyType, TlsVersion } from '../model/names.js';
+import type { LoadConfig } from '../load/executor.js';
 
 export interface RunConfig {
   scenario: string;
@@ -42,6 +18,7 @@ export interface RunConfig {
   idTemplate: string;
   seed: string | undefined;
   key: KeyType;
+  /** the executor's config (src/load) */
   load: LoadConfig;
   inFlight: number;
   /** ms each connection stays up after CONNACK (Infinity: until the run ends) */
@@ -74,7 +51,6 @@ export interface RunConfig {
 
 export const DEFAULTS = {
   devices: 1000,
-  rate: 100,
   uriDomain: 'herd.local',
   idTemplate: 'dev-{i}',
   inFlight: 100,
@@ -126,12 +102,4 @@ function ipv4ToInt(s: string): number | undefined {
 
 function intToIpv4(x: number): string {
   return [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.');
-}
-
-/** Connections open at once at the peak, for the capacity check. */
-export function peakConnections(c: RunConfig): number {
-  const l = c.load;
-  if (l.executor === 'constant-connections' || l.executor === 'reconnect-storm') return l.connections + c.inFlight;
-  if (c.holdMs === 0) return Math.min(c.devices, c.inFlight);
-  return c.devices;
 }

@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import type { LoadConfig, RunConfig } from './config.js';
+import type { RunConfig } from './config.js';
+import { executorOf } from '../load/registry.js';
+import type { ShardShare } from '../load/executor.js';
 
 export interface ShardSlice {
   /** first device of this shard, counted from the run's first device */
@@ -36,36 +38,6 @@ export function shardSlice(c: Pick<RunConfig, 'devices' | 'shard'>): ShardSlice 
   return { ...part(c.devices, index, count), total: c.devices };
 }
 
-const scaleRate = (rate: number, share: number): number => rate * share;
-
-/** The run's load, scaled to one shard's share of the devices. */
-function shardLoad(load: LoadConfig, c: Pick<RunConfig, 'shard'>, share: number): LoadConfig {
-  const connections = (n: number): number => {
-    const p = part(n, c.shard.index, c.shard.count);
-    if (p.count === 0)
-      throw new UsageError(
-        `${c.shard.count} shards need at least as many connections (the run keeps ${n})`,
-        '--shard-count',
-      );
-    return p.count;
-  };
-  switch (load.executor) {
-    case 'arrival-rate':
-      return { ...load, rate: scaleRate(load.rate, share) };
-    case 'ramping-arrival-rate':
-      return {
-        ...load,
-        startRate: scaleRate(load.startRate, share),
-        stages: load.stages.map((s) => ({ ...s, target: scaleRate(s.target, share) })),
-      };
-    case 'constant-connections':
-    case 'reconnect-storm':
-      return { ...load, connections: connections(load.connections), rate: scaleRate(load.rate, share) };
-    case 'closed-loop':
-      return load; // as fast as the broker answers, --in-flight at a time per shard
-  }
-}
-
 /**
  * The configuration one shard runs: its devices, and its share of the connections and of
  * every connect rate. `--in-flight` stays per shard (it caps one generator's connects).
@@ -74,7 +46,13 @@ function shardLoad(load: LoadConfig, c: Pick<RunConfig, 'shard'>, share: number)
 export function shardConfig(c: RunConfig): RunConfig {
   if (c.shard.count <= 1) return c;
   const slice = shardSlice(c);
-  return { ...c, devices: slice.count, load: shardLoad(c.load, c, slice.count / slice.total) };
+  const share: ShardShare = {
+    index: c.shard.index,
+    count: c.shard.count,
+    fraction: slice.count / slice.total,
+    part: (n) => part(n, c.shard.index, c.shard.count).count,
+  };
+  return { ...c, devices: slice.count, load: executorOf(c.load).shard(c.load, share) };
 }
 
 /**

@@ -3,24 +3,11 @@
  * it uses) on the YAML nodes themselves, so every problem carries the line and column of
  * the offending key or value. Returns all problems at once.
  */
-import { isMap, isScalar, isSeq, type Node, type LineCounter } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, type LineCounter, type Scalar, type YAMLMap } from 'yaml';
 import { parseDuration, parsePercent, parseRate } from '../model/units.js';
+import { discriminator, type JsonSchema } from '../util/json-schema.js';
 
-export interface JsonSchema {
-  type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean';
-  properties?: Record<string, JsonSchema>;
-  additionalProperties?: boolean | JsonSchema;
-  required?: string[];
-  items?: JsonSchema;
-  minItems?: number;
-  enum?: unknown[];
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-  format?: 'duration' | 'rate' | 'percent';
-  anyOf?: JsonSchema[];
-  description?: string;
-}
+export type { JsonSchema };
 
 export interface Problem {
   path: string;
@@ -105,6 +92,10 @@ export class SchemaChecker {
   }
 
   check(node: Node | null | undefined, schema: JsonSchema, path: string): void {
+    if (schema.oneOf) {
+      this.checkUnion(node, schema.oneOf, path);
+      return;
+    }
     if (schema.anyOf) {
       const tries = schema.anyOf.map((branch) => {
         const sub = new SchemaChecker(this.lc);
@@ -130,7 +121,47 @@ export class SchemaChecker {
     } else if (isScalar(node)) this.checkScalar(node, schema, path);
   }
 
-  private checkMap(node: import('yaml').YAMLMap, schema: JsonSchema, path: string): void {
+  /** A discriminated union: the branch whose `const` key matches the node's value of that key. */
+  private checkUnion(node: Node | null | undefined, branches: JsonSchema[], path: string): void {
+    const key = discriminator(branches);
+    if (key === undefined) throw new Error(`${path}: a oneOf without a discriminating const key`);
+    if (!isMap(node)) {
+      this.add(node, path, `expected a mapping, got ${actual(node)}`);
+      return;
+    }
+    const at = path ? `${path}.${key}` : key;
+    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+    const names = branches.map((b) => String(b.properties![key]!.const));
+    if (pair === undefined) {
+      this.add(node, at, `"${key}" is required (one of ${names.map((n) => `"${n}"`).join(', ')})`);
+      return;
+    }
+    const value = isScalar(pair.value) ? pair.value.value : undefined;
+    const branch = branches.find((b) => b.properties![key]!.const === value);
+    if (branch === undefined) {
+      const hint = typeof value === 'string' ? suggest(value, names) : undefined;
+      this.add(
+        pair.value as Node,
+        at,
+        `expected one of ${names.map((n) => `"${n}"`).join(', ')}, got ${JSON.stringify(value)}${hint ? ` — did you mean "${hint}"?` : ''}`,
+      );
+      return;
+    }
+    // a key the chosen branch needs is said at the value that chose it: "<executor> needs load.<key>"
+    const given = new Set(node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')));
+    for (const req of branch.required ?? []) {
+      if (given.has(req)) continue;
+      const what = branch.properties?.[req]?.description;
+      this.add(
+        pair.value as Node,
+        at,
+        `${String(value)} needs ${path ? `${path}.` : ''}${req}${what ? ` (${what})` : ''}`,
+      );
+    }
+    this.check(node, { ...branch, required: [] }, path);
+  }
+
+  private checkMap(node: YAMLMap, schema: JsonSchema, path: string): void {
     const seen = new Set<string>();
     const known = Object.keys(schema.properties ?? {});
     for (const pair of node.items) {
@@ -156,8 +187,12 @@ export class SchemaChecker {
       if (!seen.has(req)) this.add(node, path ? `${path}.${req}` : req, `"${req}" is required`);
   }
 
-  private checkScalar(node: import('yaml').Scalar, schema: JsonSchema, path: string): void {
+  private checkScalar(node: Scalar, schema: JsonSchema, path: string): void {
     const v = node.value;
+    if (schema.const !== undefined && v !== schema.const) {
+      this.add(node, path, `expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(v)}`);
+      return;
+    }
     if (schema.enum && !schema.enum.includes(v)) {
       const hint = typeof v === 'string' ? suggest(v, schema.enum.map(String)) : undefined;
       this.add(

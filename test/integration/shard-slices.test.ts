@@ -11,7 +11,11 @@ import { herd, readSummaryFile } from '../helpers/herd.js';
 import { parse } from '../../src/cli/args.js';
 import { runConfigFromFlags } from '../../src/cli/run-flags.js';
 import { shardConfig, shardSlice } from '../../src/run/shard.js';
-import type { LoadConfig, RunConfig } from '../../src/run/config.js';
+import type { RunConfig } from '../../src/run/config.js';
+import type { LoadConfig } from '../../src/load/executor.js';
+import type { ArrivalRateConfig } from '../../src/load/arrival-rate.js';
+import type { RampingArrivalRateConfig } from '../../src/load/ramping-arrival-rate.js';
+import type { ConstantConnectionsConfig } from '../../src/load/constant-connections.js';
 
 const base: RunConfig = runConfigFromFlags(parse([], {}, true), false, {});
 const sharded = (devices: number, count: number, index: number, load: LoadConfig = base.load): RunConfig => ({
@@ -45,20 +49,31 @@ describe('shard slices', () => {
   });
 
   it('split the connect rates and held connections so the shards add up to the scenario', () => {
-    const ramp: LoadConfig = {
+    const ramp: RampingArrivalRateConfig = {
       executor: 'ramping-arrival-rate',
       startRate: 10,
       stages: [{ durationMs: 60_000, target: 300 }],
+      durationMs: undefined,
     };
-    const cc: LoadConfig = { executor: 'constant-connections', connections: 999, rate: 50, durationMs: 60_000 };
-    for (const load of [ramp, cc, { executor: 'arrival-rate', rate: 100, durationMs: undefined } as LoadConfig]) {
+    const cc: ConstantConnectionsConfig = {
+      executor: 'constant-connections',
+      connections: 999,
+      rate: 50,
+      durationMs: 60_000,
+    };
+    const ar: ArrivalRateConfig = { executor: 'arrival-rate', rate: 100, durationMs: undefined };
+    for (const load of [ramp, cc, ar]) {
       const shards = [0, 1, 2].map((i) => shardConfig(sharded(1000, 3, i, load)));
       expect(shards.reduce((a, s) => a + s.devices, 0)).toBe(1000);
       const rate = (l: LoadConfig): number =>
-        l.executor === 'ramping-arrival-rate' ? l.stages[0]!.target : 'rate' in l ? l.rate : 0;
+        'stages' in l
+          ? (l as RampingArrivalRateConfig).stages[0]!.target
+          : 'rate' in l
+            ? (l as ArrivalRateConfig).rate
+            : 0;
       expect(shards.reduce((a, s) => a + rate(s.load), 0)).toBeCloseTo(rate(load), 9);
-      if (load.executor === 'constant-connections') {
-        expect(shards.map((s) => (s.load as { connections: number }).connections)).toEqual([333, 333, 333]);
+      if (load === cc) {
+        expect(shards.map((s) => (s.load as ConstantConnectionsConfig).connections)).toEqual([333, 333, 333]);
       }
     }
     expect(shardConfig(sharded(1000, 1, 0, ramp))).toEqual(sharded(1000, 1, 0, ramp)); // one shard: the run itself

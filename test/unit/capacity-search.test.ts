@@ -12,7 +12,6 @@ import {
 } from '../../src/capacity/search.js';
 
 const config = (o: Partial<BreakpointConfig> = {}): BreakpointConfig => ({
-  executor: 'breakpoint',
   ...BREAKPOINT_DEFAULTS,
   stepMs: undefined,
   ...o,
@@ -146,8 +145,7 @@ describe('breakpoint search', () => {
 
   it('reports every configuration problem at once', () => {
     const problems = validateBreakpoint({
-      executor: 'breakpoint',
-      startRate: 0,
+          startRate: 0,
       maxRate: -1,
       minRate: 0,
       factor: 1,

@@ -1,8 +1,23 @@
 import { describe, it, expect } from 'vitest';
-import { arrivalRateSchedule, validateArrivalRate } from '../../src/load/arrival-rate.js';
-import { rampingArrivalRateSchedule, validateRampingArrivalRate } from '../../src/load/ramping-arrival-rate.js';
+import { arrivalRate } from '../../src/load/arrival-rate.js';
+import { rampingArrivalRate, type RampingArrivalRateConfig, type Stage } from '../../src/load/ramping-arrival-rate.js';
+import type { RunShape } from '../../src/load/executor.js';
 import { splitEven } from '../../src/engine/coordinator.js';
 import type { OpenSchedule } from '../../src/load/schedule.js';
+
+const run = (devices: number): RunShape => ({ devices, inFlight: 100, holdMs: 1000 });
+const open = (s: ReturnType<typeof arrivalRate.schedule>): OpenSchedule => {
+  if (s.kind !== 'open') throw new Error('expected an open schedule');
+  return s;
+};
+const ramp = (stages: Stage[], startRate = 0): RampingArrivalRateConfig => ({
+  executor: 'ramping-arrival-rate',
+  startRate,
+  stages,
+  durationMs: undefined,
+});
+const rampSchedule = (c: RampingArrivalRateConfig, devices: number): OpenSchedule =>
+  open(rampingArrivalRate.schedule(c, run(devices)));
 
 const all = (s: OpenSchedule): number[] => {
   const out: number[] = [];
@@ -13,30 +28,26 @@ const all = (s: OpenSchedule): number[] => {
 
 describe('arrival-rate schedule', () => {
   it('spaces attempts 1/rate apart and stops at the device count', () => {
-    const s = arrivalRateSchedule({ executor: 'arrival-rate', rate: 200, count: 5 });
+    const s = open(arrivalRate.schedule({ executor: 'arrival-rate', rate: 200, durationMs: undefined }, run(5)));
     expect(all(s)).toEqual([0, 5, 10, 15, 20]);
     expect(s.total).toBe(5);
     expect(s.spanMs).toBe(20);
   });
   it('truncates by duration', () => {
-    const s = arrivalRateSchedule({ executor: 'arrival-rate', rate: 100, count: 1000, durationMs: 2000 });
+    const s = open(arrivalRate.schedule({ executor: 'arrival-rate', rate: 100, durationMs: 2000 }, run(1000)));
     expect(s.total).toBe(200);
     expect(all(s).at(-1)).toBeLessThan(2000);
   });
   it('reports every configuration problem', () => {
     expect(
-      validateArrivalRate({ executor: 'arrival-rate', rate: 0, count: 0, durationMs: -1 }).map((p) => p.path),
-    ).toEqual(['load.rate', 'load.count', 'load.duration']);
+      arrivalRate.validate({ executor: 'arrival-rate', rate: 0, durationMs: -1 }, run(10)).map((p) => p.path),
+    ).toEqual([['rate'], ['duration']]);
   });
 });
 
 describe('ramping-arrival-rate schedule', () => {
   it('integrates a linear ramp: 0→100/s over 2 s gives 100 arrivals, denser at the end', () => {
-    const s = rampingArrivalRateSchedule({
-      executor: 'ramping-arrival-rate',
-      stages: [{ durationMs: 2000, target: 100 }],
-      count: 10_000,
-    });
+    const s = rampSchedule(ramp([{ durationMs: 2000, target: 100 }]), 10_000);
     const o = all(s);
     expect(o.length).toBe(100);
     expect(s.total).toBe(100);
@@ -46,35 +57,29 @@ describe('ramping-arrival-rate schedule', () => {
     for (let i = 1; i < o.length; i++) expect(o[i]!).toBeGreaterThanOrEqual(o[i - 1]!);
   });
   it('holds a plateau at the stage target', () => {
-    const s = rampingArrivalRateSchedule({
-      executor: 'ramping-arrival-rate',
-      startRate: 50,
-      stages: [
-        { durationMs: 1000, target: 50 },
-        { durationMs: 1000, target: 50 },
-      ],
-      count: 1000,
-    });
+    const s = rampSchedule(
+      ramp(
+        [
+          { durationMs: 1000, target: 50 },
+          { durationMs: 1000, target: 50 },
+        ],
+        50,
+      ),
+      1000,
+    );
     const o = all(s);
     expect(o.length).toBe(100);
     expect(o[1]! - o[0]!).toBeCloseTo(20, 6);
     expect(o[60]!).toBeCloseTo(1200, 6);
   });
   it('rejects a ramp that never connects anyone, and bad stages', () => {
-    expect(
-      validateRampingArrivalRate({
-        executor: 'ramping-arrival-rate',
-        stages: [{ durationMs: 1000, target: 0 }],
-        count: 1,
-      })[0]?.message,
-    ).toMatch(/target 0/);
-    expect(
-      validateRampingArrivalRate({
-        executor: 'ramping-arrival-rate',
-        stages: [{ durationMs: 0, target: -1 }],
-        count: 1,
-      }).map((p) => p.path),
-    ).toEqual(['load.stages[0].duration', 'load.stages[0].target']);
+    expect(rampingArrivalRate.validate(ramp([{ durationMs: 1000, target: 0 }]), run(1))[0]?.message).toMatch(
+      /target 0/,
+    );
+    expect(rampingArrivalRate.validate(ramp([{ durationMs: 0, target: -1 }]), run(1)).map((p) => p.path)).toEqual([
+      ['stages', 0, 'duration'],
+      ['stages', 0, 'target'],
+    ]);
   });
 });
 

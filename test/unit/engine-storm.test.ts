@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { StormPolicy } from '../../src/load/reconnect-storm.js';
+import { StormPolicy } from '../../src/load/storm-policy.js';
 
 const cfg = { drop: 'disconnect' as const, downMs: 0, initialBackoffMs: 1000, maxBackoffMs: 4000, settleMs: 500 };
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { StormPolicy } from '../../src/load/reconnect-storm.js';
+import { StormPolicy } from '../../src/load/storm-policy.js';
 import { mergeSummaries } from '../../src/run/merge.js';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { finalizeSummary } from '../../src/judge/verdict.js';

@@ -1,0 +1,86 @@
+/** The flags of `herd run` (and of `herd capacity`, which takes the run's flags) and their help. */
+import type { OptionSpec } from './args.js';
+import { DEFAULTS } from '../run/config.js';
+import { DEFAULT_EXECUTOR, DEFAULT_RATE, executorHelp } from '../load/registry.js';
+
+export const RUN_OPTIONS: OptionSpec = {
+  target: { type: 'string' },
+  pki: { type: 'string' },
+  store: { type: 'string' },
+  'server-ca': { type: 'string' },
+  servername: { type: 'string' },
+  devices: { type: 'string' },
+  'uri-domain': { type: 'string' },
+  'id-template': { type: 'string' },
+  seed: { type: 'string' },
+  key: { type: 'string' },
+  rate: { type: 'string' },
+  'in-flight': { type: 'string' },
+  duration: { type: 'string' },
+  hold: { type: 'string' },
+  executor: { type: 'string' },
+  connections: { type: 'string' },
+  mqtt: { type: 'string' },
+  keepalive: { type: 'string' },
+  subscribe: { type: 'string' },
+  'tls-version': { type: 'string' },
+  'tls-max-version': { type: 'string' },
+  'resume-ratio': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'tcp-timeout': { type: 'string' },
+  'tls-timeout': { type: 'string' },
+  'connack-timeout': { type: 'string' },
+  'subscribe-timeout': { type: 'string' },
+  workers: { type: 'string' },
+  processes: { type: 'string' },
+  'source-ips': { type: 'string' },
+  out: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  linger: { type: 'string' },
+  push: { type: 'string' },
+  'shard-index': { type: 'string' },
+  'shard-count': { type: 'string' },
+  'start-at': { type: 'string' },
+  baseline: { type: 'string' },
+  'max-regression': { type: 'string' },
+  'baseline-metrics': { type: 'string' },
+  threshold: { type: 'string', multiple: true },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const RUN_HELP = (): string => `herd run [SCENARIO.yaml] [flags]      (no arguments at all: the demo)
+
+  --target URL[,URL...]     mqtts://host:port of the broker(s); none: start the embedded broker
+  --pki DIR                 CA (ca.crt + ca.key) to mint devices from; trusted for the server
+  --store STORE             devices minted ahead of time (herd pki mint)
+  --server-ca FILE          CA to trust for the server certificate (default: the run's CA)
+  --servername NAME         TLS SNI / name to verify (default: the target host)
+  --devices N               devices (default ${DEFAULTS.devices})
+  --rate N/s|max            connects per second, open loop (default ${DEFAULT_RATE}/s); max: closed loop
+  --in-flight N             cap on connects between start and CONNACK (default ${DEFAULTS.inFlight})
+  --duration 30s            stop scheduling after this long
+  --hold 30s                keep each connection up this long after CONNACK (default 10s; 0s: disconnect at once)
+  --executor NAME           how the devices connect (default ${DEFAULT_EXECUTOR}):
+${executorHelp()}
+  --connections N           connections to keep up (executors that keep some up)
+  --mqtt 3.1.1|5            protocol version (default 3.1.1)
+  --keepalive 60s           MQTT keepalive
+  --subscribe TOPIC         subscribe after CONNACK ({id} is the device id)
+  --tls-version 1.2|1.3     minimum TLS version; --tls-max-version likewise
+  --resume-ratio 0.5        share of reconnects that resume their TLS session (reported apart)
+  --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe); or one by one:
+  --tcp-timeout, --tls-timeout, --connack-timeout, --subscribe-timeout
+  --workers N               connection worker threads (default: one per core)
+  --processes N             generator processes (default: as many as the open-files limit requires)
+  --source-ips A-B[,C]      local addresses to spread connections over
+  --out DIR                 write summary.json and junit.xml there
+  --threshold 'connect_duration:p(99) < 500ms'   a threshold (repeatable)
+  --baseline SUMMARY.json   fail (exit 99) when a metric regressed beyond --max-regression (default 10%)
+  --baseline-metrics LIST   default connect_duration:p(50),connect_duration:p(99),connect_failures:rate
+  --metrics-port P          serve Prometheus metrics on :P/metrics (0: any free port)
+  --linger 15s              keep serving the final metrics this long after the run
+  --push URL                push the final metrics to a Pushgateway
+  --shard-index I --shard-count N   run slice I of N (default: JOB_COMPLETION_INDEX)
+  --start-at TIME           shards start together at this ISO 8601 time
+`;

@@ -1,0 +1,83 @@
+/**
+ * Stage 1, check: everything the user gave that the flags could not check on their own —
+ * thresholds, the baseline file, the server CA file, the targets (resolved once) — before
+ * any stage does work. A problem here is exit 2 and nothing has started.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { InputError, UsageError } from '../errors.js';
+import type { Summary } from '../model/summary.js';
+import { parseThresholds, type Threshold } from '../judge/thresholds.js';
+import { baselineThresholds, type BaselineRow } from '../judge/baseline.js';
+import type { TargetSpec } from '../engine/protocol.js';
+import { readSummary } from '../report/json/index.js';
+import { parseTarget, type RunConfig } from './config.js';
+import { shardConfig, shardSlice, type ShardSlice } from './shard.js';
+
+export interface CheckedRun {
+  /** the run as configured (all shards) */
+  whole: RunConfig;
+  /** what this shard runs: its slice of the devices at its share of the load (one shard: `whole`) */
+  config: RunConfig;
+  slice: ShardSlice;
+  /** the scenario's and the flags' thresholds, and the baseline's regression gates */
+  thresholds: Threshold[];
+  /** with --baseline: the earlier run and the metrics compared */
+  baseline: { summary: Summary; rows: BaselineRow[] } | undefined;
+  /** the brokers to load, host names resolved; empty: the embedded broker */
+  targets: TargetSpec[];
+  /** --server-ca, read; undefined: trust the devices' CA */
+  serverCaPem: string | undefined;
+}
+
+export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
+  const slice = shardSlice(whole);
+  const config = shardConfig(whole);
+  const parsed = parseThresholds(config.thresholds);
+  if (parsed.errors.length) throw new UsageError(parsed.errors.map((e) => e.message).join('; '), '--threshold');
+  // --baseline: the earlier run's values become gates (a bad file is exit 2)
+  const summary = config.baseline === undefined ? undefined : await readSummary(config.baseline);
+  const regression =
+    summary === undefined ? undefined : baselineThresholds(summary, config.baselineMetrics, config.maxRegression);
+  const targets = config.targets.map((t) => parseTarget(t)!);
+  await resolveTargets(targets);
+  return {
+    whole,
+    config,
+    slice,
+    thresholds: [...parsed.thresholds, ...(regression?.thresholds ?? [])],
+    baseline: summary === undefined ? undefined : { summary, rows: regression!.rows },
+    targets,
+    serverCaPem: readServerCa(config.serverCa),
+  };
+}
+
+function readServerCa(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError({ file }, `cannot read the server CA: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Resolves host names once, before the run: a lookup per attempt would run on libuv's
+ * small thread pool and land in the tcp phase. The name stays the TLS server name.
+ */
+async function resolveTargets(targets: TargetSpec[]): Promise<void> {
+  for (const t of targets) {
+    if (isIP(t.host) !== 0) continue;
+    try {
+      const { address } = await lookup(t.host);
+      t.servername ??= t.host;
+      t.host = address;
+    } catch (e) {
+      throw new UsageError(
+        `cannot resolve "${t.host}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        '--target',
+      );
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Stage 5, judge: the aggregate becomes a Summary — the generator's health assessed, the
+ * thresholds evaluated on the merged histograms, the verdict decided (an interrupted run
+ * decides nothing but `insecure`).
+ */
+import type { Summary } from '../model/summary.js';
+import { finalizeSummary } from '../judge/verdict.js';
+import { assessGenerator } from '../engine/health.js';
+import type { RunPlan } from './plan.js';
+import type { Prepared } from './prepare.js';
+import type { Executed } from './execute.js';
+
+function runSection(plan: RunPlan, prep: Prepared, ex: Executed): Summary['run'] {
+  const c = plan.config;
+  const first = prep.targets[0]!;
+  return {
+    id: plan.runId,
+    scenario: c.scenario,
+    target: c.targets.length ? c.targets.join(',') : `embedded mqtts://${first.host}:${first.port}`,
+    started: ex.started.toISOString(),
+    ended: ex.ended.toISOString(),
+    shard: { ...c.shard, first: prep.creds.deviceStart, last: prep.creds.deviceStart + c.devices - 1 },
+    mqtt: c.mqtt.version === 5 ? '5' : '3.1.1',
+    devices: c.devices,
+    executor: c.load.executor,
+    key: c.key,
+    tls: { min_version: c.tls.minVersion ?? null, max_version: c.tls.maxVersion ?? null },
+    ...(ex.res.interrupted ? { interrupted: true } : {}),
+  };
+}
+
+export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
+  const { res, agg } = ex;
+  const counts = agg.counts();
+  const generator = assessGenerator({
+    res,
+    counts,
+    failures: agg.failures(),
+    limits: plan.limits,
+    workers: plan.workers,
+    closedLoop: plan.schedule.kind === 'closed',
+  });
+  const resumption = agg.resumption();
+  const summary = finalizeSummary(
+    {
+      version: 1,
+      run: runSection(plan, prep, ex),
+      counts,
+      failures: agg.failures(),
+      security: agg.security(),
+      latency: agg.latency(),
+      mint: prep.creds.mint,
+      generator,
+      series: agg.series(),
+      ...res.policyResult,
+      ...(resumption === undefined ? {} : { resumption }),
+    },
+    plan.thresholds,
+  );
+  if (res.interrupted && (summary.verdict === 'pass' || summary.verdict === 'fail')) {
+    // a run stopped early did not carry out its plan: its numbers decide nothing (insecure still stands)
+    summary.verdict = 'inconclusive';
+    summary.verdict_reason = `interrupted after ${summary.counts.attempted} attempts (the plan had ${res.dispatched} scheduled so far); ${summary.verdict_reason}`;
+  }
+  return summary;
+}
