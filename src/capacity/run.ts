@@ -5,12 +5,10 @@
  * devices) serve every step; each step is an open loop at a constant rate held to the
  * SLOs. The result is the summary of the step that found the answer, with `capacity`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { ExitCode, UsageError } from '../errors.js';
-import { createCa, issueServer, loadCa, mintStore, openStore } from '../pki/index.js';
+import { UsageError, type ExitCode } from '../errors.js';
 import { parseThresholds } from '../judge/thresholds.js';
 import { exitCodeFor } from '../judge/verdict.js';
 import { explainCapacity } from './explain.js';
@@ -21,8 +19,9 @@ import type { AggregateSnapshot } from '../metrics/aggregate.js';
 import type { Engine, EngineState } from '../engine/coordinator.js';
 import { runHerd } from '../run/run.js';
 import { constantRateLoad } from '../load/registry.js';
-import { parseTarget, type RunConfig } from '../run/config.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../engine/embedded-broker.js';
+import type { RunConfig } from '../run/config.js';
+import { searchEnvironment, type SearchEnvironment } from './environment.js';
+import type { EmbeddedBroker } from '../engine/embedded-broker.js';
 import {
   BreakpointSearch,
   validateBreakpoint,
@@ -30,12 +29,7 @@ import {
   type PlannedStep,
   type SearchResult,
 } from './search.js';
-import {
-  brokerProcess as brokerProcessOf,
-  findLocalListener,
-  startProbe,
-  type BrokerProcess,
-} from '../engine/probe.js';
+import { startProbe, type BrokerProcess } from '../engine/probe.js';
 
 /** The SLOs a search holds each step to when the scenario and flags set none. */
 export const DEFAULT_SLO: Record<string, string[]> = {
@@ -63,11 +57,6 @@ export interface CapacityHooks {
 export interface CapacityOutcome {
   summary: Summary;
   exitCode: ExitCode;
-}
-
-interface Devices {
-  storePath: string;
-  count: number;
 }
 
 export class CapacityRun {
@@ -100,7 +89,7 @@ export class CapacityRun {
     const work = mkdtempSync(join(tmpdir(), 'herd-capacity-'));
     let broker: EmbeddedBroker | undefined;
     try {
-      const env = await this.environment(base, work, (b) => (broker = b), info);
+      const env = await searchEnvironment(base, work, (b) => (broker = b), info);
       const search = new BreakpointSearch(cfg);
       this.search = search;
       if (this.stopped) search.interrupt();
@@ -145,112 +134,12 @@ export class CapacityRun {
     }
   }
 
-  /** The broker (given, or embedded here) and a way to get enough devices for a step. */
-  private async environment(
-    base: RunConfig,
-    work: string,
-    setBroker: (b: EmbeddedBroker) => void,
-    info: (l: string) => void,
-  ) {
-    let targets = base.targets;
-    let serverCa = base.serverCa;
-    let servername = base.tls.servername;
-    let caDir = base.pkiDir;
-    const userStore = base.store === undefined ? undefined : openStore(base.store);
-    if (targets.length > 0 && caDir === undefined && userStore === undefined) {
-      throw new UsageError(
-        'a capacity search against a broker needs the CA it trusts for devices: give --pki DIR (ca.crt + ca.key) or --store',
-        '--pki',
-      );
-    }
-    let brokerProcess: BrokerProcess | undefined;
-    if (targets.length === 0) {
-      // one embedded broker for the whole search; its server certificate from the devices' CA, or our own
-      let serverCaDir = caDir;
-      if (serverCaDir === undefined) {
-        serverCaDir = join(work, 'pki');
-        await createCa({ out: serverCaDir, cn: 'mqtt-herd capacity CA' });
-        if (userStore === undefined) caDir = serverCaDir;
-        else serverCa ??= join(serverCaDir, 'ca.crt');
-      }
-      const serverDir = join(work, 'server');
-      await issueServer({ ca: serverCaDir, out: serverDir, dns: ['localhost'], ip: ['127.0.0.1'], cn: 'localhost' });
-      const b = await startEmbeddedBroker({
-        caPem: userStore?.caCertPem ?? loadCa(caDir!).certPem,
-        certPem: readFileSync(join(serverDir, 'server.crt'), 'utf8'),
-        keyPem: readFileSync(join(serverDir, 'server.key'), 'utf8'),
-        identity: 'cn',
-        // a store minted with faults: its revoked devices are in the CA's crl.pem
-        crlPem:
-          userStore !== undefined && caDir !== undefined && existsSync(join(caDir, 'crl.pem'))
-            ? readFileSync(join(caDir, 'crl.pem'), 'utf8')
-            : undefined,
-        minVersion: base.tls.minVersion,
-        maxVersion: base.tls.maxVersion,
-      });
-      setBroker(b);
-      targets = [`mqtts://${b.host}:${b.port}`];
-      servername ??= 'localhost';
-      brokerProcess = brokerProcessOf(b.pid, 'herd embedded broker', 1);
-      info(`embedded broker listening on ${targets[0]} (pid ${b.pid}): measuring its CPU`);
-    } else if (targets.length === 1) {
-      const t = parseTarget(targets[0]!);
-      brokerProcess = t === undefined ? undefined : findLocalListener(t.host, t.port);
-      if (brokerProcess !== undefined)
-        info(
-          `the broker on ${targets[0]} is ${brokerProcess.name} (pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`,
-        );
-    }
-    if (Object.keys(base.faults).length > 0 && userStore === undefined)
-      info(
-        "the scenario's certificate faults are not minted for a capacity search: it measures valid devices (herd run checks the rejections)",
-      );
-    const seed = base.seed ?? randomBytes(8).toString('hex');
-    let devices: Devices | undefined =
-      userStore === undefined ? undefined : { storePath: base.store!, count: userStore.meta.count };
-    userStore?.close();
-    let warned = false;
-    const ensure = async (needed: number): Promise<Devices> => {
-      if (base.store !== undefined) {
-        if (needed > devices!.count && !warned) {
-          warned = true;
-          info(
-            `warning: ${base.store} holds ${devices!.count} devices; steps that need more are cut short (mint more for steps of full length)`,
-          );
-        }
-        return devices!;
-      }
-      if (devices !== undefined && devices.count >= needed) return devices;
-      // grow ahead of the ramp: the next step usually doubles
-      const count = Math.ceil((needed * 2) / 1000) * 1000;
-      const storePath = join(work, `devices-${count}.store`);
-      const t = performance.now();
-      // no faulty devices: a search measures the connect path of valid ones (herd run checks the rejections)
-      await mintStore({
-        caDir: caDir!,
-        out: storePath,
-        count,
-        idTemplate: base.idTemplate,
-        uriDomain: base.uriDomain,
-        key: base.key,
-        seed,
-        threads: Math.max(1, base.workers),
-      });
-      info(`minted ${count} device certificates (${base.key}) in ${((performance.now() - t) / 1000).toFixed(1)}s`);
-      if (devices !== undefined && devices.storePath !== storePath) rmSync(devices.storePath, { force: true });
-      devices = { storePath, count };
-      return devices;
-    };
-    const target = targets.join(',');
-    return { targets, serverCa, servername, brokerProcess, ensure, target };
-  }
-
   private async step(
     planned: PlannedStep,
     index: number,
     base: RunConfig,
     slo: Record<string, string[]>,
-    env: Awaited<ReturnType<CapacityRun['environment']>>,
+    env: SearchEnvironment,
     info: (l: string) => void,
   ): Promise<{ step: CapacityStep; summary: Summary }> {
     const wanted = Math.max(1, Math.ceil((planned.rate * planned.durationMs) / 1000));

@@ -7,6 +7,7 @@ import { describeThreshold } from '../report/format.js';
 import type { Summary } from '../model/summary.js';
 import type { CapacityStep } from '../model/capacity.js';
 import type { PlannedStep } from './search.js';
+import { round } from '../util/numbers.js';
 
 /** A step that completes less than this share of its scheduled rate fell behind, whatever its latencies. */
 export const ACHIEVED_MIN = 0.9;
@@ -21,7 +22,7 @@ export function judgeStep(
 ): CapacityStep {
   const l = s.latency;
   const p99 = l.connect.count > 0 ? l.connect.p99 : null;
-  const achieved = round1(s.counts.connected / (planned.durationMs / 1000 + (p99 ?? 0) / 1000));
+  const achieved = round(s.counts.connected / (planned.durationMs / 1000 + (p99 ?? 0) / 1000), 1);
   const broke = s.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}: ${describeThreshold(t)}`);
   if (achieved < ACHIEVED_MIN * planned.rate)
     broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
@@ -48,13 +49,6 @@ export function judgeStep(
     phases_p99: { tcp: p('tcp'), tls: p('tls'), connack: p('connack'), subscribe: p('subscribe') },
     broker_cpu: probe.brokerCpu,
     host_cpu: probe.hostCpu,
-    generator_cpu: round3((s.generator.cpu_ms_per_handshake * Math.max(1, s.counts.attempted)) / 1000 / wallS),
+    generator_cpu: round((s.generator.cpu_ms_per_handshake * Math.max(1, s.counts.attempted)) / 1000 / wallS),
   };
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

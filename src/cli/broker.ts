@@ -9,7 +9,6 @@ import tls from 'node:tls';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { ExitCode, InputError, UsageError } from '../errors.js';
 import { startBroker, type BrokerOptions } from '../broker/broker.js';
-import type { IdentityMode } from '../broker/identity.js';
 import { bool, nonNegativeInt, parse, str } from './args.js';
 
 const HELP = `Usage: herd broker [--port P] [--pki DIR] [--host H] [--identity cn|spiffe|none] [--uri-domain D]
@@ -90,7 +89,7 @@ export function brokerOptions(argv: string[]): BrokerOptions | null {
     crlPem,
     host: str(p, 'host') ?? '127.0.0.1',
     port,
-    identity: identity as IdentityMode,
+    identity,
     uriDomain: str(p, 'uri-domain') ?? 'herd.local',
   };
 }

@@ -4,14 +4,14 @@ import { parse, bool } from './args.js';
 import { loadScenario } from '../scenario/load.js';
 import { runConfigFromFlags } from './run-flags.js';
 
-export async function validateCommand(argv: string[]): Promise<number> {
+export function validateCommand(argv: string[]): Promise<number> {
   const p = parse(argv, { help: { type: 'boolean', short: 'h' } }, true);
   if (bool(p, 'help') || p.positionals.length === 0) {
     if (!bool(p, 'help')) throw new UsageError('expected one or more scenario files: herd validate SCENARIO.yaml...');
     process.stdout.write(
       'herd validate SCENARIO.yaml...   check scenarios (schema, units, thresholds) without running them\n',
     );
-    return ExitCode.ok;
+    return Promise.resolve(ExitCode.ok);
   }
   let code: number = ExitCode.ok;
   for (const file of p.positionals) {
@@ -32,5 +32,5 @@ export async function validateCommand(argv: string[]): Promise<number> {
       code = e.exitCode;
     }
   }
-  return code;
+  return Promise.resolve(code);
 }

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { EngineResult } from './coordinator.js';
 import type { HostLimits } from './limits.js';
 import type { FailureCount, Summary } from '../model/summary.js';
+import { round } from '../util/numbers.js';
 
 /**
  * A worker whose event loop stalls this long at p99, or this much on average, delays
@@ -45,8 +46,8 @@ export function assessGenerator(h: HealthInput): Summary['generator'] {
     reasons.push(`closed loop kept the generator's CPUs ${(cpuShare * 100).toFixed(0)}% busy`);
   const handshakes = Math.max(1, h.counts.attempted);
   return {
-    cpu_ms_per_handshake: round3(h.res.cpuMs / handshakes),
-    event_loop_lag_p99_ms: round3(Math.max(worstLag, h.res.coordinatorLagP99Ms)),
+    cpu_ms_per_handshake: round(h.res.cpuMs / handshakes),
+    event_loop_lag_p99_ms: round(Math.max(worstLag, h.res.coordinatorLagP99Ms)),
     saturated: reasons.length > 0,
     saturation_reasons: reasons,
     fd_limit: h.limits.fdLimit,
@@ -54,8 +55,4 @@ export function assessGenerator(h: HealthInput): Summary['generator'] {
     processes: h.res.processes,
     rss_peak_bytes: Math.max(h.res.rssPeakBytes, process.memoryUsage.rss()),
   };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -5,6 +5,7 @@
  * "mosquitto was at 100% of its one core" from "the box was full" when a knee is found.
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { round } from '../util/numbers.js';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on every Linux Node runs on). */
 const CLK_TCK = 100;
@@ -123,13 +124,9 @@ export function startProbe(broker: BrokerProcess | undefined): { stop(): ProbeSa
       const b1 = broker === undefined ? undefined : processCpuMs(broker.pid);
       const wallMs = Math.max(1, performance.now() - t0);
       const hostCpu =
-        h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round3((h1[0] - h0[0]) / (h1[1] - h0[1])) : null;
-      const brokerCpu = b0 !== undefined && b1 !== undefined ? round3((b1 - b0) / wallMs) : null;
+        h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round((h1[0] - h0[0]) / (h1[1] - h0[1])) : null;
+      const brokerCpu = b0 !== undefined && b1 !== undefined ? round((b1 - b0) / wallMs) : null;
       return { hostCpu, brokerCpu };
     },
   };
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { observeValue, parseThreshold, type Threshold, type ThresholdInput } from './thresholds.js';
+import { round } from '../util/numbers.js';
 
 /** Lower is better for every metric a baseline can name (durations, failure rates). */
 export const DEFAULT_BASELINE_METRICS = ['connect_duration:p(50)', 'connect_duration:p(99)', 'connect_failures:rate'];
@@ -83,8 +84,4 @@ export function renderBaselineChanges(rows: BaselineRow[], current: ThresholdInp
 
 function fmt(v: number | null): string {
   return v === null ? 'n/a' : String(round(v));
-}
-
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
 }

@@ -1,6 +1,7 @@
 /** `arrival-rate`: connects start at a constant rate, whatever the broker does (open loop). */
 import { check, refuseFlags, scenarioValue, type ConfigProblem, type Executor, type RunShape } from './executor.js';
 import type { OpenSchedule } from './schedule.js';
+import { round } from '../util/numbers.js';
 
 /** Connects per second when neither the scenario nor --rate says. */
 export const DEFAULT_RATE = 100;
@@ -73,9 +74,5 @@ export const arrivalRate: Executor<ArrivalRateConfig> = {
   shard: (c, share) => ({ ...c, rate: c.rate * share.fraction }),
   peakConnections: (_c, run) => openLoopPeak(run),
   reuseDevices: () => false,
-  describe: (c) => `${round(c.rate)} connects/s${c.durationMs === undefined ? '' : ` for ${c.durationMs / 1000}s`}`,
+  describe: (c) => `${round(c.rate, 2)} connects/s${c.durationMs === undefined ? '' : ` for ${c.durationMs / 1000}s`}`,
 };
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}

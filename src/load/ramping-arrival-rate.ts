@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { check, refuseFlags, scenarioValue, type ConfigProblem, type Executor } from './executor.js';
 import type { OpenSchedule } from './schedule.js';
 import { openLoopPeak } from './arrival-rate.js';
+import { round } from '../util/numbers.js';
 
 export interface RampingArrivalRateConfig {
   executor: 'ramping-arrival-rate';
@@ -146,5 +147,5 @@ export const rampingArrivalRate: Executor<RampingArrivalRateConfig> = {
   peakConnections: (_c, run) => openLoopPeak(run),
   reuseDevices: () => false,
   describe: (c) =>
-    `ramp ${[c.startRate, ...c.stages.map((s) => s.target)].map((r) => Math.round(r * 100) / 100).join('→')} connects/s over ${c.stages.length} stage(s)`,
+    `ramp ${[c.startRate, ...c.stages.map((s) => s.target)].map((r) => round(r, 2)).join('→')} connects/s over ${c.stages.length} stage(s)`,
 };

@@ -9,9 +9,9 @@ import type { FailureCount, PhaseLatency, Summary, TimeSeries, WithSeries } from
 import { addInto, createHistogram, decodeHistogram, encodeHistogram, latencyStats } from './hdr.js';
 import { sortFailures, sortRecord } from './aggregate.js';
 import { mergeSeries } from './series.js';
+import { round } from '../util/numbers.js';
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
-const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 /** Per phase, the exact union of every summary's histogram; `name(i)` names a summary whose histogram is bad. */
 export function mergeLatency(summaries: readonly Summary[], name: (i: number) => string): Record<Phase, PhaseLatency> {
@@ -95,7 +95,7 @@ export function mergeGenerator(summaries: readonly Summary[]): Summary['generato
   const label = (i: number): string => shardLabel(summaries[i]);
   return {
     cpu_ms_per_handshake:
-      total === 0 ? 0 : round3(sum(g.map((x, i) => x.cpu_ms_per_handshake * (handshakes[i] ?? 0))) / total),
+      total === 0 ? 0 : round(sum(g.map((x, i) => x.cpu_ms_per_handshake * (handshakes[i] ?? 0))) / total),
     event_loop_lag_p99_ms: Math.max(...g.map((x) => x.event_loop_lag_p99_ms)),
     saturated: g.some((x) => x.saturated),
     saturation_reasons: [
@@ -113,7 +113,7 @@ export function mergeGenerator(summaries: readonly Summary[]): Summary['generato
 export function mergeMint(summaries: readonly Summary[]): Summary['mint'] {
   return {
     count: sum(summaries.map((s) => s.mint.count)),
-    per_second: round3(sum(summaries.map((s) => s.mint.per_second))),
+    per_second: round(sum(summaries.map((s) => s.mint.per_second))),
     loaded: sum(summaries.map((s) => s.mint.loaded)),
   };
 }

@@ -9,6 +9,7 @@
  */
 import { addInto, addSparse, createHistogram, percentileMs, type Hdr, type SparseHistogram } from './hdr.js';
 import type { SeriesPoint, TimeSeries } from '../model/summary.js';
+import { round } from '../util/numbers.js';
 
 export interface SeriesCounts {
   attempts: number;
@@ -48,7 +49,7 @@ function mergePointInto(a: SeriesPoint, b: SeriesPoint, active: 'max' | 'sum'): 
       a.p50 === null || a.connected + b.connected === 0
         ? b.p50
         : (a.p50 * a.connected + b.p50 * b.connected) / (a.connected + b.connected);
-    a.p50 = Math.round(a.p50 * 1000) / 1000;
+    a.p50 = round(a.p50);
   }
   if (b.p99 !== null) a.p99 = a.p99 === null ? b.p99 : Math.max(a.p99, b.p99);
   a.attempts += b.attempts;

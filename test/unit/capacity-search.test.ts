@@ -145,7 +145,7 @@ describe('breakpoint search', () => {
 
   it('reports every configuration problem at once', () => {
     const problems = validateBreakpoint({
-          startRate: 0,
+      startRate: 0,
       maxRate: -1,
       minRate: 0,
       factor: 1,
