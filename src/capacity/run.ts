@@ -1,4 +1,7 @@
 /**
+ * src/capacity: `herd capacity` — the search (search.ts), its steps, what limited it, and
+ * its console and HTML views.
+ *
  * `herd capacity` as a library call: the breakpoint search run step by step with
  * runHerd. One broker (the given target, or one embedded broker started here for the
  * whole search) and one device store (minted here, grown as the rates need more

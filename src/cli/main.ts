@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `herd` command: a thin user of the library. Maps errors to exit codes. */
+/** src/cli: the `herd` command and its subcommands, thin users of the library. This file maps errors to exit codes. */
 import { ExitCode, isHerdError } from '../errors.js';
 
 const USAGE = `herd — MQTT mTLS connection load simulator

@@ -1,4 +1,6 @@
 /**
+ * src/compare: `herd compare` — the comparison, its noise estimates, its console and HTML views.
+ *
  * `herd compare`: two or more runs side by side. The first is the reference; every other
  * run gets, per metric, its value, the difference, a 95% interval of that difference and
  * whether it is beyond noise:

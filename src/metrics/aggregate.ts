@@ -1,4 +1,7 @@
 /**
+ * src/metrics: measurement — HDR histograms (hdr.ts), the workers' recorder, this
+ * aggregator, the time series, exact merges of shards, the Prometheus exporter.
+ *
  * The coordinator side of measurement: merges worker deltas exactly into cumulative
  * per-phase histograms and counters, tracks the open connections, and keeps a bounded
  * per-second time series. It hands out the pieces of the Summary and live snapshots for

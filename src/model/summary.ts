@@ -1,4 +1,10 @@
-/** The shape of summary.json (a shard summary and a merged summary are the same shape). */
+/**
+ * src/model: the vocabulary every layer shares — the Summary and its parts (this file),
+ * phases, failure reasons, faults and metric names (names.ts), units (units.ts), the
+ * capacity section (capacity.ts). It imports nothing of ours but src/errors.ts.
+ *
+ * This file: the shape of summary.json (a shard summary and a merged summary are the same shape).
+ */
 import type { FailurePhase, Phase } from './names.js';
 import type { Capacity } from './capacity.js';
 

@@ -1,7 +1,6 @@
 /**
- * src/run: `herd run` as a pipeline of stages (check → plan → prepare → execute → judge →
- * write), and `herd merge`. This file: a run's resolved configuration, what the scenario
- * file and the flags boil down to (flags override the file; defaults fill the rest).
+ * A run's resolved configuration: what the scenario file and the flags boil down to
+ * (flags override the file; defaults fill the rest).
  */
 import type { Fault, KeyType, TlsVersion } from '../model/names.js';
 import type { LoadConfig } from '../load/executor.js';

@@ -1,4 +1,6 @@
 /**
+ * src/run: `herd run` as a pipeline of stages, one module each, and `herd merge`.
+ *
  * `herd run` as a library call: the pipeline check → plan → prepare → execute → judge →
  * write. Every stage takes what the one before it made; only check reads user input.
  */

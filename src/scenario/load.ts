@@ -1,5 +1,6 @@
 /**
- * src/scenario: the scenario file. YAML → schema check on the YAML nodes (file:line:col for
+ * src/scenario: the scenario file — its schema (schema.ts, built from the executors'
+ * fragments), the checker that runs it on YAML nodes, and this loader. YAML → schema check on the YAML nodes (file:line:col for
  * each problem, all at once) → semantic checks → the part of a RunConfig the file sets.
  * Relative paths in the file are relative to the file.
  */
