@@ -14,7 +14,7 @@ export interface Attempt {
   port: number;
   servername: string;
   /** call once, when the attempt got its CONNACK (true) or failed (false) */
-  finish(ok: boolean): void;
+  finish: (ok: boolean) => void;
 }
 
 export function closedLoop(attempt: (a: Attempt) => void): void {

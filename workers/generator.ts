@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { workerFile } from '../src/util/paths.js';
 import type { FromGenerator, ToGenerator } from '../src/engine/endpoint.js';
+import type { FromWorker } from '../src/engine/protocol.js';
 
 if (!process.send) throw new Error('workers/generator must be forked with an IPC channel');
 const send = (m: FromGenerator): void => {
@@ -18,7 +19,7 @@ process.on('message', (msg: ToGenerator) => {
     const id = msg.spawn;
     const w = new Worker(file);
     threads.set(id, w);
-    w.on('message', (m) => send({ id, m }));
+    w.on('message', (m: FromWorker) => send({ id, m }));
     w.on('error', (e) => send({ id, error: e.message }));
     w.on('exit', (code) => send({ id, exit: code }));
     return;

@@ -108,7 +108,7 @@ class EmbeddedBroker implements RunningBroker {
         if (identityMatches(mode, id, client.id, o.uriDomain)) return done(null, true);
         this.s.identityRejected++;
         const err = Object.assign(new Error('client id does not match the certificate'), { returnCode: 5 });
-        done(err as never, false);
+        done(err, false);
       },
       authorizeSubscribe: (client, sub, done) => {
         const allow = o.allowSubscribe;

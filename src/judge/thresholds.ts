@@ -14,7 +14,7 @@
 import { decodeHistogram, percentileMs, type Hdr } from '../metrics/hdr.js';
 import type { Phase } from '../model/names.js';
 import { parseDuration, parsePercent, parsePlainNumber, type Parsed } from '../model/units.js';
-import type { Summary, ThresholdResult, Recovery } from '../model/summary.js';
+import type { Summary, ThresholdResult } from '../model/summary.js';
 
 type Kind = 'duration' | 'failures' | 'unexpected' | 'recovery';
 const METRICS = {

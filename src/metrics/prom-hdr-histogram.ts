@@ -49,7 +49,7 @@ export class HdrHistogramMetric {
   }
 
   /** Buckets, sum and count per series, in the shape prom-client's Registry renders. */
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: PromValue[] }> {
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: PromValue[] }> {
     const values: PromValue[] = [];
     for (const { labels, hdr } of this.read()) {
       const h = prometheusBuckets(hdr, this.bounds);
@@ -64,7 +64,7 @@ export class HdrHistogramMetric {
       values.push({ metricName: `${this.name}_sum`, labels, value: h.sum });
       values.push({ metricName: `${this.name}_count`, labels, value: h.count });
     }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
   }
 
   /** The values are derived, nothing to reset (Registry.resetMetrics calls this). */

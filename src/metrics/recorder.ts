@@ -88,8 +88,13 @@ export class Recorder {
   readonly #hist: Hdr[] = PHASES.map(() => createHistogram('interval'));
   readonly #resumedTls: Hdr = createHistogram('interval');
   #resumed = 0;
-  readonly #failures: Map<string, number>[] = FAILURE_PHASES.map(() => new Map());
-  readonly #faults: FaultCounters[] = FAULTS.map(() => ({ rejected: 0, accepted: 0, other: 0, reasons: new Map() }));
+  readonly #failures: Map<string, number>[] = FAILURE_PHASES.map(() => new Map<string, number>());
+  readonly #faults: FaultCounters[] = FAULTS.map(() => ({
+    rejected: 0,
+    accepted: 0,
+    other: 0,
+    reasons: new Map<string, number>(),
+  }));
   readonly #now: () => number;
   #from: number;
   #attempts = 0;

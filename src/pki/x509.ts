@@ -10,7 +10,7 @@ import type { KeyKind } from './keys.js';
 import { curveByOpensslName } from './ecdsa.js';
 import { pem } from './der.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as ReturnType<typeof x509.cryptoProvider.get>);
+x509.cryptoProvider.set(webcrypto);
 
 export { x509 };
 export type WebKey = webcrypto.CryptoKey;
@@ -58,7 +58,7 @@ export function signingAlgorithm(key: crypto.KeyObject): webcrypto.EcdsaParams |
     return {
       name: 'ECDSA',
       hash: c?.hash === 'sha384' ? 'SHA-384' : c?.hash === 'sha512' ? 'SHA-512' : 'SHA-256',
-    } as webcrypto.EcdsaParams;
+    };
   }
   return webAlgorithm(key);
 }
