@@ -126,6 +126,34 @@ export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets
 /** Largest packet the reader buffers (PUBLISH is skipped, never buffered). */
 export const MAX_BUFFERED_PACKET = 65_536;
 
+/** Where the last readVarInt() ended (module state: reading is synchronous). */
+let varIntEnd = 0;
+/** readVarInt(): the bytes end before the integer does */
+const VARINT_INCOMPLETE = -1;
+/** readVarInt(): a fifth byte (an integer is at most four) */
+const VARINT_MALFORMED = -2;
+
+/**
+ * Reads an MQTT variable byte integer (1–4 bytes, 7 bits each; the remaining length, a
+ * property length) at `buf[off, end)`: its value, with varIntEnd just past it, or
+ * VARINT_INCOMPLETE or VARINT_MALFORMED.
+ */
+function readVarInt(buf: Buffer, off: number, end: number): number {
+  let v = 0;
+  let mul = 1;
+  for (let k = 0; k < 4; k++) {
+    if (off + k >= end) return VARINT_INCOMPLETE;
+    const b = buf[off + k]!;
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) {
+      varIntEnd = off + k + 1;
+      return v;
+    }
+  }
+  return VARINT_MALFORMED;
+}
+
 /**
  * Per-connection reader state. Kept on the connection object itself so that reading
  * allocates nothing unless a packet is split across TLS records.
@@ -171,25 +199,13 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
       continue;
     }
     const b0 = buf[i]!;
-    // remaining length: 1–4 bytes, 7 bits each
-    let rl = 0;
-    let mul = 1;
-    let j = i + 1;
-    let complete = false;
-    for (let k = 0; k < 4 && j < n; k++) {
-      const b = buf[j++]!;
-      rl += (b & 0x7f) * mul;
-      mul *= 128;
-      if ((b & 0x80) === 0) {
-        complete = true;
-        break;
-      }
-      if (k === 3) return FEED_MALFORMED;
-    }
-    if (!complete) {
+    const rl = readVarInt(buf, i + 1, n);
+    if (rl === VARINT_MALFORMED) return FEED_MALFORMED;
+    if (rl === VARINT_INCOMPLETE) {
       state.partial = buf.subarray(i);
       return FEED_OK;
     }
+    const j = varIntEnd;
     const type = b0 >> 4;
     if (type === PacketType.publish) {
       state.skip = rl;
@@ -206,26 +222,6 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
     i = end;
   }
   return FEED_OK;
-}
-
-/** Where the last readVarInt() ended (module state: reading is synchronous). */
-let varIntEnd = 0;
-
-/** Reads an MQTT 5 variable byte integer at `off`: its value (end in varIntEnd) or -1. */
-function readVarInt(buf: Buffer, off: number, end: number): number {
-  let v = 0;
-  let mul = 1;
-  for (let k = 0; k < 4; k++) {
-    if (off + k >= end) return -1;
-    const b = buf[off + k]!;
-    v += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) {
-      varIntEnd = off + k + 1;
-      return v;
-    }
-  }
-  return -1;
 }
 
 /** Byte widths of MQTT 5 properties that can occur in a CONNACK (0: UTF-8/binary, -1: string pair). */

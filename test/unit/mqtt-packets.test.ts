@@ -134,6 +134,15 @@ describe('reading', () => {
     expect(feed(fresh(), Buffer.from([0x20, 0xff, 0xff, 0xff, 0xff, 0x01]), collect)).toBe(FEED_MALFORMED);
   });
 
+  it('a four-byte remaining length split after its third byte is waited for, not malformed', () => {
+    const s = fresh();
+    expect(feed(s, Buffer.from([0x30, 0xff, 0xff, 0xff]), collect)).toBe(FEED_OK);
+    expect(s.partial).not.toBeNull();
+    expect(feed(s, Buffer.from([0x01]), collect)).toBe(FEED_OK);
+    expect(s.partial).toBeNull();
+    expect(s.skip).toBe(0x7f + 0x7f * 128 + 0x7f * 16_384 + 2_097_152);
+  });
+
   it('a handler returning false stops reading', () => {
     const s = fresh();
     const once = (st: Seen, ...rest: [number, number, Buffer, number, number]) => (collect(st, ...rest), false);
@@ -172,6 +181,10 @@ describe('MQTT 5 properties', () => {
     expect(serverKeepAlive(p, 4, p.length)).toBe(-1);
     expect(serverKeepAlive(Buffer.from([0x05, 0x13, 0x00]), 0, 3)).toBe(-2);
     expect(serverKeepAlive(Buffer.from([0x02, 0x7e, 0x00]), 0, 3)).toBe(-2);
+    // a property length of five bytes, or one cut short
+    expect(serverKeepAlive(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x00]), 0, 5)).toBe(-2);
+    expect(serverKeepAlive(Buffer.from([0x80]), 0, 1)).toBe(-2);
+    expect(skipProperties(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x00]), 0, 5)).toBe(-1);
   });
 
   it('skipProperties steps over a SUBACK property block', () => {
