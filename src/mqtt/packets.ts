@@ -1,9 +1,11 @@
 /**
- * The few MQTT packets a simulated device sends, encoded once per device, and a minimal
- * incremental reader for what it receives. Only what a connect/subscribe/ping/disconnect
- * cycle needs: CONNACK, SUBACK, PINGRESP and (MQTT 5) DISCONNECT are decoded; PUBLISH and
- * anything else is skipped by its length, without buffering its payload.
+ * The few MQTT packets a simulated device sends, encoded once per device with mqtt-packet,
+ * and a minimal hand-written incremental reader for what it receives (bench/packets.ts
+ * measures why). Only what a connect/subscribe/ping/disconnect cycle needs: CONNACK,
+ * SUBACK, PINGRESP and (MQTT 5) DISCONNECT are decoded; PUBLISH and anything else is
+ * skipped by its length, without buffering its payload.
  */
+import mqttPacket, { type IConnectPacket, type ISubscribePacket } from 'mqtt-packet';
 
 export type MqttVersion = 4 | 5;
 
@@ -37,80 +39,50 @@ export interface DevicePackets {
 }
 
 /** Static packets: the same bytes for every device and both versions. */
-export const PINGREQ: Buffer = Buffer.from([0xc0, 0x00]);
-/** DISCONNECT; in MQTT 5 a zero remaining length means reason 0x00 (normal), no properties. */
-export const DISCONNECT: Buffer = Buffer.from([0xe0, 0x00]);
+export const PINGREQ: Buffer = mqttPacket.generate({ cmd: 'pingreq' });
+/**
+ * DISCONNECT with a remaining length of zero. mqtt-packet's MQTT 5 encoding always writes
+ * the reason code and an empty property block; MQTT 5 (§3.14.2.1) defines the two-byte
+ * 3.1.1 form as the same packet (reason 0x00, normal disconnection, no properties).
+ */
+export const DISCONNECT: Buffer = mqttPacket.generate({ cmd: 'disconnect' }, { protocolVersion: 4 });
 
-const PROTOCOL_NAME = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
-
-function varIntLength(n: number): number {
-  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
-}
-
-function writeVarInt(buf: Buffer, off: number, n: number): number {
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    buf[off++] = b;
-  } while (n > 0);
-  return off;
-}
-
-function writeString(buf: Buffer, off: number, s: Buffer): number {
-  buf.writeUInt16BE(s.length, off);
-  s.copy(buf, off + 2);
-  return off + 2 + s.length;
-}
-
-function utf8(s: string, what: string): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  if (b.length > 65_535) throw new RangeError(`${what} is longer than 65535 bytes`);
-  return b;
+/** Throws a RangeError when `s` does not fit an MQTT UTF-8 string (65535 bytes). */
+function checkLength(s: string, what: string): void {
+  if (Buffer.byteLength(s, 'utf8') > 65_535) throw new RangeError(`${what} is longer than 65535 bytes`);
 }
 
 function fill(template: string, id: string): string {
   return template.split('{id}').join(id);
 }
 
-/** CONNECT with clean start, the device id as client id, optional username. */
+/** CONNECT with clean start, the device id as client id, optional username; MQTT 5: no properties. */
 export function encodeConnect(id: string, o: EncodeOptions): Buffer {
   if (!Number.isInteger(o.keepaliveS) || o.keepaliveS < 0 || o.keepaliveS > 65_535) {
     throw new RangeError(`keepalive must be 0–65535 s, got ${o.keepaliveS}`);
   }
-  const clientId = utf8(id, 'client id');
-  const user = o.username === undefined ? null : utf8(fill(o.username, id), 'username');
-  const props = o.version === 5 ? 1 : 0; // property length 0
-  const rl = PROTOCOL_NAME.length + 1 + 1 + 2 + props + 2 + clientId.length + (user ? 2 + user.length : 0);
-  const buf = Buffer.allocUnsafe(1 + varIntLength(rl) + rl);
-  buf[0] = 0x10;
-  let off = writeVarInt(buf, 1, rl);
-  off += PROTOCOL_NAME.copy(buf, off);
-  buf[off++] = o.version;
-  buf[off++] = 0x02 | (user ? 0x80 : 0); // clean session / clean start
-  buf.writeUInt16BE(o.keepaliveS, off);
-  off += 2;
-  if (props) buf[off++] = 0x00;
-  off = writeString(buf, off, clientId);
-  if (user) off = writeString(buf, off, user);
-  return buf;
+  checkLength(id, 'client id');
+  const packet: IConnectPacket = {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: o.version,
+    clean: true,
+    keepalive: o.keepaliveS,
+    clientId: id,
+  };
+  if (o.username !== undefined) {
+    packet.username = fill(o.username, id);
+    checkLength(packet.username, 'username');
+  }
+  return mqttPacket.generate(packet, { protocolVersion: o.version });
 }
 
-/** SUBSCRIBE (packet id 1: every connection starts a clean session) to one topic. */
+/** SUBSCRIBE (packet id 1: every connection starts a clean session) to one topic; MQTT 5: no properties. */
 export function encodeSubscribe(topic: string, version: MqttVersion, qos: 0 | 1 = 0): Buffer {
-  const t = utf8(topic, 'topic');
-  if (t.length === 0) throw new RangeError('the subscription topic is empty');
-  const props = version === 5 ? 1 : 0;
-  const rl = 2 + props + 2 + t.length + 1;
-  const buf = Buffer.allocUnsafe(1 + varIntLength(rl) + rl);
-  buf[0] = 0x82;
-  let off = writeVarInt(buf, 1, rl);
-  buf.writeUInt16BE(1, off);
-  off += 2;
-  if (props) buf[off++] = 0x00;
-  off = writeString(buf, off, t);
-  buf[off] = qos;
-  return buf;
+  checkLength(topic, 'topic');
+  if (topic.length === 0) throw new RangeError('the subscription topic is empty');
+  const packet: ISubscribePacket = { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] };
+  return mqttPacket.generate(packet, { protocolVersion: version });
 }
 
 export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets {
