@@ -19,7 +19,7 @@ export const PacketType = {
   auth: 15,
 } as const;
 
-export interface EncodeOptions {
+interface EncodeOptions {
   version: MqttVersion;
   /** seconds, 0–65535; 0 disables keepalive */
   keepaliveS: number;
@@ -96,7 +96,7 @@ export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets
 }
 
 /** Largest packet the reader buffers (PUBLISH is skipped, never buffered). */
-export const MAX_BUFFERED_PACKET = 65_536;
+const MAX_BUFFERED_PACKET = 65_536;
 
 /** Where the last readVarInt() ended (module state: reading is synchronous). */
 let varIntEnd = 0;
@@ -141,17 +141,10 @@ export interface ReaderState {
  * Called for each complete packet other than PUBLISH. `buf[start, end)` is the variable
  * header and payload. Return false to stop reading (the connection is done with).
  */
-export type PacketHandler<S> = (
-  state: S,
-  type: number,
-  flags: number,
-  buf: Buffer,
-  start: number,
-  end: number,
-) => boolean;
+type PacketHandler<S> = (state: S, type: number, flags: number, buf: Buffer, start: number, end: number) => boolean;
 
 export const FEED_OK = 0;
-export const FEED_STOPPED = 1;
+const FEED_STOPPED = 1;
 export const FEED_MALFORMED = 2;
 
 /** Reads every complete packet in `chunk` (after what was left over). */
