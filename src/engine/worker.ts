@@ -18,7 +18,7 @@ import {
   type DriverRunOptions,
   type HeldConnection,
   type Target,
-} from '../mqtt/connection.js';
+} from '../mqtt/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import { ArrivalQueue } from './arrival-queue.js';

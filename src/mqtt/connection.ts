@@ -2,7 +2,7 @@
  * The lean per-connection MQTT driver: TCP connect, TLS handshake, CONNECT → CONNACK,
  * optional SUBSCRIBE → SUBACK, then a held connection that pings until disconnected.
  *
- * Per attempt it allocates the Connection (which is also the result and the held
+ * Per attempt it allocates the Connection (which is also the outcome and the held
  * handle) and what Node's tls.connect allocates; listeners are shared functions, timers
  * are the thread's shared deadline queues, packets were encoded by prepareDevice().
  * Phases are timed with performance.now(): tcp = 'connect', tls = 'secureConnect' − tcp,
@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
-import { DISCONNECT, PINGREQ, PacketType, serverKeepAlive, skipProperties, type ReaderState } from './packets.js';
+import { DISCONNECT, PINGREQ, PacketType, serverKeepAlive, skipProperties } from './packets.js';
 import {
   classifyClose,
   classifyError,
@@ -25,11 +25,8 @@ import {
   type DriverReason,
   type DriverState,
 } from './reasons.js';
-import { kConn, listen, type Sock } from './socket-events.js';
+import { kConn, listen, type Sock, type SocketOwner } from './socket-events.js';
 import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target } from './types.js';
-
-export { prepareDevice, type PreparedDevice, type DeviceCredentials, type DriverRunOptions } from './device.js';
-export type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target, Timeouts } from './types.js';
 
 /** How long a broker gets to close the connection after our DISCONNECT. */
 const DISCONNECT_GRACE_MS = 2000;
@@ -39,7 +36,7 @@ const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, connack: 2, 
 // One options object reused for every tls.connect (Node copies it synchronously).
 const connectOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = { host: '', port: 0 };
 
-export class Connection implements ReaderState, Timed, HeldConnection {
+class Connection implements SocketOwner, Timed, HeldConnection {
   partial: Buffer | null = null;
   skip = 0;
   deadlineSeq = 0;
@@ -83,9 +80,6 @@ export class Connection implements ReaderState, Timed, HeldConnection {
   get held(): HeldConnection {
     return this;
   }
-  get conn(): Connection {
-    return this;
-  }
 
   start(target: Target): void {
     const d = this.device;
@@ -104,7 +98,7 @@ export class Connection implements ReaderState, Timed, HeldConnection {
     try {
       s = tls.connect(connectOpts) as Sock;
     } catch (e) {
-      process.nextTick(failNow, this, classifyError(e as NodeJS.ErrnoException, 'tcp'), e as Error);
+      process.nextTick(failNow, this, classifyError(e as NodeJS.ErrnoException, 'tcp'), e);
       return;
     }
     s[kConn] = this;
@@ -240,7 +234,7 @@ export class Connection implements ReaderState, Timed, HeldConnection {
     return false;
   }
 
-  private protocolError(): boolean {
+  protocolError(): boolean {
     return this.fail({ phase: this.state === 'tcp' ? 'tls' : this.state, reason: 'protocol_error' });
   }
 
@@ -333,15 +327,15 @@ function failNow(c: Connection, cl: Classified, err: Error | undefined): void {
 
 /**
  * Starts one attempt. `onResult` is called exactly once (asynchronously) unless the
- * attempt is destroy()ed first; the outcome is the returned Connection itself, which is
- * also the held connection on success.
+ * attempt is destroy()ed first. The outcome, the returned handle and (on success) the held
+ * connection are one object, the attempt's Connection.
  */
 export function attempt(
   device: PreparedDevice,
   target: Target,
   opts: AttemptOptions,
   onResult: (o: AttemptOutcome) => void,
-): Connection {
+): HeldConnection {
   const c = new Connection(device, opts, onResult);
   c.start(target);
   return c;

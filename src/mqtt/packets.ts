@@ -1,9 +1,11 @@
 /**
- * The few MQTT packets a simulated device sends, encoded once per device, and a minimal
- * incremental reader for what it receives. Only what a connect/subscribe/ping/disconnect
- * cycle needs: CONNACK, SUBACK, PINGRESP and (MQTT 5) DISCONNECT are decoded; PUBLISH and
- * anything else is skipped by its length, without buffering its payload.
+ * The few MQTT packets a simulated device sends, encoded once per device with mqtt-packet,
+ * and a minimal hand-written incremental reader for what it receives (bench/packets.ts
+ * measures why). Only what a connect/subscribe/ping/disconnect cycle needs: CONNACK,
+ * SUBACK, PINGRESP and (MQTT 5) DISCONNECT are decoded; PUBLISH and anything else is
+ * skipped by its length, without buffering its payload.
  */
+import mqttPacket, { type IConnectPacket, type ISubscribePacket } from 'mqtt-packet';
 
 export type MqttVersion = 4 | 5;
 
@@ -17,7 +19,7 @@ export const PacketType = {
   auth: 15,
 } as const;
 
-export interface EncodeOptions {
+interface EncodeOptions {
   version: MqttVersion;
   /** seconds, 0–65535; 0 disables keepalive */
   keepaliveS: number;
@@ -37,80 +39,50 @@ export interface DevicePackets {
 }
 
 /** Static packets: the same bytes for every device and both versions. */
-export const PINGREQ: Buffer = Buffer.from([0xc0, 0x00]);
-/** DISCONNECT; in MQTT 5 a zero remaining length means reason 0x00 (normal), no properties. */
-export const DISCONNECT: Buffer = Buffer.from([0xe0, 0x00]);
+export const PINGREQ: Buffer = mqttPacket.generate({ cmd: 'pingreq' });
+/**
+ * DISCONNECT with a remaining length of zero. mqtt-packet's MQTT 5 encoding always writes
+ * the reason code and an empty property block; MQTT 5 (§3.14.2.1) defines the two-byte
+ * 3.1.1 form as the same packet (reason 0x00, normal disconnection, no properties).
+ */
+export const DISCONNECT: Buffer = mqttPacket.generate({ cmd: 'disconnect' }, { protocolVersion: 4 });
 
-const PROTOCOL_NAME = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]); // "MQTT"
-
-function varIntLength(n: number): number {
-  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
-}
-
-function writeVarInt(buf: Buffer, off: number, n: number): number {
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    buf[off++] = b;
-  } while (n > 0);
-  return off;
-}
-
-function writeString(buf: Buffer, off: number, s: Buffer): number {
-  buf.writeUInt16BE(s.length, off);
-  s.copy(buf, off + 2);
-  return off + 2 + s.length;
-}
-
-function utf8(s: string, what: string): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  if (b.length > 65_535) throw new RangeError(`${what} is longer than 65535 bytes`);
-  return b;
+/** Throws a RangeError when `s` does not fit an MQTT UTF-8 string (65535 bytes). */
+function checkLength(s: string, what: string): void {
+  if (Buffer.byteLength(s, 'utf8') > 65_535) throw new RangeError(`${what} is longer than 65535 bytes`);
 }
 
 function fill(template: string, id: string): string {
   return template.split('{id}').join(id);
 }
 
-/** CONNECT with clean start, the device id as client id, optional username. */
+/** CONNECT with clean start, the device id as client id, optional username; MQTT 5: no properties. */
 export function encodeConnect(id: string, o: EncodeOptions): Buffer {
   if (!Number.isInteger(o.keepaliveS) || o.keepaliveS < 0 || o.keepaliveS > 65_535) {
     throw new RangeError(`keepalive must be 0–65535 s, got ${o.keepaliveS}`);
   }
-  const clientId = utf8(id, 'client id');
-  const user = o.username === undefined ? null : utf8(fill(o.username, id), 'username');
-  const props = o.version === 5 ? 1 : 0; // property length 0
-  const rl = PROTOCOL_NAME.length + 1 + 1 + 2 + props + 2 + clientId.length + (user ? 2 + user.length : 0);
-  const buf = Buffer.allocUnsafe(1 + varIntLength(rl) + rl);
-  buf[0] = 0x10;
-  let off = writeVarInt(buf, 1, rl);
-  off += PROTOCOL_NAME.copy(buf, off);
-  buf[off++] = o.version;
-  buf[off++] = 0x02 | (user ? 0x80 : 0); // clean session / clean start
-  buf.writeUInt16BE(o.keepaliveS, off);
-  off += 2;
-  if (props) buf[off++] = 0x00;
-  off = writeString(buf, off, clientId);
-  if (user) off = writeString(buf, off, user);
-  return buf;
+  checkLength(id, 'client id');
+  const packet: IConnectPacket = {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: o.version,
+    clean: true,
+    keepalive: o.keepaliveS,
+    clientId: id,
+  };
+  if (o.username !== undefined) {
+    packet.username = fill(o.username, id);
+    checkLength(packet.username, 'username');
+  }
+  return mqttPacket.generate(packet, { protocolVersion: o.version });
 }
 
-/** SUBSCRIBE (packet id 1: every connection starts a clean session) to one topic. */
+/** SUBSCRIBE (packet id 1: every connection starts a clean session) to one topic; MQTT 5: no properties. */
 export function encodeSubscribe(topic: string, version: MqttVersion, qos: 0 | 1 = 0): Buffer {
-  const t = utf8(topic, 'topic');
-  if (t.length === 0) throw new RangeError('the subscription topic is empty');
-  const props = version === 5 ? 1 : 0;
-  const rl = 2 + props + 2 + t.length + 1;
-  const buf = Buffer.allocUnsafe(1 + varIntLength(rl) + rl);
-  buf[0] = 0x82;
-  let off = writeVarInt(buf, 1, rl);
-  buf.writeUInt16BE(1, off);
-  off += 2;
-  if (props) buf[off++] = 0x00;
-  off = writeString(buf, off, t);
-  buf[off] = qos;
-  return buf;
+  checkLength(topic, 'topic');
+  if (topic.length === 0) throw new RangeError('the subscription topic is empty');
+  const packet: ISubscribePacket = { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] };
+  return mqttPacket.generate(packet, { protocolVersion: version });
 }
 
 export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets {
@@ -124,7 +96,35 @@ export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets
 }
 
 /** Largest packet the reader buffers (PUBLISH is skipped, never buffered). */
-export const MAX_BUFFERED_PACKET = 65_536;
+const MAX_BUFFERED_PACKET = 65_536;
+
+/** Where the last readVarInt() ended (module state: reading is synchronous). */
+let varIntEnd = 0;
+/** readVarInt(): the bytes end before the integer does */
+const VARINT_INCOMPLETE = -1;
+/** readVarInt(): a fifth byte (an integer is at most four) */
+const VARINT_MALFORMED = -2;
+
+/**
+ * Reads an MQTT variable byte integer (1–4 bytes, 7 bits each; the remaining length, a
+ * property length) at `buf[off, end)`: its value, with varIntEnd just past it, or
+ * VARINT_INCOMPLETE or VARINT_MALFORMED.
+ */
+function readVarInt(buf: Buffer, off: number, end: number): number {
+  let v = 0;
+  let mul = 1;
+  for (let k = 0; k < 4; k++) {
+    if (off + k >= end) return VARINT_INCOMPLETE;
+    const b = buf[off + k]!;
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+    if ((b & 0x80) === 0) {
+      varIntEnd = off + k + 1;
+      return v;
+    }
+  }
+  return VARINT_MALFORMED;
+}
 
 /**
  * Per-connection reader state. Kept on the connection object itself so that reading
@@ -141,17 +141,10 @@ export interface ReaderState {
  * Called for each complete packet other than PUBLISH. `buf[start, end)` is the variable
  * header and payload. Return false to stop reading (the connection is done with).
  */
-export type PacketHandler<S> = (
-  state: S,
-  type: number,
-  flags: number,
-  buf: Buffer,
-  start: number,
-  end: number,
-) => boolean;
+type PacketHandler<S> = (state: S, type: number, flags: number, buf: Buffer, start: number, end: number) => boolean;
 
 export const FEED_OK = 0;
-export const FEED_STOPPED = 1;
+const FEED_STOPPED = 1;
 export const FEED_MALFORMED = 2;
 
 /** Reads every complete packet in `chunk` (after what was left over). */
@@ -171,25 +164,13 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
       continue;
     }
     const b0 = buf[i]!;
-    // remaining length: 1–4 bytes, 7 bits each
-    let rl = 0;
-    let mul = 1;
-    let j = i + 1;
-    let complete = false;
-    for (let k = 0; k < 4 && j < n; k++) {
-      const b = buf[j++]!;
-      rl += (b & 0x7f) * mul;
-      mul *= 128;
-      if ((b & 0x80) === 0) {
-        complete = true;
-        break;
-      }
-      if (k === 3) return FEED_MALFORMED;
-    }
-    if (!complete) {
+    const rl = readVarInt(buf, i + 1, n);
+    if (rl === VARINT_MALFORMED) return FEED_MALFORMED;
+    if (rl === VARINT_INCOMPLETE) {
       state.partial = buf.subarray(i);
       return FEED_OK;
     }
+    const j = varIntEnd;
     const type = b0 >> 4;
     if (type === PacketType.publish) {
       state.skip = rl;
@@ -206,26 +187,6 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
     i = end;
   }
   return FEED_OK;
-}
-
-/** Where the last readVarInt() ended (module state: reading is synchronous). */
-let varIntEnd = 0;
-
-/** Reads an MQTT 5 variable byte integer at `off`: its value (end in varIntEnd) or -1. */
-function readVarInt(buf: Buffer, off: number, end: number): number {
-  let v = 0;
-  let mul = 1;
-  for (let k = 0; k < 4; k++) {
-    if (off + k >= end) return -1;
-    const b = buf[off + k]!;
-    v += (b & 0x7f) * mul;
-    mul *= 128;
-    if ((b & 0x80) === 0) {
-      varIntEnd = off + k + 1;
-      return v;
-    }
-  }
-  return -1;
 }
 
 /** Byte widths of MQTT 5 properties that can occur in a CONNACK (0: UTF-8/binary, -1: string pair). */

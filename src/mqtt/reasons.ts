@@ -10,7 +10,7 @@ import type { FailurePhase, FailureReason } from '../model/names.js';
  * src/model/names.ts): a SUBACK or PINGRESP that never came, a v5 server DISCONNECT
  * (`disconnect_<reason name>`), an unreachable network, and an error nothing else names.
  */
-export type ProposedReason =
+type ProposedReason =
   'subscribe_timeout' | 'ping_timeout' | 'tcp_unreachable' | 'unclassified' | `disconnect_${string}`;
 export type DriverReason = FailureReason | ProposedReason;
 
@@ -18,7 +18,7 @@ export type DriverReason = FailureReason | ProposedReason;
 export type DriverState = 'tcp' | 'tls' | 'connack' | 'subscribe' | 'session';
 
 /** TLS alert numbers (RFC 8446 §6 and the IANA registry) by name. */
-export const TLS_ALERTS: Readonly<Record<number, string>> = {
+const TLS_ALERTS: Readonly<Record<number, string>> = {
   0: 'close_notify',
   10: 'unexpected_message',
   20: 'bad_record_mac',

@@ -1,6 +1,5 @@
 /** The driver's API types: where to connect, per-run options, and what an attempt reports. */
 import type { FailurePhase } from '../model/names.js';
-import type { Connection } from './connection.js';
 import type { DriverReason } from './reasons.js';
 
 export interface Target {
@@ -52,13 +51,18 @@ export interface HeldConnection {
   readonly pongs: number;
 }
 
-export type AttemptOutcome =
-  | { ok: true; timings: PhaseTimings; readyAt: number; held: HeldConnection; resumed: boolean; conn: Connection }
-  | {
-      ok: false;
-      phase: FailurePhase;
-      reason: DriverReason;
-      timings: PhaseTimings;
-      error: Error | undefined;
-      conn: Connection;
-    };
+/** What every outcome also tells, for tests and diagnostics. */
+interface OutcomeDetails {
+  /** the CONNACK's return code (3.1.1) or reason code (5); -1 when no CONNACK came */
+  readonly connackCode: number;
+  /** the keepalive in force, ms: the device's or the MQTT 5 Server Keep Alive; 0 before CONNACK */
+  readonly keepaliveMs: number;
+  /** the handshake negotiated TLS 1.3 */
+  readonly tls13: boolean;
+}
+
+export type AttemptOutcome = OutcomeDetails &
+  (
+    | { ok: true; timings: PhaseTimings; readyAt: number; held: HeldConnection; resumed: boolean }
+    | { ok: false; phase: FailurePhase; reason: DriverReason; timings: PhaseTimings; error: Error | undefined }
+  );

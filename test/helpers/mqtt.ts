@@ -5,7 +5,7 @@ import {
   type AttemptOutcome,
   type PreparedDevice,
   type Target,
-} from '../../src/mqtt/connection.js';
+} from '../../src/mqtt/index.js';
 
 export function attemptOnce(d: PreparedDevice, t: Target, opts: AttemptOptions): Promise<AttemptOutcome> {
   return new Promise((resolve) => attempt(d, t, opts, resolve));

@@ -14,7 +14,7 @@ import {
   type AttemptOutcome,
   type PreparedDevice,
   type Target,
-} from '../../src/mqtt/connection.js';
+} from '../../src/mqtt/index.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { attemptOnce } from '../helpers/mqtt.js';
 
@@ -69,7 +69,7 @@ describe.each(brokers)('%s broker', (_name, target) => {
     expect(t.subscribe).toBeUndefined();
     expect(o.readyAt).toBeGreaterThan(Date.now() - 10_000);
     expect(o.readyAt).toBeLessThanOrEqual(Date.now() + 1);
-    expect(o.conn.tls13).toBe(true);
+    expect(o.tls13).toBe(true);
     let ended = false;
     o.held.onEnd(() => (ended = true));
     o.held.onDrop((phase, reason) => {

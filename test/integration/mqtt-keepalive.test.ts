@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { prepareDevice, type AttemptOptions, type Connection, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type HeldConnection, type Target } from '../../src/mqtt/index.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { attemptOnce } from '../helpers/mqtt.js';
 
@@ -25,7 +25,7 @@ const opts: AttemptOptions = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A held connection of device dev-<i> (one connection per client id: a second takes the session over). */
-async function held(t: Target, version: 4 | 5 = 4, i = 1): Promise<Connection> {
+async function held(t: Target, version: 4 | 5 = 4, i = 1): Promise<HeldConnection> {
   const dev = devs[i - 1]!;
   const d = prepareDevice(
     { id: `dev-${i}`, certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
@@ -33,10 +33,10 @@ async function held(t: Target, version: 4 | 5 = 4, i = 1): Promise<Connection> {
   );
   const o = await attemptOnce(d, t, opts);
   if (!o.ok) throw new Error(`${o.phase}/${o.reason}`);
-  return o.conn;
+  return o.held;
 }
 
-function dropped(c: Connection): Promise<string> {
+function dropped(c: HeldConnection): Promise<string> {
   return new Promise((resolve) => {
     c.onDrop((phase, reason) => resolve(`${phase}/${reason}`));
     c.onEnd(() => resolve('ended'));
@@ -74,7 +74,7 @@ it('a PINGREQ every keepalive, each answered (embedded and mosquitto, MQTT 3.1.1
     expect(c.pings).toBeLessThanOrEqual(3);
     expect(c.pongs).toBe(c.pings);
   }
-  expect(broker.stats().pings - pingsBefore).toBe(conns[0]!.pings + conns[1]!.pings);
+  expect(broker.stats().pings - pingsBefore).toBe(conns[0].pings + conns[1].pings);
   await Promise.all(conns.map((c) => c.disconnectAndWait(2000)));
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/index.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/connection.js';
+import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/index.js';
 import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-timeouts-'));

@@ -1,6 +1,7 @@
 /**
- * The encoded packets are what mqtt-packet (an independent codec) decodes them to, and the
- * reader finds every packet however the bytes are split across or coalesced in TLS records.
+ * The encoded packets are what mqtt-packet decodes them to and byte for byte what the
+ * hand encoder they replaced wrote, the RangeErrors say what is wrong, and the reader finds
+ * every packet however the bytes are split across or coalesced in TLS records.
  */
 import { describe, expect, it } from 'vitest';
 import mqttPacket, { type Packet } from 'mqtt-packet';
@@ -55,6 +56,51 @@ describe('encoding', () => {
     expect(() => encodeConnect('d', { version: 4, keepaliveS: 70_000 })).toThrow(/keepalive/);
   });
 
+  it.each([-1, 1.5, 65_536])('CONNECT: keepalive %s is a RangeError', (keepaliveS) => {
+    expect(() => encodeConnect('d', { version: 4, keepaliveS })).toThrow(RangeError);
+  });
+
+  it('over-long strings and an empty topic are RangeErrors that name the field', () => {
+    const long = 'x'.repeat(65_536);
+    expect(() => encodeConnect(long, { version: 5, keepaliveS: 0 })).toThrow(/client id is longer than 65535/);
+    expect(() => encodeConnect('d', { version: 5, keepaliveS: 0, username: long })).toThrow(RangeError);
+    expect(() => encodeConnect('d', { version: 5, keepaliveS: 0, username: long })).toThrow(/username/);
+    expect(() => encodeSubscribe(long, 4)).toThrow(/topic is longer than 65535/);
+    expect(() => encodeSubscribe('', 4)).toThrow(RangeError);
+    expect(() => encodeSubscribe('', 4)).toThrow(/topic is empty/);
+    // the limit is in UTF-8 bytes, not characters
+    expect(() => encodeSubscribe('é'.repeat(32_768), 4)).toThrow(RangeError);
+    expect(encodeSubscribe('x'.repeat(65_535), 4).length).toBe(1 + 3 + 2 + 2 + 65_535 + 1);
+  });
+
+  // bytes written by the hand encoder this one replaced, checked field by field against the spec
+  it.each([
+    [4, 'connect', '101200044d5154540402003c00066465762d3432'],
+    [5, 'connect', '101300044d5154540502003c0000066465762d3432'],
+    [4, 'connect+user', '101c00044d5154540482ffff00066465762d34320008752d6465762d3432'],
+    [5, 'connect+user', '101d00044d5154540582ffff0000066465762d34320008752d6465762d3432'],
+    [4, 'subscribe', '821b000100166465766963652f6465762d34322f636f6d6d616e647301'],
+    [5, 'subscribe', '821c00010000166465766963652f6465762d34322f636f6d6d616e647301'],
+    [4, 'subscribe qos 0', '820800010003642f7800'],
+    [5, 'subscribe qos 0', '82090001000003642f7800'],
+  ] as const)('MQTT %s %s: the same bytes as before', (v, what, hex) => {
+    const bytes =
+      what === 'connect'
+        ? encodeConnect('dev-42', { version: v, keepaliveS: 60 })
+        : what === 'connect+user'
+          ? encodeConnect('dev-42', { version: v, keepaliveS: 65_535, username: 'u-{id}' })
+          : what === 'subscribe'
+            ? encodeSubscribe('device/dev-42/commands', v, 1)
+            : encodeSubscribe('d/x', v);
+    expect(bytes.toString('hex')).toBe(hex);
+  });
+
+  it('a two-byte remaining length: the same bytes as before', () => {
+    const b = encodeConnect('d'.repeat(300), { version: 5, keepaliveS: 0 });
+    expect(b.length).toBe(316);
+    expect(b.subarray(0, 20).toString('hex')).toBe('10b90200044d5154540502000000012c64646464');
+  });
+
   it.each([4, 5] as const)('SUBSCRIBE, MQTT %s: packet id 1, the topic, the QoS', (v) => {
     const p = decode(encodeSubscribe('device/dev-1/commands', v, 1), v);
     expect(p).toMatchObject({
@@ -71,6 +117,8 @@ describe('encoding', () => {
   });
 
   it('PINGREQ and DISCONNECT are the static two-byte packets of both versions', () => {
+    expect(PINGREQ.toString('hex')).toBe('c000');
+    expect(DISCONNECT.toString('hex')).toBe('e000');
     expect(decode(PINGREQ, 4)).toMatchObject({ cmd: 'pingreq' });
     expect(decode(DISCONNECT, 4)).toMatchObject({ cmd: 'disconnect' });
     expect(decode(DISCONNECT, 5)).toMatchObject({ cmd: 'disconnect' });
@@ -134,6 +182,15 @@ describe('reading', () => {
     expect(feed(fresh(), Buffer.from([0x20, 0xff, 0xff, 0xff, 0xff, 0x01]), collect)).toBe(FEED_MALFORMED);
   });
 
+  it('a four-byte remaining length split after its third byte is waited for, not malformed', () => {
+    const s = fresh();
+    expect(feed(s, Buffer.from([0x30, 0xff, 0xff, 0xff]), collect)).toBe(FEED_OK);
+    expect(s.partial).not.toBeNull();
+    expect(feed(s, Buffer.from([0x01]), collect)).toBe(FEED_OK);
+    expect(s.partial).toBeNull();
+    expect(s.skip).toBe(0x7f + 0x7f * 128 + 0x7f * 16_384 + 2_097_152);
+  });
+
   it('a handler returning false stops reading', () => {
     const s = fresh();
     const once = (st: Seen, ...rest: [number, number, Buffer, number, number]) => (collect(st, ...rest), false);
@@ -172,6 +229,10 @@ describe('MQTT 5 properties', () => {
     expect(serverKeepAlive(p, 4, p.length)).toBe(-1);
     expect(serverKeepAlive(Buffer.from([0x05, 0x13, 0x00]), 0, 3)).toBe(-2);
     expect(serverKeepAlive(Buffer.from([0x02, 0x7e, 0x00]), 0, 3)).toBe(-2);
+    // a property length of five bytes, or one cut short
+    expect(serverKeepAlive(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x00]), 0, 5)).toBe(-2);
+    expect(serverKeepAlive(Buffer.from([0x80]), 0, 1)).toBe(-2);
+    expect(skipProperties(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x00]), 0, 5)).toBe(-1);
   });
 
   it('skipProperties steps over a SUBACK property block', () => {
