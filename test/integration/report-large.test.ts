@@ -14,7 +14,7 @@ import { Aggregator } from '../../src/metrics/aggregate.js';
 import type { FailurePhase, Fault } from '../../src/model/names.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { parseThreshold, type Threshold } from '../../src/judge/thresholds.js';
-import { explainReason } from '../../src/report/explain.js';
+import { explainReason } from '../../src/report/explain/index.js';
 import { writeHtmlReport } from '../../src/report/html/index.js';
 import { summaryToJson } from '../../src/report/json/index.js';
 import type { Summary, WithSeries } from '../../src/model/summary.js';
