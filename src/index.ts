@@ -16,7 +16,7 @@ export { SeriesBuilder, mergeSeries, DEFAULT_MAX_POINTS, type SeriesCounts } fro
 export { mergeSummaries } from './run/merge.js';
 export * from './judge/thresholds.js';
 export * from './judge/verdict.js';
-export * from './report/console/summary.js';
+export * from './report/console/index.js';
 export * from './report/junit/index.js';
 export { escapeMarkup } from './report/escape.js';
 export * from './report/json/index.js';

@@ -15,7 +15,7 @@ import { loadScenario } from '../scenario/load.js';
 import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../model/units.js';
 import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../capacity/search.js';
 import { CapacityRun, DEFAULT_SLO, type CapacityConfig } from '../capacity/run.js';
-import { progressLine, renderSummary } from '../report/console/summary.js';
+import { LiveLine, progressLine, renderSummary } from '../report/console/index.js';
 import { renderCapacity, STEP_HEADER, stepLine } from '../capacity/console.js';
 import { renderJUnit } from '../report/junit/index.js';
 import { summaryToJson } from '../report/json/index.js';
@@ -156,22 +156,21 @@ export async function capacityCommand(argv: string[]): Promise<number> {
   }
   const config = args.config;
   const quiet = config.run.quiet;
-  const tty = process.stderr.isTTY === true;
-  const say = (l: string): void => {
-    if (!quiet) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}herd: ${l}\n`);
+  // a terminal shows the step under way and its progress in place; a log gets a line per step
+  const live = new LiveLine(process.stderr, { plainEveryMs: null });
+  const print = (l: string): void => {
+    if (!quiet) live.print(l);
   };
+  const say = (l: string): void => print(`herd: ${l}`);
   const search = new CapacityRun(config, {
     onInfo: say,
     onStepStart: (s, i) => {
-      if (i === 0 && !quiet) process.stderr.write(`       ${STEP_HEADER}\n`);
-      if (!quiet && tty)
-        process.stderr.write(`\r\x1b[2Kstep ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
+      if (i === 0) print(`       ${STEP_HEADER}`);
+      if (!quiet) live.update(`step ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
     },
-    onStepDone: (s, i) => {
-      if (!quiet) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}       ${stepLine(s, i, { ascii: !tty })}\n`);
-    },
+    onStepDone: (s, i) => print(`       ${stepLine(s, i, { ascii: !live.tty })}`),
     onProgress: (snap) => {
-      if (!quiet && tty) process.stderr.write(`\r\x1b[2K  ${progressLine(snap)}`);
+      if (!quiet) live.update(`  ${progressLine(snap)}`);
     },
   });
   let interrupts = 0;
@@ -186,6 +185,7 @@ export async function capacityCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const { summary, exitCode } = await search.run();
+    live.done();
     const ascii = !process.stdout.isTTY;
     process.stdout.write(renderCapacity(summary.capacity!, { ascii }));
     const step = summary.capacity!.steps.find((s) => s.rate === summary.capacity!.max_rate);

@@ -10,14 +10,13 @@ import { bool } from './args.js';
 import { runHerd } from '../run/run.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Engine } from '../engine/coordinator.js';
-import { progressLine, renderSummary } from '../report/console/summary.js';
+import { LiveLine, progressLine, renderBaselineChanges, renderSummary } from '../report/console/index.js';
 import { renderJUnit } from '../report/junit/index.js';
 import { summaryToJson } from '../report/json/index.js';
 import { writeHtmlReport } from '../report/html/index.js';
-import { renderBaselineChanges } from '../judge/baseline.js';
 
 /** Non-TTY progress: one plain line this often. */
-const PLAIN_PROGRESS_EVERY_S = 5;
+const PLAIN_PROGRESS_EVERY_MS = 5000;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { parsed, demo } = parseRunArgs(argv);
@@ -31,10 +30,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
   const scenarioFile = parsed.positionals[0];
   const config = runConfigFromFlags(parsed, demo, scenarioFile === undefined ? {} : loadScenario(scenarioFile));
-  const tty = process.stderr.isTTY === true;
+  const live = new LiveLine(process.stderr, { plainEveryMs: PLAIN_PROGRESS_EVERY_MS });
   let engine: Engine | undefined;
-  let ticks = 0;
-  let drawn = false;
   let endLinger: (() => void) | undefined;
   const abort = (): never => process.exit(130);
   const onSignal = (): void => {
@@ -62,17 +59,10 @@ export async function runCommand(argv: string[]): Promise<number> {
         engine = e;
       },
       onProgress: (snap) => {
-        if (config.quiet) return;
-        ticks++;
-        if (tty) {
-          process.stderr.write(`\r\x1b[2K${progressLine(snap)}`);
-          drawn = true;
-        } else if (ticks % PLAIN_PROGRESS_EVERY_S === 0) {
-          process.stderr.write(`${progressLine(snap)}\n`);
-        }
+        if (!config.quiet) live.update(progressLine(snap));
       },
     });
-    if (drawn) process.stderr.write('\n');
+    live.done();
     if (config.outDir !== undefined) {
       mkdirSync(config.outDir, { recursive: true });
       writeFileSync(join(config.outDir, 'summary.json'), summaryToJson(summary));
