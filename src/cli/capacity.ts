@@ -6,8 +6,6 @@
  * bounded by --max-rate or --budget), 97 the generator saturated first (or Ctrl-C
  * stopped the search), 98 insecure, 99 no rate held the SLOs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { bool, parse, str, type OptionSpec } from './args.js';
 import { RUN_OPTIONS, runConfigFromFlags } from './run-flags.js';
@@ -16,10 +14,10 @@ import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } f
 import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../capacity/search.js';
 import { CapacityRun, DEFAULT_SLO, type CapacityConfig } from '../capacity/run.js';
 import { LiveLine, progressLine, renderSummary } from '../report/console/index.js';
+import { andList } from '../report/format.js';
+import { writeRunOutputs } from '../report/index.js';
 import { renderCapacity, STEP_HEADER, stepLine } from '../capacity/console.js';
-import { renderJUnit } from '../report/junit/index.js';
-import { summaryToJson } from '../report/json/index.js';
-import { writeHtmlReport } from '../report/html/index.js';
+import { capacityReportSections } from '../capacity/html.js';
 
 /** Run flags that mean nothing to a search (it sets the load, the devices and the outputs itself). */
 const NOT_FOR_CAPACITY: Record<string, string> = {
@@ -195,11 +193,8 @@ export async function capacityCommand(argv: string[]): Promise<number> {
     process.stdout.write(renderSummary(summary, { ascii }));
     const out = config.run.outDir;
     if (out !== undefined) {
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'summary.json'), summaryToJson(summary));
-      writeFileSync(join(out, 'junit.xml'), renderJUnit(summary));
-      await writeHtmlReport(summary, join(out, 'report.html'));
-      say(`wrote summary.json, junit.xml and report.html in ${out}`);
+      const written = await writeRunOutputs(out, summary, { sections: capacityReportSections(summary) });
+      say(`wrote ${andList(written)} in ${out}`);
     }
     return exitCode;
   } finally {

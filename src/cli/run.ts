@@ -2,8 +2,6 @@
  * `herd run`: progress on stderr, the summary on stdout, summary.json and junit.xml in
  * --out. Ctrl-C stops the schedule, disconnects cleanly and still writes the summary.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseRunArgs, runConfigFromFlags, RUN_HELP } from './run-flags.js';
 import { bool } from './args.js';
@@ -11,9 +9,8 @@ import { runHerd } from '../run/run.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Engine } from '../engine/coordinator.js';
 import { LiveLine, progressLine, renderBaselineChanges, renderSummary } from '../report/console/index.js';
-import { renderJUnit } from '../report/junit/index.js';
-import { summaryToJson } from '../report/json/index.js';
-import { writeHtmlReport } from '../report/html/index.js';
+import { andList } from '../report/format.js';
+import { writeRunOutputs } from '../report/index.js';
 
 /** Non-TTY progress: one plain line this often. */
 const PLAIN_PROGRESS_EVERY_MS = 5000;
@@ -63,16 +60,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       },
     });
     live.done();
-    if (config.outDir !== undefined) {
-      mkdirSync(config.outDir, { recursive: true });
-      writeFileSync(join(config.outDir, 'summary.json'), summaryToJson(summary));
-      writeFileSync(join(config.outDir, 'junit.xml'), renderJUnit(summary));
-      await writeHtmlReport(summary, join(config.outDir, 'report.html'), baseline?.summary);
-    }
+    const written =
+      config.outDir === undefined ? [] : await writeRunOutputs(config.outDir, summary, { baseline: baseline?.summary });
     process.stdout.write(renderSummary(summary, { ascii: !process.stdout.isTTY }));
     if (baseline !== undefined) process.stdout.write(renderBaselineChanges(baseline.rows, summary));
-    if (config.outDir !== undefined && !config.quiet)
-      process.stderr.write(`herd: wrote summary.json, junit.xml and report.html in ${config.outDir}\n`);
+    if (written.length > 0 && !config.quiet)
+      process.stderr.write(`herd: wrote ${andList(written)} in ${config.outDir}\n`);
     if (exporter !== undefined) {
       // --linger: keep serving the final values so the last scrape sees them (Ctrl-C ends it).
       if (config.lingerMs > 0) {

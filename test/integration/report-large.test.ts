@@ -179,7 +179,7 @@ describe('the report of a 100,000-device run', () => {
     writeFileSync(join(dir, 'summary.json'), summaryToJson(run));
     file = join(dir, 'report.html');
     const t0 = performance.now();
-    await writeHtmlReport(run, file, baseline);
+    await writeHtmlReport(run, file, { baseline });
     renderMs = performance.now() - t0;
     size = statSync(file).size;
     browser = await launchChromium();
