@@ -4,15 +4,15 @@
  * One line per finished step is also what the progress on stderr prints.
  */
 import { formatMs } from '../model/units.js';
-import { int, lpad, pad } from '../report/format.js';
+import { int, lpad, ms, pad, rateNumber } from '../report/format.js';
 import type { Capacity, CapacityStep } from '../model/capacity.js';
 
 export interface CapacityConsoleOptions {
   ascii?: boolean;
 }
 
-const rate = (r: number | null): string => (r === null ? '-' : Number.isInteger(r) ? String(r) : r.toFixed(1));
-const ms = (v: number | null): string => (v === null ? '-' : formatMs(v));
+/** The console's placeholder for no value. */
+const NONE = '-';
 
 const LIMITED: Record<Capacity['limited_by'], string> = {
   slo: 'an SLO broke',
@@ -26,7 +26,7 @@ const LIMITED: Record<Capacity['limited_by'], string> = {
 /** The answer in a few words: "310/s", "at least 800/s", "none". */
 export function capacityAnswer(c: Capacity): string {
   if (c.max_rate === null) return 'none';
-  return `${c.at_least ? 'at least ' : ''}${rate(c.max_rate)} connects/s`;
+  return `${c.at_least ? 'at least ' : ''}${rateNumber(c.max_rate)} connects/s`;
 }
 
 function failuresText(s: CapacityStep): string {
@@ -53,10 +53,10 @@ export function stepLine(s: CapacityStep, index: number, options: CapacityConsol
     lpad(String(index + 1), 4),
     '  ',
     pad(s.kind, 8),
-    lpad(rate(s.rate), 8),
-    lpad(rate(s.achieved), 12),
-    lpad(ms(s.p50), 10),
-    lpad(ms(s.p99), 10),
+    lpad(rateNumber(s.rate), 8),
+    lpad(rateNumber(s.achieved), 12),
+    lpad(ms(s.p50, NONE), 10),
+    lpad(ms(s.p99, NONE), 10),
     lpad(int(s.failed), 8),
     lpad(formatMs(s.duration_ms), 8),
     '  ',
@@ -97,7 +97,7 @@ export function renderCapacity(c: Capacity, options: CapacityConsoleOptions = {}
     `  settings    device key ${k.key} · TLS ${tls === '' ? 'default versions' : tls} · mqtt ${k.mqtt} · in-flight ${k.in_flight} · hold ${k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms)} · ${k.workers} workers`,
   );
   lines.push(
-    `  search      ${formatMs(c.search.elapsed_ms)} of a ${formatMs(c.search.budget_ms)} budget · from ${rate(c.search.start_rate)}/s up to at most ${rate(c.search.max_rate)}/s · precision ${Math.round(c.search.precision * 100)}%`,
+    `  search      ${formatMs(c.search.elapsed_ms)} of a ${formatMs(c.search.budget_ms)} budget · from ${rateNumber(c.search.start_rate)}/s up to at most ${rateNumber(c.search.max_rate)}/s · precision ${Math.round(c.search.precision * 100)}%`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -5,9 +5,8 @@
  * machine busy, the phase that grew, attempts queueing behind the in-flight cap.
  */
 import { availableParallelism } from 'node:os';
-import { formatMs } from '../model/units.js';
-import { explainReason } from '../report/explain.js';
-import { percent } from '../report/format.js';
+import { explainReason } from '../report/explain/index.js';
+import { ms, percent, rate } from '../report/format.js';
 import type { SearchResult } from './search.js';
 import type { Capacity, CapacityFinding, CapacityStep } from '../model/capacity.js';
 
@@ -26,8 +25,6 @@ const PHASE_WORDS: Record<Phase, string> = {
   subscribe: 'SUBSCRIBE → SUBACK',
 };
 
-const rate = (r: number | null): string => (r === null ? '–' : `${Number.isInteger(r) ? r : r.toFixed(1)}/s`);
-const ms = (v: number | null): string => (v === null ? '–' : formatMs(v));
 const cores = (c: number): string => (c < 1.5 ? `${Math.round(c * 100)}% of a core` : `${c.toFixed(1)} cores`);
 
 export interface ExplainInput {

@@ -1,12 +1,14 @@
 /**
- * The capacity section of the HTML report (and of the comparison page): the answer, the
- * two step charts (latency by rate, achieved by rate), the step table with failures by
- * reason, and what limited the broker, in words.
+ * The capacity section of the HTML report (and the pieces the comparison page shows): the
+ * answer, the two step charts (latency by rate, achieved by rate), the step table with
+ * failures by reason, and what limited the broker, in words. The report takes it as an
+ * extra section (capacityHtmlSection) from the commands that render a capacity summary.
  */
 import { formatMs } from '../model/units.js';
-import { esc } from '../report/html/sections.js';
-import { int } from '../report/format.js';
+import { escapeMarkup as esc, RUN_COLOR, type HtmlSection } from '../report/html/index.js';
+import { int, ms, rate } from '../report/format.js';
 import type { Capacity, CapacityStep } from '../model/capacity.js';
+import type { Summary } from '../model/summary.js';
 
 export interface StepsData {
   steps: { rate: number; achieved: number; p50: number | null; p99: number | null; ok: boolean }[];
@@ -35,9 +37,6 @@ export function stepsData(c: Capacity): StepsData {
     .map((s) => ({ rate: s.rate, achieved: s.achieved, p50: s.p50, p99: s.p99, ok: s.ok }));
   return { steps, sloP99: sloP99Ms(c.slo) };
 }
-
-const rate = (r: number | null): string => (r === null ? '–' : `${Number.isInteger(r) ? r : r.toFixed(1)}/s`);
-const ms = (v: number | null): string => (v === null ? '–' : formatMs(v));
 
 const LIMITED: Record<Capacity['limited_by'], string> = {
   slo: 'an SLO broke above it',
@@ -86,8 +85,8 @@ export function findingsList(c: Capacity): string {
   return `<ul class="findings">${c.findings.map((f) => `<li data-finding="${esc(f.kind)}">${esc(f.text)}</li>`).join('')}</ul>`;
 }
 
-/** The section of a single search's report. */
-export function capacitySection(c: Capacity): string {
+/** The section's html in a single search's report. */
+function capacitySection(c: Capacity): string {
   const k = c.config;
   const tls = [
     k.tls_min_version === null ? '' : `min ${k.tls_min_version}`,
@@ -138,3 +137,24 @@ td.beyond-better { color: var(--ok); font-weight: 700; }
 td.beyond-worse { color: var(--no); font-weight: 700; }
 td.within { color: var(--muted); }
 `;
+
+/** The capacity section of a search's report, with its charts' data. */
+export function capacityHtmlSection(c: Capacity): HtmlSection {
+  const d = stepsData(c);
+  return {
+    id: 'capacity',
+    label: 'Capacity',
+    html: capacitySection(c),
+    css: CAPACITY_CSS,
+    chart: {
+      kind: 'steps',
+      data: { runs: [{ label: 'this search', color: RUN_COLOR, steps: d.steps }], sloP99: d.sloP99 },
+    },
+    position: 'before-thresholds',
+  };
+}
+
+/** The extra sections the report of `summary` needs: the capacity section when it is a search's. */
+export function capacityReportSections(summary: Summary): HtmlSection[] {
+  return summary.capacity === undefined ? [] : [capacityHtmlSection(summary.capacity)];
+}

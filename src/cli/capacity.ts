@@ -6,8 +6,6 @@
  * bounded by --max-rate or --budget), 97 the generator saturated first (or Ctrl-C
  * stopped the search), 98 insecure, 99 no rate held the SLOs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { bool, parse, str, type OptionSpec } from './args.js';
 import { runConfigFromFlags } from './run-flags.js';
@@ -16,11 +14,11 @@ import { loadScenario } from '../scenario/load.js';
 import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../model/units.js';
 import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../capacity/search.js';
 import { CapacityRun, DEFAULT_SLO, type CapacityConfig } from '../capacity/run.js';
-import { progressLine, renderSummary } from '../report/console/summary.js';
+import { LiveLine, progressLine, renderSummary } from '../report/console/index.js';
+import { andList } from '../report/format.js';
+import { writeRunOutputs } from '../report/index.js';
 import { renderCapacity, STEP_HEADER, stepLine } from '../capacity/console.js';
-import { renderJUnit } from '../report/junit/index.js';
-import { summaryToJson } from '../report/json/index.js';
-import { writeHtmlReport } from '../report/html/index.js';
+import { capacityReportSections } from '../capacity/html.js';
 
 /** Run flags that mean nothing to a search (it sets the load, the devices and the outputs itself). */
 const NOT_FOR_CAPACITY: Record<string, string> = {
@@ -156,22 +154,21 @@ export async function capacityCommand(argv: string[]): Promise<number> {
   }
   const config = args.config;
   const quiet = config.run.quiet;
-  const tty = process.stderr.isTTY === true;
-  const say = (l: string): void => {
-    if (!quiet) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}herd: ${l}\n`);
+  // a terminal shows the step under way and its progress in place; a log gets a line per step
+  const live = new LiveLine(process.stderr, { plainEveryMs: null });
+  const print = (l: string): void => {
+    if (!quiet) live.print(l);
   };
+  const say = (l: string): void => print(`herd: ${l}`);
   const search = new CapacityRun(config, {
     onInfo: say,
     onStepStart: (s, i) => {
-      if (i === 0 && !quiet) process.stderr.write(`       ${STEP_HEADER}\n`);
-      if (!quiet && tty)
-        process.stderr.write(`\r\x1b[2Kstep ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
+      if (i === 0) print(`       ${STEP_HEADER}`);
+      if (!quiet) live.update(`step ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
     },
-    onStepDone: (s, i) => {
-      if (!quiet) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}       ${stepLine(s, i, { ascii: !tty })}\n`);
-    },
+    onStepDone: (s, i) => print(`       ${stepLine(s, i, { ascii: !live.tty })}`),
     onProgress: (snap) => {
-      if (!quiet && tty) process.stderr.write(`\r\x1b[2K  ${progressLine(snap)}`);
+      if (!quiet) live.update(`  ${progressLine(snap)}`);
     },
   });
   let interrupts = 0;
@@ -186,6 +183,7 @@ export async function capacityCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const { summary, exitCode } = await search.run();
+    live.done();
     const ascii = !process.stdout.isTTY;
     process.stdout.write(renderCapacity(summary.capacity!, { ascii }));
     const step = summary.capacity!.steps.find((s) => s.rate === summary.capacity!.max_rate);
@@ -195,11 +193,8 @@ export async function capacityCommand(argv: string[]): Promise<number> {
     process.stdout.write(renderSummary(summary, { ascii }));
     const out = config.run.outDir;
     if (out !== undefined) {
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'summary.json'), summaryToJson(summary));
-      writeFileSync(join(out, 'junit.xml'), renderJUnit(summary));
-      await writeHtmlReport(summary, join(out, 'report.html'));
-      say(`wrote summary.json, junit.xml and report.html in ${out}`);
+      const written = await writeRunOutputs(out, summary, { sections: capacityReportSections(summary) });
+      say(`wrote ${andList(written)} in ${out}`);
     }
     return exitCode;
   } finally {

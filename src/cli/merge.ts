@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HerdError, UsageError } from '../errors.js';
 import { mergeSummaries } from '../run/merge.js';
-import { renderSummary } from '../report/console/summary.js';
+import { renderSummary } from '../report/console/index.js';
 import { readSummary, writeSummary } from '../report/json/index.js';
 import { exitCodeFor } from '../judge/verdict.js';
 import { bool, parse, requireStr } from './args.js';

@@ -19,6 +19,7 @@ import {
   type MintProgress,
 } from '../pki/index.js';
 import { findDevice } from '../pki/export.js';
+import { LiveLine } from '../report/console/index.js';
 import { readInputText } from '../pki/files.js';
 import { badDeviceId } from '../pki/profile.js';
 import {
@@ -68,18 +69,13 @@ const wrote = (files: string[]): void => say(files.map((f) => `wrote ${f}`));
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function progressPrinter(quiet: boolean): { update: (p: MintProgress) => void; end: () => void } {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  let shown = false;
+  const live = new LiveLine(process.stderr, { redrawEveryMs: 100, plainEveryMs: 2000 });
   const update = (p: MintProgress): void => {
-    const now = Date.now();
-    if (quiet || (p.done < p.total && now - last < (tty ? 100 : 2000))) return;
-    last = now;
+    if (quiet) return;
     const line = `mint ${fmt(p.done)}/${fmt(p.total)} (${Math.floor((100 * p.done) / p.total)}%)  ${fmt(p.perSecond)} certs/s  ETA ${Math.ceil(p.etaSeconds)}s`;
-    process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
-    shown = true;
+    live.update(line, { force: p.done >= p.total });
   };
-  return { update, end: () => void (tty && shown && process.stderr.write('\n')) };
+  return { update, end: () => live.done() };
 }
 
 const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promise<void> }> = {
@@ -188,7 +184,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
   },
   export: {
     options: { store: S, 'device-id': S, out: S, force: B },
-    run: async (p) => {
+    run: (p) => {
       wrote(
         exportDevice({
           store: requireStr(p, 'store'),
@@ -197,6 +193,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
           force: bool(p, 'force'),
         }),
       );
+      return Promise.resolve();
     },
   },
   crl: {

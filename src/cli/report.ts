@@ -1,11 +1,12 @@
 /** `herd report SUMMARY.json --html FILE [--baseline SUMMARY.json]`: the self-contained HTML report. */
-import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { HerdError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { capacityReportSections } from '../capacity/html.js';
 import { bytes } from '../report/format.js';
 import { writeHtmlReport } from '../report/html/index.js';
 import { readSummary } from '../report/json/index.js';
+import { outputError } from '../report/index.js';
 import { bool, parse, requireStr, str } from './args.js';
 
 export const REPORT_HELP = `herd report SUMMARY.json --html FILE [--baseline SUMMARY.json]
@@ -36,22 +37,13 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const baselineFile = str(parsed, 'baseline');
   const summary = await readSummary(input);
   const baseline = baselineFile === undefined ? undefined : await readSummary(baselineFile);
+  let size: number;
   try {
     await mkdir(dirname(out), { recursive: true });
-    await writeHtmlReport(summary, out, baseline);
+    size = await writeHtmlReport(summary, out, { baseline, sections: capacityReportSections(summary) });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
-    const why =
-      code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'ENOTDIR'
-            ? 'a parent is not a directory'
-            : code;
-    throw new HerdError('HERD_OUTPUT', `${out}: cannot write the report: ${why}`, undefined, { cause: e });
+    throw outputError(out, e, 'the report');
   }
-  process.stderr.write(`herd: wrote ${out} (${bytes(statSync(out).size)})\n`);
+  process.stderr.write(`herd: wrote ${out} (${bytes(size)})\n`);
   return 0;
 }

@@ -9,11 +9,10 @@ import { bool } from './args.js';
 import { runHerd } from '../run/run.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Engine } from '../engine/coordinator.js';
-import { progressLine, renderSummary } from '../report/console/summary.js';
-import { renderBaselineChanges } from '../judge/baseline.js';
+import { LiveLine, progressLine, renderBaselineChanges, renderSummary } from '../report/console/index.js';
 
 /** Non-TTY progress: one plain line this often. */
-const PLAIN_PROGRESS_EVERY_S = 5;
+const PLAIN_PROGRESS_EVERY_MS = 5000;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { parsed, demo } = parseRunArgs(argv);
@@ -27,10 +26,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
   const scenarioFile = parsed.positionals[0];
   const config = runConfigFromFlags(parsed, demo, scenarioFile === undefined ? {} : loadScenario(scenarioFile));
-  const tty = process.stderr.isTTY === true;
+  const live = new LiveLine(process.stderr, { plainEveryMs: PLAIN_PROGRESS_EVERY_MS });
   let engine: Engine | undefined;
-  let ticks = 0;
-  let drawn = false;
   let endLinger: (() => void) | undefined;
   const abort = (): never => process.exit(130);
   const onSignal = (): void => {
@@ -51,24 +48,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const { summary, exitCode, exporter, baseline } = await runHerd(config, {
       onInfo: (l) => {
-        if (!config.quiet) process.stderr.write(`herd: ${l}\n`);
+        if (!config.quiet) live.print(`herd: ${l}`);
       },
-      onWarning: (l) => process.stderr.write(`herd: warning: ${l}\n`),
+      onWarning: (l) => live.print(`herd: warning: ${l}`),
       onEngine: (e) => {
         engine = e;
       },
       onProgress: (snap) => {
-        if (config.quiet) return;
-        ticks++;
-        if (tty) {
-          process.stderr.write(`\r\x1b[2K${progressLine(snap)}`);
-          drawn = true;
-        } else if (ticks % PLAIN_PROGRESS_EVERY_S === 0) {
-          process.stderr.write(`${progressLine(snap)}\n`);
-        }
+        if (!config.quiet) live.update(progressLine(snap));
       },
     });
-    if (drawn) process.stderr.write('\n');
+    live.done();
     process.stdout.write(renderSummary(summary, { ascii: !process.stdout.isTTY }));
     if (baseline !== undefined) process.stdout.write(renderBaselineChanges(baseline.rows, summary));
     if (exporter !== undefined) {

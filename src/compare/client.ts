@@ -3,7 +3,7 @@
  * chart (one colour per run, as in the tables), and the capacity searches' steps by rate.
  * Shares its formats, sizing and ready signal with the report (CHART_KIT_JS).
  */
-import { CHART_KIT_JS } from '../report/html/client.js';
+import { CHART_KIT_JS } from '../report/html/index.js';
 
 export const COMPARE_CLIENT_JS = String.raw`
 (function () {

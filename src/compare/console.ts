@@ -3,8 +3,7 @@
  * line per metric with each run's value and, for every run after the first, the change,
  * its 95% interval and whether it is beyond noise.
  */
-import { formatMs } from '../model/units.js';
-import { lpad, pad, percent } from '../report/format.js';
+import { lpad, ms, NONE, pad, percent, rate } from '../report/format.js';
 import type { Comparison, Delta, MetricRow } from './compare.js';
 
 export interface CompareConsoleOptions {
@@ -25,10 +24,10 @@ const GROUP_LABEL: Record<string, string> = {
 };
 
 export function formatValue(row: Pick<MetricRow, 'unit'>, v: number | null): string {
-  if (v === null) return '–';
-  if (row.unit === 'ms') return formatMs(v);
+  if (v === null) return NONE;
+  if (row.unit === 'ms') return ms(v);
   if (row.unit === 'fraction') return percent(v);
-  return `${Number.isInteger(v) ? v : v.toFixed(1)}/s`;
+  return rate(v);
 }
 
 /** "+1.4ms (+18%)", "−30/s (−9.7%)", "+0.20 pt" */
@@ -57,7 +56,7 @@ export function verdictWord(d: Delta): string {
   return d.verdict === 'same' ? 'no change' : `${d.verdict}, beyond noise`;
 }
 
-export function renderComparison(c: Comparison, options: CompareConsoleOptions = {}): string {
+export function renderComparison(c: Comparison, _options: CompareConsoleOptions = {}): string {
   const lines: string[] = [];
   const n = c.runs.length;
   lines.push(`compare  ${n} runs · each against ${letter(0)} (${c.runs[0]!.label})`, '');

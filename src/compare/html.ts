@@ -4,32 +4,29 @@
  * all runs overlaid, and the capacity knees. Built from the report's pieces: its styles,
  * uPlot, the percentile grid, the chart kit and the capacity section's table.
  */
-import { rename, writeFile } from 'node:fs/promises';
-import { PHASES, type Phase } from '../model/names.js';
-import { jsonForScript, latencyCurves, percentileGrid } from '../report/html/data.js';
-import { esc, PHASE_LABEL } from '../report/html/sections.js';
-import { htmlPage, loadAssets } from '../report/html/index.js';
-import { REPORT_CSS } from '../report/html/style.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { int, utcTime } from '../report/format.js';
+import {
+  escapeMarkup as esc,
+  htmlPage,
+  jsonForScript,
+  latencyCurves,
+  loadAssets,
+  percentileGrid,
+  PHASE_LABEL,
+  PHASE_ORDER,
+  REPORT_CSS,
+  RUN_COLOR,
+} from '../report/html/index.js';
 import { COMPARE_CLIENT_JS } from './client.js';
 import { answerText, CAPACITY_CSS, findingsList, sloP99Ms, stepsData, stepTable } from '../capacity/html.js';
 import { formatDelta, formatInterval, formatValue, letter, verdictWord } from './console.js';
-import { int } from '../report/format.js';
 import type { Comparison, MetricRow } from './compare.js';
 
 /** One colour per run, the same in tables and charts (A is the report's blue). */
-export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
+export const RUN_COLORS = [RUN_COLOR, '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
 const color = (i: number): string => RUN_COLORS[i % RUN_COLORS.length]!;
 const swatch = (i: number): string => `<span class="swatch" style="background:${color(i)}"></span>`;
-
-const PHASE_ORDER: readonly Phase[] = ['connect', ...PHASES.filter((p) => p !== 'connect')];
-
-const when = (iso: string): string =>
-  Number.isFinite(Date.parse(iso))
-    ? new Date(iso)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, ' UTC')
-    : iso;
 
 function compareData(c: Comparison): unknown {
   const grid = percentileGrid();
@@ -58,7 +55,7 @@ function runsSection(c: Comparison): string {
   const rows = c.runs
     .map((r, i) => {
       const s = r.pooled;
-      return `<tr><td>${swatch(i)}<strong>${letter(i)}</strong></td><td data-run-label>${esc(r.label)}</td><td><span class="v-${s.verdict}">${esc(s.verdict)}</span></td><td>${esc(s.run.executor)}</td><td class="n">${int(s.counts.connected)}</td><td>${esc(when(s.run.started))}${r.summaries.length > 1 ? ` <span class="muted">(${r.summaries.length} repeats)</span>` : ''}</td><td class="small">${r.files.map((f) => `<code>${esc(f)}</code>`).join('<br>')}</td></tr>`;
+      return `<tr><td>${swatch(i)}<strong>${letter(i)}</strong></td><td data-run-label>${esc(r.label)}</td><td><span class="v-${s.verdict}">${esc(s.verdict)}</span></td><td>${esc(s.run.executor)}</td><td class="n">${int(s.counts.connected)}</td><td>${esc(utcTime(s.run.started))}${r.summaries.length > 1 ? ` <span class="muted">(${r.summaries.length} repeats)</span>` : ''}</td><td class="small">${r.files.map((f) => `<code>${esc(f)}</code>`).join('<br>')}</td></tr>`;
     })
     .join('\n');
   const diffs =
@@ -178,7 +175,7 @@ export function renderCompareHtml(c: Comparison, generatedAt = new Date()): stri
     latencySection(c),
     capacitySection(c),
     notes,
-    `<footer>Made by mqtt-herd${version === '' ? '' : ` ${esc(version)}`} on ${esc(when(generatedAt.toISOString()))}. This file needs no network.</footer>`,
+    `<footer>Made by mqtt-herd${version === '' ? '' : ` ${esc(version)}`} on ${esc(utcTime(generatedAt.toISOString()))}. This file needs no network.</footer>`,
   ]
     .filter((x) => x !== '')
     .join('\n');
@@ -203,8 +200,6 @@ details { margin: 10px 0; } details summary { cursor: pointer; color: var(--mute
 /** Writes the page atomically; returns its size in bytes. */
 export async function writeCompareHtml(c: Comparison, file: string): Promise<number> {
   const html = renderCompareHtml(c);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, html, { mode: 0o644 });
-  await rename(tmp, file);
+  await writeFileAtomic(file, html, { mode: 0o644 });
   return Buffer.byteLength(html);
 }

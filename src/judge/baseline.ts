@@ -68,20 +68,7 @@ export function baselineThresholds(
   return { thresholds, rows };
 }
 
-/** Console lines: each metric, baseline → now, and the change. */
-export function renderBaselineChanges(rows: BaselineRow[], current: ThresholdInput): string {
-  const lines = ['  baseline     change against the earlier run'];
-  for (const r of rows) {
-    const now = observeValue(parseMetric(`${r.metric}:${r.aggregation}`).probe, current);
-    const change =
-      r.baseline === null || now === null || r.baseline === 0
-        ? ''
-        : ` (${now >= r.baseline ? '+' : ''}${(((now - r.baseline) / r.baseline) * 100).toFixed(1)}%)`;
-    lines.push(`               ${r.metric} ${r.aggregation}: ${fmt(r.baseline)} → ${fmt(now)}${change}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-function fmt(v: number | null): string {
-  return v === null ? 'n/a' : String(round(v));
+/** The value of a baseline row's metric in another run (null when it has none). */
+export function baselineRowValue(row: BaselineRow, run: ThresholdInput): number | null {
+  return observeValue(parseMetric(`${row.metric}:${row.aggregation}`).probe, run);
 }

@@ -1,4 +1,7 @@
-/** Small formatting helpers shared by the console summary, the progress line and junit.xml. */
+/**
+ * The formatting of numbers in every output (console, HTML, junit.xml) and in the capacity
+ * and comparison views: counts, percentages, bytes, durations, rates, times, padding.
+ */
 import { parseThreshold } from '../judge/thresholds.js';
 import { formatMs } from '../model/units.js';
 import type { ThresholdResult } from '../model/summary.js';
@@ -12,6 +15,40 @@ export function int(n: number): string {
 export function percent(fraction: number): string {
   const p = fraction * 100;
   return `${p === 0 || p >= 10 ? p.toFixed(p === 0 ? 0 : 1) : p.toFixed(2)}%`;
+}
+
+/** No value: the placeholder of the HTML pages (the console passes '-'). */
+export const NONE = '–';
+
+/** Milliseconds in the unit that reads best (formatMs), or `none` when there is no value. */
+export function ms(v: number | null, none = NONE): string {
+  return v === null ? none : formatMs(v);
+}
+
+/** A rate's number, one decimal at most: 310 → "310", 312.46 → "312.5". */
+export function rateNumber(r: number): string {
+  return Number.isInteger(r) ? String(r) : r.toFixed(1);
+}
+
+/** A rate per second: 310 → "310/s", or `none` when there is no value. */
+export function rate(r: number | null, none = NONE): string {
+  return r === null ? none : `${rateNumber(r)}/s`;
+}
+
+/** An ISO time as "2025-01-02 03:04:05 UTC" (unparseable: as given). */
+export function utcTime(iso: string): string {
+  return Number.isFinite(Date.parse(iso))
+    ? new Date(iso)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : iso;
+}
+
+/** "a", "a and b", "a, b and c" */
+export function andList(items: readonly string[]): string {
+  const last = items.at(-1) ?? '';
+  return items.length <= 1 ? last : `${items.slice(0, -1).join(', ')} and ${last}`;
 }
 
 export function bytes(n: number): string {

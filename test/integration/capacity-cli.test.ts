@@ -1,12 +1,15 @@
 /**
  * `herd capacity` as a user runs it, against the embedded broker: bad flags are exit 2
  * with the flag named; a search bounded by --max-rate answers "at least", confirmed by
- * a hold; a search whose SLO cannot hold at any rate exits 99.
+ * a hold, and its report (written by the search, and by `herd report` from its summary)
+ * shows the capacity section with both charts drawn in Chromium; a search whose SLO
+ * cannot hold at any rate exits 99.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chartPixels, launchChromium, openReport } from '../helpers/chromium.js';
 import { herd, readSummaryFile, spawnHerd } from '../helpers/herd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-capcli-'));
@@ -64,6 +67,30 @@ describe('herd capacity on the command line', () => {
       /^capacity {2}at least 80 connects\/s \(confirmed by a longer hold\) · stopped because the maximum rate \(--max-rate\) was reached/m,
     );
   });
+
+  it('the report of the search, and herd report of its summary: the capacity section with both charts drawn', async () => {
+    const out = join(dir, 'max'); // the search of the test above
+    const html = join(dir, 'max-report.html');
+    const r = await herd(['report', join(out, 'summary.json'), '--html', html]);
+    expect(r.code, r.stderr).toBe(0);
+    const browser = await launchChromium();
+    try {
+      for (const file of [join(out, 'report.html'), html]) {
+        const opened = await openReport(browser, file);
+        expect(opened.errors, file).toEqual([]);
+        const charts = (await chartPixels(opened.page)).filter((p) => p.chart.startsWith('capacity:'));
+        expect(charts.map((p) => p.chart)).toEqual(['capacity:latency', 'capacity:achieved']);
+        for (const p of charts) expect(p.colored, `${file} ${p.chart}`).toBeGreaterThan(100);
+        expect(await opened.page.locator('nav.toc a[href="#capacity"]').count()).toBe(1);
+        const text = await opened.page.locator('#capacity').innerText(); // tile labels are set in capitals
+        expect(text).toMatch(/max sustainable rate\s+(≥ )?\d+(\.\d)?\/s/i);
+        await opened.page.close();
+      }
+      expect(browser.leaks).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('an SLO that no rate can hold: steps down, then exit 99 with no maximum', async () => {
     const out = join(dir, 'none');

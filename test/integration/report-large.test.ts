@@ -14,7 +14,7 @@ import { Aggregator } from '../../src/metrics/aggregate.js';
 import type { FailurePhase, Fault } from '../../src/model/names.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { parseThreshold, type Threshold } from '../../src/judge/thresholds.js';
-import { explainReason } from '../../src/report/explain.js';
+import { explainReason } from '../../src/report/explain/index.js';
 import { writeHtmlReport } from '../../src/report/html/index.js';
 import { summaryToJson } from '../../src/report/json/index.js';
 import type { Summary, WithSeries } from '../../src/model/summary.js';
@@ -179,7 +179,7 @@ describe('the report of a 100,000-device run', () => {
     writeFileSync(join(dir, 'summary.json'), summaryToJson(run));
     file = join(dir, 'report.html');
     const t0 = performance.now();
-    await writeHtmlReport(run, file, baseline);
+    await writeHtmlReport(run, file, { baseline });
     renderMs = performance.now() - t0;
     size = statSync(file).size;
     browser = await launchChromium();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_REASONS } from '../../src/model/names.js';
-import { explainReason } from '../../src/report/explain.js';
+import { explainReason } from '../../src/report/explain/index.js';
 
 /** TLS alert names from RFC 8446 §6 and the IANA TLS Alerts registry (close_notify is tls_closed). */
 const IANA_ALERTS = [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { parseThreshold } from '../../src/judge/thresholds.js';
-import { explainReason } from '../../src/report/explain.js';
+import { explainReason } from '../../src/report/explain/index.js';
 import { REPORT_CSP, renderHtmlReport } from '../../src/report/html/index.js';
 import type { Summary, Verdict, WithSeries } from '../../src/model/summary.js';
 import { finalizeSummary } from '../../src/judge/verdict.js';

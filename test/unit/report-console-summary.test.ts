@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { parseThresholds } from '../../src/judge/thresholds.js';
-import { progressLine, renderSummary } from '../../src/report/console/summary.js';
+import { progressLine, renderSummary } from '../../src/report/console/index.js';
 import { finalizeSummary } from '../../src/judge/verdict.js';
 import type { Summary } from '../../src/model/summary.js';
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../src/metrics/aggregate.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { parseThresholds } from '../../src/judge/thresholds.js';
-import { renderJUnit, xmlEscape } from '../../src/report/junit/index.js';
+import { escapeMarkup } from '../../src/report/escape.js';
+import { renderJUnit } from '../../src/report/junit/index.js';
 import { finalizeSummary } from '../../src/judge/verdict.js';
 import type { Summary } from '../../src/model/summary.js';
 
@@ -71,16 +72,16 @@ function expat(xml: string): string | null {
 
 describe('junit.xml', () => {
   it('escapes markup, quotes and characters XML cannot hold', () => {
-    expect(xmlEscape(`a<b>&"c'`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;');
-    expect(xmlEscape('x\u0000\u0007\u001b\ty\nz')).toBe('x\ty\nz');
-    expect(xmlEscape('\uD800 \uDE00 \uD83D\uDE00')).toBe('\uFFFD \uFFFD \uD83D\uDE00');
+    expect(escapeMarkup(`a<b>&"c'`)).toBe('a&lt;b&gt;&amp;&quot;c&#39;');
+    expect(escapeMarkup('x\u0000\u0007\u001b\ty\nz')).toBe('x\ty\nz');
+    expect(escapeMarkup('\uD800 \uDE00 \uD83D\uDE00')).toBe('\uFFFD \uFFFD \uD83D\uDE00');
   });
 
   it('has one test case per threshold and per fault kind, failures included', () => {
     const xml = renderJUnit(sample());
     expect(xml.match(/<testcase /g)).toHaveLength(5);
     expect(xml).toContain(
-      '<testsuites name="mqtt-herd &lt;&quot;it&apos;s&quot; &amp; ]]&gt;  ☃ 😀 \uFFFD&gt;" tests="5" failures="3"',
+      '<testsuites name="mqtt-herd &lt;&quot;it&#39;s&quot; &amp; ]]&gt;  ☃ 😀 \uFFFD&gt;" tests="5" failures="3"',
     );
     expect(xml).toMatch(
       /<testcase classname="mqtt-herd.thresholds.connect_duration" name="connect_duration: p\(99\) &lt; 500ms" time="0">\s*<failure type="threshold" message="p\(99\)=\d+(\.\d+)?ms, expected p\(99\) &lt; 500ms">/,
@@ -96,7 +97,7 @@ describe('junit.xml', () => {
   it('is well-formed XML', () => {
     const xml = renderJUnit(sample());
     // every & starts an entity, no raw < inside attribute values, tags balance
-    expect(xml.replace(/&(amp|lt|gt|quot|apos);/g, '')).not.toContain('&');
+    expect(xml.replace(/&(amp|lt|gt|quot|apos|#\d+);/g, '')).not.toContain('&');
     for (const m of xml.matchAll(/="([^"]*)"/g)) expect(m[1]).not.toMatch(/[<>]/);
     const stack: string[] = [];
     for (const m of xml.matchAll(/<(\/?)([a-z]+)[^>]*?(\/?)>/g)) {

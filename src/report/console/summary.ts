@@ -1,9 +1,7 @@
 /**
- * The console output: the final summary in the style of k6 (verdict first) and the live
- * progress line for stderr. Plain text; `ascii` swaps ✓/✗ for OK/FAIL for logs that
- * mangle Unicode.
+ * The final summary of a run on the console, in the style of k6 (verdict first). Plain
+ * text; `ascii` swaps ✓/✗ for OK/FAIL for logs that mangle Unicode.
  */
-import type { AggregateSnapshot } from '../../metrics/aggregate.js';
 import { PHASES, type Phase } from '../../model/names.js';
 import { formatMs } from '../../model/units.js';
 import { bytes, describeThreshold, int, lpad, pad, percent, tableMs } from '../format.js';
@@ -28,6 +26,92 @@ const VERDICT_LABEL: Record<Verdict, string> = {
   insecure: 'INSECURE',
 };
 
+type Mark = (ok: boolean) => string;
+
+function verdictLine(s: Summary, options: ConsoleOptions): string {
+  const verdictMark =
+    options.ascii === true ? '' : s.verdict === 'pass' ? '✓ ' : s.verdict === 'inconclusive' ? '! ' : '✗ ';
+  return `${verdictMark}${VERDICT_LABEL[s.verdict]}  ${s.verdict_reason}`;
+}
+
+function runRows(s: Summary): string[] {
+  const r = s.run;
+  const seconds = (Date.parse(r.ended) - Date.parse(r.started)) / 1000;
+  const shard = r.shard.count > 1 ? ` · shard ${r.shard.index + 1}/${r.shard.count}` : '';
+  return [
+    `${r.scenario} → ${r.target}${shard}`,
+    `mqtt ${r.mqtt} · ${int(r.devices)} devices · ${r.executor} · ${Number.isFinite(seconds) ? formatMs(seconds * 1000) : '?'} · id ${r.id}`,
+  ];
+}
+
+function latencyLines(s: Summary): string[] {
+  const lines = [
+    `  ${pad('latency ms', 16)}${['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => lpad(h, 10)).join('')}`,
+  ];
+  for (const phase of PHASES) {
+    const l = s.latency[phase];
+    const cells =
+      l.count === 0
+        ? [int(0), '-', '-', '-', '-', '-']
+        : [int(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max].map(tableMs)];
+    lines.push(`  ${pad(PHASE_LABEL[phase], 16)}${cells.map((c) => lpad(c, 10)).join('')}`);
+  }
+  return lines;
+}
+
+function connectionRows(s: Summary): string[] {
+  const c = s.counts;
+  const finished = c.connected + c.failed;
+  const failRate = finished === 0 ? '' : ` (${percent(c.failed / finished)})`;
+  return [
+    `attempted ${int(c.attempted)} · connected ${int(c.connected)} · failed ${int(c.failed)}${failRate}`,
+    `active peak ${int(c.active_peak)} · dropped while held ${int(c.dropped)}`,
+  ];
+}
+
+function failureRows(s: Summary): string[] {
+  if (s.failures.length === 0) return [];
+  const width = Math.max(...s.failures.map((f) => f.reason.length));
+  return s.failures.map((f) => `${pad(f.phase, 10)}${pad(f.reason, width + 2)}${lpad(int(f.count), 8)}`);
+}
+
+function securityRows(s: Summary, mark: Mark): string[] {
+  const c = s.counts;
+  if (s.security.length > 0) {
+    return s.security.map((x) => {
+      const reasons = Object.entries(x.reasons)
+        .map(([k, n]) => `${k} ${int(n)}`)
+        .join(', ');
+      const tail = reasons === '' ? '' : `  (${reasons})`;
+      return `${mark(x.accepted === 0)} ${pad(x.fault, 14)} ${int(x.expected_rejections)} faulty · ${int(x.rejected)} rejected · ${int(x.accepted)} accepted${tail}`;
+    });
+  }
+  if (c.rejected_as_expected + c.accepted_unexpectedly === 0) return [];
+  return [
+    `${mark(c.accepted_unexpectedly === 0)} ${int(c.rejected_as_expected)} rejected as expected · ${int(c.accepted_unexpectedly)} accepted`,
+  ];
+}
+
+function thresholdRows(s: Summary, mark: Mark): string[] {
+  if (s.thresholds.length === 0) return [];
+  const mw = Math.max(...s.thresholds.map((t) => t.metric.length));
+  const ew = Math.max(...s.thresholds.map((t) => t.expression.length));
+  return s.thresholds.map(
+    (t) => `${mark(t.ok)} ${pad(t.metric, mw + 2)}${pad(t.expression, ew + 2)}${describeThreshold(t)}`,
+  );
+}
+
+function generatorRows(s: Summary, yes: string, no: string): string[] {
+  const g = s.generator;
+  return [
+    `cpu ${g.cpu_ms_per_handshake.toFixed(2)} ms/handshake · event-loop lag p99 ${formatMs(g.event_loop_lag_p99_ms)} · ${g.workers} workers · ${g.processes} ${g.processes === 1 ? 'process' : 'processes'}`,
+    `fd limit ${int(g.fd_limit)} · rss peak ${bytes(g.rss_peak_bytes)}`,
+    g.saturated
+      ? `${no} saturated: ${g.saturation_reasons.join('; ') || 'no reason recorded'}`
+      : `${yes} not saturated`,
+  ];
+}
+
 /** The final summary of a run (or of merged shards) as printed on stdout. */
 export function renderSummary(s: Summary, options: ConsoleOptions = {}): string {
   const yes = options.ascii === true ? 'OK  ' : '✓';
@@ -38,39 +122,11 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     rows.forEach((row, i) => lines.push(`  ${pad(i === 0 ? title : '', 12)} ${row}`));
   };
 
-  const verdictMark =
-    options.ascii === true ? '' : s.verdict === 'pass' ? '✓ ' : s.verdict === 'inconclusive' ? '! ' : '✗ ';
-  lines.push(`${verdictMark}${VERDICT_LABEL[s.verdict]}  ${s.verdict_reason}`, '');
-
-  const r = s.run;
-  const seconds = (Date.parse(r.ended) - Date.parse(r.started)) / 1000;
-  const shard = r.shard.count > 1 ? ` · shard ${r.shard.index + 1}/${r.shard.count}` : '';
-  section('run', [
-    `${r.scenario} → ${r.target}${shard}`,
-    `mqtt ${r.mqtt} · ${int(r.devices)} devices · ${r.executor} · ${Number.isFinite(seconds) ? formatMs(seconds * 1000) : '?'} · id ${r.id}`,
-  ]);
+  lines.push(verdictLine(s, options), '');
+  section('run', runRows(s));
   lines.push('');
-
-  lines.push(
-    `  ${pad('latency ms', 16)}${['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => lpad(h, 10)).join('')}`,
-  );
-  for (const phase of PHASES) {
-    const l = s.latency[phase];
-    const cells =
-      l.count === 0
-        ? [int(0), '-', '-', '-', '-', '-']
-        : [int(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max].map(tableMs)];
-    lines.push(`  ${pad(PHASE_LABEL[phase], 16)}${cells.map((c) => lpad(c, 10)).join('')}`);
-  }
-  lines.push('');
-
-  const c = s.counts;
-  const finished = c.connected + c.failed;
-  const failRate = finished === 0 ? '' : ` (${percent(c.failed / finished)})`;
-  section('connections', [
-    `attempted ${int(c.attempted)} · connected ${int(c.connected)} · failed ${int(c.failed)}${failRate}`,
-    `active peak ${int(c.active_peak)} · dropped while held ${int(c.dropped)}`,
-  ]);
+  lines.push(...latencyLines(s), '');
+  section('connections', connectionRows(s));
 
   const res = s.resumption;
   if (res !== undefined) {
@@ -89,72 +145,14 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     ]);
   }
 
-  if (s.failures.length > 0) {
-    const width = Math.max(...s.failures.map((f) => f.reason.length));
-    section(
-      'failures',
-      s.failures.map((f) => `${pad(f.phase, 10)}${pad(f.reason, width + 2)}${lpad(int(f.count), 8)}`),
-    );
-  }
-
-  if (s.security.length > 0) {
-    section(
-      'security',
-      s.security.map((x) => {
-        const reasons = Object.entries(x.reasons)
-          .map(([k, n]) => `${k} ${int(n)}`)
-          .join(', ');
-        const tail = reasons === '' ? '' : `  (${reasons})`;
-        return `${mark(x.accepted === 0)} ${pad(x.fault, 14)} ${int(x.expected_rejections)} faulty · ${int(x.rejected)} rejected · ${int(x.accepted)} accepted${tail}`;
-      }),
-    );
-  } else if (c.rejected_as_expected + c.accepted_unexpectedly > 0) {
-    section('security', [
-      `${mark(c.accepted_unexpectedly === 0)} ${int(c.rejected_as_expected)} rejected as expected · ${int(c.accepted_unexpectedly)} accepted`,
-    ]);
-  }
-
-  if (s.thresholds.length > 0) {
-    const mw = Math.max(...s.thresholds.map((t) => t.metric.length));
-    const ew = Math.max(...s.thresholds.map((t) => t.expression.length));
-    section(
-      'thresholds',
-      s.thresholds.map(
-        (t) => `${mark(t.ok)} ${pad(t.metric, mw + 2)}${pad(t.expression, ew + 2)}${describeThreshold(t)}`,
-      ),
-    );
-  }
-
-  const g = s.generator;
-  section('generator', [
-    `cpu ${g.cpu_ms_per_handshake.toFixed(2)} ms/handshake · event-loop lag p99 ${formatMs(g.event_loop_lag_p99_ms)} · ${g.workers} workers · ${g.processes} ${g.processes === 1 ? 'process' : 'processes'}`,
-    `fd limit ${int(g.fd_limit)} · rss peak ${bytes(g.rss_peak_bytes)}`,
-    g.saturated
-      ? `${no} saturated: ${g.saturation_reasons.join('; ') || 'no reason recorded'}`
-      : `${yes} not saturated`,
-  ]);
+  section('failures', failureRows(s));
+  section('security', securityRows(s, mark));
+  section('thresholds', thresholdRows(s, mark));
+  section('generator', generatorRows(s, yes, no));
   if (s.mint.count + s.mint.loaded > 0) {
     section('certificates', [
       `${int(s.mint.count)} minted (${int(s.mint.per_second)}/s) · ${int(s.mint.loaded)} loaded`,
     ]);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** One live status line for stderr (no newline; the caller redraws it or prints it periodically). */
-export function progressLine(snap: AggregateSnapshot): string {
-  const parts = [
-    lpad(formatMs(snap.elapsed * 1000), 6),
-    `${int(snap.connectRate)}/s`,
-    `connected ${int(snap.connected)}/${int(snap.attempted)}`,
-    `active ${int(snap.active)}`,
-    `failed ${int(snap.failed)}`,
-    `p50 ${snap.connectP50 === null ? '-' : formatMs(snap.connectP50)}`,
-    `p99 ${snap.connectP99 === null ? '-' : formatMs(snap.connectP99)}`,
-  ];
-  if (snap.rejectedAsExpected > 0) parts.push(`rejected ${int(snap.rejectedAsExpected)}`);
-  if (snap.acceptedUnexpectedly > 0) parts.push(`INSECURE: ${int(snap.acceptedUnexpectedly)} faulty accepted`);
-  const top = snap.failures[0];
-  if (top !== undefined) parts.push(`top failure ${top.reason} ${int(top.count)}`);
-  return parts.join('  ');
 }

@@ -4,14 +4,20 @@
  * screen and in print. When every chart is drawn it sets `data-charts` on <html> and
  * `window.herdReportReady` (ms since navigation start), which the tests wait for.
  *
+ * The boxes of extra sections (data-chart="<section id>:<arg>") are drawn by the kit chart
+ * their section's data names (see SectionChart in section.ts).
+ *
  * Kept as strings (no DOM types in the Node build); no backticks or dollar-braces inside,
- * except where CLIENT_JS pastes in the kit it shares with the comparison page.
+ * except where CLIENT_JS pastes in the kit it shares with the comparison page, and the
+ * run's colour.
  */
+import { RUN_COLOR } from './section.js';
 
 /**
  * What the report and the comparison page share: the data element, number and time
- * formats, chart sizing for screen and print, and drawAll(), which draws every chart box
- * and then sets the ready signal. Pasted at the top of each page's function scope.
+ * formats, chart sizing for screen and print, the generic charts (percentile curves, steps
+ * by rate) and the charts of extra sections, and drawAll(), which draws every chart box and
+ * then sets the ready signal. Pasted at the top of each page's function scope.
  */
 export const CHART_KIT_JS = String.raw`
   'use strict';
@@ -134,6 +140,20 @@ export const CHART_KIT_JS = String.raw`
     }, d);
   }
 
+  /** The kit's charts an extra section of a page can draw, by name: draw(el, data, arg). */
+  var SECTION_CHARTS = {
+    steps: function (el, d, arg) { stepsChart(el, d.runs, arg, d.sloP99); }
+  };
+  /** Draws a box data-chart="<section id>:<arg>" with the chart its section names; false when it names none. */
+  function sectionChart(el, id, arg) {
+    var own = data.sections && Object.prototype.hasOwnProperty.call(data.sections, id);
+    var s = own ? data.sections[id] : null;
+    var draw = s && Object.prototype.hasOwnProperty.call(SECTION_CHARTS, s.kind) ? SECTION_CHARTS[s.kind] : null;
+    if (!draw) return false;
+    draw(el, s.data, arg);
+    return true;
+  }
+
   /** Draws every [data-chart="kind:arg"] box with draw(kind, el, arg), keeps them sized, then signals ready. */
   function drawAll(draw) {
     var els = document.querySelectorAll('[data-chart]');
@@ -171,7 +191,7 @@ export const CHART_KIT_JS = String.raw`
 export const CLIENT_JS = String.raw`
 (function () {
 ${CHART_KIT_JS}
-  var RUN = '#2563eb', BASE = '#9ca3af', ATTEMPT = '#94a3b8', FAIL = '#dc2626', ACTIVE = '#7c3aed', P99 = '#f59e0b';
+  var RUN = '${RUN_COLOR}', BASE = '#9ca3af', ATTEMPT = '#94a3b8', FAIL = '#dc2626', ACTIVE = '#7c3aed', P99 = '#f59e0b';
   var REASON_COLORS = ['#dc2626', '#ea580c', '#ca8a04', '#db2777', '#9333ea', '#0891b2', '#65a30d', '#6b7280'];
 
   function percentileChart(el, phase) {
@@ -245,15 +265,10 @@ ${CHART_KIT_JS}
     }, d);
   }
 
-  function capacityChart(el, kind) {
-    var c = data.capacity;
-    stepsChart(el, [{ label: 'this search', color: RUN, steps: c.steps }], kind, c.sloP99);
-  }
-
   drawAll(function (kind, el, arg) {
     if (kind === 'percentile') percentileChart(el, arg);
-    else if (kind === 'capacity') capacityChart(el, arg);
-    else timelineChart(el, arg);
+    else if (kind === 'timeline') timelineChart(el, arg);
+    else if (!sectionChart(el, kind, arg)) throw new Error('nothing draws charts of "' + kind + '"');
   });
 })();
 `;

@@ -1,13 +1,14 @@
 /**
  * The data behind the report's charts, computed from a Summary (and a baseline): per-phase
- * latency percentile curves from the HDR histograms and the timelines from the per-second
- * series. Its size does not grow with the number of devices: the curves sample a fixed
- * percentile grid and the series is already bounded (downsampled for long runs).
+ * latency percentile curves from the HDR histograms, the timelines from the per-second
+ * series, and the chart data of extra sections. Its size does not grow with the number of
+ * devices: the curves sample a fixed percentile grid and the series is already bounded
+ * (downsampled for long runs).
  */
 import { decodeHistogram } from '../../metrics/hdr.js';
 import { PHASES, type Phase } from '../../model/names.js';
 import type { Summary, TimeSeries } from '../../model/summary.js';
-import { stepsData, type StepsData } from '../../capacity/html.js';
+import type { SectionChart } from './section.js';
 
 /** Decades of the percentile axis: x = 1/(1 - p), from 1 (0%) to 10^4 (99.99%). */
 export const CURVE_DECADES = 4;
@@ -51,8 +52,8 @@ export interface RunData {
 export interface ReportData {
   run: RunData;
   baseline: RunData | null;
-  /** a capacity search's steps, for its charts */
-  capacity: StepsData | null;
+  /** the chart data of the extra sections, by section id */
+  sections: Record<string, SectionChart>;
 }
 
 /** Grid points people read off: p50, p75, p95, p99.5, p99.95 (the powers of ten are in the grid). */
@@ -137,11 +138,12 @@ export function runData(summary: Summary & { series?: TimeSeries }, label: strin
 export function reportData(
   summary: Summary & { series?: TimeSeries },
   baseline?: Summary & { series?: TimeSeries },
+  sections: Record<string, SectionChart> = {},
 ): ReportData {
   return {
     run: runData(summary, 'this run'),
     baseline: baseline === undefined ? null : runData(baseline, 'baseline'),
-    capacity: summary.capacity === undefined ? null : stepsData(summary.capacity),
+    sections,
   };
 }
 

@@ -5,14 +5,13 @@
  * deltas against a baseline. Every value from the summary is escaped.
  */
 import { PHASES, type Phase } from '../../model/names.js';
-import { formatMs } from '../../model/units.js';
-import { explainReason } from '../explain.js';
-import { bytes, describeThreshold, int, percent, tableMs } from '../format.js';
+import { escapeMarkup as esc } from '../escape.js';
+import { explainReason } from '../explain/index.js';
+import { bytes, describeThreshold, int, ms, percent, tableMs, utcTime } from '../format.js';
 import type { Summary, Verdict, TimeSeries } from '../../model/summary.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** HTML-escapes text for element content and quoted attributes. */
-export const esc = (s: string | number): string => String(s).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+/** recovery.ts takes the escaping function from here. */
+export { esc };
 
 /** Escaped text in which `backticked` words are set as code. */
 const words = (s: string): string => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
@@ -68,14 +67,7 @@ function peakRate(s: Summary): { rate: number; over: number } | null {
   const r = series.resolution > 0 ? series.resolution : 1;
   return { rate: Math.max(...series.points.map((p) => p.connected)) / r, over: r };
 }
-const ms = (v: number): string => formatMs(v);
-const utc = (iso: string): string =>
-  Number.isFinite(Date.parse(iso))
-    ? new Date(iso)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, ' UTC')
-    : esc(iso);
+const utc = (iso: string): string => esc(utcTime(iso));
 
 function tile(label: string, value: string, note = ''): string {
   return `<div class="tile"><div class="tile-label">${esc(label)}</div><div class="tile-value">${value}</div>${note === '' ? '' : `<div class="tile-note">${note}</div>`}</div>`;

@@ -3,9 +3,10 @@
  * then any other keys alphabetically; maps such as failure reasons alphabetically), and
  * read back with validation: a bad file is an InputError naming it (exit 2).
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { InputError, InputErrors } from '../../errors.js';
 import type { Summary, WithSeries } from '../../model/summary.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import { summaryProblems } from './validate.js';
 
 /** Key order per JSON path ('[]' stands for any array element). Unlisted keys follow, sorted. */
@@ -93,9 +94,7 @@ export function summaryToJson(summary: WithSeries<Summary>): string {
 
 /** Writes summary.json atomically (a temporary file renamed into place). */
 export async function writeSummary(path: string, summary: WithSeries<Summary>): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, summaryToJson(summary), { mode: 0o644 });
-  await rename(tmp, path);
+  await writeFileAtomic(path, summaryToJson(summary), { mode: 0o644 });
 }
 
 /** Parses and validates the text of a summary; `file` names it in errors. */

@@ -17,7 +17,9 @@ const describe = (v: unknown): string =>
         ? `"${v.slice(0, 40)}"`
         : typeof v === 'object'
           ? 'an object'
-          : String(v);
+          : typeof v === 'number' || typeof v === 'boolean'
+            ? String(v)
+            : typeof v;
 
 const num: Check = (v, p, e) => {
   if (typeof v !== 'number' || !Number.isFinite(v)) e.push(`${p}: expected a number, found ${describe(v)}`);

@@ -2,20 +2,9 @@
  * junit.xml for CI systems: one test case per threshold and one per security expectation
  * (fault kind). A failed threshold or an accepted faulty credential is a <failure>.
  */
+import { escapeMarkup } from '../escape.js';
 import { describeThreshold } from '../format.js';
 import type { Summary } from '../../model/summary.js';
-
-/** Escapes text for XML 1.0 content and attribute values; drops characters XML cannot hold. */
-export function xmlEscape(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
 
 interface Case {
   classname: string;
@@ -25,7 +14,7 @@ interface Case {
 
 function attrs(pairs: Record<string, string | number>): string {
   return Object.entries(pairs)
-    .map(([k, v]) => ` ${k}="${xmlEscape(String(v))}"`)
+    .map(([k, v]) => ` ${k}="${escapeMarkup(String(v))}"`)
     .join('');
 }
 
@@ -35,7 +24,7 @@ function suite(name: string, cases: readonly Case[], timestamp: string, seconds:
     const open = `    <testcase${attrs({ classname: c.classname, name: c.name, time: 0 })}`;
     if (c.failure === undefined) return `${open}/>`;
     const f = c.failure;
-    return `${open}>\n      <failure${attrs({ type: f.type, message: f.message })}>${xmlEscape(f.detail)}</failure>\n    </testcase>`;
+    return `${open}>\n      <failure${attrs({ type: f.type, message: f.message })}>${escapeMarkup(f.detail)}</failure>\n    </testcase>`;
   });
   const head = `  <testsuite${attrs({ name, tests: cases.length, failures, errors: 0, skipped: 0, time: seconds.toFixed(3), timestamp })}`;
   return cases.length === 0 ? `${head}/>` : `${head}>\n${body.join('\n')}\n  </testsuite>`;

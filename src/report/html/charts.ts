@@ -1,0 +1,69 @@
+/**
+ * The report's sections around its charts: latency by percentile (every phase, with the
+ * baseline dashed) and the timeline (rate, active connections, latency and failures over
+ * time). The boxes are drawn by the page's script from the data element.
+ */
+import { PHASES } from '../../model/names.js';
+import type { Summary } from '../../model/summary.js';
+import { escapeMarkup as esc } from '../escape.js';
+import { ms } from '../format.js';
+import type { ReportData } from './data.js';
+import { latencyTable, PHASE_LABEL } from './sections.js';
+
+/** End to end first (the number people ask for), then the phases in the order they happen. */
+export const PHASE_ORDER = ['connect', ...PHASES.filter((p) => p !== 'connect')] as const;
+
+export function latencySection(s: Summary, data: ReportData): string {
+  const phases = PHASE_ORDER.filter(
+    (p) => s.latency[p].count > 0 || (data.baseline?.curves.phases[p] ?? null) !== null,
+  );
+  const figures = phases.map((p, i) => {
+    const l = s.latency[p];
+    const caption =
+      l.count > 0
+        ? `${l.count.toLocaleString('en-US')} values · p50 ${ms(l.p50)} · p99 ${ms(l.p99)} · max ${ms(l.max)}`
+        : 'nothing recorded in this run';
+    const wide = i === 0 ? ' wide' : '';
+    return `<figure class="${wide.trim()}"><h3>${esc(PHASE_LABEL[p])}</h3><figcaption>${esc(caption)}</figcaption><div class="chart" data-chart="percentile:${p}" data-height="${i === 0 ? 280 : 220}" data-half="${i === 0 ? 0 : 1}"></div></figure>`;
+  });
+  const skipped = PHASE_ORDER.filter((p) => !phases.includes(p)).map((p) => PHASE_LABEL[p]);
+  const note =
+    skipped.length === 0 ? '' : `<p class="muted small">Not measured in this run: ${esc(skipped.join(', '))}.</p>`;
+  return `<section id="latency"><h2>Latency by percentile</h2>
+<p class="muted">How long each phase took, for every percentile of the attempts: read a curve at 99% to see what 1 attempt in 100 waited at least. End to end counts from the moment the schedule meant the attempt to start, so a slow generator cannot hide a slow broker.${data.baseline === null ? '' : ' The dashed grey curve is the baseline.'}</p>
+<div class="charts">${figures.join('\n')}</div>
+${note}
+${latencyTable(s)}
+</section>`;
+}
+
+export function timelineSection(data: ReportData): string {
+  const t = data.run.timeline;
+  if (t === null)
+    return `<section id="timeline"><h2>Timeline</h2><p class="muted">This summary has no per-second series.</p></section>`;
+  const coarse =
+    t.resolution > 1
+      ? ` Each point covers ${t.resolution} s (the series was downsampled to stay small); its p99 is the highest of the seconds merged into it.`
+      : '';
+  const hasFailures = t.reasons.length > 0 || t.rejected.some((v) => v > 0) || t.unexpected.some((v) => v > 0);
+  const fig = (kind: string, title: string, caption: string): string =>
+    `<figure><h3>${esc(title)}</h3><figcaption>${esc(caption)}</figcaption><div class="chart" data-chart="timeline:${kind}" data-height="220" data-half="1"></div></figure>`;
+  const figures = [
+    fig('rate', 'Connect rate', 'Attempts started and connections established per second.'),
+    fig('active', 'Active connections', 'Connections open at once (the most seen in each point).'),
+    fig(
+      'latency',
+      'Connect latency over time',
+      'End-to-end connect p50 and p99 of the connects completed in each point, ms.',
+    ),
+    hasFailures
+      ? fig(
+          'failures',
+          'Failures by reason',
+          'Failed attempts and dropped connections per second, by reason; faulty devices rejected as expected dashed.',
+        )
+      : `<figure><h3>Failures by reason</h3><div class="chart-empty">No failures during the run.</div></figure>`,
+  ];
+  return `<section id="timeline"><h2>Timeline</h2><p class="muted">Drag across a chart to zoom in on a stretch of time; double-click to zoom out.${esc(coarse)}</p>
+<div class="charts">${figures.join('\n')}</div></section>`;
+}
