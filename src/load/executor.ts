@@ -63,7 +63,7 @@ export interface ShardShare {
 
 /** A section an executor adds to the console summary and the HTML report, in words and one table. */
 export interface Explanation {
-  /** anchor in the HTML report */
+  /** anchor in the HTML report, and the label of its lines in the console summary */
   id: string;
   title: string;
   /** a short figure after the title ("298 of 300 back") */
@@ -71,6 +71,8 @@ export interface Explanation {
   /** what happened, in a sentence or two */
   text: string;
   table: { head: [string, string]; rows: [string, string][] };
+  /** the console summary's lines */
+  lines: string[];
 }
 
 export interface Executor<C extends LoadConfig = LoadConfig> {

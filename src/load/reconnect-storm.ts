@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Summary } from '../model/summary.js';
+import { formatMs } from '../model/units.js';
 import {
   check,
   refuseFlags,
@@ -63,7 +64,13 @@ function explain(s: Summary): Explanation | undefined {
   const r = s.recovery;
   if (r === undefined) return undefined;
   const all = r.dropped > 0 && r.recovered === r.dropped;
-  const at = (v: number | null): string => (v === null ? 'not reached' : `${v} ms`);
+  const t = (v: number | null): string => (v === null ? 'not reached' : formatMs(v));
+  const shares: [string, number | null][] = [
+    ['50%', r.t50_ms],
+    ['90%', r.t90_ms],
+    ['99%', r.t99_ms],
+    ['100%', r.t100_ms],
+  ];
   return {
     id: 'recovery',
     title: 'Reconnect storm: recovery',
@@ -73,14 +80,13 @@ function explain(s: Summary): Explanation | undefined {
       `backoff and full jitter, as device firmware does; ${r.reconnect_attempts} reconnect attempts in all, at most ` +
       `${r.peak_connect_rate} completed in one second.${all ? '' : ' Not every device came back before the run ended.'}`,
     table: {
-      head: ['time from the drop until', 'ms'],
-      rows: [
-        ['50% of the dropped devices back', at(r.t50_ms)],
-        ['90% of the dropped devices back', at(r.t90_ms)],
-        ['99% of the dropped devices back', at(r.t99_ms)],
-        ['100% of the dropped devices back', at(r.t100_ms)],
-      ],
+      head: ['share of the dropped devices back', 'time from the drop'],
+      rows: shares.map(([k, v]) => [k, t(v)]),
     },
+    lines: [
+      `${r.drop} at ${r.dropped_at ?? '-'} · ${r.recovered}/${r.dropped} back after ${r.reconnect_attempts} reconnect attempts`,
+      `${shares.map(([k, v]) => `${k} ${t(v)}`).join(' · ')} · peak ${r.peak_connect_rate} connects/s`,
+    ],
   };
 }
 

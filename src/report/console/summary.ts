@@ -6,6 +6,7 @@ import { PHASES, type Phase } from '../../model/names.js';
 import { formatMs } from '../../model/units.js';
 import { bytes, describeThreshold, int, lpad, pad, percent, tableMs } from '../format.js';
 import type { Summary, Verdict } from '../../model/summary.js';
+import { explainLoad } from '../../load/registry.js';
 
 export interface ConsoleOptions {
   ascii?: boolean;
@@ -136,14 +137,8 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     ]);
   }
 
-  const rec = s.recovery;
-  if (rec !== undefined) {
-    const t = (ms: number | null): string => (ms === null ? 'not reached' : formatMs(ms));
-    section('recovery', [
-      `${rec.drop} at ${rec.dropped_at ?? '-'} · ${int(rec.recovered)}/${int(rec.dropped)} back after ${int(rec.reconnect_attempts)} reconnect attempts`,
-      `50% ${t(rec.t50_ms)} · 90% ${t(rec.t90_ms)} · 99% ${t(rec.t99_ms)} · 100% ${t(rec.t100_ms)} · peak ${int(rec.peak_connect_rate)} connects/s`,
-    ]);
-  }
+  // what the run's executor adds (a storm's recovery)
+  for (const x of explainLoad(s)) section(x.id, x.lines);
 
   section('failures', failureRows(s));
   section('security', securityRows(s, mark));

@@ -14,7 +14,7 @@ import { latencySection, timelineSection } from './charts.js';
 import { CLIENT_JS } from './client.js';
 import { jsonForScript, reportData, type ReportData } from './data.js';
 import { htmlPage, loadAssets } from './page.js';
-import { recoverySection, resumptionSection } from './recovery.js';
+import { explanationSections, resumptionSection } from './extra.js';
 import {
   checkSections,
   placeSections,
@@ -69,7 +69,7 @@ function ownParts(s: AnySummary, baseline: AnySummary | undefined, data: ReportD
       : { html: deltasSection(s, baseline), toc: [['baseline', 'Baseline']] },
     { html: thresholdsSection(s), toc: [['thresholds', 'Thresholds']], slot: 'thresholds' },
     { html: securitySection(s), toc: s.security.length > 0 ? [['security', 'Security']] : [] },
-    { html: recoverySection(s), toc: [] },
+    { html: explanationSections(s), toc: [] },
     { html: latencySection(s, data), toc: [['latency', 'Latency']], slot: 'latency' },
     { html: resumptionSection(s), toc: [] },
     { html: timelineSection(data), toc: [['timeline', 'Timeline']], slot: 'timeline' },

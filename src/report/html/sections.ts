@@ -10,9 +10,6 @@ import { explainReason } from '../explain/index.js';
 import { bytes, describeThreshold, int, ms, percent, tableMs, utcTime } from '../format.js';
 import type { Summary, Verdict, TimeSeries } from '../../model/summary.js';
 
-/** recovery.ts takes the escaping function from here. */
-export { esc };
-
 /** Escaped text in which `backticked` words are set as code. */
 const words = (s: string): string => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
