@@ -1,46 +1,46 @@
-/** mqtt-herd: the public API. The CLI (`herd`) is a thin user of it. */
-export * from './errors.js';
-export * from './model/names.js';
-export type * from './model/summary.js';
-export * from './model/units.js';
-export * from './metrics/hdr.js';
-export { Recorder, deltaTransferList, type RecorderDelta, type FaultDelta } from './metrics/recorder.js';
-export {
-  Aggregator,
-  type AggregateSnapshot,
-  type AggregatorOptions,
-  type Counts,
-  type SecurityOutcome,
-} from './metrics/aggregate.js';
-export { SeriesBuilder, mergeSeries, DEFAULT_MAX_POINTS, type SeriesCounts } from './metrics/series.js';
-export { mergeSummaries } from './run/merge.js';
-export * from './judge/thresholds.js';
-export * from './judge/verdict.js';
-export * from './report/console/index.js';
-export * from './report/junit/index.js';
-export * from './report/json/index.js';
-export * from './pki/index.js';
-export * from './mqtt/index.js';
-export * from './broker/index.js';
-export * from './judge/baseline.js';
-export {
-  renderHtmlReport,
-  writeHtmlReport,
-  escapeMarkup,
-  type HtmlReportOptions,
-  type HtmlSection,
-  type HtmlSectionPosition,
-  type SectionChart,
-  type StepsChartData,
-} from './report/html/index.js';
-export { writeRunOutputs, RUN_OUTPUTS, type RunOutputOptions } from './report/index.js';
-export { explainReason } from './report/explain/index.js';
-export { writeFileAtomic, type AtomicWriteOptions } from './util/atomic-file.js';
+/**
+ * mqtt-herd's public API: the pieces `herd` itself is made of, for scripts and other tools.
+ * Everything is a named export; what is not here is internal and may change.
+ *
+ *   import { runConfigFromArgs, runHerd } from 'mqtt-herd';
+ *   const { summary, exitCode } = await runHerd(runConfigFromArgs(['--devices', '500', '--rate', '100/s']));
+ */
+
+// ---- running a herd: a config (from herd run's arguments, or built), then the run ----
 export { runHerd, type RunHooks, type RunOutcome } from './run/run.js';
 export type { RunConfig } from './run/config.js';
-export type { LoadConfig } from './load/executor.js';
-export type { KeyType, TlsVersion } from './model/names.js';
+export { runConfigFromArgs } from './cli/run-flags.js';
 export { loadScenario, parseScenario, type ScenarioSettings } from './scenario/load.js';
+
+// ---- minting: a CA, a server certificate, devices one by one or a million in a store ----
+export {
+  createCa,
+  loadCa,
+  issueServer,
+  issueDevice,
+  mintStore,
+  openStore,
+  exportDevice,
+  writeCrl,
+  parseFaults,
+  type CaOptions,
+  type LoadedCa,
+  type ServerOptions,
+  type DeviceOptions,
+  type MintOptions,
+  type MintProgress,
+  type MintStats,
+  type DeviceStore,
+  type DeviceRecord,
+  type StoreMeta,
+  type ExportOptions,
+  type CrlOptions,
+  type FaultShares,
+  type KeyKind,
+  type MintKeyKind,
+} from './pki/index.js';
+
+// ---- capacity searches and comparisons ----
 export {
   CapacityRun,
   DEFAULT_SLO,
@@ -48,8 +48,60 @@ export {
   type CapacityHooks,
   type CapacityOutcome,
 } from './capacity/run.js';
-export type * from './model/capacity.js';
-export { capacityHtmlSection, capacityReportSections } from './capacity/html.js';
-export * from './compare/compare.js';
-export { renderCompareHtml, writeCompareHtml } from './compare/html.js';
+export {
+  compareRuns,
+  loadRuns,
+  type Comparison,
+  type CompareRun,
+  type Delta,
+  type MetricRow,
+} from './compare/compare.js';
 export { renderComparison } from './compare/console.js';
+export { renderCompareHtml, writeCompareHtml } from './compare/html.js';
+
+// ---- results: merging shards, reading and writing summaries, the console, JUnit and HTML ----
+export { mergeSummaries } from './run/merge.js';
+export { readSummary, parseSummary, summaryToJson } from './report/json/index.js';
+export { writeRunOutputs, type RunOutputOptions } from './report/index.js';
+export { renderSummary, progressLine } from './report/console/index.js';
+export { renderJUnit } from './report/junit/index.js';
+export { renderHtmlReport, writeHtmlReport, type HtmlReportOptions, type HtmlSection } from './report/html/index.js';
+export { explainReason } from './report/explain/index.js';
+
+// ---- the embedded broker (herd broker) ----
+export { startBroker, type BrokerOptions, type BrokerStats, type RunningBroker } from './broker/index.js';
+
+// ---- writing an executor of one's own ----
+export { registerExecutor, executorNames } from './load/registry.js';
+export type {
+  Executor,
+  LoadConfig,
+  LoadFlags,
+  RunShape,
+  ShardShare,
+  ConfigProblem,
+  Explanation,
+} from './load/executor.js';
+export type { Schedule, OpenSchedule, ClosedSchedule } from './load/schedule.js';
+export type { LoadPolicy, PolicyContext, PolicyOps } from './load/policy.js';
+
+// ---- the vocabulary: summary.json's types, phases, failure reasons, faults, metric names ----
+export type * from './model/summary.js';
+export type * from './model/capacity.js';
+export {
+  PHASES,
+  FAILURE_PHASES,
+  FAILURE_REASONS,
+  FAULTS,
+  METRIC,
+  KEY_TYPES,
+  type Phase,
+  type FailurePhase,
+  type FailureReason,
+  type Fault,
+  type KeyType,
+  type TlsVersion,
+} from './model/names.js';
+
+// ---- errors and exit codes ----
+export { ExitCode, HerdError, UsageError, InputError, InputErrors, PlanError, isHerdError } from './errors.js';

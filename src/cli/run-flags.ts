@@ -22,7 +22,7 @@ import { DEFAULTS, DEMO, expandSourceIps, parseTarget, type RunConfig } from '..
 import { DEFAULT_BASELINE_METRICS } from '../judge/baseline.js';
 import { executorOf, loadFromFlags, validateLoad } from '../load/registry.js';
 import { FLAG_KEYS, problemText, type LoadConfig, type LoadFlags, type RunShape } from '../load/executor.js';
-import type { ScenarioSettings } from '../scenario/load.js';
+import { loadScenario, type ScenarioSettings } from '../scenario/load.js';
 import { RUN_OPTIONS } from './run-options.js';
 
 function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
@@ -208,4 +208,18 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
 
 export function parseRunArgs(argv: string[]): { parsed: Parsed; demo: boolean } {
   return { parsed: parse(argv, RUN_OPTIONS, true), demo: argv.length === 0 };
+}
+
+/**
+ * A run's config from the arguments `herd run` takes: an optional scenario file, then flags
+ * (no arguments at all: the demo). Bad input throws a HerdError naming the flag or the file.
+ */
+export function runConfigFromArgs(argv: string[]): RunConfig {
+  const { parsed, demo } = parseRunArgs(argv);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(
+      `expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`,
+    );
+  const file = parsed.positionals[0];
+  return runConfigFromFlags(parsed, demo, file === undefined ? {} : loadScenario(file));
 }

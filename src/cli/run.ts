@@ -2,12 +2,10 @@
  * `herd run`: progress on stderr, the summary on stdout, summary.json and junit.xml in
  * --out. Ctrl-C stops the schedule, disconnects cleanly and still writes the summary.
  */
-import { UsageError } from '../errors.js';
-import { parseRunArgs, runConfigFromFlags } from './run-flags.js';
+import { parseRunArgs, runConfigFromArgs } from './run-flags.js';
 import { RUN_HELP } from './run-options.js';
 import { bool } from './args.js';
 import { runHerd } from '../run/run.js';
-import { loadScenario } from '../scenario/load.js';
 import type { Engine } from '../engine/coordinator.js';
 import { LiveLine, progressLine, renderBaselineChanges, renderSummary } from '../report/console/index.js';
 
@@ -20,12 +18,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP());
     return 0;
   }
-  if (parsed.positionals.length > 1)
-    throw new UsageError(
-      `expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`,
-    );
-  const scenarioFile = parsed.positionals[0];
-  const config = runConfigFromFlags(parsed, demo, scenarioFile === undefined ? {} : loadScenario(scenarioFile));
+  const config = runConfigFromArgs(argv);
   const live = new LiveLine(process.stderr, { plainEveryMs: PLAIN_PROGRESS_EVERY_MS });
   let engine: Engine | undefined;
   let endLinger: (() => void) | undefined;

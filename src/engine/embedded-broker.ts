@@ -4,7 +4,7 @@
  * are not counted as the generator's.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { workerFile } from '../util/paths.js';
+import { childExecArgv, workerFile } from '../util/paths.js';
 import type { BrokerOptions, BrokerStats } from '../broker/broker.js';
 
 export interface EmbeddedBroker {
@@ -48,7 +48,10 @@ function next<T extends Msg['type']>(child: ChildProcess, type: T): Promise<Extr
 }
 
 export async function startEmbeddedBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
-  const child = fork(workerFile('broker'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(workerFile('broker'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: childExecArgv(),
+  });
   child.send({ type: 'start', options: o });
   let listening: Extract<Msg, { type: 'listening' }>;
   try {

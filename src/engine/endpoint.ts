@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fork, type ChildProcess } from 'node:child_process';
-import { workerFile } from '../util/paths.js';
+import { childExecArgv, workerFile } from '../util/paths.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 export interface WorkerEndpoint {
@@ -17,7 +17,7 @@ export interface WorkerEndpoint {
 }
 
 export function threadEndpoint(): WorkerEndpoint {
-  const w = new Worker(workerFile('connections'));
+  const w = new Worker(workerFile('connections'), { execArgv: childExecArgv() });
   return {
     post: (m, transfer) => w.postMessage(m, transfer ?? []),
     onMessage: (cb) => w.on('message', cb),
@@ -47,6 +47,7 @@ export class GeneratorProcess {
     // 'advanced' serialization carries typed arrays across the IPC channel
     this.child = fork(workerFile('generator'), [], {
       serialization: 'advanced',
+      execArgv: childExecArgv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (msg: FromGenerator) => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../errors.js';
 import { FAULTS, type Fault } from '../model/names.js';
-import { workerFile } from '../util/paths.js';
+import { workerFile, childExecArgv } from '../util/paths.js';
 import { loadCa, type LoadedCa } from './ca.js';
 import { checkFaultShares, faultCode, type FaultShares } from './faults.js';
 import { checkWritable } from './files.js';
@@ -152,6 +152,7 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
     filename: workerFile('mint'),
     minThreads: v.threads,
     maxThreads: v.threads,
+    execArgv: childExecArgv(),
   });
   const writer = new StoreWriter(o.out, o.count);
   const phases = { keygenMs: 0, encodeMs: 0, signMs: 0, storeMs: 0 };

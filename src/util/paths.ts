@@ -21,3 +21,18 @@ export function workerFile(name: string): string {
   if (!existsSync(f)) throw new Error(`worker ${f} is missing: run "npm run build" first`);
   return f;
 }
+
+/**
+ * The Node options a child process of ours inherits: this process's, less the ones that
+ * say what to run (`-e CODE`, `-p CODE`, `--input-type`), which would run that again in the
+ * child instead of its own entry file.
+ */
+export function childExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++;
+    else if (!/^--(input-type|eval|print)=/.test(a)) out.push(a);
+  }
+  return out;
+}
