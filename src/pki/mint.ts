@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Piscina } from 'piscina';
 import { UsageError } from '../errors.js';
 import { FAULTS, type Fault } from '../model/names.js';
 import { workerFile, childExecArgv } from '../util/paths.js';
@@ -122,6 +123,131 @@ function check(
   };
 }
 
+type Checked = ReturnType<typeof check>;
+
+/**
+ * Runs every batch on the pool, at most `depth` at a time, and hands the results to `take`
+ * in index order (the store is written in device order whatever order the threads finish in).
+ */
+function mintInOrder(
+  pool: Piscina<MintTask, MintedBatch>,
+  task: (batch: number) => MintTask,
+  batches: number,
+  depth: number,
+  take: (b: MintedBatch) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const pending = new Map<number, MintedBatch>();
+    let next = 0;
+    let flushed = 0;
+    let inflight = 0;
+    let failed = false;
+    const fail = (e: unknown): void => {
+      failed = true;
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    const pump = (): void => {
+      while (!failed && inflight < depth && next < batches) {
+        const b = next++;
+        inflight++;
+        pool.run(task(b)).then((r) => {
+          inflight--;
+          pending.set(b, r);
+          try {
+            for (let x = pending.get(flushed); x; x = pending.get(flushed)) {
+              pending.delete(flushed++);
+              take(x);
+            }
+          } catch (e) {
+            fail(e);
+            return;
+          }
+          if (flushed === batches) resolve();
+          else pump();
+        }, fail);
+      }
+    };
+    pump();
+  });
+}
+
+/** What the batches add up to as they are written: fault counts, revoked serials, time per phase, progress. */
+class Tally {
+  readonly phases = { keygenMs: 0, encodeMs: 0, signMs: 0, storeMs: 0 };
+  readonly revoked: string[] = [];
+  private readonly perCode = new Array<number>(FAULTS.length + 1).fill(0);
+  private done = 0;
+
+  constructor(
+    private readonly writer: StoreWriter,
+    private readonly tag: Buffer,
+    private readonly o: MintOptions,
+    private readonly t0: number,
+  ) {}
+
+  take(b: MintedBatch): void {
+    const w0 = performance.now();
+    this.writer.append(b);
+    for (let j = 0; j < b.count; j++) {
+      const code = b.faults[j]!;
+      this.perCode[code]!++;
+      if (code === REVOKED) this.revoked.push(deviceSerial(this.tag, b.start + j).toString('hex'));
+    }
+    this.phases.storeMs += performance.now() - w0;
+    this.phases.keygenMs += b.ms.keygen;
+    this.phases.encodeMs += b.ms.encode;
+    this.phases.signMs += b.ms.sign;
+    this.done += b.count;
+    const seconds = (performance.now() - this.t0) / 1000;
+    const perSecond = this.done / seconds;
+    const total = this.o.count;
+    const batch = { count: b.count, ms: b.ms.keygen + b.ms.encode + b.ms.sign };
+    this.o.onProgress?.({
+      done: this.done,
+      total,
+      seconds,
+      perSecond,
+      etaSeconds: (total - this.done) / perSecond,
+      batch,
+    });
+  }
+
+  faultCounts(): Partial<Record<Fault, number>> {
+    const counts: Partial<Record<Fault, number>> = {};
+    for (const f of FAULTS) if (this.perCode[faultCode(f)]) counts[f] = this.perCode[faultCode(f)]!;
+    return counts;
+  }
+}
+
+function storeMeta(
+  o: MintOptions,
+  v: Checked,
+  job: MintJob,
+  ca: LoadedCa,
+  extra: Pick<StoreMeta, 'seeded' | 'faultCounts' | 'serialTag' | 'crlPath'>,
+): StoreMeta {
+  return {
+    format: 'mqtt-herd device store',
+    version: FORMAT_VERSION,
+    count: o.count,
+    start: v.start,
+    idTemplate: v.idTemplate,
+    uriDomain: v.uriDomain,
+    org: v.org,
+    country: v.country,
+    seed: job.seed,
+    seeded: extra.seeded,
+    key: v.key,
+    caCertPem: ca.certPem,
+    caFingerprint: crypto.createHash('sha256').update(ca.cert.raw).digest('hex'),
+    created: new Date().toISOString(),
+    faults: v.faults,
+    faultCounts: extra.faultCounts,
+    serialTag: extra.serialTag,
+    ...(extra.crlPath ? { crlPath: extra.crlPath } : {}),
+  };
+}
+
 export async function mintStore(o: MintOptions): Promise<MintStats> {
   const t0 = performance.now();
   const v = check(o);
@@ -133,11 +259,10 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
   const crlKept =
     crlPath && !o.force && existsSync(crlPath) ? await (await import('./crl.js')).readCrlSerials(crlPath, ca) : [];
   const seeded = o.seed !== undefined;
-  const seed = o.seed ?? crypto.randomBytes(16).toString('hex');
   const job: MintJob = {
     caCertPem: ca.certPem,
     caKeyPem: ca.keyPem,
-    seed,
+    seed: o.seed ?? crypto.randomBytes(16).toString('hex'),
     idTemplate: v.idTemplate,
     uriDomain: v.uriDomain,
     org: v.org,
@@ -146,7 +271,6 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
     faults: v.faults,
   };
   const tag = serialTag(job, ca.parts);
-  const batches = Math.ceil(o.count / v.batchSize);
   const { Piscina } = await import('piscina');
   const pool = new Piscina<MintTask, MintedBatch>({
     filename: workerFile('mint'),
@@ -155,94 +279,20 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
     execArgv: childExecArgv(),
   });
   const writer = new StoreWriter(o.out, o.count);
-  const phases = { keygenMs: 0, encodeMs: 0, signMs: 0, storeMs: 0 };
-  const perCode = new Array<number>(FAULTS.length + 1).fill(0);
-  const revoked: string[] = [];
-  const faultCounts: Partial<Record<Fault, number>> = {};
-  let done = 0;
-  const write = (b: MintedBatch): void => {
-    const w0 = performance.now();
-    writer.append(b);
-    for (let j = 0; j < b.count; j++) {
-      const code = b.faults[j]!;
-      perCode[code]!++;
-      if (code === REVOKED) revoked.push(deviceSerial(tag, b.start + j).toString('hex'));
-    }
-    phases.storeMs += performance.now() - w0;
-    phases.keygenMs += b.ms.keygen;
-    phases.encodeMs += b.ms.encode;
-    phases.signMs += b.ms.sign;
-    done += b.count;
-    const seconds = (performance.now() - t0) / 1000;
-    const perSecond = done / seconds;
-    const batch = { count: b.count, ms: b.ms.keygen + b.ms.encode + b.ms.sign };
-    o.onProgress?.({ done, total: o.count, seconds, perSecond, etaSeconds: (o.count - done) / perSecond, batch });
-  };
+  const tally = new Tally(writer, tag, o, t0);
   try {
     const jobKey = crypto.randomUUID();
-    await new Promise<void>((resolve, reject) => {
-      const pending = new Map<number, MintedBatch>();
-      let next = 0;
-      let flushed = 0;
-      let inflight = 0;
-      let failed = false;
-      const pump = (): void => {
-        while (!failed && inflight < v.threads * 4 && next < batches) {
-          const b = next++;
-          const s = v.start + b * v.batchSize;
-          inflight++;
-          pool.run({ jobKey, job, start: s, count: Math.min(v.batchSize, v.start + o.count - s) }).then(
-            (r) => {
-              inflight--;
-              pending.set(b, r);
-              try {
-                for (let x = pending.get(flushed); x; x = pending.get(flushed)) {
-                  pending.delete(flushed++);
-                  write(x);
-                }
-              } catch (e) {
-                failed = true;
-                reject(e);
-                return;
-              }
-              if (flushed === batches) resolve();
-              else pump();
-            },
-            (e: unknown) => {
-              failed = true;
-              reject(e);
-            },
-          );
-        }
-      };
-      pump();
-    });
-    if (crlPath)
-      await (await import('./crl.js')).writeCrl(crlPath, { ca, serials: [...crlKept, ...revoked], force: true });
-    for (const f of FAULTS) if (perCode[faultCode(f)]) faultCounts[f] = perCode[faultCode(f)]!;
-    const meta: StoreMeta = {
-      format: 'mqtt-herd device store',
-      version: FORMAT_VERSION,
-      count: o.count,
-      start: v.start,
-      idTemplate: v.idTemplate,
-      uriDomain: v.uriDomain,
-      org: v.org,
-      country: v.country,
-      seed,
-      seeded,
-      key: v.key,
-      caCertPem: ca.certPem,
-      caFingerprint: crypto.createHash('sha256').update(ca.cert.raw).digest('hex'),
-      created: new Date().toISOString(),
-      faults: v.faults,
-      faultCounts,
-      serialTag: tag.toString('hex'),
-      ...(crlPath ? { crlPath } : {}),
+    const task = (b: number): MintTask => {
+      const start = v.start + b * v.batchSize;
+      return { jobKey, job, start, count: Math.min(v.batchSize, v.start + o.count - start) };
     };
+    await mintInOrder(pool, task, Math.ceil(o.count / v.batchSize), v.threads * 4, (b) => tally.take(b));
+    if (crlPath)
+      await (await import('./crl.js')).writeCrl(crlPath, { ca, serials: [...crlKept, ...tally.revoked], force: true });
     const w0 = performance.now();
-    writer.finish(meta);
-    phases.storeMs += performance.now() - w0;
+    const extra = { seeded, faultCounts: tally.faultCounts(), serialTag: tag.toString('hex'), crlPath };
+    writer.finish(storeMeta(o, v, job, ca, extra));
+    tally.phases.storeMs += performance.now() - w0;
   } catch (e) {
     writer.abort();
     throw e;
@@ -257,10 +307,10 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
     threads: v.threads,
     store: o.out,
     bytes: writer.bytes,
-    seed,
+    seed: job.seed,
     seeded,
-    faultCounts,
-    phases,
+    faultCounts: tally.faultCounts(),
+    phases: tally.phases,
     ...(crlPath ? { crlPath } : {}),
   };
 }
