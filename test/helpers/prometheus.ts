@@ -254,6 +254,21 @@ export interface ExpositionFamily {
   samples: ExpositionSample[];
 }
 
+/**
+ * A running exporter's value now: the sum of `family`'s samples whose labels include
+ * `labels`; 0 while it does not answer (a run still starting).
+ */
+export async function scrapeSum(url: string, family: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await fetch(url).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const samples = parseExposition(text).get(family)?.samples ?? [];
+  return samples
+    .filter((s) => s.name === family && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((n, s) => n + s.value, 0);
+}
+
 /** Parses the Prometheus text format (0.0.4) into families; throws on a line it cannot read. */
 export function parseExposition(text: string): Map<string, ExpositionFamily> {
   const families = new Map<string, ExpositionFamily>();

@@ -26,9 +26,14 @@ export function nextEvent(emitter: EventEmitter, event: string, timeoutMs = SAFE
 }
 
 /** Resolves once `cond()` holds, checked every `everyMs`; rejects with `what` after `timeoutMs`. */
-export async function until(cond: () => boolean, what: string, timeoutMs = SAFETY_NET_MS, everyMs = 20): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = SAFETY_NET_MS,
+  everyMs = 20,
+): Promise<void> {
   let waited = 0;
-  while (!cond()) {
+  while (!(await cond())) {
     if (waited >= timeoutMs) throw new Error(`still waiting after ${timeoutMs} ms for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
     waited += everyMs;
