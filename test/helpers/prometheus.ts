@@ -123,7 +123,7 @@ export class Prometheus {
   private async api(path: string, params: Record<string, string | string[]>): Promise<unknown> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, x);
-    const r = await fetch(`${this.url}/api/v1/${path}?${q}`);
+    const r = await fetch(`${this.url}/api/v1/${path}?${q.toString()}`);
     const body = (await r.json()) as { status: string; data?: unknown; error?: string; errorType?: string };
     if (body.status !== 'success')
       throw new Error(`${path} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
@@ -208,7 +208,7 @@ async function startReady(name: string, bin: string, args: (port: number) => str
     await waitReady(`${url}/-/ready`, child, stderr);
   } catch (e) {
     await stopChild(child);
-    throw new Error(`${name}: ${(e as Error).message}`);
+    throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
   }
   return { url, child, stderr };
 }
@@ -331,10 +331,13 @@ interface Panel {
   panels?: Panel[];
 }
 
-export function dashboardQueries(dash: {
+/** The parts of a Grafana dashboard's JSON that dashboardQueries() reads. */
+export interface DashboardJson {
   panels?: Panel[];
   templating?: { list?: { name: string; type: string; query: unknown }[] };
-}): DashboardQueries {
+}
+
+export function dashboardQueries(dash: DashboardJson): DashboardQueries {
   const targets: DashboardQueries['targets'] = [];
   const walk = (ps: Panel[] | undefined): void => {
     for (const p of ps ?? []) {
