@@ -18,7 +18,7 @@ import {
 } from '../../src/mqtt/connection.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { attemptOnce } from '../helpers/mqtt.js';
-import { until } from '../helpers/wait.js';
+import { SAFETY_NET_MS, until } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-connect-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -111,7 +111,7 @@ describe.each(brokers)('%s broker', (name, target) => {
     const first = await attemptOnce(d, target(), capture);
     if (!first.ok) throw new Error(`${first.phase}/${first.reason}`);
     expect(first.resumed).toBe(false);
-    await vi.waitFor(() => expect(d.session).toBeInstanceOf(Buffer), { timeout: 2000 });
+    await vi.waitFor(() => expect(d.session).toBeInstanceOf(Buffer), { timeout: SAFETY_NET_MS });
     await first.held.disconnectAndWait(2000);
     const second = await attemptOnce(d, target(), capture);
     if (!second.ok) throw new Error(`${second.phase}/${second.reason}`);
