@@ -64,13 +64,40 @@ export async function launchChromium(viewport = { width: 1366, height: 900 }): P
   };
 }
 
+/**
+ * The little of the DOM the in-page functions use: the test tree compiles without lib "dom"
+ * (it would retype Node's globals for the whole program), so they reach the page through
+ * `globalThis as unknown as InPage`.
+ */
+export interface InPage {
+  document: {
+    querySelector(selector: string): InPageElement | null;
+    querySelectorAll(selector: string): Iterable<InPageElement>;
+  };
+  /** set by the report's script once every chart is drawn: ms since navigation start */
+  herdReportReady?: number;
+}
+export interface InPageElement {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): InPageElement | null;
+  querySelectorAll(selector: string): Iterable<InPageElement>;
+}
+export interface InPageCanvas extends InPageElement {
+  width: number;
+  height: number;
+  getContext(
+    kind: '2d',
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
 export interface OpenedReport {
   page: Page;
   /** console errors and uncaught exceptions */
   errors: string[];
-  /** wall-clock ms from navigation to every chart drawn, measured from the test */
+  /** wall-clock ms from navigation to every chart drawn, measured from the test: to print, not to assert */
   openMs: number;
-  /** ms from the page's navigation start to every chart drawn, measured in the page */
+  /** ms from the page's navigation start to every chart drawn, measured in the page: to print */
   readyMs: number;
   /** charts the page says it drew */
   charts: number;
@@ -86,13 +113,11 @@ export async function openReport(browser: Browser, file: string): Promise<Opened
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   const t0 = performance.now();
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-  await page.waitForFunction(
-    () => (window as unknown as { herdReportReady?: number }).herdReportReady !== undefined,
-    undefined,
-    { timeout: 20_000 },
-  );
+  await page.waitForFunction(() => (globalThis as unknown as InPage).herdReportReady !== undefined, undefined, {
+    timeout: 20_000,
+  });
   const openMs = performance.now() - t0;
-  const readyMs = await page.evaluate(() => (window as unknown as { herdReportReady: number }).herdReportReady);
+  const readyMs = await page.evaluate(() => (globalThis as unknown as InPage).herdReportReady ?? NaN);
   const charts = Number(await page.getAttribute('html', 'data-charts'));
   return { page, errors, openMs, readyMs, charts };
 }
@@ -108,9 +133,9 @@ export interface ChartPixels {
 /** For every chart box, how many of its canvas pixels are drawn in colour. */
 export function chartPixels(page: Page): Promise<ChartPixels[]> {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll('[data-chart]')).map((el) => {
+    Array.from((globalThis as unknown as InPage).document.querySelectorAll('[data-chart]')).map((el) => {
       const chart = el.getAttribute('data-chart') ?? '?';
-      const canvas = el.querySelector('canvas');
+      const canvas = el.querySelector('canvas') as InPageCanvas | null;
       if (canvas === null) return { chart, width: 0, height: 0, colored: 0 };
       const ctx = canvas.getContext('2d');
       if (ctx === null) return { chart, width: canvas.width, height: canvas.height, colored: 0 };

@@ -26,8 +26,8 @@ export function spawnHerd(
   });
   let stdout = '';
   let stderr = '';
-  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<HerdResult>((resolve) =>
     proc.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );

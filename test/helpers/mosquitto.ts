@@ -110,3 +110,13 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
     },
   };
 }
+
+/** Clients mosquitto has logged as connected ("New client connected from …"), from character `from` of its log on. */
+export function clientsConnected(m: Mosquitto, from = 0): number {
+  return (
+    m
+      .log()
+      .slice(from)
+      .match(/^.*New client connected from /gm)?.length ?? 0
+  );
+}

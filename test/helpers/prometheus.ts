@@ -123,7 +123,7 @@ export class Prometheus {
   private async api(path: string, params: Record<string, string | string[]>): Promise<unknown> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, x);
-    const r = await fetch(`${this.url}/api/v1/${path}?${q}`);
+    const r = await fetch(`${this.url}/api/v1/${path}?${q.toString()}`);
     const body = (await r.json()) as { status: string; data?: unknown; error?: string; errorType?: string };
     if (body.status !== 'success')
       throw new Error(`${path} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
@@ -208,7 +208,7 @@ async function startReady(name: string, bin: string, args: (port: number) => str
     await waitReady(`${url}/-/ready`, child, stderr);
   } catch (e) {
     await stopChild(child);
-    throw new Error(`${name}: ${(e as Error).message}`);
+    throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
   }
   return { url, child, stderr };
 }
@@ -252,6 +252,21 @@ export interface ExpositionFamily {
   type: string;
   help: string;
   samples: ExpositionSample[];
+}
+
+/**
+ * A running exporter's value now: the sum of `family`'s samples whose labels include
+ * `labels`; 0 while it does not answer (a run still starting).
+ */
+export async function scrapeSum(url: string, family: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await fetch(url).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const samples = parseExposition(text).get(family)?.samples ?? [];
+  return samples
+    .filter((s) => s.name === family && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((n, s) => n + s.value, 0);
 }
 
 /** Parses the Prometheus text format (0.0.4) into families; throws on a line it cannot read. */
@@ -316,10 +331,13 @@ interface Panel {
   panels?: Panel[];
 }
 
-export function dashboardQueries(dash: {
+/** The parts of a Grafana dashboard's JSON that dashboardQueries() reads. */
+export interface DashboardJson {
   panels?: Panel[];
   templating?: { list?: { name: string; type: string; query: unknown }[] };
-}): DashboardQueries {
+}
+
+export function dashboardQueries(dash: DashboardJson): DashboardQueries {
   const targets: DashboardQueries['targets'] = [];
   const walk = (ps: Panel[] | undefined): void => {
     for (const p of ps ?? []) {

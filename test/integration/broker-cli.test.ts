@@ -7,6 +7,7 @@ import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { brokerCommand } from '../../src/cli/broker.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { attempt, prepareDevice, type AttemptOutcome } from '../../src/mqtt/index.js';
+import { SAFETY_NET_MS } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-broker-cli-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -66,7 +67,7 @@ it('serves on the printed port until SIGTERM', async () => {
   vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const done = brokerCommand(['--pki', d]);
-  await vi.waitFor(() => expect(out.join('')).toMatch(/listening/), { timeout: 5000 });
+  await vi.waitFor(() => expect(out.join('')).toMatch(/listening/), { timeout: SAFETY_NET_MS });
   const m =
     /^herd broker listening on mqtts:\/\/127\.0\.0\.1:(\d+) \(client certificate required; client id = certificate CN\)\n$/.exec(
       out.join(''),

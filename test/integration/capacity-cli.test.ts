@@ -3,14 +3,17 @@
  * with the flag named; a search bounded by --max-rate answers "at least", confirmed by
  * a hold, and its report (written by the search, and by `herd report` from its summary)
  * shows the capacity section with both charts drawn in Chromium; a search whose SLO
- * cannot hold at any rate exits 99.
+ * cannot hold at any rate exits 99. Ctrl-C mid-step runs
+ * against mosquitto, whose log shows when that step is under way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chartPixels, launchChromium, openReport } from '../helpers/chromium.js';
-import { herd, readSummaryFile, spawnHerd } from '../helpers/herd.js';
+import { herd, herdPki, readSummaryFile, spawnHerd } from '../helpers/herd.js';
+import { clientsConnected, startMosquitto } from '../helpers/mosquitto.js';
+import { until } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-capcli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,28 +125,52 @@ describe('herd capacity on the command line', () => {
   });
 
   it('Ctrl-C ends the step under way and writes what was found: "at least", exit 97', async () => {
+    // against mosquitto, whose log says when the third step is under way
+    const pki = join(dir, 'stop-pki');
+    const m = await startMosquitto(await herdPki(pki));
     const out = join(dir, 'stop');
-    const run = spawnHerd(['capacity', '--rate', '50/s', '--duration', '3s', '--budget', '60s', '--out', out]);
-    let seen = '';
-    await new Promise<void>((resolve) => {
-      run.proc.stderr!.on('data', (d: Buffer) => {
-        seen += d.toString();
-        if (/\n +2 +ramp/.test(seen)) resolve(); // the second step has finished
+    const run = spawnHerd([
+      'capacity',
+      '--target',
+      `mqtts://127.0.0.1:${m.port}`,
+      '--pki',
+      pki,
+      '--servername',
+      'localhost',
+      '--rate',
+      '50/s',
+      '--duration',
+      '3s',
+      '--budget',
+      '60s',
+      // an SLO that a slow machine does not break: this is about Ctrl-C, not about latency
+      '--threshold',
+      'connect_failures:rate < 0.01',
+      '--out',
+      out,
+    ]);
+    try {
+      let seen = '';
+      run.proc.stderr!.on('data', (d: Buffer) => (seen += d.toString()));
+      await until(() => /\n +2 +ramp/.test(seen), 'the second step to finish');
+      // steps 1 and 2 connected 50/s and 100/s for 3 s each: 450 clients; past them, step 3 (200/s) runs
+      await until(() => clientsConnected(m) >= 450 + 50, 'the third step to connect 50 clients');
+      run.proc.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code, r.stderr).toBe(97);
+      expect(r.stderr).toMatch(/stopping the search/);
+      const cap = readSummaryFile(out).capacity!;
+      expect(cap, r.stderr).toMatchObject({ limited_by: 'interrupted', at_least: true, max_rate: 100 });
+      expect(cap.steps.length).toBe(3);
+      expect(cap.steps.at(-1)).toMatchObject({
+        rate: 200,
+        ok: false,
+        broke: ['stopped by the user before the step ended'],
       });
-    });
-    await new Promise((r) => setTimeout(r, 2500)); // the pause between steps, then into the third (3 s)
-    run.proc.kill('SIGINT');
-    const r = await run.done;
-    expect(r.code, r.stderr).toBe(97);
-    expect(r.stderr).toMatch(/stopping the search/);
-    const cap = readSummaryFile(out).capacity!;
-    expect(cap).toMatchObject({ limited_by: 'interrupted', at_least: true, max_rate: 100 });
-    expect(cap.steps.length).toBe(3);
-    expect(cap.steps.at(-1)).toMatchObject({
-      rate: 200,
-      ok: false,
-      broke: ['stopped by the user before the step ended'],
-    });
-    expect(readSummaryFile(out).verdict).toBe('inconclusive');
+      expect(readSummaryFile(out).verdict).toBe('inconclusive');
+    } finally {
+      if (run.proc.exitCode === null && run.proc.signalCode === null) run.proc.kill('SIGKILL');
+      await m.stop();
+    }
   }, 60_000);
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { chartPixels, launchChromium, openReport } from '../helpers/chromium.js';
+import { chartPixels, launchChromium, openReport, type InPage, type InPageCanvas } from '../helpers/chromium.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
@@ -104,15 +104,18 @@ describe('TLS 1.2 against TLS 1.3 on mosquitto, compared in one page', () => {
       expect(pixels.map((p) => p.chart)).toEqual(['compare:connect', 'compare:tcp', 'compare:tls', 'compare:connack']);
       for (const p of pixels) expect(p.colored, p.chart).toBeGreaterThan(200);
       // both runs drawn in each chart: a legend entry per run, in its colour
-      const legends = await opened.page.$$eval('[data-chart^="compare:"]', (els) =>
-        els.map((el) => Array.from(el.querySelectorAll('.u-legend .u-series')).map((s) => s.textContent ?? '')),
+      const legends = await opened.page.evaluate(() =>
+        Array.from((globalThis as unknown as InPage).document.querySelectorAll('[data-chart^="compare:"]')).map((el) =>
+          Array.from(el.querySelectorAll('.u-legend .u-series')).map((s) => s.textContent ?? ''),
+        ),
       );
       for (const l of legends) {
         expect(l.some((t) => t.includes('A TLS 1.3'))).toBe(true);
         expect(l.some((t) => t.includes('B TLS 1.2'))).toBe(true);
       }
       const strokes = await opened.page.evaluate(() => {
-        const el = document.querySelector('[data-chart="compare:tls"] canvas') as HTMLCanvasElement;
+        const doc = (globalThis as unknown as InPage).document;
+        const el = doc.querySelector('[data-chart="compare:tls"] canvas') as InPageCanvas;
         const px = el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data;
         let blue = 0;
         let red = 0;

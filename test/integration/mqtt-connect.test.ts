@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
@@ -17,11 +18,14 @@ import {
 } from '../../src/mqtt/index.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
 import { attemptOnce } from '../helpers/mqtt.js';
+import { SAFETY_NET_MS, until } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-connect-'));
 const ca = opensslCa(join(dir, 'ca'));
 const server = opensslLeaf(ca, 'server', 'server', 'localhost');
 const dev = opensslLeaf(ca, 'dev-1', 'device', 'dev-1');
+/** Date.now() and performance.timeOrigin + performance.now() may drift apart (NTP slews one, not the other). */
+const CLOCK_DRIFT_MS = 50;
 const opts: AttemptOptions = { timeouts: { tcpMs: 5000, tlsMs: 5000, connackMs: 5000, subscribeMs: 5000 } };
 
 function device(version: 4 | 5, subscribe?: string): PreparedDevice {
@@ -58,36 +62,50 @@ const brokers = [
   ['mosquitto', () => ({ host: '127.0.0.1', port: mosq.port })],
 ] as const;
 
-describe.each(brokers)('%s broker', (_name, target) => {
+describe.each(brokers)('%s broker', (name, target) => {
   it.each([4, 5] as const)('MQTT %s: CONNACK with every phase timed, then a graceful DISCONNECT', async (v) => {
+    const before = Date.now();
     const o = await connect(device(v), target());
+    const after = Date.now();
     if (!o.ok) throw new Error(`${o.phase}/${o.reason}: ${o.error?.message}`);
     const t = o.timings;
     expect(t.tcp).toBeGreaterThan(0);
     expect(t.tls).toBeGreaterThan(0);
     expect(t.connack).toBeGreaterThan(0);
     expect(t.subscribe).toBeUndefined();
-    expect(o.readyAt).toBeGreaterThan(Date.now() - 10_000);
-    expect(o.readyAt).toBeLessThanOrEqual(Date.now() + 1);
+    // epoch ms (timeOrigin + the monotonic clock): between the two wall-clock readings, give or
+    // take the drift between the two clocks
+    expect(o.readyAt).toBeGreaterThanOrEqual(before - CLOCK_DRIFT_MS);
+    expect(o.readyAt).toBeLessThanOrEqual(after + CLOCK_DRIFT_MS);
     expect(o.tls13).toBe(true);
     let ended = false;
+    const drops: string[] = [];
     o.held.onEnd(() => (ended = true));
-    o.held.onDrop((phase, reason) => {
-      throw new Error(`unexpected drop ${phase}/${reason}`);
-    });
+    o.held.onDrop((phase, reason) => drops.push(`${phase}/${reason}`));
     await o.held.disconnectAndWait(3000);
     expect(ended).toBe(true);
+    expect(drops).toEqual([]);
   });
 
-  it('no Nagle/delayed-ACK stall (40 ms on Linux) between the TLS 1.3 tickets and the CONNACK', async () => {
-    const connack: number[] = [];
-    for (let i = 0; i < 3; i++) {
+  it('no Nagle/delayed-ACK stall (40 ms on Linux) between the TLS 1.3 tickets and the CONNACK: TCP_NODELAY', async () => {
+    // the stall itself is only visible as time; what prevents it is not: no end keeps Nagle on
+    const noDelay = vi.spyOn(net.Socket.prototype, 'setNoDelay');
+    try {
       const o = await connect(device(4), target());
       if (!o.ok) throw new Error(`${o.phase}/${o.reason}`);
-      connack.push(o.timings.connack!);
+      // the sockets setNoDelay() was called on, to turn it on (no argument means true)
+      const set = (noDelay.mock.contexts as net.Socket[]).filter((_, i) => noDelay.mock.calls[i]![0] !== false);
+      const port = target().port;
+      // the device's socket (to the broker's port)
+      const client = set.find((x) => x.remotePort === port);
+      expect(client).toBeDefined();
+      // the embedded broker's accepted socket (mosquitto's is its set_tcp_nodelay, on in the test config)
+      if (name === 'embedded')
+        expect(set.some((x) => x.localPort === port && x.remotePort === client!.localPort)).toBe(true);
       await o.held.disconnectAndWait(2000);
+    } finally {
+      noDelay.mockRestore();
     }
-    expect(Math.min(...connack)).toBeLessThan(20_000);
   });
 
   it('a captured TLS session resumes the next handshake', async () => {
@@ -96,7 +114,7 @@ describe.each(brokers)('%s broker', (_name, target) => {
     const first = await attemptOnce(d, target(), capture);
     if (!first.ok) throw new Error(`${first.phase}/${first.reason}`);
     expect(first.resumed).toBe(false);
-    await vi.waitFor(() => expect(d.session).toBeInstanceOf(Buffer), { timeout: 2000 });
+    await vi.waitFor(() => expect(d.session).toBeInstanceOf(Buffer), { timeout: SAFETY_NET_MS });
     await first.held.disconnectAndWait(2000);
     const second = await attemptOnce(d, target(), capture);
     if (!second.ok) throw new Error(`${second.phase}/${second.reason}`);
@@ -114,18 +132,17 @@ describe.each(brokers)('%s broker', (_name, target) => {
 
 it('the embedded broker counts what it saw', () => {
   const s = broker.stats();
-  expect(s.connacksAccepted).toBe(9);
+  expect(s.connacksAccepted).toBe(7);
   expect(s.connacksRefused).toBe(0);
-  expect(s.handshakes).toBe(9);
+  expect(s.handshakes).toBe(7);
 });
 
 it('mosquitto logged the graceful disconnects as such', async () => {
   // mosquitto logs "Client dev-1 disconnected." for DISCONNECT, "closed its connection" otherwise
-  // mosquitto writes its log when it gets round to it: wait (bounded) for the last line
-  const deadline = Date.now() + 5000;
-  while ((mosq.log().match(/Client dev-1 disconnected\./g)?.length ?? 0) < 10 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
+  // mosquitto writes its log when it gets round to it: wait for the last line
+  const disconnects = (): number => mosq.log().match(/Client dev-1 disconnected\./g)?.length ?? 0;
+  await until(() => disconnects() >= 8, "mosquitto's eighth 'disconnected' line");
   const log = mosq.log();
   expect(log).not.toMatch(/closed its connection/);
-  expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(10); // 9 connections and the warm-up
+  expect(log.match(/Client dev-1 disconnected\./g)?.length).toBe(8); // 7 connections and the warm-up
 });

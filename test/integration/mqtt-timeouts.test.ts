@@ -11,8 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { prepareDevice, type AttemptOptions, type AttemptOutcome, type Target } from '../../src/mqtt/index.js';
-import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
+import {
+  attempt,
+  prepareDevice,
+  type AttemptOptions,
+  type AttemptOutcome,
+  type PreparedDevice,
+  type Target,
+} from '../../src/mqtt/index.js';
+import { attemptOnce, captureTlsSockets, outcomeLabel } from '../helpers/mqtt.js';
+import { useFakeClock } from '../helpers/fake-clock.js';
+import { nextEvent, until } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-mqtt-timeouts-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -20,12 +29,15 @@ const server = opensslLeaf(ca, 'server', 'server', 'localhost');
 const dev = opensslLeaf(ca, 'dev-1', 'device', 'dev-1');
 const opts: AttemptOptions = { timeouts: { tcpMs: 300, tlsMs: 300, connackMs: 300, subscribeMs: 300 } };
 
-function run(t: Target, subscribe?: string): Promise<AttemptOutcome> {
-  const d = prepareDevice(
+function device(subscribe?: string): PreparedDevice {
+  return prepareDevice(
     { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
     { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30, subscribe },
   );
-  return attemptOnce(d, t, opts);
+}
+
+function run(t: Target, subscribe?: string): Promise<AttemptOutcome> {
+  return attemptOnce(device(subscribe), t, opts);
 }
 
 /** A TLS server that answers CONNECT with `onConnect` bytes (or nothing) and then stays silent. */
@@ -49,13 +61,23 @@ afterAll(async () => {
 it('a stopped broker: TCP completes in the kernel, the handshake does not: tls/tls_timeout', async () => {
   const target = { host: '127.0.0.1', port: mosq.port };
   mosq.pause();
+  // the driver's clock is faked: the TLS phase times out at 300 ms, not before
+  const clock = useFakeClock();
+  const cap = captureTlsSockets();
   try {
-    const t0 = performance.now();
-    const o = await run(target);
-    expect(outcomeLabel(o)).toBe('tls/tls_timeout');
-    expect(o.timings.tcp).toBeGreaterThan(0);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(300);
+    let o: AttemptOutcome | undefined;
+    attempt(device(), target, opts, (r) => (o = r));
+    await nextEvent(cap.sockets[0]!, 'connect'); // after the driver's own listener: the TLS phase has begun
+    clock.advance(299);
+    expect(o).toBeUndefined();
+    clock.advance(1);
+    expect(o && outcomeLabel(o)).toBe('tls/tls_timeout');
+    // TCP completed (on the fake clock it took no time), TLS did not
+    expect(o?.timings.tcp).toBe(0);
+    expect(o?.timings.tls).toBeUndefined();
   } finally {
+    cap.restore();
+    clock.restore();
     mosq.resume();
   }
   // and it recovers once resumed
@@ -75,10 +97,10 @@ it('a stopped broker with a full accept queue: the SYN is dropped: tcp/tcp_timeo
       s.on('connect', () => connected++);
       fillers.push(s);
     }
-    await new Promise((r) => setTimeout(r, 200));
-    expect(connected).toBeGreaterThan(90);
-    expect(connected).toBeLessThan(120);
+    await until(() => connected > 90, 'the accept queue to fill');
     expect(outcomeLabel(await run(target))).toBe('tcp/tcp_timeout');
+    // the queue is full and nobody takes from it: the fillers past it never connected either
+    expect(connected).toBeLessThan(120);
   } finally {
     for (const s of fillers) s.destroy();
     mosq.resume();

@@ -15,13 +15,16 @@ function herd(...args: string[]): { code: number | null; err: string } {
   return { code: r.status, err: r.stderr };
 }
 
+/** A file of a CA directory: copied from a path, written from text, or a directory in its place. */
+type Content = string | { text: string } | { dir: true };
+
 /** A CA directory with these two files (copied, or written from text). */
-function caDir(name: string, crt: string | { text: string }, key: string | { text: string } | 'dir'): string {
+function caDir(name: string, crt: string | { text: string }, key: Content): string {
   const d = join(dir, name);
   mkdirSync(d, { recursive: true });
-  const put = (f: string, v: string | { text: string } | 'dir') => {
-    if (v === 'dir') mkdirSync(join(d, f));
-    else if (typeof v === 'string') copyFileSync(v, join(d, f));
+  const put = (f: string, v: Content) => {
+    if (typeof v === 'string') copyFileSync(v, join(d, f));
+    else if ('dir' in v) mkdirSync(join(d, f));
     else writeFileSync(join(d, f), v.text);
   };
   put('ca.crt', crt);
@@ -58,7 +61,7 @@ const cases: [string, () => string[], RegExp | string][] = [
   ],
   [
     'an unreadable CA key',
-    () => ['device', '--ca', caDir('keydir', join(pki, 'ca.crt'), 'dir'), '--out', dir, '--device-id', 'd'],
+    () => ['device', '--ca', caDir('keydir', join(pki, 'ca.crt'), { dir: true }), '--out', dir, '--device-id', 'd'],
     `${join(dir, 'keydir', 'ca.key')}: is a directory`,
   ],
   [

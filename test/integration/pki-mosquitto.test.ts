@@ -8,6 +8,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { openStore, type DeviceRecord, type DeviceStore } from '../../src/pki/index.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import type { Fault } from '../../src/model/names.js';
+import { SAFETY_NET_MS } from '../helpers/wait.js';
 
 const MAIN = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
@@ -37,7 +38,8 @@ async function connect(port: number, caPem: string, id: string, certPem: string,
       sock.destroy();
       resolve(o);
     };
-    sock.setTimeout(5000, () => done({ accepted: false, detail: 'timeout' }));
+    // a safety net: every case ends in a CONNACK, an alert or a close long before
+    sock.setTimeout(SAFETY_NET_MS, () => done({ accepted: false, detail: 'timeout' }));
     sock.once('secureConnect', () => {
       const cid = Buffer.from(id);
       const body = Buffer.concat([

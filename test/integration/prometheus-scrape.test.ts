@@ -17,7 +17,14 @@ import { DURATION_BUCKETS_S } from '../../src/model/names.js';
 import type { Summary } from '../../src/model/summary.js';
 import { freePort } from '../helpers/net.js';
 import { herd, type HerdResult } from '../helpers/herd.js';
-import { dashboardQueries, parseExposition, promtool, Prometheus, substitute } from '../helpers/prometheus.js';
+import {
+  dashboardQueries,
+  parseExposition,
+  promtool,
+  Prometheus,
+  substitute,
+  type DashboardJson,
+} from '../helpers/prometheus.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const RULES = join(ROOT, 'dashboards/herd.rules.yml');
@@ -154,9 +161,9 @@ beforeAll(async () => {
   }
   const [a, b, c] = await runs;
   t1 = Math.ceil(Date.now() / 1000);
-  ok(a!, 'run A');
-  ok(b!, 'run B');
-  ok(c!, 'run C');
+  ok(a, 'run A');
+  ok(b, 'run B');
+  ok(c, 'run C');
   for (const k of ['a', 'b', 'c'] as const)
     summary[k] = JSON.parse(readFileSync(join(dir, k, 'summary.json'), 'utf8')) as Summary;
 }, 60_000);
@@ -240,7 +247,7 @@ describe('a real Prometheus scraping real runs', () => {
   });
 
   it('every PromQL expression of the dashboard evaluates without error and returns data', async () => {
-    const q = dashboardQueries(JSON.parse(readFileSync(DASHBOARD, 'utf8')));
+    const q = dashboardQueries(JSON.parse(readFileSync(DASHBOARD, 'utf8')) as DashboardJson);
     const all = { scenario: '.*', run: '.*', shard: '.*', __rate_interval: '5s' };
     const failures: string[] = [];
     let evaluated = 0;

@@ -83,7 +83,6 @@ describe('herd report on real runs, in Chromium', () => {
       expect(p.width, p.chart).toBeGreaterThan(250);
       expect(p.colored, p.chart).toBeGreaterThan(150);
     }
-    expect(opened.openMs).toBeLessThan(2000);
     await opened.page.close();
   });
 

@@ -3,8 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herd, spawnHerd, readSummaryFile, failureCount } from '../helpers/herd.js';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { clientsConnected, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/net.js';
+import { until } from '../helpers/wait.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-runm-'));
 
@@ -146,6 +147,7 @@ describe('herd run against Debian mosquitto', () => {
 
   it('a broker paused mid-run shows in the end-to-end connect percentiles (no coordinated omission)', async () => {
     const out = tmp();
+    const from = m.log().length;
     const run = spawnHerd([
       'run',
       '--target',
@@ -166,9 +168,10 @@ describe('herd run against Debian mosquitto', () => {
       out,
       '--quiet',
     ]);
-    await new Promise((r) => setTimeout(r, 2500)); // minting and start-up, then ~1 s of load
+    // once the load is under way (600 at 200/s: 3 s of it), the broker stops for a second
+    await until(() => clientsConnected(m, from) >= 20, 'the load to start');
     m.pause();
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 1000)); // the stall itself, not a wait for anything
     m.resume();
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);
@@ -216,6 +219,7 @@ describe('herd run against Debian mosquitto', () => {
 
   it('Ctrl-C stops the schedule, disconnects and still writes the summary', async () => {
     const out = tmp();
+    const from = m.log().length;
     const run = spawnHerd([
       'run',
       '--target',
@@ -234,7 +238,8 @@ describe('herd run against Debian mosquitto', () => {
       out,
       '--quiet',
     ]);
-    await new Promise((r) => setTimeout(r, 3500));
+    // two seconds into the load (100/s), well past the 20 asserted below
+    await until(() => clientsConnected(m, from) >= 200, '200 devices to connect');
     run.proc.kill('SIGINT');
     const r = await run.done;
     // a run stopped early is inconclusive: it did not carry out its plan

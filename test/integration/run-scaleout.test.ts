@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herd, herdPki, spawnHerd, readSummaryFile } from '../helpers/herd.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { clientsConnected, startMosquitto } from '../helpers/mosquitto.js';
+import { until } from '../helpers/wait.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-scale-'));
 
@@ -61,6 +62,7 @@ describe('scaling out: generator processes, source addresses, several targets', 
       // Ctrl-C from a terminal reaches the whole process group, generator processes included:
       // the coordinator still stops them cleanly and writes the summary
       const out2 = tmp();
+      const from = [a.log().length, b.log().length] as const;
       const run = spawnHerd(
         [
           'run',
@@ -85,7 +87,9 @@ describe('scaling out: generator processes, source addresses, several targets', 
         {},
         true,
       );
-      await new Promise((res) => setTimeout(res, 4000));
+      const connected = (): number => clientsConnected(a, from[0]) + clientsConnected(b, from[1]);
+      // well past the 50 asserted below: herd counts a connection only once its CONNACK is in
+      await until(() => connected() >= 100, '100 devices to connect');
       process.kill(-run.proc.pid!, 'SIGINT');
       const c = await run.done;
       expect(c.code, c.stderr).toBe(97);

@@ -21,11 +21,82 @@ import type { RunConfig } from '../../src/run/config.js';
 const DIR = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes');
 const NAMESPACE = 'herd';
 
-type Obj = Record<string, any>;
+// The parts of the Kubernetes objects this test reads; a part that is missing fails it.
+interface Meta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string }; configMapKeyRef?: { name: string; key: string } };
+}
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  volumeMounts?: { name: string; mountPath: string }[];
+  ports?: { name: string; containerPort: number }[];
+  securityContext?: { readOnlyRootFilesystem?: boolean };
+}
+interface Volume {
+  name: string;
+  secret?: { secretName: string; items?: { key: string; path: string }[] };
+  persistentVolumeClaim?: { claimName: string };
+  emptyDir?: object;
+}
+interface PodSpec {
+  containers: Container[];
+  volumes?: Volume[];
+  restartPolicy?: string;
+  securityContext?: { runAsUser?: number };
+}
+interface Doc {
+  apiVersion: string;
+  kind: string;
+  metadata?: Meta;
+  spec?: unknown;
+}
+/** A Pod's spec is a PodSpec; a workload's is its template's. */
+interface Pod extends Doc {
+  spec: PodSpec;
+}
+interface Workload extends Doc {
+  spec?: { template?: { spec?: PodSpec } };
+}
+interface Job extends Doc {
+  metadata: Meta;
+  spec: {
+    completionMode?: string;
+    parallelism?: number;
+    completions?: number;
+    template: { metadata: Meta; spec: PodSpec };
+  };
+}
+interface ConfigMap extends Doc {
+  metadata: Meta;
+  data: { run: string; 'start-at': string; 'scenario.yaml': string } & Record<string, string>;
+}
+interface Pvc extends Doc {
+  metadata: Meta;
+  spec: { accessModes: string[] };
+}
+interface PodMonitor extends Doc {
+  spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string; path: string }[] };
+}
+interface Kustomization extends Doc {
+  namespace: string;
+  resources: string[];
+  images: { name: string }[];
+}
 
 /** Every document of every YAML file, with its file name. */
-function manifests(): { file: string; doc: Obj }[] {
-  const out: { file: string; doc: Obj }[] = [];
+function manifests(): { file: string; doc: Doc }[] {
+  const out: { file: string; doc: Doc }[] = [];
   for (const file of readdirSync(DIR)
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()) {
@@ -35,7 +106,7 @@ function manifests(): { file: string; doc: Obj }[] {
         d.errors.map((e) => e.message),
         file,
       ).toEqual([]);
-      const doc = d.toJS() as Obj | null;
+      const doc = d.toJS() as Doc | null;
       if (doc !== null) out.push({ file, doc });
     }
   }
@@ -43,33 +114,33 @@ function manifests(): { file: string; doc: Obj }[] {
 }
 
 const all = manifests();
-const find = (kind: string, name: string): Obj => {
+const find = <T extends Doc = Doc>(kind: string, name: string): T => {
   const m = all.find((x) => x.doc.kind === kind && x.doc.metadata?.name === name);
   if (!m) throw new Error(`no ${kind} ${name} in ${DIR}`);
-  return m.doc;
+  return m.doc as T;
 };
-const shardJob = find('Job', 'herd-shards');
-const mergeJob = find('Job', 'herd-merge');
-const configMap = find('ConfigMap', 'herd-scenario');
-const pvc = find('PersistentVolumeClaim', 'herd-results');
-const podMonitor = find('PodMonitor', 'herd-shards');
-const shardPod = shardJob.spec.template.spec as Obj;
-const shardContainer = shardPod.containers[0] as Obj;
+const shardJob = find<Job>('Job', 'herd-shards');
+const mergeJob = find<Job>('Job', 'herd-merge');
+const configMap = find<ConfigMap>('ConfigMap', 'herd-scenario');
+const pvc = find<Pvc>('PersistentVolumeClaim', 'herd-results');
+const podMonitor = find<PodMonitor>('PodMonitor', 'herd-shards');
+const shardPod = shardJob.spec.template.spec;
+const shardContainer = shardPod.containers[0]!;
 
-const envOf = (c: Obj, name: string): Obj => {
-  const e = (c.env as Obj[]).find((x) => x.name === name);
+const envOf = (c: Container, name: string): EnvVar => {
+  const e = c.env?.find((x) => x.name === name);
   if (!e) throw new Error(`container ${c.name} has no env ${name}`);
   return e;
 };
-const mountOf = (pod: Obj, c: Obj, volume: string): { mountPath: string; volume: Obj } => {
-  const m = (c.volumeMounts as Obj[]).find((x) => x.name === volume);
-  const v = (pod.volumes as Obj[]).find((x) => x.name === volume);
+const mountOf = (pod: PodSpec, c: Container, volume: string): { mountPath: string; volume: Volume } => {
+  const m = c.volumeMounts?.find((x) => x.name === volume);
+  const v = pod.volumes?.find((x) => x.name === volume);
   if (!m || !v) throw new Error(`no volume ${volume} mounted in ${c.name}`);
   return { mountPath: m.mountPath, volume: v };
 };
-const script = (c: Obj): string => {
+const script = (c: Container): string => {
   expect(c.command).toEqual(['/bin/sh', '-c']);
-  return c.args[0] as string;
+  return c.args![0]!;
 };
 
 const work = mkdtempSync(join(tmpdir(), 'herd-deploy-'));
@@ -83,23 +154,26 @@ describe('deploy/kubernetes manifests', () => {
       expect(typeof doc.kind, file).toBe('string');
       if (doc.kind === 'Kustomization') continue;
       expect(doc.metadata?.name, file).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-      if (doc.kind !== 'Namespace') expect(doc.metadata.namespace, `${file} ${doc.kind}`).toBe(NAMESPACE);
+      if (doc.kind !== 'Namespace') expect(doc.metadata?.namespace, `${file} ${doc.kind}`).toBe(NAMESPACE);
     }
     expect(find('Namespace', NAMESPACE).apiVersion).toBe('v1');
   });
 
   it('kustomization lists files that exist and retags the image every pod uses', () => {
-    const k = all.find((x) => x.doc.kind === 'Kustomization')!.doc;
+    const k = all.find((x) => x.doc.kind === 'Kustomization')!.doc as Kustomization;
     expect(k.namespace).toBe(NAMESPACE);
-    for (const r of k.resources as string[]) expect(existsSync(join(DIR, r)), r).toBe(true);
+    for (const r of k.resources) expect(existsSync(join(DIR, r)), r).toBe(true);
     expect(k.resources).toContain('job-shards.yaml');
     const images = new Set(
       all
-        .flatMap(({ doc }) => [doc.spec?.template?.spec, doc.kind === 'Pod' ? doc.spec : undefined])
-        .filter(Boolean)
-        .flatMap((p: Obj) => p.containers.map((c: Obj) => c.image.split(':')[0])),
+        .flatMap(({ doc }) => [
+          (doc as Workload).spec?.template?.spec,
+          doc.kind === 'Pod' ? (doc as Pod).spec : undefined,
+        ])
+        .filter((p) => p !== undefined)
+        .flatMap((p) => p.containers.map((c) => c.image.split(':')[0])),
     );
-    expect([...images]).toEqual([k.images[0].name]);
+    expect([...images]).toEqual([k.images[0]!.name]);
   });
 
   it('the shard Job is Indexed, runs every shard at once, and SHARD_COUNT is its completions', () => {
@@ -108,19 +182,19 @@ describe('deploy/kubernetes manifests', () => {
     expect(shardJob.spec.parallelism).toBe(shardJob.spec.completions);
     expect(Number(envOf(shardContainer, 'SHARD_COUNT').value)).toBe(shardJob.spec.completions);
     expect(shardPod.restartPolicy).toBe('Never'); // Indexed + podFailurePolicy need it
-    expect(envOf(shardContainer, 'JOB_COMPLETION_INDEX').valueFrom.fieldRef.fieldPath).toBe(
+    expect(envOf(shardContainer, 'JOB_COMPLETION_INDEX').valueFrom?.fieldRef?.fieldPath).toBe(
       "metadata.annotations['batch.kubernetes.io/job-completion-index']",
     );
     for (const [env, key] of [
       ['START_AT', 'start-at'],
       ['RUN', 'run'],
     ] as const) {
-      const ref = envOf(shardContainer, env).valueFrom.configMapKeyRef;
+      const ref = envOf(shardContainer, env).valueFrom!.configMapKeyRef!;
       expect(ref.name).toBe(configMap.metadata.name);
       expect(configMap.data[ref.key], key).toBeDefined();
       expect(ref.key).toBe(key);
     }
-    expect(envOf(mergeJob.spec.template.spec.containers[0], 'RUN').valueFrom.configMapKeyRef).toEqual({
+    expect(envOf(mergeJob.spec.template.spec.containers[0]!, 'RUN').valueFrom?.configMapKeyRef).toEqual({
       name: 'herd-scenario',
       key: 'run',
     });
@@ -188,28 +262,29 @@ describe('deploy/kubernetes manifests', () => {
     it('mints from the CA Secret mounted where the scenario says', () => {
       const ca = mountOf(shardPod, shardContainer, 'ca');
       expect(config.pkiDir).toBe(ca.mountPath);
-      expect(ca.volume.secret.secretName).toBe('herd-ca');
-      expect(ca.volume.secret.items.map((i: Obj) => i.path).sort()).toEqual(['ca.crt', 'ca.key']);
+      expect(ca.volume.secret?.secretName).toBe('herd-ca');
+      expect(ca.volume.secret?.items?.map((i) => i.path).sort()).toEqual(['ca.crt', 'ca.key']);
     });
 
     it('writes its summary on the results volume, where the merge Job reads every shard', () => {
       const results = mountOf(shardPod, shardContainer, 'results');
-      expect(results.volume.persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
+      expect(results.volume.persistentVolumeClaim?.claimName).toBe(pvc.metadata.name);
       expect(config.outDir).toBe(`${results.mountPath}/${configMap.data.run}/shard-7`);
       const merge = mergeJob.spec.template.spec;
-      const mergeResults = mountOf(merge, merge.containers[0], 'results');
-      expect(mergeResults.volume.persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
+      const mergeContainer = merge.containers[0]!;
+      const mergeResults = mountOf(merge, mergeContainer, 'results');
+      expect(mergeResults.volume.persistentVolumeClaim?.claimName).toBe(pvc.metadata.name);
       expect(mergeResults.mountPath).toBe(results.mountPath);
       // the merge's glob, with its shell variables as the pod has them, matches shard 7's summary.json
-      const m = /herd merge "\$dir"\/(\S+) --out "\$dir\/summary\.json"/.exec(script(merge.containers[0]));
-      const dir = /dir="([^"]+)"/.exec(script(merge.containers[0]))![1]!.replace('$RUN', configMap.data.run);
+      const m = /herd merge "\$dir"\/(\S+) --out "\$dir\/summary\.json"/.exec(script(mergeContainer));
+      const dir = /dir="([^"]+)"/.exec(script(mergeContainer))![1]!.replace('$RUN', configMap.data.run);
       const glob = new RegExp(`^${`${dir}/${m![1]!}`.replace(/[.]/g, '\\.').replace('*', '[^/]+')}$`);
       expect(`${config.outDir}/summary.json`).toMatch(glob);
       expect(pvc.spec.accessModes).toEqual(['ReadWriteMany']); // every shard mounts it at once
     });
 
     it('serves /metrics on the port Prometheus scrapes (annotations and PodMonitor)', () => {
-      const port = shardContainer.ports.find((p: Obj) => p.name === 'metrics').containerPort;
+      const port = shardContainer.ports?.find((p) => p.name === 'metrics')?.containerPort;
       expect(config.metricsPort).toBe(port);
       expect(config.lingerMs).toBeGreaterThan(5000); // the last scrape sees the final values
       const ann = shardJob.spec.template.metadata.annotations;
@@ -230,14 +305,14 @@ describe('deploy/kubernetes manifests', () => {
   });
 
   it('has writable /tmp and results under a read-only root, and runs as the image user', () => {
-    expect(shardContainer.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(shardContainer.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(mountOf(shardPod, shardContainer, 'tmp').volume.emptyDir).toBeDefined();
     const user = /^USER (\d+):(\d+)$/m.exec(readFileSync(join(DIR, 'Dockerfile'), 'utf8'));
     for (const { doc } of all.filter((x) => x.doc.kind === 'Job' || x.doc.kind === 'Pod')) {
-      const pod = doc.kind === 'Pod' ? doc.spec : doc.spec.template.spec;
-      expect(pod.securityContext.runAsUser, doc.metadata.name).toBe(Number(user![1]));
+      const pod = doc.kind === 'Pod' ? (doc as Pod).spec : (doc as Job).spec.template.spec;
+      expect(pod.securityContext?.runAsUser, doc.metadata?.name).toBe(Number(user![1]));
     }
-    const r = spawnSync('/bin/sh', ['-n', '-c', script(mergeJob.spec.template.spec.containers[0])]);
+    const r = spawnSync('/bin/sh', ['-n', '-c', script(mergeJob.spec.template.spec.containers[0]!)]);
     expect(r.status).toBe(0);
   });
 });

@@ -19,7 +19,7 @@ const dash = JSON.parse(readFileSync(join(DIR, 'mqtt-herd.json'), 'utf8')) as {
     title: string;
     datasource?: { uid: string };
     gridPos: { x: number; w: number; h: number; y: number };
-    targets?: { datasource?: { uid: string } }[];
+    targets?: { datasource?: { uid: string }; refId?: string; expr?: string }[];
   }[];
   templating: { list: { name: string; type: string; query: unknown; multi?: boolean; includeAll?: boolean }[] };
 };

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { HerdExporter, startExporter } from '../../src/metrics/exporter.js';
+import { type HerdExporter, startExporter } from '../../src/metrics/exporter.js';
 import { checkPushUrl, pushInstance } from '../../src/metrics/prom-push.js';
 import { UsageError } from '../../src/errors.js';
 import { freePort } from '../helpers/net.js';

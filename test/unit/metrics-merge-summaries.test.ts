@@ -83,7 +83,7 @@ describe('mergeSummaries', () => {
     expect(m.run.started).toBe(a.run.started);
     expect(m.run.ended).toBe(b.run.ended);
     expect(m.generator).toMatchObject({
-      cpu_ms_per_handshake: expect.closeTo((1 * 302 + 2 * 703) / 1005, 3),
+      cpu_ms_per_handshake: expect.closeTo((1 * 302 + 2 * 703) / 1005, 3) as number,
       fd_limit: 1024,
       workers: 4,
       event_loop_lag_p99_ms: 10,

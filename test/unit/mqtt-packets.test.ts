@@ -218,6 +218,7 @@ describe('MQTT 5 properties', () => {
       5,
     );
     const s = fresh();
+    expect.assertions(1); // in the packet callback: it must run
     feed(s, p, (_s, _t, _f, buf, start, end) => {
       expect(serverKeepAlive(buf, start + 2, end)).toBe(15);
       return true;
@@ -238,6 +239,7 @@ describe('MQTT 5 properties', () => {
   it('skipProperties steps over a SUBACK property block', () => {
     const p = gen({ cmd: 'suback', messageId: 1, granted: [1], properties: { reasonString: 'fine' } }, 5);
     const s = fresh();
+    expect.assertions(1); // in the packet callback: it must run
     feed(s, p, (_s, _t, _f, buf, start, end) => {
       const at = skipProperties(buf, start + 2, end);
       expect(buf[at]).toBe(1);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,7 @@ describe('summary.json', () => {
     const s = sample();
     const text = summaryToJson(s);
     expect(summaryToJson(shuffled(s) as Summary)).toBe(text);
-    expect(Object.keys(JSON.parse(text))).toEqual([
+    expect(Object.keys(JSON.parse(text) as Summary)).toEqual([
       'version',
       'run',
       'counts',
@@ -94,7 +94,7 @@ describe('summary.json', () => {
       'verdict_reason',
       'series',
     ]);
-    expect(Object.keys(JSON.parse(text).latency.connect)).toEqual([
+    expect(Object.keys((JSON.parse(text) as Summary).latency.connect)).toEqual([
       'count',
       'min',
       'mean',
@@ -131,7 +131,13 @@ describe('summary.json', () => {
   });
 
   it('reports every shape problem with its path', () => {
-    const s = JSON.parse(summaryToJson(sample()));
+    // plain JSON, to break on purpose
+    const s = JSON.parse(summaryToJson(sample())) as {
+      counts: { connected: number };
+      run: { target?: string };
+      latency: { tls: { hdr: string } };
+      verdict: string;
+    };
     s.counts.connected = -1;
     delete s.run.target;
     s.latency.tls.hdr = 'AAAA';
