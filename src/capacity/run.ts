@@ -159,6 +159,8 @@ export class CapacityRun {
       load: constantRateLoad(planned.rate, durationMs),
       tls: { ...base.tls, servername: env.servername },
       thresholds: slo,
+      // a step is held to the search's SLOs alone
+      defaultGates: false,
       faults: {},
       outDir: undefined,
       metricsPort: undefined,

@@ -200,6 +200,7 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     maxRegression: percent(p, 'max-regression', 0.1),
     baselineMetrics: list(p, 'baseline-metrics') ?? DEFAULT_BASELINE_METRICS,
     thresholds: thresholdsOf(p, base),
+    defaultGates: !bool(p, 'no-default-gates'),
     faults: base.faults ?? {},
     resumeRatio: ratio(p, 'resume-ratio') ?? base.resumeRatio ?? 0,
     quiet: bool(p, 'quiet'),

@@ -45,6 +45,7 @@ export const RUN_OPTIONS: OptionSpec = {
   'max-regression': { type: 'string' },
   'baseline-metrics': { type: 'string' },
   threshold: { type: 'string', multiple: true },
+  'no-default-gates': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -76,6 +77,8 @@ ${executorHelp()}
   --source-ips A-B[,C]      local addresses to spread connections over
   --out DIR                 write summary.json and junit.xml there
   --threshold 'connect_duration:p(99) < 500ms'   a threshold (repeatable)
+  --no-default-gates        no default gates (without thresholds a run fails when nothing connected,
+                            more than 1% of connects failed or the broker ended more than 1% of the sessions)
   --baseline SUMMARY.json   fail (exit 99) when a metric regressed beyond --max-regression (default 10%)
   --baseline-metrics LIST   default connect_duration:p(50),connect_duration:p(99),connect_failures:rate
   --metrics-port P          serve Prometheus metrics on :P/metrics (0: any free port)

@@ -1,39 +1,28 @@
 /**
  * Thresholds in the k6 style: `metric: ["p(99) < 500ms", "avg < 100"]`, evaluated on the
- * merged HDR histograms (exact percentiles) and counters of a Summary.
- *
- * Metrics: connect_duration (alias connect), tcp_duration, tls_duration, connack_duration,
- * subscribe_duration — aggregations p(N), avg, min, max, med, count; values in ms unless
- * they carry a unit (500ms, 2s, 1m). connect_failures and unexpected_accepts — rate (a
- * fraction 0.01 or a percentage 1%) and count.
- *   connect_failures rate   = failed / (connected + failed)
- *   unexpected_accepts rate = accepted_unexpectedly / (rejected_as_expected + accepted_unexpectedly)
- * An aggregation with no data (a percentile of nothing, a rate over nothing) fails with
- * value null: a gate that cannot be checked does not pass.
+ * merged HDR histograms (exact percentiles) and counters of a Summary. The metrics and how
+ * each is read are in metrics.ts; values are ms for durations unless they carry a unit
+ * (500ms, 2s, 1m), fractions (0.01) or percentages (1%) for rates, plain numbers for counts.
  */
-import { decodeHistogram, percentileMs, type Hdr } from '../metrics/hdr.js';
+import { decodeHistogram, type Hdr } from '../metrics/hdr.js';
 import type { Phase } from '../model/names.js';
 import { parseDuration, parsePercent, parsePlainNumber, type Parsed } from '../model/units.js';
-import type { Summary, ThresholdResult } from '../model/summary.js';
+import type { ThresholdResult } from '../model/summary.js';
+import {
+  AGGREGATIONS,
+  METRICS,
+  readMetric,
+  THRESHOLD_METRICS,
+  type Aggregation,
+  type MetricSpec,
+  type ThresholdInput,
+  type ThresholdMetric,
+} from './metrics.js';
 
-type Kind = 'duration' | 'failures' | 'unexpected' | 'recovery';
-const METRICS = {
-  connect_duration: { kind: 'duration', phase: 'connect' },
-  tcp_duration: { kind: 'duration', phase: 'tcp' },
-  tls_duration: { kind: 'duration', phase: 'tls' },
-  connack_duration: { kind: 'duration', phase: 'connack' },
-  subscribe_duration: { kind: 'duration', phase: 'subscribe' },
-  connect_failures: { kind: 'failures' },
-  unexpected_accepts: { kind: 'unexpected' },
-  /** a storm of reconnects: time from the drop until a device was back (percentiles over the dropped devices) */
-  recovery_duration: { kind: 'recovery' },
-} as const satisfies Record<string, { kind: Kind; phase?: Phase }>;
-export type ThresholdMetric = keyof typeof METRICS;
-export const THRESHOLD_METRICS = Object.keys(METRICS) as ThresholdMetric[];
+export type { ThresholdInput, ThresholdMetric };
 const ALIASES: Record<string, ThresholdMetric> = { connect: 'connect_duration' };
+type Kind = MetricSpec['kind'];
 
-export type Aggregation =
-  { kind: 'p'; percentile: number } | { kind: 'avg' | 'min' | 'max' | 'med' | 'rate' | 'count' };
 export const OPERATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Operator = (typeof OPERATORS)[number];
 
@@ -45,6 +34,8 @@ export interface Threshold {
   op: Operator;
   /** ms for durations, a fraction for rates, a number for counts */
   value: number;
+  /** a default gate rather than one the user asked for */
+  default?: boolean;
 }
 
 export interface ThresholdError {
@@ -56,13 +47,6 @@ export interface ThresholdError {
   message: string;
 }
 
-const AGGREGATIONS: Record<Kind, readonly string[]> = {
-  duration: ['p(N)', 'avg', 'min', 'max', 'med', 'count'],
-  failures: ['rate', 'count'],
-  unexpected: ['rate', 'count'],
-  recovery: ['p(N)', 'max', 'med', 'count'],
-};
-
 export function resolveMetric(name: string): ThresholdMetric | null {
   if (Object.hasOwn(METRICS, name)) return name as ThresholdMetric;
   return ALIASES[name] ?? null;
@@ -72,7 +56,7 @@ export function resolveMetric(name: string): ThresholdMetric | null {
 export function parseThreshold(metricName: string, expression: string): Parsed<Threshold> {
   const metric = resolveMetric(metricName);
   if (metric === null) return { ok: false, error: unknownMetric(metricName) };
-  const kind: Kind = METRICS[metric].kind;
+  const kind: Kind = (METRICS[metric] as MetricSpec).kind;
   const text = expression.trim();
   const head = /^(p\(([^)]*)\)|[A-Za-z_]\w*(\([^)]*\))?)/.exec(text);
   if (head === null) return fail(`expected an aggregation (${AGGREGATIONS[kind].join(', ')}) at the start`);
@@ -180,7 +164,8 @@ export function parseThresholds(spec: unknown): { thresholds: Threshold[]; error
       continue;
     }
     const list: unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
-    if (typeof value !== 'string' && (!Array.isArray(value) || value.length === 0)) {
+    // an empty list is a metric with no gate (it turns a default gate off)
+    if (typeof value !== 'string' && !Array.isArray(value)) {
       errors.push({
         metric,
         index: null,
@@ -207,8 +192,6 @@ export function parseThresholds(spec: unknown): { thresholds: Threshold[]; error
   return { thresholds, errors };
 }
 
-export type ThresholdInput = Pick<Summary, 'latency' | 'counts'> & Partial<Pick<Summary, 'recovery'>>;
-
 /** Evaluates thresholds on a summary's merged histograms and counters. */
 export function evaluate(thresholds: readonly Threshold[], data: ThresholdInput): ThresholdResult[] {
   const decoded = new Map<Phase, Hdr>();
@@ -221,63 +204,15 @@ export function evaluate(thresholds: readonly Threshold[], data: ThresholdInput)
     return h;
   };
   return thresholds.map((t) => {
-    const value = observe(t, data, histogram);
-    return { metric: t.metric, expression: t.expression, ok: value !== null && compare(value, t.op, t.value), value };
+    const value = readMetric(t.metric, t.aggregation, data, histogram);
+    const ok = value !== null && compare(value, t.op, t.value);
+    return { metric: t.metric, expression: t.expression, ok, value, ...(t.default ? { default: true } : {}) };
   });
 }
 
 /** A threshold's observed value on a summary (what its expression is compared against). */
 export function observeValue(t: Threshold, data: ThresholdInput): number | null {
-  return observe(t, data, (phase) => decodeHistogram(data.latency[phase].hdr));
-}
-
-function observe(t: Threshold, data: ThresholdInput, histogram: (p: Phase) => Hdr): number | null {
-  const spec = METRICS[t.metric];
-  const c = data.counts;
-  const a = t.aggregation;
-  if (spec.kind === 'recovery') return recoveryValue(a, data.recovery);
-  if (spec.kind === 'failures') {
-    if (a.kind === 'count') return c.failed;
-    const n = c.connected + c.failed;
-    return n === 0 ? null : c.failed / n;
-  }
-  if (spec.kind === 'unexpected') {
-    if (a.kind === 'count') return c.accepted_unexpectedly;
-    const n = c.rejected_as_expected + c.accepted_unexpectedly;
-    return n === 0 ? null : c.accepted_unexpectedly / n;
-  }
-  const h = histogram(spec.phase);
-  if (a.kind === 'count') return h.totalCount;
-  if (h.totalCount === 0) return null;
-  switch (a.kind) {
-    case 'p':
-      return percentileMs(h, a.percentile);
-    case 'med':
-      return percentileMs(h, 50);
-    case 'min':
-      return Math.round(h.lowestEquivalentValue(h.getValueAtPercentile(0))) / 1000;
-    case 'max':
-      return percentileMs(h, 100);
-    case 'avg':
-      return Math.round(h.mean) / 1000;
-    default:
-      return null;
-  }
-}
-
-/**
- * Recovery times are shares of the devices that were dropped, not of those that came back:
- * p(99) is the time by which 99% of the dropped devices were back, and has no value (the
- * threshold fails) when fewer than 99% ever came back.
- */
-function recoveryValue(a: Aggregation, r: Summary['recovery']): number | null {
-  if (r === undefined || r.dropped === 0) return null;
-  if (a.kind === 'count') return r.recovered;
-  const q = a.kind === 'p' ? a.percentile : a.kind === 'med' ? 50 : a.kind === 'max' ? 100 : null;
-  if (q === null) return null;
-  const need = Math.ceil((q / 100) * r.dropped);
-  if (need > r.recovered || r.recovered === 0) return null;
-  return percentileMs(decodeHistogram(r.hdr), Math.min(100, (need / r.recovered) * 100));
+  return readMetric(t.metric, t.aggregation, data);
 }
 
 function compare(a: number, op: Operator, b: number): boolean {

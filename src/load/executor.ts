@@ -102,6 +102,8 @@ export interface Executor<C extends LoadConfig = LoadConfig> {
   endAfterMs?(c: C): number | undefined;
   /** what the coordinator applies while the run goes on (replacing drops, a storm); none: the schedule alone */
   policy?(c: C, ctx: PolicyContext): LoadPolicy;
+  /** default gates this executor changes (judge/gates.ts), metric by metric; an empty list: none for that metric */
+  gates?(c: C): Record<string, string[]>;
   /** the config in a few words, for the console and the report */
   describe(c: C): string;
   /** what this executor adds to the summary, in words; undefined when it adds nothing */

@@ -33,6 +33,11 @@ const DROP_TEXT: Record<StormConfig['drop'], string> = {
   disconnect: 'every connection was cut from the generator side (a network outage)',
 };
 
+/** How long after the drop the storm waits for every device to be back before it gives up. */
+function stormDeadlineMs(cfg: StormConfig): number {
+  return cfg.downMs + 6 * cfg.maxBackoffMs + 10_000;
+}
+
 /** The storm's policy, driven by the coordinator: first wave settles → drop → reconnects until all are back. */
 function stormPolicy(c: ReconnectStormConfig, ctx: PolicyContext): LoadPolicy {
   const cfg = c.storm;
@@ -40,7 +45,7 @@ function stormPolicy(c: ReconnectStormConfig, ctx: PolicyContext): LoadPolicy {
   const cut = cfg.drop === 'disconnect';
   // an external broker is restarted by whoever runs it; herd sees the drops
   const restart = cfg.drop === 'broker-restart' ? ctx.restartBroker : undefined;
-  const deadlineMs = cfg.downMs + 6 * cfg.maxBackoffMs + 10_000;
+  const deadlineMs = stormDeadlineMs(cfg);
   return {
     onConnected: (d, at) => p.onConnected(d, at),
     onFailed: (d, at) => p.onFail(d, at),
@@ -147,6 +152,12 @@ export const reconnectStorm: Executor<ReconnectStormConfig> = {
   peakConnections: (c, run) => c.connections + run.inFlight,
   reuseDevices: () => true,
   policy: stormPolicy,
+  // sessions are dropped and connects refused on purpose; what counts is that every device comes back
+  gates: (c) => ({
+    connect_failures: [],
+    session_drops: [],
+    recovery_duration: [`p(100) < ${Math.ceil(stormDeadlineMs(c.storm) / 1000)}s`],
+  }),
   describe: (c) =>
     `${c.connections} connections up at ${c.rate}/s, then a storm (${c.storm.drop}, backoff ${c.storm.initialBackoffMs / 1000}s…${c.storm.maxBackoffMs / 1000}s)`,
   explain,

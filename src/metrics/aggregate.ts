@@ -26,6 +26,8 @@ export interface AggregateSnapshot {
   rejectedAsExpected: number;
   acceptedUnexpectedly: number;
   dropped: number;
+  /** sessions the broker ended */
+  sessionDrops: number;
   active: number;
   activePeak: number;
   /** connects per second over the last few whole seconds */
@@ -68,6 +70,7 @@ export class Aggregator {
     accepted_unexpectedly: 0,
     active_peak: 0,
     dropped: 0,
+    session_drops: 0,
   };
 
   constructor(options: AggregatorOptions = {}) {
@@ -93,13 +96,19 @@ export class Aggregator {
     if (delta.resumedTls !== null) addSparse(this.#resumedTls, delta.resumedTls);
     let failed = 0;
     for (const [phase, reason, n] of delta.failures) {
-      if (phase !== 'session') failed += n; // a drop after CONNACK is not a failed attempt
+      // a drop after CONNACK is not a failed attempt: a session the broker ended
+      if (phase !== 'session') failed += n;
+      else c.session_drops += n;
       const key = `${phase}\u0000${reason}`;
       const f = this.#failures.get(key);
       if (f === undefined) this.#failures.set(key, { phase, reason, count: n });
       else f.count += n;
     }
     c.failed += failed;
+    for (const [phase, reason, example] of delta.examples) {
+      const f = this.#failures.get(`${phase}\u0000${reason}`);
+      if (f !== undefined && f.example === undefined) f.example = example;
+    }
     let rejected = 0;
     let unexpected = 0;
     for (const d of delta.security) {
@@ -167,6 +176,7 @@ export class Aggregator {
       rejectedAsExpected: c.rejected_as_expected,
       acceptedUnexpectedly: c.accepted_unexpectedly,
       dropped: c.dropped,
+      sessionDrops: c.session_drops,
       active: this.active,
       activePeak: c.active_peak,
       connectRate: this.#connectRate(now),

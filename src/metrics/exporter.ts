@@ -57,7 +57,8 @@ export class HerdExporter {
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters (promtool rejects them); nodejs_active_* by type remain.
     for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
-    this.#define();
+    this.#defineConnects();
+    this.#defineGenerator();
   }
 
   /** From now on values come from this aggregator (before it, the herd_* families read 0). */
@@ -160,7 +161,8 @@ export class HerdExporter {
     });
   }
 
-  #define(): void {
+  /** Connects: the phase and end-to-end histograms, attempts, established, failures, drops, unexpected accepts. */
+  #defineConnects(): void {
     const r = this.registry;
     const agg = (): Aggregator | undefined => this.#agg;
     const hist = (phase: (typeof PHASES)[number]): Hdr => this.#agg?.histogram(phase) ?? this.#empty;
@@ -191,6 +193,15 @@ export class HerdExporter {
     );
     counter(
       r,
+      METRIC.sessionDrops,
+      'Established sessions the broker ended before the run did, by reason',
+      ['reason'],
+      (c) => {
+        for (const f of agg()?.failures() ?? []) if (f.phase === 'session') c.inc({ reason: f.reason }, f.count);
+      },
+    );
+    counter(
+      r,
       METRIC.unexpectedAccepts,
       'Devices with a faulty credential that the broker accepted (must be 0)',
       ['fault'],
@@ -198,6 +209,12 @@ export class HerdExporter {
         for (const s of agg()?.security() ?? []) c.inc({ fault: s.fault }, s.accepted);
       },
     );
+  }
+
+  /** The run's own state and the generator's health: open connections, minting, event-loop lag, run info. */
+  #defineGenerator(): void {
+    const r = this.registry;
+    const agg = (): Aggregator | undefined => this.#agg;
     new Gauge({
       name: METRIC.active,
       help: 'Connections open now, all workers',

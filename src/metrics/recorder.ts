@@ -33,6 +33,8 @@ export interface RecorderDelta {
   activePeak: number;
   /** [phase, reason, count] */
   failures: [FailurePhase, string, number][];
+  /** [phase, reason, what one looked like]: the first example of each, sent once */
+  examples: [FailurePhase, string, string][];
   security: FaultDelta[];
   /** only phases with values in this interval */
   phases: Partial<Record<Phase, SparseHistogram>>;
@@ -95,6 +97,9 @@ export class Recorder {
     other: 0,
     reasons: new Map<string, number>(),
   }));
+  /** failures whose example was taken (one each, for the whole run) and those not sent yet */
+  readonly #exampled = new Set<string>();
+  #examples: [FailurePhase, string, string][] = [];
   readonly #now: () => number;
   #from: number;
   #attempts = 0;
@@ -134,10 +139,14 @@ export class Recorder {
     this.#connected++;
   }
 
-  /** An attempt failed; `fault` when the device was a faulty one failing for an unrelated reason. */
-  failure(phase: FailurePhase, reason: string, fault?: Fault): void {
+  /**
+   * An attempt failed; `fault` when the device was a faulty one failing for an unrelated
+   * reason; `example` what it looked like (the first one of each reason is kept).
+   */
+  failure(phase: FailurePhase, reason: string, fault?: Fault, example?: string): void {
     const map = this.#failures[FAILURE_PHASE_INDEX[phase]];
     if (map === undefined) throw new TypeError(`unknown failure phase "${phase}"`);
+    if (example !== undefined) this.#example(phase, reason, example);
     bump(map, reason);
     if (fault !== undefined) {
       const f = this.#fault(fault);
@@ -220,6 +229,7 @@ export class Recorder {
       active: this.#active,
       activePeak: this.#activePeak,
       failures,
+      examples: this.#examples,
       security,
       phases,
       resumed: this.#resumed,
@@ -227,10 +237,18 @@ export class Recorder {
     };
     this.#resumedTls.reset();
     this.#resumed = 0;
+    this.#examples = [];
     this.#from = to;
     this.#attempts = this.#connected = this.#dropped = 0;
     this.#activePeak = this.#active;
     return delta;
+  }
+
+  #example(phase: FailurePhase, reason: string, example: string): void {
+    const key = `${phase}\u0000${reason}`;
+    if (this.#exampled.has(key)) return;
+    this.#exampled.add(key);
+    this.#examples.push([phase, reason, example]);
   }
 
   #fault(fault: Fault): FaultCounters {

@@ -72,6 +72,7 @@ export const METRIC = {
   certMintDuration: 'herd_cert_mint_duration_seconds',
   eventLoopLag: 'herd_generator_event_loop_lag_seconds',
   runInfo: 'herd_run_info',
+  sessionDrops: 'herd_session_drops_total',
 } as const;
 
 /** Histogram buckets in seconds: 1 ms … 30 s, dense around common SLOs. */

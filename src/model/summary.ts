@@ -20,6 +20,8 @@ export interface FailureCount {
   phase: FailurePhase;
   reason: string;
   count: number;
+  /** what one of them looked like (a protocol error: the first bytes that arrived, printable) */
+  example?: string;
 }
 
 export interface ThresholdResult {
@@ -27,6 +29,19 @@ export interface ThresholdResult {
   expression: string;
   ok: boolean;
   value: number | null;
+  /** a default gate (held without being asked for; a scenario or flag can change or turn it off) */
+  default?: boolean;
+}
+
+/** What limited a run, or is worth knowing about it, with the figures that show it. */
+export interface Finding {
+  /** stable, for scripts: schedule_kept, schedule_slipped, in_flight_cap, syn_retries, nagle_delayed_ack, … */
+  code: string;
+  severity: 'info' | 'warning' | 'error';
+  /** in words, with what to change when there is something to change */
+  message: string;
+  /** the figures behind it */
+  evidence: Record<string, number | string | null>;
 }
 
 export interface Summary {
@@ -55,8 +70,10 @@ export interface Summary {
     rejected_as_expected: number;
     accepted_unexpectedly: number;
     active_peak: number;
-    /** connections closed by the peer after CONNACK while held */
+    /** held connections that ended before the run ended them: by the broker, or cut on purpose (a storm) */
     dropped: number;
+    /** established sessions the broker ended before the run did (counted in `failures` with phase `session`) */
+    session_drops: number;
   };
   failures: FailureCount[];
   /** faulty devices: per fault, how they ended */
@@ -80,6 +97,8 @@ export interface Summary {
     rss_peak_bytes: number;
   };
   thresholds: ThresholdResult[];
+  /** what limited the run (schedule kept or not and why, retries, backlog, CPU, fds, ports) */
+  findings: Finding[];
   verdict: Verdict;
   verdict_reason: string;
   /** per-second timeline (bounded; downsampled for long runs) */

@@ -8,7 +8,9 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { InputError, UsageError } from '../errors.js';
 import type { Summary } from '../model/summary.js';
-import { parseThresholds, type Threshold } from '../judge/thresholds.js';
+import type { Threshold } from '../judge/thresholds.js';
+import { runThresholds } from '../judge/gates.js';
+import { executorOf } from '../load/registry.js';
 import { baselineThresholds, type BaselineRow } from '../judge/baseline.js';
 import type { TargetSpec } from '../engine/protocol.js';
 import { readSummary } from '../report/json/index.js';
@@ -34,7 +36,10 @@ export interface CheckedRun {
 export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
   const slice = shardSlice(whole);
   const config = shardConfig(whole);
-  const parsed = parseThresholds(config.thresholds);
+  const parsed = runThresholds(config.thresholds, {
+    defaults: config.defaultGates,
+    executor: executorOf(config.load).gates?.(config.load),
+  });
   if (parsed.errors.length) throw new UsageError(parsed.errors.map((e) => e.message).join('; '), '--threshold');
   // --baseline: the earlier run's values become gates (a bad file is exit 2)
   const summary = config.baseline === undefined ? undefined : await readSummary(config.baseline);

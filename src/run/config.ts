@@ -40,6 +40,8 @@ export interface RunConfig {
   maxRegression: number;
   baselineMetrics: string[];
   thresholds: Record<string, string[]>;
+  /** hold the run to the default gates (judge/gates.ts) where the thresholds leave them */
+  defaultGates: boolean;
   /** share of devices given each credential fault (they must be rejected) */
   faults: Partial<Record<Fault, number>>;
   /** share of reconnects that resume a TLS session */

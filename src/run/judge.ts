@@ -51,6 +51,7 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
       latency: agg.latency(),
       mint: prep.creds.mint,
       generator,
+      findings: [],
       series: agg.series(),
       ...res.policyResult,
       ...(resumption === undefined ? {} : { resumption }),

@@ -49,7 +49,7 @@ function thresholdsOf(summaries: readonly Summary[], name: (i: number) => string
       keys.add(key);
       const parsed = parseThreshold(t.metric, t.expression);
       if (!parsed.ok) throw new InputError({ file: name(i) }, `thresholds: ${parsed.error}`);
-      thresholds.push(parsed.value);
+      thresholds.push(t.default ? { ...parsed.value, default: true } : parsed.value);
     }
   });
   return thresholds;
@@ -100,6 +100,7 @@ export function mergeSummaries(
       latency: mergeLatency(summaries, name),
       mint: mergeMint(summaries),
       generator: mergeGenerator(summaries),
+      findings: [],
     },
     thresholdsOf(summaries, name),
   );

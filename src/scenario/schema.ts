@@ -182,7 +182,8 @@ const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
     },
     thresholds: {
       type: 'object',
-      description: 'metric → expressions, k6 style: connect_duration: ["p(99) < 500ms"]',
+      description:
+        'metric → expressions, k6 style: connect_duration: ["p(99) < 500ms"]; an empty list turns off the default gates of that metric',
       additionalProperties: {
         anyOf: [
           {
@@ -190,7 +191,6 @@ const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
           },
           {
             type: 'array',
-            minItems: 1,
             items: {
               type: 'string',
             },

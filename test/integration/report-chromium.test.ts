@@ -150,6 +150,7 @@ function tinySummary(): Summary {
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 50, per_second: 1000, loaded: 0 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 1,
         event_loop_lag_p99_ms: 1,

@@ -147,6 +147,7 @@ function synthesize(o: SynthOptions): WithSeries<Summary> {
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: o.devices, per_second: 9_800, loaded: 0 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 1.9,
         event_loop_lag_p99_ms: 14.2,

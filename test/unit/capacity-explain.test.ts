@@ -201,6 +201,7 @@ function summaryWith(connectMs: number[], counts: Partial<Summary['counts']>): S
       accepted_unexpectedly: 0,
       active_peak: 0,
       dropped: 0,
+      session_drops: 0,
       ...counts,
     },
     failures: [],
@@ -218,6 +219,7 @@ function summaryWith(connectMs: number[], counts: Partial<Summary['counts']>): S
       rss_peak_bytes: 0,
     },
     thresholds: [],
+    findings: [],
     verdict: 'pass',
     verdict_reason: '',
   };

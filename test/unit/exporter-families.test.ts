@@ -23,6 +23,7 @@ const CONTRACT: Record<string, [type: string, labels: string[]]> = {
   herd_cert_mint_duration_seconds: ['histogram', []],
   herd_generator_event_loop_lag_seconds: ['gauge', ['worker']],
   herd_run_info: ['gauge', ['run_id', 'scenario', 'shard']],
+  herd_session_drops_total: ['counter', ['reason']],
 };
 
 const exporters: HerdExporter[] = [];

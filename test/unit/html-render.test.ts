@@ -57,6 +57,7 @@ function makeSummary(slow = 1, scenario = 'smoke'): WithSeries<Summary> {
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 1000, per_second: 5000, loaded: 0 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 2,
         event_loop_lag_p99_ms: 5,

@@ -36,6 +36,7 @@ function shard(index: number, times: number[], dropped: number): Summary {
       security: [],
       latency: agg.latency(),
       mint: { count: 0, per_second: 0, loaded: 0 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 0,
         event_loop_lag_p99_ms: 0,

@@ -47,6 +47,7 @@ function shard(index: number, count: number, values: number[], failures: number,
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 10, per_second: 100, loaded: 0 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 1 + index,
         event_loop_lag_p99_ms: 5 * (index + 1),

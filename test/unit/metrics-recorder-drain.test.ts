@@ -111,6 +111,7 @@ describe('Aggregator.ingest', () => {
       accepted_unexpectedly: 1,
       active_peak: 10,
       dropped: 0,
+      session_drops: 0,
     });
     expect(agg.active).toBe(6);
     expect(agg.failures()).toEqual([
@@ -142,7 +143,7 @@ describe('Aggregator.ingest', () => {
     w1.dropped();
     w1.failure('session', 'tcp_reset');
     agg.ingest(w1.drain(), 1);
-    expect(agg.counts()).toMatchObject({ failed: 3, dropped: 1 });
+    expect(agg.counts()).toMatchObject({ failed: 3, dropped: 1, session_drops: 1 });
     expect(agg.failures()).toContainEqual({ phase: 'session', reason: 'tcp_reset', count: 1 });
   });
 

@@ -119,6 +119,7 @@ function summary(): Summary {
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 20, per_second: 100, loaded: 0 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 1,
         event_loop_lag_p99_ms: 1,

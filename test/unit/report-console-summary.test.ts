@@ -39,6 +39,7 @@ function sample(accepted: number): Summary {
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 0, per_second: 0, loaded: 205 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 1.25,
         event_loop_lag_p99_ms: 4,

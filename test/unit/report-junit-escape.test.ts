@@ -45,6 +45,7 @@ function sample(): Summary {
       security: agg.security(),
       latency: agg.latency(),
       mint: { count: 0, per_second: 0, loaded: 0 },
+      findings: [],
       generator: {
         cpu_ms_per_handshake: 1,
         event_loop_lag_p99_ms: 1,

@@ -16,7 +16,9 @@ export function progressLine(snap: AggregateSnapshot): string {
   ];
   if (snap.rejectedAsExpected > 0) parts.push(`rejected ${int(snap.rejectedAsExpected)}`);
   if (snap.acceptedUnexpectedly > 0) parts.push(`INSECURE: ${int(snap.acceptedUnexpectedly)} faulty accepted`);
-  const top = snap.failures[0];
+  if (snap.sessionDrops > 0) parts.push(`dropped by the broker ${int(snap.sessionDrops)}`);
+  // the most frequent reason among the failed attempts (a drop after CONNACK is not one)
+  const top = snap.failures.find((f) => f.phase !== 'session');
   if (top !== undefined) parts.push(`top failure ${top.reason} ${int(top.count)}`);
   return parts.join('  ');
 }

@@ -21,6 +21,7 @@ const ORDER: Record<string, readonly string[]> = {
     'mint',
     'generator',
     'thresholds',
+    'findings',
     'verdict',
     'verdict_reason',
     'capacity',
@@ -36,8 +37,10 @@ const ORDER: Record<string, readonly string[]> = {
     'accepted_unexpectedly',
     'active_peak',
     'dropped',
+    'session_drops',
   ],
-  'failures[]': ['phase', 'reason', 'count'],
+  'failures[]': ['phase', 'reason', 'count', 'example'],
+  'findings[]': ['code', 'severity', 'message', 'evidence'],
   'security[]': ['fault', 'expected_rejections', 'rejected', 'accepted', 'reasons'],
   latency: ['tcp', 'tls', 'connack', 'subscribe', 'connect'],
   'latency.*': ['count', 'min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max', 'hdr'],
@@ -52,7 +55,7 @@ const ORDER: Record<string, readonly string[]> = {
     'processes',
     'rss_peak_bytes',
   ],
-  'thresholds[]': ['metric', 'expression', 'ok', 'value'],
+  'thresholds[]': ['metric', 'expression', 'ok', 'value', 'default'],
   capacity: ['max_rate', 'limited_by', 'steps'],
   'capacity.steps[]': ['rate', 'achieved', 'p50', 'p99', 'failed'],
   series: ['start', 'resolution', 'points'],
@@ -113,7 +116,14 @@ export function parseSummary(text: string, file: string): WithSeries<Summary> {
   if (problems.length > 1) {
     throw new InputErrors(problems.slice(0, 20).map((p) => new InputError({ file }, `not a mqtt-herd summary: ${p}`)));
   }
-  return value as WithSeries<Summary>;
+  return withDefaults(value as WithSeries<Summary>);
+}
+
+/** A summary written before a field existed reads as if it had its empty value. */
+function withDefaults(s: WithSeries<Summary>): WithSeries<Summary> {
+  s.counts.session_drops ??= s.failures.filter((f) => f.phase === 'session').reduce((a, f) => a + f.count, 0);
+  s.findings ??= [];
+  return s;
 }
 
 /** Reads and validates summary.json. */

@@ -65,6 +65,7 @@ const record =
     if (!isObject(v)) return void e.push(`${p}: expected an object, found ${describe(v)}`);
     for (const [k, x] of Object.entries(v)) item(x, `${p}.${k}`, e);
   };
+const any: Check = () => undefined;
 const hdr: Check = (v, p, e) => {
   if (typeof v !== 'string') return void e.push(`${p}: expected a base64 HDR histogram, found ${describe(v)}`);
   try {
@@ -90,16 +91,19 @@ const summary = obj(
       devices: count,
       executor: str,
     }),
-    counts: obj({
-      attempted: count,
-      connected: count,
-      failed: count,
-      rejected_as_expected: count,
-      accepted_unexpectedly: count,
-      active_peak: count,
-      dropped: count,
-    }),
-    failures: arr(obj({ phase: oneOf(...FAILURE_PHASES), reason: str, count })),
+    counts: obj(
+      {
+        attempted: count,
+        connected: count,
+        failed: count,
+        rejected_as_expected: count,
+        accepted_unexpectedly: count,
+        active_peak: count,
+        dropped: count,
+      },
+      { session_drops: count },
+    ),
+    failures: arr(obj({ phase: oneOf(...FAILURE_PHASES), reason: str, count }, { example: str })),
     security: arr(
       obj({ fault: str, expected_rejections: count, rejected: count, accepted: count, reasons: record(count) }),
     ),
@@ -115,11 +119,12 @@ const summary = obj(
       processes: count,
       rss_peak_bytes: num,
     }),
-    thresholds: arr(obj({ metric: str, expression: str, ok: bool, value: nullableNum })),
+    thresholds: arr(obj({ metric: str, expression: str, ok: bool, value: nullableNum }, { default: bool })),
     verdict: oneOf('pass', 'fail', 'inconclusive', 'insecure'),
     verdict_reason: str,
   },
   {
+    findings: arr(obj({ code: str, severity: oneOf('info', 'warning', 'error'), message: str, evidence: record(any) })),
     series: obj({
       start: str,
       resolution: count,

@@ -1,0 +1,40 @@
+/**
+ * Default gates: what every run is held to without being asked, so a CI job that sets no
+ * threshold still fails (exit 99) when nothing connected, when more than 1% of the good
+ * devices' connects failed, or when the broker ended more than 1% of the sessions early.
+ * A scenario or a flag replaces a metric's gates (an empty list turns them off), an
+ * executor may adjust them to what it does (a storm drops sessions on purpose), and
+ * `--no-default-gates` drops them all. They appear in `thresholds` marked `default`.
+ */
+import { parseThresholds, type Threshold, type ThresholdError } from './thresholds.js';
+
+export const DEFAULT_GATES: Readonly<Record<string, readonly string[]>> = {
+  connected: ['count > 0'],
+  connect_failures: ['rate <= 0.01'],
+  session_drops: ['rate <= 0.01'],
+};
+
+export interface GateOptions {
+  /** false: no default gate at all */
+  defaults: boolean;
+  /** the executor's adjustments, metric by metric (an empty list: no gate for that metric) */
+  executor?: Readonly<Record<string, readonly string[]>> | undefined;
+}
+
+/** The user's thresholds and the default gates they leave in place, parsed. */
+export function runThresholds(
+  user: Readonly<Record<string, readonly string[]>>,
+  o: GateOptions,
+): { thresholds: Threshold[]; errors: ThresholdError[] } {
+  const own = parseThresholds(user);
+  if (!o.defaults) return own;
+  const defaults: Record<string, readonly string[]> = { ...DEFAULT_GATES, ...(o.executor ?? {}) };
+  for (const metric of Object.keys(user)) delete defaults[metric];
+  const gates = parseThresholds(defaults);
+  // the defaults are ours: a problem in them is a bug, not the user's input
+  if (gates.errors.length > 0) throw new Error(`default gates: ${gates.errors.map((e) => e.message).join('; ')}`);
+  return {
+    thresholds: [...gates.thresholds.map((t) => ({ ...t, default: true })), ...own.thresholds],
+    errors: own.errors,
+  };
+}
