@@ -21,20 +21,22 @@ export interface GateOptions {
   executor?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
-/** The user's thresholds and the default gates they leave in place, parsed. */
-export function runThresholds(
-  user: Readonly<Record<string, readonly string[]>>,
-  o: GateOptions,
-): { thresholds: Threshold[]; errors: ThresholdError[] } {
-  const own = parseThresholds(user);
-  if (!o.defaults) return own;
+/** The default gates the user's thresholds leave in place (each metric the user gave replaces its defaults), parsed. */
+export function defaultGates(user: Readonly<Record<string, readonly string[]>>, o: GateOptions): Threshold[] {
+  if (!o.defaults) return [];
   const defaults: Record<string, readonly string[]> = { ...DEFAULT_GATES, ...(o.executor ?? {}) };
   for (const metric of Object.keys(user)) delete defaults[metric];
   const gates = parseThresholds(defaults);
   // the defaults are ours: a problem in them is a bug, not the user's input
   if (gates.errors.length > 0) throw new Error(`default gates: ${gates.errors.map((e) => e.message).join('; ')}`);
-  return {
-    thresholds: [...gates.thresholds.map((t) => ({ ...t, default: true })), ...own.thresholds],
-    errors: own.errors,
-  };
+  return gates.thresholds.map((t) => ({ ...t, default: true }));
+}
+
+/** The user's thresholds, then the default gates they leave in place. */
+export function runThresholds(
+  user: Readonly<Record<string, readonly string[]>>,
+  o: GateOptions,
+): { thresholds: Threshold[]; errors: ThresholdError[] } {
+  const own = parseThresholds(user);
+  return { thresholds: [...own.thresholds, ...defaultGates(user, o)], errors: own.errors };
 }

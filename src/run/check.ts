@@ -8,8 +8,8 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { InputError, UsageError } from '../errors.js';
 import type { Summary } from '../model/summary.js';
-import type { Threshold } from '../judge/thresholds.js';
-import { runThresholds } from '../judge/gates.js';
+import { parseThresholds, type Threshold } from '../judge/thresholds.js';
+import { defaultGates } from '../judge/gates.js';
 import { executorOf } from '../load/registry.js';
 import { baselineThresholds, type BaselineRow } from '../judge/baseline.js';
 import type { TargetSpec } from '../engine/protocol.js';
@@ -36,10 +36,7 @@ export interface CheckedRun {
 export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
   const slice = shardSlice(whole);
   const config = shardConfig(whole);
-  const parsed = runThresholds(config.thresholds, {
-    defaults: config.defaultGates,
-    executor: executorOf(config.load).gates?.(config.load),
-  });
+  const parsed = parseThresholds(config.thresholds);
   if (parsed.errors.length) throw new UsageError(parsed.errors.map((e) => e.message).join('; '), '--threshold');
   // --baseline: the earlier run's values become gates (a bad file is exit 2)
   const summary = config.baseline === undefined ? undefined : await readSummary(config.baseline);
@@ -51,7 +48,15 @@ export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
     whole,
     config,
     slice,
-    thresholds: [...parsed.thresholds, ...(regression?.thresholds ?? [])],
+    // the user's, the baseline's, then the default gates they leave in place
+    thresholds: [
+      ...parsed.thresholds,
+      ...(regression?.thresholds ?? []),
+      ...defaultGates(config.thresholds, {
+        defaults: config.defaultGates,
+        executor: executorOf(config.load).gates?.(config.load),
+      }),
+    ],
     baseline: summary === undefined ? undefined : { summary, rows: regression!.rows },
     targets,
     serverCaPem: readServerCa(config.serverCa),

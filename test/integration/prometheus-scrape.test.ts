@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { DURATION_BUCKETS_S } from '../../src/model/names.js';
 import type { Summary } from '../../src/model/summary.js';
 import { freePort } from '../helpers/net.js';
-import { herd, type HerdResult } from '../helpers/herd.js';
+import { herd, herdPki, spawnHerd, type HerdResult } from '../helpers/herd.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { until } from '../helpers/wait.js';
 import {
   dashboardQueries,
   parseExposition,
@@ -30,15 +32,16 @@ const ROOT = join(import.meta.dirname, '../..');
 const RULES = join(ROOT, 'dashboards/herd.rules.yml');
 const DASHBOARD = join(ROOT, 'dashboards/mqtt-herd.json');
 
-function ok(r: HerdResult, what: string): void {
+function ok(r: HerdResult, what: string, codes = [0, 97, 98]): void {
   // 0 pass, 97 inconclusive (a busy 2-core machine), 98 insecure (revoked accepted: no CRL)
-  if (![0, 97, 98].includes(r.code ?? -1)) throw new Error(`${what} exited ${r.code}: ${r.stderr}`);
+  if (!codes.includes(r.code ?? -1)) throw new Error(`${what} exited ${r.code}: ${r.stderr}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-prom-'));
 let prom: Prometheus;
-const port = { a: 0, b: 0, c: 0 };
-const summary: Record<'a' | 'b' | 'c', Summary> = {} as never;
+const port = { a: 0, b: 0, c: 0, d: 0 };
+const summary: Record<'a' | 'b' | 'c' | 'd', Summary> = {} as never;
+const RUNS = ['a', 'b', 'c', 'd'] as const;
 let live = '';
 let t0 = 0;
 let t1 = 0;
@@ -53,14 +56,14 @@ async function last(metric: string, p: number, extra = ''): Promise<number[]> {
 beforeAll(async () => {
   const pki = join(dir, 'pki');
   const store = join(dir, 'faulty.store');
-  // four distinct ports, free a moment ago: three exporters and one nobody listens on
+  // five distinct ports, free a moment ago: four exporters and one nobody listens on
   const ports = new Set<number>();
-  while (ports.size < 4) ports.add(await freePort());
-  const [a0, b0, c0, closed] = [...ports] as [number, number, number, number];
-  Object.assign(port, { a: a0, b: b0, c: c0 });
+  while (ports.size < 5) ports.add(await freePort());
+  const [a0, b0, c0, d0, closed] = [...ports] as [number, number, number, number, number];
+  Object.assign(port, { a: a0, b: b0, c: c0, d: d0 });
   // Prometheus starts (and takes its first scrapes) while the devices are minted
   const started = Prometheus.start({
-    targets: [inst(port.a), inst(port.b), inst(port.c)],
+    targets: [inst(port.a), inst(port.b), inst(port.c), inst(port.d)],
     ruleFiles: [RULES],
     scrapeInterval: '1s',
   });
@@ -159,14 +162,61 @@ beforeAll(async () => {
       () => '',
     );
   }
-  const [a, b, c] = await runs;
+  const [[a, b, c], d] = await Promise.all([runs, droppedSessions()]);
   t1 = Math.ceil(Date.now() / 1000);
   ok(a, 'run A');
-  ok(b, 'run B');
+  // B's broker is a closed port: nothing connects, so the default gates fail it (99)
+  ok(b, 'run B', [99, 97]);
   ok(c, 'run C');
-  for (const k of ['a', 'b', 'c'] as const)
-    summary[k] = JSON.parse(readFileSync(join(dir, k, 'summary.json'), 'utf8')) as Summary;
+  // D's broker went away under its sessions: the default gate on session drops fails it (99)
+  ok(d, 'run D', [99, 97]);
+  for (const k of RUNS) summary[k] = JSON.parse(readFileSync(join(dir, k, 'summary.json'), 'utf8')) as Summary;
 }, 60_000);
+
+/**
+ * Run D: 20 sessions held on a mosquitto that is stopped once all are up, so the broker
+ * ends every one of them (herd_session_drops_total has data).
+ */
+async function droppedSessions(): Promise<HerdResult> {
+  const pki = join(dir, 'pki-d');
+  const m = await startMosquitto(await herdPki(pki));
+  let stopped = false;
+  try {
+    const { done } = spawnHerd([
+      'run',
+      '--target',
+      `mqtts://127.0.0.1:${m.port}`,
+      '--pki',
+      pki,
+      '--devices',
+      '20',
+      '--rate',
+      '100/s',
+      '--hold',
+      '60s',
+      '--metrics-port',
+      String(port.d),
+      '--linger',
+      '3s',
+      '--out',
+      join(dir, 'd'),
+      '-q',
+    ]);
+    const established = (): Promise<number> =>
+      fetch(`http://${inst(port.d)}/metrics`)
+        .then((r) => r.text())
+        .then(
+          (t) => Number(/^herd_connections_established_total (\d+)/m.exec(t)?.[1] ?? 0),
+          () => 0,
+        );
+    await until(async () => (await established()) === 20, 'the 20 sessions of run D');
+    await m.stop();
+    stopped = true;
+    return await done;
+  } finally {
+    if (!stopped) await m.stop();
+  }
+}
 
 afterAll(async () => {
   await prom?.stop();
@@ -180,11 +230,11 @@ describe('a real Prometheus scraping real runs', () => {
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);
     const names = [...parseExposition(live).keys()].filter((n) => n.startsWith('herd_'));
-    expect(names).toHaveLength(11);
+    expect(names).toHaveLength(12);
   });
 
   it('the established and attempt counters equal each run summary', async () => {
-    for (const k of ['a', 'b', 'c'] as const) {
+    for (const k of RUNS) {
       const s = summary[k];
       expect(await last('herd_connections_established_total', port[k]), k).toEqual([s.counts.connected]);
       expect(await last('herd_connect_attempts_total', port[k]), k).toEqual([s.counts.attempted]);
@@ -194,10 +244,18 @@ describe('a real Prometheus scraping real runs', () => {
     expect(summary.b.counts.connected).toBe(0);
   });
 
+  it('session drops by reason equal the summary: every session of D ended by its broker', async () => {
+    const r = await prom.query(`last_over_time(herd_session_drops_total{instance="${inst(port.d)}"}[5m])`);
+    const got = r.map((s) => [s.metric.reason, Number(s.value![1])]).sort();
+    const want = summary.d.failures.filter((f) => f.phase === 'session').map((f) => [f.reason, f.count]);
+    expect(got).toEqual(want.sort());
+    expect(summary.d.counts).toMatchObject({ connected: 20, session_drops: 20 });
+  });
+
   it('failure counters carry the reasons: tcp_refused from the closed port, the same set as the summaries', async () => {
     const refused = await last('herd_connect_failures_total', port.b, ',phase="tcp",reason="tcp_refused"');
     expect(refused).toEqual([100]);
-    for (const k of ['a', 'b', 'c'] as const) {
+    for (const k of RUNS) {
       const r = await prom.query(`last_over_time(herd_connect_failures_total{instance="${inst(port[k])}"}[5m])`);
       const got = r.map((s) => [s.metric.phase, s.metric.reason, Number(s.value![1])]).sort();
       expect(got, k).toEqual(summary[k].failures.map((f) => [f.phase, f.reason, f.count]).sort());
@@ -241,9 +299,7 @@ describe('a real Prometheus scraping real runs', () => {
       'last_over_time(herd_connections_established_total[5m]) * on(job, instance) group_left(run_id, shard) last_over_time(herd_run_info[5m])',
     );
     const got = r.map((s) => [s.metric.run_id, s.metric.shard, Number(s.value![1])]).sort();
-    expect(got).toEqual(
-      (['a', 'b', 'c'] as const).map((k) => [summary[k].run.id, '0', summary[k].counts.connected]).sort(),
-    );
+    expect(got).toEqual(RUNS.map((k) => [summary[k].run.id, '0', summary[k].counts.connected]).sort());
   });
 
   it('every PromQL expression of the dashboard evaluates without error and returns data', async () => {
@@ -267,8 +323,7 @@ describe('a real Prometheus scraping real runs', () => {
     for (const v of q.variables) {
       const values = await prom.labelValues(v.label, substitute(v.selector, all), t0, t1);
       if (values.length === 0) failures.push(`variable ${v.name}: no values`);
-      if (v.name === 'run')
-        expect(values.sort()).toEqual([summary.a.run.id, summary.b.run.id, summary.c.run.id].sort());
+      if (v.name === 'run') expect(values.sort()).toEqual(RUNS.map((k) => summary[k].run.id).sort());
     }
     expect(failures).toEqual([]);
     expect(evaluated).toBeGreaterThan(30);
@@ -282,7 +337,7 @@ describe('a real Prometheus scraping real runs', () => {
       expect(r.length, name).toBeGreaterThan(0);
     }
     const runs = await prom.labelValues('run_id', 'herd:connections_established:rate1m', t0, t1);
-    expect(runs.sort()).toEqual([summary.a.run.id, summary.b.run.id, summary.c.run.id].sort());
+    expect(runs.sort()).toEqual(RUNS.map((k) => summary[k].run.id).sort());
   });
 
   it('has no per-device label: 10x the devices (C) has exactly the series of A', async () => {

@@ -84,7 +84,7 @@ describe('herd run against Debian mosquitto', () => {
       out,
       '--quiet',
     ]);
-    expect(r.code).toBe(0); // no thresholds: a run that measured failures still passes
+    expect(r.code).toBe(99); // no thresholds, but the default gates: nothing connected fails the run
     const s = readSummaryFile(out);
     expect(s.counts).toMatchObject({ attempted: 30, connected: 0, failed: 30 });
     expect(s.failures).toEqual([{ phase: 'tcp', reason: 'tcp_refused', count: 30 }]);
@@ -112,7 +112,7 @@ describe('herd run against Debian mosquitto', () => {
       out,
       '--quiet',
     ]);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(99); // every connect failed: the default gates fail the run
     const s = readSummaryFile(out);
     expect(s.counts.connected).toBe(0);
     expect(failureCount(s, 'tls_alert_unknown_ca')).toBe(20);
@@ -141,7 +141,7 @@ describe('herd run against Debian mosquitto', () => {
       out,
       '--quiet',
     ]);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(99); // every connect failed: the default gates fail the run
     expect(failureCount(readSummaryFile(out), 'tls_server_untrusted')).toBe(10);
   });
 
@@ -208,7 +208,7 @@ describe('herd run against Debian mosquitto', () => {
         out,
         '--quiet',
       ]);
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, r.stderr).toBe(99); // every connect timed out: the default gates fail the run
     } finally {
       m.resume();
     }

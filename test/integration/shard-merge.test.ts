@@ -135,9 +135,12 @@ describe('shards of one run, merged', () => {
     });
     expect(merged.run.shard).toEqual(whole.run.shard);
     expect(merged.mint.count).toBe(DEVICES);
-    // the threshold is evaluated again, on the merged p99
+    // the threshold is evaluated again, on the merged p99; the default gates too, on the merged counts
     expect(merged.thresholds).toEqual([
       { metric: 'connect_duration', expression: 'p(99) < 5s', ok: true, value: merged.latency.connect.p99 },
+      { metric: 'connected', expression: 'count > 0', ok: true, value: DEVICES, default: true },
+      { metric: 'connect_failures', expression: 'rate <= 0.01', ok: true, value: 0, default: true },
+      { metric: 'session_drops', expression: 'rate <= 0.01', ok: true, value: 0, default: true },
     ]);
     expect(merged.verdict).toBe('pass');
   });

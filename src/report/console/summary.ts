@@ -98,7 +98,9 @@ function thresholdRows(s: Summary, mark: Mark): string[] {
   const mw = Math.max(...s.thresholds.map((t) => t.metric.length));
   const ew = Math.max(...s.thresholds.map((t) => t.expression.length));
   return s.thresholds.map(
-    (t) => `${mark(t.ok)} ${pad(t.metric, mw + 2)}${pad(t.expression, ew + 2)}${describeThreshold(t)}`,
+    (t) =>
+      `${mark(t.ok)} ${pad(t.metric, mw + 2)}${pad(t.expression, ew + 2)}${describeThreshold(t)}` +
+      (t.default ? '  (default gate)' : ''),
   );
 }
 

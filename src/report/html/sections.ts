@@ -108,13 +108,15 @@ export function verdictSection(s: Summary): string {
 
 export function thresholdsSection(s: Summary): string {
   if (s.thresholds.length === 0) {
-    return `<section id="thresholds"><h2>Thresholds</h2><p class="muted">No thresholds were set for this run: the verdict only says whether the generator stayed healthy and every faulty credential was rejected.</p></section>`;
+    return `<section id="thresholds"><h2>Thresholds</h2><p class="muted">No thresholds were set for this run and its default gates were turned off: the verdict only says whether the generator stayed healthy and every faulty credential was rejected.</p></section>`;
   }
   const held = s.thresholds.filter((t) => t.ok).length;
   const rows = s.thresholds
     .map(
       (t) =>
-        `<tr class="${t.ok ? 'row-ok' : 'row-no'}"><td class="c">${mark(t.ok)}</td><td><code>${esc(t.metric)}</code></td><td><code>${esc(t.expression)}</code></td><td>${esc(describeThreshold(t))}</td></tr>`,
+        `<tr class="${t.ok ? 'row-ok' : 'row-no'}"><td class="c">${mark(t.ok)}</td><td><code>${esc(t.metric)}</code>` +
+        `${t.default ? ' <span class="muted small">default gate</span>' : ''}</td><td><code>${esc(t.expression)}</code></td>` +
+        `<td>${esc(describeThreshold(t))}</td></tr>`,
     )
     .join('\n');
   return `<section id="thresholds"><h2>Thresholds <span class="count">${held} of ${s.thresholds.length} held</span></h2>
