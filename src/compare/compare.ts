@@ -307,7 +307,9 @@ export function compareRuns(runs: CompareRun[]): Comparison {
   }
   if (runs.some((r) => r.summaries.length < 2)) {
     notes.push(
-      'noise is estimated by a bootstrap over each run’s own latencies; stalls shared by many attempts make runs vary more than that, so repeat each configuration (a1.json,a2.json,a3.json) to measure run-to-run noise',
+      'noise is estimated by a bootstrap over each run’s own latencies; ' +
+        'stalls shared by many attempts make runs vary more than that, ' +
+        'so repeat each configuration (a1.json,a2.json,a3.json) to measure run-to-run noise',
     );
   }
   return { runs, rows, differences: diffs, notes };

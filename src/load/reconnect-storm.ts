@@ -147,7 +147,9 @@ export const reconnectStorm: Executor<ReconnectStormConfig> = {
   peakConnections: (c, run) => c.connections + run.inFlight,
   reuseDevices: () => true,
   policy: stormPolicy,
-  describe: (c) =>
-    `${c.connections} connections up at ${c.rate}/s, then a storm (${c.storm.drop}, backoff ${c.storm.initialBackoffMs / 1000}s…${c.storm.maxBackoffMs / 1000}s)`,
+  describe: (c) => {
+    const backoff = `${c.storm.initialBackoffMs / 1000}s…${c.storm.maxBackoffMs / 1000}s`;
+    return `${c.connections} connections up at ${c.rate}/s, then a storm (${c.storm.drop}, backoff ${backoff})`;
+  },
   explain,
 };
