@@ -29,12 +29,12 @@ const METRICS = {
   recovery_duration: { kind: 'recovery' },
 } as const satisfies Record<string, { kind: Kind; phase?: Phase }>;
 export type ThresholdMetric = keyof typeof METRICS;
-export const THRESHOLD_METRICS = Object.keys(METRICS) as ThresholdMetric[];
+const THRESHOLD_METRICS = Object.keys(METRICS) as ThresholdMetric[];
 const ALIASES: Record<string, ThresholdMetric> = { connect: 'connect_duration' };
 
 export type Aggregation =
   { kind: 'p'; percentile: number } | { kind: 'avg' | 'min' | 'max' | 'med' | 'rate' | 'count' };
-export const OPERATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
+const OPERATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 export interface Threshold {
