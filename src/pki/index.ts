@@ -7,5 +7,4 @@ export { openStore, DeviceStore, type DeviceRecord } from './store.js';
 export type { StoreMeta } from './store-format.js';
 export { exportDevice, type ExportOptions } from './export.js';
 export { parseFaults, type FaultShares } from './faults.js';
-export { KEY_KINDS, MINT_KEY_KINDS, type KeyKind, type MintKeyKind } from './keys.js';
-export { checkDeviceId, deviceUri, deviceDns } from './profile.js';
+export { KEY_KINDS, type KeyKind, type MintKeyKind } from './keys.js';
