@@ -38,7 +38,7 @@ import { REPORT_CSS } from './style.js';
 export { escapeMarkup } from '../escape.js';
 export { PHASE_ORDER } from './charts.js';
 export { CHART_KIT_JS } from './client.js';
-export { jsonForScript, latencyCurves, percentileGrid, percentileOf, type Curves } from './data.js';
+export { jsonForScript, latencyCurves, percentileGrid, type Curves } from './data.js';
 export { htmlPage, loadAssets, REPORT_CSP, type Assets } from './page.js';
 export {
   RUN_COLOR,

@@ -53,10 +53,9 @@ const FAULT_TEXT: Record<string, string> = {
   wrong_eku: 'certificate not issued for client authentication (EKU)',
 };
 
-export const seconds = (s: Summary): number =>
-  Math.max(0, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
+const seconds = (s: Summary): number => Math.max(0, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
 const finished = (s: Summary): number => s.counts.connected + s.counts.failed;
-export const failureRate = (s: Summary): number => (finished(s) === 0 ? 0 : s.counts.failed / finished(s));
+const failureRate = (s: Summary): number => (finished(s) === 0 ? 0 : s.counts.failed / finished(s));
 const averageRate = (s: Summary): number => (seconds(s) > 0 ? s.counts.connected / seconds(s) : 0);
 
 /** The best connects per second of the timeline (a point's average when downsampled), else null. */
