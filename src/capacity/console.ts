@@ -24,7 +24,7 @@ const LIMITED: Record<Capacity['limited_by'], string> = {
 };
 
 /** The answer in a few words: "310/s", "at least 800/s", "none". */
-export function capacityAnswer(c: Capacity): string {
+function capacityAnswer(c: Capacity): string {
   if (c.max_rate === null) return 'none';
   return `${c.at_least ? 'at least ' : ''}${rateNumber(c.max_rate)} connects/s`;
 }
