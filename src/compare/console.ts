@@ -10,7 +10,7 @@ export interface CompareConsoleOptions {
   ascii?: boolean;
 }
 
-export const RUN_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const RUN_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 export const letter = (i: number): string => RUN_LETTERS[i] ?? `#${i + 1}`;
 
 const GROUP_LABEL: Record<string, string> = {

@@ -31,7 +31,7 @@ import { formatDelta, formatInterval, formatValue, letter, verdictWord } from '.
 import type { Comparison, MetricRow } from './compare.js';
 
 /** One colour per run, the same in tables and charts (A is the report's blue). */
-export const RUN_COLORS = [RUN_COLOR, '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
+const RUN_COLORS = [RUN_COLOR, '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
 const color = (i: number): string => RUN_COLORS[i % RUN_COLORS.length]!;
 const swatch = (i: number): string => `<span class="swatch" style="background:${color(i)}"></span>`;
 
