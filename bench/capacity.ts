@@ -153,7 +153,8 @@ try {
         ? ''
         : ` · host CPU ${Math.round(knee.host_cpu * 100)}% at ${knee.rate}/s`;
     console.log(
-      `  search ${i + 1}: exit ${code} · max ${cap.at_least ? 'at least ' : ''}${cap.max_rate ?? '–'}/s · broke at ${cap.ceiling ?? '–'}/s · ${cap.limited_by}${cap.confirmed ? ' · confirmed' : ''} · ${cap.steps.length} steps in ${(cap.search.elapsed_ms / 1000).toFixed(0)}s${host}`,
+      `  search ${i + 1}: exit ${code} · max ${cap.at_least ? 'at least ' : ''}${cap.max_rate ?? '–'}/s · broke at ${cap.ceiling ?? '–'}/s · ` +
+        `${cap.limited_by}${cap.confirmed ? ' · confirmed' : ''} · ${cap.steps.length} steps in ${(cap.search.elapsed_ms / 1000).toFixed(0)}s${host}`,
     );
     console.log(`    ${cap.findings[0]?.text ?? cap.reason}`);
     if (cap.max_rate === null || cap.at_least) failed = true;
@@ -169,7 +170,8 @@ if (knees.length >= 2) {
   const spread = (sorted.at(-1)! - sorted[0]!) / median;
   const ok = spread <= TARGET_SPREAD;
   console.log(
-    `knees ${knees.map((k) => `${k}/s`).join(', ')} · median ${median}/s · spread (max − min) / median ${(spread * 100).toFixed(1)}% (target ≤ ${TARGET_SPREAD * 100}%) ${ok ? 'OK' : 'MISSED'}`,
+    `knees ${knees.map((k) => `${k}/s`).join(', ')} · median ${median}/s · ` +
+      `spread (max − min) / median ${(spread * 100).toFixed(1)}% (target ≤ ${TARGET_SPREAD * 100}%) ${ok ? 'OK' : 'MISSED'}`,
   );
   if (!ok) failed = true;
 } else {

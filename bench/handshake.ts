@@ -172,7 +172,8 @@ async function main(): Promise<void> {
       };
       rows.push(row);
       console.log(
-        `  rep ${rep + 1}: cpu/handshake baseline ${row.baseCpu.toFixed(3)} ms, herd ${row.herdCpu.toFixed(3)} ms (×${(row.herdCpu / row.baseCpu).toFixed(3)}); ` +
+        `  rep ${rep + 1}: cpu/handshake baseline ${row.baseCpu.toFixed(3)} ms, ` +
+          `herd ${row.herdCpu.toFixed(3)} ms (×${(row.herdCpu / row.baseCpu).toFixed(3)}); ` +
           `connects/s baseline ${row.baseRate.toFixed(0)}, herd ${row.herdRate.toFixed(0)} (×${(row.herdRate / row.baseRate).toFixed(3)}); ` +
           `MQTT.js ${row.mqttjsCpu.toFixed(3)} ms (×${(row.mqttjsCpu / row.baseCpu).toFixed(3)}), ${row.mqttjsRate.toFixed(0)}/s`,
       );
@@ -180,13 +181,17 @@ async function main(): Promise<void> {
     const cpuRatio = median(rows.map((r) => r.herdCpu / r.baseCpu));
     const rateRatio = median(rows.map((r) => r.herdRate / r.baseRate));
     console.log(
-      `median: cpu/handshake baseline ${median(rows.map((r) => r.baseCpu)).toFixed(3)} ms, herd ${median(rows.map((r) => r.herdCpu)).toFixed(3)} ms, ratio ×${cpuRatio.toFixed(3)} (target ≤ 1.15)`,
+      `median: cpu/handshake baseline ${median(rows.map((r) => r.baseCpu)).toFixed(3)} ms, ` +
+        `herd ${median(rows.map((r) => r.herdCpu)).toFixed(3)} ms, ratio ×${cpuRatio.toFixed(3)} (target ≤ 1.15)`,
     );
     console.log(
-      `median: MQTT.js (same contexts, reconnectPeriod 0) cpu/handshake ${median(rows.map((r) => r.mqttjsCpu)).toFixed(3)} ms, ratio ×${median(rows.map((r) => r.mqttjsCpu / r.baseCpu)).toFixed(3)}; connects/s ×${median(rows.map((r) => r.mqttjsRate / r.baseRate)).toFixed(3)}`,
+      `median: MQTT.js (same contexts, reconnectPeriod 0) cpu/handshake ${median(rows.map((r) => r.mqttjsCpu)).toFixed(3)} ms, ` +
+        `ratio ×${median(rows.map((r) => r.mqttjsCpu / r.baseCpu)).toFixed(3)}; ` +
+        `connects/s ×${median(rows.map((r) => r.mqttjsRate / r.baseRate)).toFixed(3)}`,
     );
     console.log(
-      `median: connects/s baseline ${median(rows.map((r) => r.baseRate)).toFixed(0)}, herd ${median(rows.map((r) => r.herdRate)).toFixed(0)}, ratio ×${rateRatio.toFixed(3)} (target ≥ 0.9)`,
+      `median: connects/s baseline ${median(rows.map((r) => r.baseRate)).toFixed(0)}, ` +
+        `herd ${median(rows.map((r) => r.herdRate)).toFixed(0)}, ratio ×${rateRatio.toFixed(3)} (target ≥ 0.9)`,
     );
 
     if (HELD > 0) {
@@ -217,8 +222,10 @@ async function main(): Promise<void> {
       clearInterval(t);
       const n = held.summary.counts.active_peak;
       console.log(
-        `memory at ${n} held (of ${HELD}): herd peak RSS ${(held.peak / 2 ** 20).toFixed(0)} MiB vs ${(idle.peak / 2 ** 20).toFixed(0)} MiB with nothing held → ` +
-          `${((held.peak - idle.peak) / n / 1024).toFixed(1)} KB per held connection (target ≤ 90); mosquitto ${((brokerPeak - brokerBefore) / n / 1024).toFixed(1)} KB per connection`,
+        `memory at ${n} held (of ${HELD}): herd peak RSS ${(held.peak / 2 ** 20).toFixed(0)} MiB ` +
+          `vs ${(idle.peak / 2 ** 20).toFixed(0)} MiB with nothing held → ` +
+          `${((held.peak - idle.peak) / n / 1024).toFixed(1)} KB per held connection (target ≤ 90); ` +
+          `mosquitto ${((brokerPeak - brokerBefore) / n / 1024).toFixed(1)} KB per connection`,
       );
     }
   } finally {

@@ -1,5 +1,5 @@
 /** Process helpers for the benchmarks: resident memory of a process tree, read from /proc. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 export function rssOf(pid: number): number {
   try {
@@ -11,7 +11,7 @@ export function rssOf(pid: number): number {
 }
 
 /** Children of a process (one level), from /proc/<pid>/task/<pid>/children. */
-export function childrenOf(pid: number): number[] {
+function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -38,8 +38,4 @@ export function sampler(read: () => number, ms = 250): { stop(): { peak: number;
       return { peak: Math.max(0, ...samples), samples };
     },
   };
-}
-
-export function cpuCount(): number {
-  return readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length;
 }

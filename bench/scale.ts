@@ -107,18 +107,23 @@ async function main(): Promise<void> {
     console.log(
       `  herd exit ${code}, verdict ${s.verdict}${s.generator.saturated ? ` (${s.generator.saturation_reasons.join('; ')})` : ''}`,
     );
+    const reasons = s.failures.length ? `: ${s.failures.map((f) => `${f.reason} ${f.count}`).join(', ')}` : '';
     console.log(
-      `  connections held at once: ${held} of ${N} (connected ${s.counts.connected}, failed ${s.counts.failed}${s.failures.length ? `: ${s.failures.map((f) => `${f.reason} ${f.count}`).join(', ')}` : ''})`,
+      `  connections held at once: ${held} of ${N} (connected ${s.counts.connected}, failed ${s.counts.failed}${reasons})`,
     );
     console.log(
       `  connect rate: ${(held / connectSeconds).toFixed(0)}/s on average until all ${held} were up after ${connectSeconds.toFixed(0)} s (asked ${RATE}/s); ` +
-        `connect p50 ${s.latency.connect.p50} ms, p99 ${s.latency.connect.p99} ms from the intended start; generator event-loop lag p99 ${s.generator.event_loop_lag_p99_ms} ms`,
+        `connect p50 ${s.latency.connect.p50} ms, p99 ${s.latency.connect.p99} ms from the intended start; ` +
+        `generator event-loop lag p99 ${s.generator.event_loop_lag_p99_ms} ms`,
     );
     console.log(
-      `  generator: ${s.generator.processes} processes, ${s.generator.workers} workers, peak RSS ${(g.peak / MiB).toFixed(0)} MiB (idle ${(herdIdle / MiB).toFixed(0)} MiB) → ${((g.peak - herdIdle) / held / 1024).toFixed(1)} KB per held connection; ${s.generator.cpu_ms_per_handshake} ms CPU per handshake`,
+      `  generator: ${s.generator.processes} processes, ${s.generator.workers} workers, ` +
+        `peak RSS ${(g.peak / MiB).toFixed(0)} MiB (idle ${(herdIdle / MiB).toFixed(0)} MiB) → ` +
+        `${((g.peak - herdIdle) / held / 1024).toFixed(1)} KB per held connection; ${s.generator.cpu_ms_per_handshake} ms CPU per handshake`,
     );
     console.log(
-      `  brokers: peak RSS ${(b.peak / MiB).toFixed(0)} MiB (idle ${(brokerIdle / MiB).toFixed(0)} MiB) → ${((b.peak - brokerIdle) / held / 1024).toFixed(1)} KB per connection`,
+      `  brokers: peak RSS ${(b.peak / MiB).toFixed(0)} MiB (idle ${(brokerIdle / MiB).toFixed(0)} MiB) → ` +
+        `${((b.peak - brokerIdle) / held / 1024).toFixed(1)} KB per connection`,
     );
     console.log(
       `  took ${((Date.now() - started) / 1000).toFixed(0)} s in all (${((Date.now() - t0) / 1000).toFixed(0)} s for the run)`,

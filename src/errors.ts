@@ -43,7 +43,7 @@ export interface SourcePosition {
   column?: number;
 }
 
-export function formatPosition(pos: SourcePosition): string {
+function formatPosition(pos: SourcePosition): string {
   if (pos.line === undefined) return pos.file;
   return `${pos.file}:${pos.line}${pos.column === undefined ? '' : `:${pos.column}`}`;
 }

@@ -11,7 +11,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { TLSSocket } from 'node:tls';
 
 /** 3.1.1 CONNACK return code → MQTT 5 CONNACK reason code. */
-export const CONNACK_V5: Readonly<Record<number, number>> = { 0: 0x00, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
+const CONNACK_V5: Readonly<Record<number, number>> = { 0: 0x00, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
 
 /**
  * The protocol level of the CONNECT at the start of `buf`: 3, 4 or 5; 0 when `buf` does

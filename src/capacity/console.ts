@@ -24,7 +24,7 @@ const LIMITED: Record<Capacity['limited_by'], string> = {
 };
 
 /** The answer in a few words: "310/s", "at least 800/s", "none". */
-export function capacityAnswer(c: Capacity): string {
+function capacityAnswer(c: Capacity): string {
   if (c.max_rate === null) return 'none';
   return `${c.at_least ? 'at least ' : ''}${rateNumber(c.max_rate)} connects/s`;
 }
@@ -70,7 +70,17 @@ export function stepLine(s: CapacityStep, index: number, options: CapacityConsol
   return cells.join('') + (notes.length > 0 ? `  ${notes.join(' · ')}` : '');
 }
 
-export const STEP_HEADER = `${lpad('step', 4)}  ${pad('kind', 8)}${lpad('rate/s', 8)}${lpad('achieved/s', 12)}${lpad('p50', 10)}${lpad('p99', 10)}${lpad('failed', 8)}${lpad('length', 8)}`;
+export const STEP_HEADER = [
+  lpad('step', 4),
+  '  ',
+  pad('kind', 8),
+  lpad('rate/s', 8),
+  lpad('achieved/s', 12),
+  lpad('p50', 10),
+  lpad('p99', 10),
+  lpad('failed', 8),
+  lpad('length', 8),
+].join('');
 
 export function renderCapacity(c: Capacity, options: CapacityConsoleOptions = {}): string {
   const lines: string[] = [];
@@ -93,11 +103,20 @@ export function renderCapacity(c: Capacity, options: CapacityConsoleOptions = {}
   ]
     .filter((x) => x !== '')
     .join(' ');
+  const hold = k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms);
+  const settings = [
+    `device key ${k.key}`,
+    `TLS ${tls === '' ? 'default versions' : tls}`,
+    `mqtt ${k.mqtt}`,
+    `in-flight ${k.in_flight}`,
+    `hold ${hold}`,
+    `${k.workers} workers`,
+  ];
+  lines.push(`  settings    ${settings.join(' · ')}`);
+  const q = c.search;
+  const rates = `from ${rateNumber(q.start_rate)}/s up to at most ${rateNumber(q.max_rate)}/s`;
   lines.push(
-    `  settings    device key ${k.key} · TLS ${tls === '' ? 'default versions' : tls} · mqtt ${k.mqtt} · in-flight ${k.in_flight} · hold ${k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms)} · ${k.workers} workers`,
-  );
-  lines.push(
-    `  search      ${formatMs(c.search.elapsed_ms)} of a ${formatMs(c.search.budget_ms)} budget · from ${rateNumber(c.search.start_rate)}/s up to at most ${rateNumber(c.search.max_rate)}/s · precision ${Math.round(c.search.precision * 100)}%`,
+    `  search      ${formatMs(q.elapsed_ms)} of a ${formatMs(q.budget_ms)} budget · ${rates} · precision ${Math.round(q.precision * 100)}%`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -61,7 +61,8 @@ export async function searchEnvironment(
     brokerProcess = t === undefined ? undefined : findLocalListener(t.host, t.port);
     if (brokerProcess !== undefined)
       info(
-        `the broker on ${targets[0]} is ${brokerProcess.name} (pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`,
+        `the broker on ${targets[0]} is ${brokerProcess.name} ` +
+          `(pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`,
       );
   }
   if (Object.keys(base.faults).length > 0 && userStore === undefined)

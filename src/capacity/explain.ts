@@ -73,7 +73,8 @@ export function explainCapacity(x: ExplainInput): { reason: string; findings: Ca
     }
     case 'generator': {
       const s = steps.filter((t) => t.saturated).at(-1);
-      reason = `the load generator saturated${s === undefined ? '' : ` at ${rate(s.rate)}`} before the broker broke, so the broker sustains at least ${rate(result.maxRate ?? 0)}`;
+      const where = s === undefined ? '' : ` at ${rate(s.rate)}`;
+      reason = `the load generator saturated${where} before the broker broke, so the broker sustains at least ${rate(result.maxRate ?? 0)}`;
       if (s !== undefined) {
         findings.push({
           kind: 'generator',
@@ -88,11 +89,15 @@ export function explainCapacity(x: ExplainInput): { reason: string; findings: Ca
       break;
     }
     case 'max_rate':
-      reason = `every step up to the maximum rate ${rate(x.maxRateAllowed)} held: the broker sustains at least that (raise --max-rate to look further)`;
+      reason =
+        `every step up to the maximum rate ${rate(x.maxRateAllowed)} held: ` +
+        'the broker sustains at least that (raise --max-rate to look further)';
       findings.push({ kind: 'max_rate', text: reason });
       break;
     case 'budget':
-      reason = `the time budget (${ms(x.budgetMs)}) ran out before any SLO broke: the broker sustains at least ${rate(result.maxRate ?? 0)} (raise --budget to look further)`;
+      reason =
+        `the time budget (${ms(x.budgetMs)}) ran out before any SLO broke: ` +
+        `the broker sustains at least ${rate(result.maxRate ?? 0)} (raise --budget to look further)`;
       findings.push({ kind: 'budget', text: reason });
       break;
     case 'insecure': {
@@ -125,9 +130,13 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
   }
   const tcp = b.phases_p99.tcp;
   if (tcp !== null && tcp >= SYN_RETRY_MS && (a?.phases_p99.tcp ?? 0) < SYN_RETRY_MS / 2) {
+    const before = a === undefined ? '' : ` (${ms(a.phases_p99.tcp)} at ${rate(a.rate)})`;
     out.push({
       kind: 'listen_backlog',
-      text: `TCP connect p99 was ${ms(tcp)} at ${rate(b.rate)}${a === undefined ? '' : ` (${ms(a.phases_p99.tcp)} at ${rate(a.rate)})`}: SYNs were dropped and retried after 1 s, so the broker's listen backlog overflowed (mosquitto listens with a backlog of 100). Lower --in-flight (${config.in_flight}) or raise the broker's backlog and net.core.somaxconn`,
+      text:
+        `TCP connect p99 was ${ms(tcp)} at ${rate(b.rate)}${before}: SYNs were dropped and retried after 1 s, ` +
+        "so the broker's listen backlog overflowed (mosquitto listens with a backlog of 100). " +
+        `Lower --in-flight (${config.in_flight}) or raise the broker's backlog and net.core.somaxconn`,
     });
   }
   // the broker at its cores comes first; else a full machine, then the broker's own share
@@ -135,18 +144,19 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
   const hostBusy = b.host_cpu !== null && b.host_cpu >= BUSY;
   if (broker !== null && b.broker_cpu !== null) {
     const usable = Math.min(broker.threads, availableParallelism());
+    const used = `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}`;
     if (b.broker_cpu >= BROKER_BUSY * usable) {
       const single = broker.threads === 1 ? ' and has one thread, so it cannot use another' : '';
       out.push({
         kind: 'broker_cpu',
-        text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}${single}: it is CPU-bound on the connect path (TLS handshakes above all)`,
+        text: `${used}${single}: it is CPU-bound on the connect path (TLS handshakes above all)`,
       });
       if (hostBusy) out.push(hostFinding(b));
     } else {
       if (hostBusy) out.push(hostFinding(b));
       out.push({
         kind: 'broker_cpu',
-        text: `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}: it was not out of CPU${hostBusy ? ' — it did not get more of this busy machine' : ''}`,
+        text: `${used}: it was not out of CPU${hostBusy ? ' — it did not get more of this busy machine' : ''}`,
       });
     }
   } else if (hostBusy) {
@@ -158,7 +168,10 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
   if (b.p99 !== null && b.p99 > 2 * phases && b.p99 - phases > 50) {
     out.push({
       kind: 'queueing',
-      text: `end-to-end p99 ${ms(b.p99)} against ${ms(phases)} for the phases themselves: attempts waited for one of the ${config.in_flight} in-flight slots (--in-flight) because the broker completed ${rate(round1(b.achieved))} of ${rate(b.rate)} scheduled`,
+      text:
+        `end-to-end p99 ${ms(b.p99)} against ${ms(phases)} for the phases themselves: ` +
+        `attempts waited for one of the ${config.in_flight} in-flight slots (--in-flight) ` +
+        `because the broker completed ${rate(round1(b.achieved))} of ${rate(b.rate)} scheduled`,
     });
   } else if (b.achieved < 0.9 * b.rate) {
     out.push({
@@ -174,7 +187,10 @@ function hostFinding(s: CapacityStep): CapacityFinding {
   if (s.broker_cpu !== null) parts.push(`broker ${cores(s.broker_cpu)}`);
   return {
     kind: 'host_cpu',
-    text: `this machine's ${availableParallelism()} CPUs were ${Math.round((s.host_cpu ?? 0) * 100)}% busy at ${rate(s.rate)} (${parts.join(', ')}, the rest other processes): where the generator and broker share a machine, the knee is the machine's as much as the broker's`,
+    text:
+      `this machine's ${availableParallelism()} CPUs were ${Math.round((s.host_cpu ?? 0) * 100)}% busy at ${rate(s.rate)} ` +
+      `(${parts.join(', ')}, the rest other processes): ` +
+      "where the generator and broker share a machine, the knee is the machine's as much as the broker's",
   };
 }
 

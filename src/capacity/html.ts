@@ -5,7 +5,18 @@
  * extra section (capacityHtmlSection) from the commands that render a capacity summary.
  */
 import { formatMs } from '../model/units.js';
-import { escapeMarkup as esc, RUN_COLOR, type HtmlSection } from '../report/html/index.js';
+import {
+  chart,
+  el,
+  escapeMarkup as esc,
+  figure,
+  RUN_COLOR,
+  table,
+  td,
+  th,
+  tr,
+  type HtmlSection,
+} from '../report/html/index.js';
 import { int, ms, rate } from '../report/format.js';
 import type { Capacity, CapacityStep } from '../model/capacity.js';
 import type { Summary } from '../model/summary.js';
@@ -71,13 +82,31 @@ function stepRow(s: CapacityStep, i: number): string {
   ]
     .filter((x) => x !== '')
     .join(' · ');
-  return `<tr class="${s.ok ? '' : 'row-no'}"><td class="n">${i + 1}</td><td>${esc(s.kind)}</td><td class="n">${esc(rate(s.rate))}</td><td class="n">${esc(rate(s.achieved))}</td><td class="n">${esc(ms(s.p50))}</td><td class="n">${esc(ms(s.p99))}</td><td class="n">${int(s.failed)}</td><td class="n">${esc(formatMs(s.duration_ms))}</td><td class="c">${state}</td><td>${failures}${notes.length > 0 ? `<div class="small">${esc(notes.join(' · '))}</div>` : ''}${cpu === '' ? '' : `<div class="muted small">CPU: ${esc(cpu)}</div>`}</td></tr>`;
+  const notesHtml = notes.length > 0 ? `<div class="small">${esc(notes.join(' · '))}</div>` : '';
+  const cpuHtml = cpu === '' ? '' : `<div class="muted small">CPU: ${esc(cpu)}</div>`;
+  const n = (html: string): string => td(html, 'n');
+  const cells = [
+    n(String(i + 1)),
+    td(esc(s.kind)),
+    ...[rate(s.rate), rate(s.achieved), ms(s.p50), ms(s.p99)].map((v) => n(esc(v))),
+    n(int(s.failed)),
+    n(esc(formatMs(s.duration_ms))),
+    td(state, 'c'),
+    td(`${failures}${notesHtml}${cpuHtml}`),
+  ];
+  return tr(cells, s.ok ? '' : 'row-no');
 }
 
+const STEP_COLUMNS = [
+  th('step', 'n'),
+  th('kind'),
+  ...['rate', 'achieved', 'p50', 'p99', 'failed', 'length'].map((n) => th(n, 'n')),
+  th('ok', 'c'),
+  th('failures by reason · what broke'),
+];
+
 export function stepTable(c: Capacity): string {
-  return `<table class="grid steps"><thead><tr><th class="n">step</th><th>kind</th><th class="n">rate</th><th class="n">achieved</th><th class="n">p50</th><th class="n">p99</th><th class="n">failed</th><th class="n">length</th><th class="c">ok</th><th>failures by reason · what broke</th></tr></thead><tbody>
-${c.steps.map(stepRow).join('\n')}
-</tbody></table>`;
+  return table('grid steps', STEP_COLUMNS, c.steps.map(stepRow).join('\n'));
 }
 
 export function findingsList(c: Capacity): string {
@@ -104,23 +133,43 @@ function capacitySection(c: Capacity): string {
     ['Stopped because', esc(c.limited_by), LIMITED[c.limited_by]],
     ['Steps', String(c.steps.length), `${formatMs(c.search.elapsed_ms)} of ${formatMs(c.search.budget_ms)}`],
   ]
-    .map(
-      ([label, value, note]) =>
-        `<div class="tile"><div class="tile-label">${esc(label!)}</div><div class="tile-value">${esc(value!)}</div><div class="tile-note">${esc(note!)}</div></div>`,
-    )
+    .map(([label, value, note]) => {
+      const parts = [
+        el('div', esc(label!), 'tile-label'),
+        el('div', esc(value!), 'tile-value'),
+        el('div', esc(note!), 'tile-note'),
+      ];
+      return el('div', parts.join(''), 'tile');
+    })
     .join('');
+  const latencyCaption =
+    'End-to-end connect p99 (and p50) of each step, against the rate scheduled; the dashed red line is the p99 SLO.';
+  const achievedCaption =
+    'Connects per second the broker completed, against the rate scheduled; a broker that keeps up follows the dashed line.';
+  const broker =
+    k.broker === null
+      ? ''
+      : ` · broker ${esc(k.broker.name)} (pid ${k.broker.pid}, ${k.broker.threads} thread${k.broker.threads === 1 ? '' : 's'})`;
+  const settings = [
+    `device key <code>${esc(k.key)}</code>`,
+    `TLS ${esc(tls || 'default versions')}`,
+    `MQTT ${esc(k.mqtt)}`,
+    `in-flight ${int(k.in_flight)}`,
+    `hold ${esc(k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms))}`,
+    `${int(k.workers)} workers${broker}`,
+  ];
   return `<section id="capacity"><h2>Capacity</h2>
 <p class="cap-reason">${esc(c.reason)}</p>
 <div class="tiles cap-tiles">${tiles}</div>
 <h3>What limited it</h3>
 ${findingsList(c) || '<p class="muted">Nothing more to say than the reason above.</p>'}
 <div class="charts">
-<figure><h3>Latency by rate</h3><figcaption>End-to-end connect p99 (and p50) of each step, against the rate scheduled; the dashed red line is the p99 SLO.</figcaption><div class="chart" data-chart="capacity:latency" data-height="240" data-half="1"></div></figure>
-<figure><h3>Achieved by rate</h3><figcaption>Connects per second the broker completed, against the rate scheduled; a broker that keeps up follows the dashed line.</figcaption><div class="chart" data-chart="capacity:achieved" data-height="240" data-half="1"></div></figure>
+${figure('Latency by rate', latencyCaption, chart('capacity:latency', 240, true))}
+${figure('Achieved by rate', achievedCaption, chart('capacity:achieved', 240, true))}
 </div>
 <h3>Steps</h3>
 ${stepTable(c)}
-<p class="muted small">SLOs: ${c.slo.map((s) => `<code>${esc(s)}</code>`).join(' · ')}. Settings: device key <code>${esc(k.key)}</code> · TLS ${esc(tls || 'default versions')} · MQTT ${esc(k.mqtt)} · in-flight ${int(k.in_flight)} · hold ${esc(k.hold_ms === 0 ? '0s' : formatMs(k.hold_ms))} · ${int(k.workers)} workers${k.broker === null ? '' : ` · broker ${esc(k.broker.name)} (pid ${k.broker.pid}, ${k.broker.threads} thread${k.broker.threads === 1 ? '' : 's'})`}.</p>
+<p class="muted small">SLOs: ${c.slo.map((s) => `<code>${esc(s)}</code>`).join(' · ')}. Settings: ${settings.join(' · ')}.</p>
 </section>`;
 }
 

@@ -34,14 +34,14 @@ export interface BreakpointConfig {
 }
 
 /** Attempts a step aims for: enough that its p99 rests on a few values, not one. */
-export const STEP_ATTEMPTS = 300;
+const STEP_ATTEMPTS = 300;
 /** A step shorter than this cannot build a queue worth seeing: 10% over capacity for 3 s is a 300 ms backlog. */
-export const STEP_MIN_MS = 3_000;
-export const STEP_MAX_MS = 10_000;
+const STEP_MIN_MS = 3_000;
+const STEP_MAX_MS = 10_000;
 /** The confirming hold is this many times a step, within CONFIRM_MIN_MS…CONFIRM_MAX_MS. */
-export const CONFIRM_FACTOR = 2;
-export const CONFIRM_MIN_MS = 6_000;
-export const CONFIRM_MAX_MS = 30_000;
+const CONFIRM_FACTOR = 2;
+const CONFIRM_MIN_MS = 6_000;
+const CONFIRM_MAX_MS = 30_000;
 
 export const BREAKPOINT_DEFAULTS = {
   startRate: 50,

@@ -10,7 +10,7 @@ import type { PlannedStep } from './search.js';
 import { round } from '../util/numbers.js';
 
 /** A step that completes less than this share of its scheduled rate fell behind, whatever its latencies. */
-export const ACHIEVED_MIN = 0.9;
+const ACHIEVED_MIN = 0.9;
 
 export const rateText = (r: number): string => `${Number.isInteger(r) ? r : r.toFixed(1)}/s`;
 

@@ -50,7 +50,7 @@ export function nonNegativeInt(p: Parsed, name: string, dflt?: number): number |
   return Number(v);
 }
 
-export function parsePositiveInt(v: string, what: string): number {
+function parsePositiveInt(v: string, what: string): number {
   if (!/^[1-9]\d*$/.test(v) || !Number.isSafeInteger(Number(v)))
     throw new UsageError(`expected a positive integer, got "${v}"`, what);
   return Number(v);

@@ -52,7 +52,7 @@ function check(file: string, load: () => unknown, what?: string): void {
 }
 
 /** Parses the flags and reads the PKI files: every user mistake is an exit-2 error here. */
-export function brokerOptions(argv: string[]): BrokerOptions | null {
+function brokerOptions(argv: string[]): BrokerOptions | null {
   const p = parse(argv, OPTIONS);
   if (bool(p, 'help')) return null;
   const port = nonNegativeInt(p, 'port', 0)!;

@@ -36,14 +36,14 @@ const NOT_FOR_CAPACITY: Record<string, string> = {
   'baseline-metrics': 'compare capacity searches with herd compare',
 };
 
-export const CAPACITY_OPTIONS: OptionSpec = {
+const CAPACITY_OPTIONS: OptionSpec = {
   ...RUN_OPTIONS,
   'max-rate': { type: 'string' },
   budget: { type: 'string' },
   precision: { type: 'string' },
 };
 
-export const CAPACITY_HELP = `herd capacity [SCENARIO.yaml] [run's flags] [--max-rate N/s] [--budget 3m]
+const CAPACITY_HELP = `herd capacity [SCENARIO.yaml] [run's flags] [--max-rate N/s] [--budget 3m]
 
 Finds the highest connect rate the broker sustains within the SLOs: steps of open-loop
 load doubling from --rate, then bisection between the last rate that held and the first
@@ -78,7 +78,7 @@ function flagValue<T>(name: string, text: string | undefined, parseFn: (t: strin
   }
 }
 
-export function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false; config: CapacityConfig } {
+function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false; config: CapacityConfig } {
   const parsed = parse(argv, CAPACITY_OPTIONS, true);
   if (bool(parsed, 'help')) return { help: true };
   for (const [flag, why] of Object.entries(NOT_FOR_CAPACITY))

@@ -10,7 +10,7 @@ import { compareRuns, loadRuns } from '../compare/compare.js';
 import { renderComparison } from '../compare/console.js';
 import { writeCompareHtml } from '../compare/html.js';
 
-export const COMPARE_HELP = `herd compare SUMMARY.json SUMMARY.json... [--html FILE] [--labels A,B,...]
+const COMPARE_HELP = `herd compare SUMMARY.json SUMMARY.json... [--html FILE] [--labels A,B,...]
 
 Compares runs (summary.json files, or the --out directories holding them) with the first:
 per-phase latency percentiles, failure rate and capacity knees, each change with a 95%

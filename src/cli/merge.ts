@@ -12,7 +12,7 @@ import { readSummary, writeSummary } from '../report/json/index.js';
 import { exitCodeFor } from '../judge/verdict.js';
 import { bool, parse, requireStr } from './args.js';
 
-export const MERGE_HELP = `herd merge SHARD.json... --out SUMMARY.json
+const MERGE_HELP = `herd merge SHARD.json... --out SUMMARY.json
 
   Merges the summary.json of every shard of a run (herd run --shard-index I --shard-count N)
   into one summary of the same shape: latency histograms merged exactly (the percentiles

@@ -9,7 +9,7 @@ import { readSummary } from '../report/json/index.js';
 import { outputError } from '../report/index.js';
 import { bool, parse, requireStr, str } from './args.js';
 
-export const REPORT_HELP = `herd report SUMMARY.json --html FILE [--baseline SUMMARY.json]
+const REPORT_HELP = `herd report SUMMARY.json --html FILE [--baseline SUMMARY.json]
 
   Renders a run's summary.json as one self-contained HTML file (no network needed to
   open it): verdict, thresholds, latency percentile curves, timelines, failures explained,

@@ -5,6 +5,9 @@
  */
 import { CHART_KIT_JS } from '../report/html/index.js';
 
+/** The dash of run i's curve: A solid, and every other run after B dashed (C, E, ...), so curves that overlap stay apart. */
+const RUN_DASH = String.raw`i === 0 ? undefined : (i % 2 === 0 ? [8, 3] : undefined)`;
+
 export const COMPARE_CLIENT_JS = String.raw`
 (function () {
 ${CHART_KIT_JS}
@@ -14,7 +17,7 @@ ${CHART_KIT_JS}
     data.runs.forEach(function (r, i) {
       var values = r.phases[phase];
       if (!values) return;
-      series.push({ label: r.letter + ' ' + r.label, stroke: r.color, width: 2, dash: i === 0 ? undefined : (i % 2 === 0 ? [8, 3] : undefined), value: function (u, v) { return fmtMs(v); } });
+      series.push({ label: r.letter + ' ' + r.label, stroke: r.color, width: 2, dash: ${RUN_DASH}, value: function (u, v) { return fmtMs(v); } });
       d.push(values);
     });
     curvesChart(el, series, d);

@@ -74,7 +74,7 @@ export interface Comparison {
   notes: string[];
 }
 
-export const PHASE_PERCENTILES: Record<Phase, readonly number[]> = {
+const PHASE_PERCENTILES: Record<Phase, readonly number[]> = {
   connect: [50, 90, 99, 99.9],
   tcp: [50, 99],
   tls: [50, 99],
@@ -84,7 +84,7 @@ export const PHASE_PERCENTILES: Record<Phase, readonly number[]> = {
 const PHASE_ORDER: readonly Phase[] = ['connect', 'tcp', 'tls', 'connack', 'subscribe'];
 
 /** What tells runs apart, from the summary (and a capacity search's settings). */
-export function settingsOf(s: Summary): Record<string, string> {
+function settingsOf(s: Summary): Record<string, string> {
   const out: Record<string, string> = {
     scenario: s.run.scenario,
     target: s.run.target,
@@ -307,7 +307,9 @@ export function compareRuns(runs: CompareRun[]): Comparison {
   }
   if (runs.some((r) => r.summaries.length < 2)) {
     notes.push(
-      'noise is estimated by a bootstrap over each run’s own latencies; stalls shared by many attempts make runs vary more than that, so repeat each configuration (a1.json,a2.json,a3.json) to measure run-to-run noise',
+      'noise is estimated by a bootstrap over each run’s own latencies; ' +
+        'stalls shared by many attempts make runs vary more than that, ' +
+        'so repeat each configuration (a1.json,a2.json,a3.json) to measure run-to-run noise',
     );
   }
   return { runs, rows, differences: diffs, notes };

@@ -10,7 +10,7 @@ export interface CompareConsoleOptions {
   ascii?: boolean;
 }
 
-export const RUN_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const RUN_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 export const letter = (i: number): string => RUN_LETTERS[i] ?? `#${i + 1}`;
 
 const GROUP_LABEL: Record<string, string> = {
@@ -63,8 +63,9 @@ export function renderComparison(c: Comparison, _options: CompareConsoleOptions 
   c.runs.forEach((r, i) => {
     const s = r.pooled;
     const repeats = r.summaries.length > 1 ? ` · ${r.summaries.length} repeats pooled` : '';
+    const connects = `${s.counts.connected.toLocaleString('en-US')} connects`;
     lines.push(
-      `  ${letter(i)}  ${pad(r.label, 24)} ${s.verdict} · ${s.counts.connected.toLocaleString('en-US')} connects · ${s.run.executor}${repeats} · ${r.files.join(', ')}`,
+      `  ${letter(i)}  ${pad(r.label, 24)} ${s.verdict} · ${connects} · ${s.run.executor}${repeats} · ${r.files.join(', ')}`,
     );
   });
   if (c.differences.length > 0) {

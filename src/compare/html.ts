@@ -7,7 +7,9 @@
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { int, utcTime } from '../report/format.js';
 import {
+  chart,
   escapeMarkup as esc,
+  figure,
   htmlPage,
   jsonForScript,
   latencyCurves,
@@ -17,6 +19,11 @@ import {
   PHASE_ORDER,
   REPORT_CSS,
   RUN_COLOR,
+  table,
+  td,
+  th,
+  thead,
+  tr,
 } from '../report/html/index.js';
 import { COMPARE_CLIENT_JS } from './client.js';
 import { answerText, CAPACITY_CSS, findingsList, sloP99Ms, stepsData, stepTable } from '../capacity/html.js';
@@ -24,7 +31,7 @@ import { formatDelta, formatInterval, formatValue, letter, verdictWord } from '.
 import type { Comparison, MetricRow } from './compare.js';
 
 /** One colour per run, the same in tables and charts (A is the report's blue). */
-export const RUN_COLORS = [RUN_COLOR, '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
+const RUN_COLORS = [RUN_COLOR, '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
 const color = (i: number): string => RUN_COLORS[i % RUN_COLORS.length]!;
 const swatch = (i: number): string => `<span class="swatch" style="background:${color(i)}"></span>`;
 
@@ -51,22 +58,40 @@ function compareData(c: Comparison): unknown {
   };
 }
 
+/** The settings that differ between the runs, one row each. */
+function differencesTable(c: Comparison): string {
+  if (c.differences.length === 0)
+    return (
+      '<p class="muted">The settings the summaries record (scenario, target, protocol, executor; ' +
+      'for capacity searches also the key type, TLS versions and in-flight cap) are the same: the labels say what else differed.</p>'
+    );
+  const head = [th('setting that differs'), ...c.runs.map((_, i) => th(`${swatch(i)}${letter(i)}`))];
+  const rows = c.differences.map((d) => tr([td(esc(d.setting)), ...d.values.map((v) => td(`<code>${esc(v)}</code>`))]));
+  return `<table class="grid">${thead(head)}<tbody>${rows.join('')}</tbody></table>`;
+}
+
 function runsSection(c: Comparison): string {
   const rows = c.runs
     .map((r, i) => {
       const s = r.pooled;
-      return `<tr><td>${swatch(i)}<strong>${letter(i)}</strong></td><td data-run-label>${esc(r.label)}</td><td><span class="v-${s.verdict}">${esc(s.verdict)}</span></td><td>${esc(s.run.executor)}</td><td class="n">${int(s.counts.connected)}</td><td>${esc(utcTime(s.run.started))}${r.summaries.length > 1 ? ` <span class="muted">(${r.summaries.length} repeats)</span>` : ''}</td><td class="small">${r.files.map((f) => `<code>${esc(f)}</code>`).join('<br>')}</td></tr>`;
+      const repeats = r.summaries.length > 1 ? ` <span class="muted">(${r.summaries.length} repeats)</span>` : '';
+      return tr([
+        td(`${swatch(i)}<strong>${letter(i)}</strong>`),
+        `<td data-run-label>${esc(r.label)}</td>`,
+        td(`<span class="v-${s.verdict}">${esc(s.verdict)}</span>`),
+        td(esc(s.run.executor)),
+        td(int(s.counts.connected), 'n'),
+        td(`${esc(utcTime(s.run.started))}${repeats}`),
+        td(r.files.map((f) => `<code>${esc(f)}</code>`).join('<br>'), 'small'),
+      ]);
     })
     .join('\n');
-  const diffs =
-    c.differences.length === 0
-      ? '<p class="muted">The settings the summaries record (scenario, target, protocol, executor; for capacity searches also the key type, TLS versions and in-flight cap) are the same: the labels say what else differed.</p>'
-      : `<table class="grid"><thead><tr><th>setting that differs</th>${c.runs.map((_, i) => `<th>${swatch(i)}${letter(i)}</th>`).join('')}</tr></thead><tbody>${c.differences.map((d) => `<tr><td>${esc(d.setting)}</td>${d.values.map((v) => `<td><code>${esc(v)}</code></td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const head = ['run', 'label', 'verdict', 'executor']
+    .map((h) => th(h))
+    .concat(th('connects', 'n'), th('started'), th('file'));
   return `<section id="runs"><h2>Runs</h2>
-<table class="grid"><thead><tr><th>run</th><th>label</th><th>verdict</th><th>executor</th><th class="n">connects</th><th>started</th><th>file</th></tr></thead><tbody>
-${rows}
-</tbody></table>
-${diffs}
+${table('grid', head, rows)}
+${differencesTable(c)}
 </section>`;
 }
 
@@ -76,7 +101,8 @@ function changeCell(row: MetricRow, i: number): string {
   const d = row.deltas[i];
   if (d === null || d === undefined) return '<td class="within">–</td>';
   const cls = !d.beyondNoise || d.verdict === 'same' ? 'within' : `beyond-${d.verdict}`;
-  return `<td class="${cls}" data-verdict="${d.beyondNoise ? d.verdict : 'noise'}">${esc(formatDelta(row, d))}<div class="small">${esc(formatInterval(row, d))}</div><div class="small">${esc(verdictWord(d))}</div></td>`;
+  const html = `${esc(formatDelta(row, d))}<div class="small">${esc(formatInterval(row, d))}</div><div class="small">${esc(verdictWord(d))}</div>`;
+  return `<td class="${cls}" data-verdict="${d.beyondNoise ? d.verdict : 'noise'}">${html}</td>`;
 }
 
 function changesSection(c: Comparison): string {
@@ -87,21 +113,33 @@ function changesSection(c: Comparison): string {
       group = row.group;
       const values = row.values.map((v, i) => {
         const sp = row.spread[i];
-        return `<td class="n">${esc(formatValue(row, v))}${sp === null || sp === undefined ? '' : `<div class="muted small">${esc(formatValue(row, sp[0]))}–${esc(formatValue(row, sp[1]))}</div>`}</td>`;
+        const range =
+          sp === null || sp === undefined
+            ? ''
+            : `<div class="muted small">${esc(formatValue(row, sp[0]))}–${esc(formatValue(row, sp[1]))}</div>`;
+        return td(`${esc(formatValue(row, v))}${range}`, 'n');
       });
       const changes = c.runs.slice(1).map((_, k) => changeCell(row, k + 1));
       return `<tr data-row="${esc(row.group)}:${esc(row.metric)}"><td>${esc(g)}</td><td>${esc(row.metric)}</td>${values.join('')}${changes.join('')}</tr>`;
     })
     .join('\n');
-  const head = `<th>phase</th><th>metric</th>${c.runs.map((_, i) => `<th class="n">${swatch(i)}${letter(i)}</th>`).join('')}${c.runs
-    .slice(1)
-    .map((_, k) => `<th>${letter(k + 1)} against A</th>`)
-    .join('')}`;
+  const head = [
+    th('phase'),
+    th('metric'),
+    ...c.runs.map((_, i) => th(`${swatch(i)}${letter(i)}`, 'n')),
+    ...c.runs.slice(1).map((_, k) => th(`${letter(k + 1)} against A`)),
+  ];
+  const repeats = c.runs.some((r) => r.summaries.length > 1)
+    ? '; with repeats on both sides their ranges (shown under the values) must not overlap either'
+    : '';
+  const intro =
+    `Each run against A (${esc(c.runs[0]!.label)}): the change, its 95% interval, and whether it is beyond noise — ` +
+    '<span class="better">better</span> or <span class="worse">worse</span> — or within it. ' +
+    `Latency intervals come from a bootstrap over each run’s HDR histograms${repeats}; ` +
+    'the failure rate’s from the two proportions; knees differ when the rates that held and broke do not overlap.';
   return `<section id="changes"><h2>Changes against A</h2>
-<p class="muted">Each run against A (${esc(c.runs[0]!.label)}): the change, its 95% interval, and whether it is beyond noise — <span class="better">better</span> or <span class="worse">worse</span> — or within it. Latency intervals come from a bootstrap over each run’s HDR histograms${c.runs.some((r) => r.summaries.length > 1) ? '; with repeats on both sides their ranges (shown under the values) must not overlap either' : ''}; the failure rate’s from the two proportions; knees differ when the rates that held and broke do not overlap.</p>
-<table class="grid compare"><thead><tr>${head}</tr></thead><tbody>
-${body}
-</tbody></table></section>`;
+<p class="muted">${intro}</p>
+${table('grid compare', head, body)}</section>`;
 }
 
 function latencySection(c: Comparison): string {
@@ -109,13 +147,15 @@ function latencySection(c: Comparison): string {
   const legend = c.runs.map((r, i) => `${swatch(i)}${letter(i)} ${esc(r.label)}`).join(' &nbsp; ');
   const figures = phases.map((p, i) => {
     const caption = c.runs
-      .map((r, k) =>
-        r.pooled.latency[p].count > 0
-          ? `${letter(k)} p50 ${formatValue({ unit: 'ms' }, r.pooled.latency[p].p50)}, p99 ${formatValue({ unit: 'ms' }, r.pooled.latency[p].p99)}`
-          : `${letter(k)} –`,
-      )
+      .map((r, k) => {
+        const l = r.pooled.latency[p];
+        return l.count > 0
+          ? `${letter(k)} p50 ${formatValue({ unit: 'ms' }, l.p50)}, p99 ${formatValue({ unit: 'ms' }, l.p99)}`
+          : `${letter(k)} –`;
+      })
       .join(' · ');
-    return `<figure class="${i === 0 ? 'wide' : ''}"><h3>${esc(PHASE_LABEL[p])}</h3><figcaption>${esc(caption)}</figcaption><div class="chart" data-chart="compare:${p}" data-height="${i === 0 ? 300 : 230}" data-half="${i === 0 ? 0 : 1}"></div></figure>`;
+    const box = chart(`compare:${p}`, i === 0 ? 300 : 230, i !== 0);
+    return figure(esc(PHASE_LABEL[p]), esc(caption), box, i === 0 ? 'wide' : '');
   });
   return `<section id="latency"><h2>Latency by percentile, per phase</h2>
 <p class="muted">Every run’s curve of a phase in one chart: read each at 99% to see what 1 attempt in 100 waited at least. ${legend}</p>
@@ -126,9 +166,14 @@ function capacitySection(c: Comparison): string {
   if (c.runs.every((r) => r.capacities.length === 0)) return '';
   const rows = c.runs
     .flatMap((r, i) =>
-      r.capacities.map(
-        (cap) =>
-          `<tr><td>${swatch(i)}<strong>${letter(i)}</strong> ${esc(r.label)}</td><td class="n" data-knee>${esc(answerText(cap))}</td><td class="n">${cap.ceiling === null ? '–' : `${cap.ceiling}/s`}</td><td>${esc(cap.limited_by)}</td><td>${esc(cap.reason)}${findingsList(cap)}</td></tr>`,
+      r.capacities.map((cap) =>
+        tr([
+          td(`${swatch(i)}<strong>${letter(i)}</strong> ${esc(r.label)}`),
+          `<td class="n" data-knee>${esc(answerText(cap))}</td>`,
+          td(cap.ceiling === null ? '–' : `${cap.ceiling}/s`, 'n'),
+          td(esc(cap.limited_by)),
+          td(`${esc(cap.reason)}${findingsList(cap)}`),
+        ]),
       ),
     )
     .join('\n');
@@ -139,17 +184,32 @@ function capacitySection(c: Comparison): string {
       ),
     )
     .join('\n');
+  const head = [th('run'), th('max sustainable', 'n'), th('broke at', 'n'), th('stopped'), th('why')];
+  const latencyCaption =
+    'Each search’s steps: end-to-end connect p99 against the rate scheduled (log axes); dashed red: the p99 SLO.';
+  const achievedCaption = 'Connects per second completed against scheduled; the dashed grey line is “kept up”.';
   return `<section id="capacity"><h2>Capacity knees</h2>
-<table class="grid"><thead><tr><th>run</th><th class="n">max sustainable</th><th class="n">broke at</th><th>stopped</th><th>why</th></tr></thead><tbody>
-${rows}
-</tbody></table>
+${table('grid', head, rows)}
 <div class="charts">
-<figure><h3>p99 by rate</h3><figcaption>Each search’s steps: end-to-end connect p99 against the rate scheduled (log axes); dashed red: the p99 SLO.</figcaption><div class="chart" data-chart="steps:latency" data-height="260" data-half="1"></div></figure>
-<figure><h3>Achieved by rate</h3><figcaption>Connects per second completed against scheduled; the dashed grey line is “kept up”.</figcaption><div class="chart" data-chart="steps:achieved" data-height="260" data-half="1"></div></figure>
+${figure('p99 by rate', latencyCaption, chart('steps:latency', 260, true))}
+${figure('Achieved by rate', achievedCaption, chart('steps:achieved', 260, true))}
 </div>
 ${tables}
 </section>`;
 }
+
+/** The verdict words of the runs table, in the report's colours. */
+const VERDICT_CSS =
+  '.v-pass { color: var(--ok); font-weight: 600; } .v-fail, .v-insecure { color: var(--no); font-weight: 600; } ' +
+  '.v-inconclusive { color: var(--warn); font-weight: 600; }';
+
+/** The page's own styles, after the report's and the capacity section's. */
+const COMPARE_CSS = `
+table.compare td { vertical-align: top; }
+${VERDICT_CSS}
+details { margin: 10px 0; } details summary { cursor: pointer; color: var(--muted); }
+@media print { details { display: none; } }
+`;
 
 export function renderCompareHtml(c: Comparison, generatedAt = new Date()): string {
   const { uplotJs, uplotCss, version } = loadAssets();
@@ -166,8 +226,9 @@ export function renderCompareHtml(c: Comparison, generatedAt = new Date()): stri
     c.notes.length === 0
       ? ''
       : `<section id="notes"><h2>Notes</h2><ul>${c.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`;
+  const legend = c.runs.map((r, i) => `${swatch(i)}${letter(i)} ${esc(r.label)}`).join(' &nbsp; ');
   const body = [
-    `<header class="top"><h1>mqtt-herd comparison: ${c.runs.length} runs</h1><span class="sub">${c.runs.map((r, i) => `${swatch(i)}${letter(i)} ${esc(r.label)}`).join(' &nbsp; ')}</span></header>`,
+    `<header class="top"><h1>mqtt-herd comparison: ${c.runs.length} runs</h1><span class="sub">${legend}</span></header>`,
     `<nav class="toc">${toc.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav>`,
     '<noscript><p>The charts need JavaScript; every number is also in the tables.</p></noscript>',
     runsSection(c),
@@ -179,16 +240,10 @@ export function renderCompareHtml(c: Comparison, generatedAt = new Date()): stri
   ]
     .filter((x) => x !== '')
     .join('\n');
-  const css = `${REPORT_CSS}${CAPACITY_CSS}
-table.compare td { vertical-align: top; }
-.v-pass { color: var(--ok); font-weight: 600; } .v-fail, .v-insecure { color: var(--no); font-weight: 600; } .v-inconclusive { color: var(--warn); font-weight: 600; }
-details { margin: 10px 0; } details summary { cursor: pointer; color: var(--muted); }
-@media print { details { display: none; } }
-`;
   return htmlPage({
     title,
     version,
-    css,
+    css: `${REPORT_CSS}${CAPACITY_CSS}${COMPARE_CSS}`,
     body,
     dataJson: jsonForScript(compareData(c)),
     clientJs: COMPARE_CLIENT_JS,

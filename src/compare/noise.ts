@@ -13,9 +13,9 @@
 import { decodeHistogram } from '../metrics/hdr.js';
 
 /** Bootstrap replicates per comparison. */
-export const BOOTSTRAP_REPLICATES = 2000;
+const BOOTSTRAP_REPLICATES = 2000;
 /** Two-sided confidence of the intervals. */
-export const CONFIDENCE = 0.95;
+const CONFIDENCE = 0.95;
 
 /** A run's latency distribution: its distinct values (ms, ascending) and their cumulative counts. */
 export class Ecdf {
@@ -114,7 +114,7 @@ export function beta(a: number, b: number, r: () => number): number {
 }
 
 /** One bootstrap replicate of the p-th percentile (0 < p ≤ 100) of a run. */
-export function replicatePercentile(e: Ecdf, p: number, r: () => number): number {
+function replicatePercentile(e: Ecdf, p: number, r: () => number): number {
   const k = Math.max(1, Math.ceil((p / 100) * e.n));
   return e.quantile(beta(k, e.n - k + 1, r));
 }

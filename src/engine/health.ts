@@ -14,10 +14,10 @@ import { round } from '../util/numbers.js';
  * pace. (Sporadic shorter stalls — a GC, a busy neighbour — show in event_loop_lag_p99_ms
  * without making the run inconclusive.)
  */
-export const LAG_P99_LIMIT_MS = 200;
-export const LAG_MEAN_LIMIT_MS = 20;
+const LAG_P99_LIMIT_MS = 200;
+const LAG_MEAN_LIMIT_MS = 20;
 /** A closed loop that keeps every core this busy measured the generator's ceiling. */
-export const CPU_SATURATION = 0.95;
+const CPU_SATURATION = 0.95;
 
 export interface HealthInput {
   res: EngineResult;

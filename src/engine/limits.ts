@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PlanError } from '../errors.js';
 
 /** fds a process needs besides its sockets: stdio, libuv, worker threads, files. */
-export const FD_RESERVE = 100;
+const FD_RESERVE = 100;
 
 export interface HostLimits {
   /** soft RLIMIT_NOFILE of this process (Node raises soft to hard at start-up) */

@@ -10,7 +10,7 @@ import { round } from '../util/numbers.js';
 /** Lower is better for every metric a baseline can name (durations, failure rates). */
 export const DEFAULT_BASELINE_METRICS = ['connect_duration:p(50)', 'connect_duration:p(99)', 'connect_failures:rate'];
 /** Rates get this much absolute slack, so a baseline of 0 failures does not forbid a single one. */
-export const RATE_SLACK = 0.001;
+const RATE_SLACK = 0.001;
 
 export interface BaselineRow {
   metric: string;

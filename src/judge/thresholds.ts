@@ -23,7 +23,7 @@ export type { ThresholdInput, ThresholdMetric };
 const ALIASES: Record<string, ThresholdMetric> = { connect: 'connect_duration' };
 type Kind = MetricSpec['kind'];
 
-export const OPERATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
+const OPERATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 export interface Threshold {

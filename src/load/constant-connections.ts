@@ -10,7 +10,7 @@ import type { LoadPolicy } from './policy.js';
 import { constantRateSchedule } from './arrival-rate.js';
 
 /** How long after a failed connect the device tries again. */
-export const RETRY_AFTER_FAILURE_MS = 1000;
+const RETRY_AFTER_FAILURE_MS = 1000;
 
 export interface ConstantConnectionsConfig {
   executor: 'constant-connections';
@@ -22,7 +22,7 @@ export interface ConstantConnectionsConfig {
 }
 
 /** Keeps N connected: every drop and every failure becomes a new attempt of the same device. */
-export function replacementPolicy(): LoadPolicy {
+function replacementPolicy(): LoadPolicy {
   const due: { device: number; at: number }[] = [];
   return {
     onDropped: (device, at) => void due.push({ device, at }),

@@ -41,7 +41,7 @@ function timeForArrivals(r0: number, r1: number, dMs: number, a: number): number
 }
 
 /** Attempt k starts when the integral of the rate reaches k; at most `count`, cut at `durationMs`. */
-export function rampSchedule(c: RampingArrivalRateConfig, count: number): OpenSchedule {
+function rampSchedule(c: RampingArrivalRateConfig, count: number): OpenSchedule {
   let acc = 0;
   let r = c.startRate ?? 0;
   const stages = c.stages.map((s) => {

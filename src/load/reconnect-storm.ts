@@ -158,7 +158,9 @@ export const reconnectStorm: Executor<ReconnectStormConfig> = {
     session_drops: [],
     recovery_duration: [`p(100) < ${Math.ceil(stormDeadlineMs(c.storm) / 1000)}s`],
   }),
-  describe: (c) =>
-    `${c.connections} connections up at ${c.rate}/s, then a storm (${c.storm.drop}, backoff ${c.storm.initialBackoffMs / 1000}s…${c.storm.maxBackoffMs / 1000}s)`,
+  describe: (c) => {
+    const backoff = `${c.storm.initialBackoffMs / 1000}s…${c.storm.maxBackoffMs / 1000}s`;
+    return `${c.connections} connections up at ${c.rate}/s, then a storm (${c.storm.drop}, backoff ${backoff})`;
+  },
   explain,
 };

@@ -6,16 +6,7 @@
 import { UsageError } from '../errors.js';
 import type { Summary } from '../model/summary.js';
 import type { JsonSchema } from '../util/json-schema.js';
-import {
-  problemText,
-  type AnyExecutor,
-  type ConfigProblem,
-  type Explanation,
-  type LoadConfig,
-  type LoadFlags,
-  type Parsed,
-  type RunShape,
-} from './executor.js';
+import type { AnyExecutor, ConfigProblem, Explanation, LoadConfig, LoadFlags, Parsed, RunShape } from './executor.js';
 import { arrivalRate } from './arrival-rate.js';
 import { rampingArrivalRate } from './ramping-arrival-rate.js';
 import { constantConnections } from './constant-connections.js';
@@ -108,12 +99,6 @@ export function loadFromFlags(
 /** Every problem of a resolved config. */
 export function validateLoad(c: LoadConfig, run: RunShape): ConfigProblem[] {
   return executorOf(c).validate(c, run);
-}
-
-/** Throws the first problems of a config as one usage error (for configs made in code, not typed by a user). */
-export function assertValidLoad(c: LoadConfig, run: RunShape): void {
-  const problems = validateLoad(c, run);
-  if (problems.length > 0) throw new UsageError(problems.map((p) => problemText(p)).join('; '));
 }
 
 /** The load of an open loop at a constant rate: what a capacity search steps through. */

@@ -21,7 +21,7 @@ import { HdrHistogramMetric, type HdrSeries } from './prom-hdr-histogram.js';
 import { checkPushUrl, pushInstance, pushRegistry } from './prom-push.js';
 
 /** The phases of herd_phase_duration_seconds (`connect` has its own family). */
-export const EXPORTED_PHASES = PHASES.filter((p) => p !== 'connect');
+const EXPORTED_PHASES = PHASES.filter((p) => p !== 'connect');
 
 export interface RunInfo {
   runId: string;
@@ -37,7 +37,7 @@ const LINT_FAILING_DEFAULTS = [
 ];
 
 /** `worker` label of the coordinator's own (main thread) event-loop lag. */
-export const COORDINATOR_WORKER = 'coordinator';
+const COORDINATOR_WORKER = 'coordinator';
 
 export class HerdExporter {
   readonly registry = new Registry();

@@ -14,9 +14,9 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, JsHistog
 import { DURATION_BUCKETS_S } from '../model/names.js';
 import type { LatencyStats } from '../model/summary.js';
 
-export const HDR_LOWEST_US = 1;
+const HDR_LOWEST_US = 1;
 export const HDR_HIGHEST_US = 3_600_000_000;
-export const HDR_DIGITS = 3;
+const HDR_DIGITS = 3;
 
 export type Hdr = JsHistogram;
 

@@ -118,7 +118,7 @@ export function mergeMint(summaries: readonly Summary[]): Summary['mint'] {
   };
 }
 
-export function shardLabel(s: Summary | undefined): string {
+function shardLabel(s: Summary | undefined): string {
   return s === undefined ? '?' : `${s.run.shard.index + 1}/${s.run.shard.count}`;
 }
 

@@ -7,7 +7,7 @@
 import { Pushgateway, type Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
 
-export const PUSH_JOB = 'mqtt-herd';
+const PUSH_JOB = 'mqtt-herd';
 const PUSH_TIMEOUT_MS = 10_000;
 
 /** The Pushgateway's base URL (http or https, optionally with a path prefix). */

@@ -25,7 +25,7 @@ interface OpenSlot {
   hist: Hdr;
 }
 
-export const DEFAULT_MAX_POINTS = 3600;
+const DEFAULT_MAX_POINTS = 3600;
 
 function emptyPoint(t: number): SeriesPoint {
   return {

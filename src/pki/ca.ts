@@ -13,8 +13,8 @@ import type { KeyKind } from './keys.js';
 import { checkCountry, checkNameValue, DEFAULTS } from './profile.js';
 import { describeKey, unsupportedKey } from './signer.js';
 
-export const CA_CERT = 'ca.crt';
-export const CA_KEY = 'ca.key';
+const CA_CERT = 'ca.crt';
+const CA_KEY = 'ca.key';
 
 export interface CaOptions {
   out: string;

@@ -12,7 +12,7 @@ export interface CrlOptions {
   days?: number;
 }
 
-export async function createCrl(o: CrlOptions): Promise<string> {
+async function createCrl(o: CrlOptions): Promise<string> {
   const ca = typeof o.ca === 'string' ? loadCa(o.ca) : o.ca;
   const { importPrivateKey, signingAlgorithm, x509 } = await import('./x509.js');
   const { notBefore: thisUpdate, notAfter: nextUpdate } = validityFrom(o.days ?? DEFAULTS.crlDays);

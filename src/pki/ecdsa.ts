@@ -69,7 +69,7 @@ export function toBig(b: Uint8Array): bigint {
   return b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
 }
 
-export function toBytes(v: bigint, len: number): Buffer {
+function toBytes(v: bigint, len: number): Buffer {
   return Buffer.from(v.toString(16).padStart(len * 2, '0'), 'hex');
 }
 
@@ -78,7 +78,7 @@ function mod(a: bigint, m: bigint): bigint {
   return r < 0n ? r + m : r;
 }
 
-export function invert(a: bigint, m: bigint): bigint {
+function invert(a: bigint, m: bigint): bigint {
   let [r0, r1] = [mod(a, m), m];
   let [s0, s1] = [1n, 0n];
   while (r1 !== 0n) {
@@ -218,7 +218,7 @@ function intTlv(v: bigint, len: number): Buffer {
 }
 
 /** DER SEQUENCE { INTEGER r, INTEGER s }. */
-export function encodeSig(r: bigint, s: bigint, len: number): Buffer {
+function encodeSig(r: bigint, s: bigint, len: number): Buffer {
   const ri = intTlv(r, len);
   const si = intTlv(s, len);
   const body = ri.length + si.length;

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 /** Share of devices per fault, as fractions (0.01 = 1%). */
 export type FaultShares = Partial<Record<Fault, number>>;
 
-export function isFault(s: string): s is Fault {
+function isFault(s: string): s is Fault {
   return (FAULTS as readonly string[]).includes(s);
 }
 

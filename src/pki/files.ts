@@ -24,7 +24,7 @@ function reason(e: unknown): string {
   }
 }
 
-export function readInput(path: string): Buffer {
+function readInput(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {

@@ -1,11 +1,10 @@
 /** The PKI: CA, server and device certificates, bulk deterministic minting, the device store, CRLs. */
-export { createCa, loadCa, CA_CERT, CA_KEY, type CaOptions, type LoadedCa, type WrittenFiles } from './ca.js';
-export { issueServer, issueDevice, serialOf, type ServerOptions, type DeviceOptions } from './issue.js';
-export { createCrl, writeCrl, type CrlOptions } from './crl.js';
+export { createCa, loadCa, type CaOptions, type LoadedCa, type WrittenFiles } from './ca.js';
+export { issueServer, issueDevice, type ServerOptions, type DeviceOptions } from './issue.js';
+export { writeCrl, type CrlOptions } from './crl.js';
 export { mintStore, type MintOptions, type MintProgress, type MintStats } from './mint.js';
 export { openStore, DeviceStore, type DeviceRecord } from './store.js';
 export type { StoreMeta } from './store-format.js';
 export { exportDevice, type ExportOptions } from './export.js';
 export { parseFaults, type FaultShares } from './faults.js';
-export { KEY_KINDS, MINT_KEY_KINDS, type KeyKind, type MintKeyKind } from './keys.js';
-export { DEFAULTS as PKI_DEFAULTS, checkDeviceId, deviceUri, deviceDns } from './profile.js';
+export { KEY_KINDS, type KeyKind, type MintKeyKind } from './keys.js';

@@ -1,5 +1,4 @@
 /** Single certificates signed by a CA: the broker's (`herd pki server`) and one device's (`herd pki device`). */
-import crypto from 'node:crypto';
 import { join } from 'node:path';
 import { loadCa, validityFrom, type LoadedCa, type WrittenFiles } from './ca.js';
 import { checkWritable, writeOutputs } from './files.js';
@@ -144,9 +143,4 @@ export async function issueDevice(o: DeviceOptions): Promise<WrittenFiles> {
     o.force ?? false,
   );
   return { files, certPem: r.certPem };
-}
-
-/** The serial number (hex, lower case) of a PEM certificate. */
-export function serialOf(certPem: string): string {
-  return new crypto.X509Certificate(certPem).serialNumber.toLowerCase();
 }

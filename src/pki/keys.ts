@@ -14,10 +14,6 @@ export type KeyKind = (typeof KEY_KINDS)[number];
 export const MINT_KEY_KINDS = ['p256', 'p384', 'ed25519'] as const;
 export type MintKeyKind = (typeof MINT_KEY_KINDS)[number];
 
-export function isKeyKind(s: string): s is KeyKind {
-  return (KEY_KINDS as readonly string[]).includes(s);
-}
-
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_ED25519 = '1.3.101.112';
 

@@ -54,10 +54,10 @@ const DAY = 86_400_000;
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /** The CN a cn_mismatch device's certificate names instead of its client id. */
-export const mismatchName = (id: string): string => `not-${id}`;
+const mismatchName = (id: string): string => `not-${id}`;
 
 /** The name of the throw-away CA that signs wrong_ca devices. */
-export const WRONG_CA_CN = 'mqtt-herd wrong CA';
+const WRONG_CA_CN = 'mqtt-herd wrong CA';
 
 /** Serial numbers: 16 bytes, positive, fixed length; a per-job tag then the index. */
 export function serialTag(job: MintJob, ca: CertParts): Buffer {

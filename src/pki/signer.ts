@@ -45,7 +45,7 @@ export function unsupportedKey(key: crypto.KeyObject): string | undefined {
 }
 
 /** The private scalar of an EC key, from its PKCS#8 DER. */
-export function ecScalar(key: crypto.KeyObject): Buffer {
+function ecScalar(key: crypto.KeyObject): Buffer {
   const der = key.export({ type: 'pkcs8', format: 'der' });
   const [, , inner] = children(read(der));
   if (!inner) throw new Error('PKCS#8: no private key');

@@ -49,7 +49,7 @@ export interface Layout {
   slots: Map<SlotName, number[]>;
 }
 
-export function compile(p: Part): Layout {
+function compile(p: Part): Layout {
   const bytes = Buffer.alloc(size(p));
   const slots = new Map<SlotName, number[]>();
   write(p, bytes, 0, slots);
@@ -71,7 +71,7 @@ export interface TbsProfile {
   eku: 'clientAuth' | 'serverAuth';
 }
 
-export function deviceTbs(p: TbsProfile, nameLen: number): Part {
+function deviceTbs(p: TbsProfile, nameLen: number): Part {
   const name: Slot = { slot: 'name', len: nameLen };
   const ext = (id: string, critical: boolean, value: Part): Cons =>
     cons(TAG.sequence, oid(id), ...(critical ? [TRUE] : []), cons(TAG.octetString, value));

@@ -41,7 +41,7 @@ export async function generateKeyPair(kind: KeyKind): Promise<WebKeyPair> {
 }
 
 /** The WebCrypto algorithm of a Node key (RSA keys sign with SHA-256, EC with its curve's hash). */
-export function webAlgorithm(
+function webAlgorithm(
   key: crypto.KeyObject,
 ): webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams | webcrypto.Algorithm {
   if (key.asymmetricKeyType === 'rsa') return RSA_PARAMS;

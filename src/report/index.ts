@@ -20,7 +20,7 @@ export interface RunOutputOptions {
 }
 
 /** The result files of a run, in the order they are written. */
-export const RUN_OUTPUTS = ['summary.json', 'junit.xml', 'report.html'] as const;
+const RUN_OUTPUTS = ['summary.json', 'junit.xml', 'report.html'] as const;
 
 const WHY: Record<string, string> = {
   EACCES: 'permission denied',

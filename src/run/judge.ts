@@ -61,7 +61,8 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
   if (res.interrupted && (summary.verdict === 'pass' || summary.verdict === 'fail')) {
     // a run stopped early did not carry out its plan: its numbers decide nothing (insecure still stands)
     summary.verdict = 'inconclusive';
-    summary.verdict_reason = `interrupted after ${summary.counts.attempted} attempts (the plan had ${res.dispatched} scheduled so far); ${summary.verdict_reason}`;
+    const planned = `the plan had ${res.dispatched} scheduled so far`;
+    summary.verdict_reason = `interrupted after ${summary.counts.attempted} attempts (${planned}); ${summary.verdict_reason}`;
   }
   return summary;
 }

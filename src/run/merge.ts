@@ -135,7 +135,8 @@ function deviceRange(summaries: readonly Summary[], name: (i: number) => string)
       const [a, b] = prev.i < cur.i ? [prev, cur] : [cur, prev];
       throw new InputError(
         { file: name(b.i) },
-        `ran devices ${b.first}..${b.last}, which overlap devices ${a.first}..${a.last} of ${name(a.i)}: merged, a device would count twice (shards of one run have distinct --shard-index and the same --shard-count and --devices)`,
+        `ran devices ${b.first}..${b.last}, which overlap devices ${a.first}..${a.last} of ${name(a.i)}: ` +
+          'merged, a device would count twice (shards of one run have distinct --shard-index and the same --shard-count and --devices)',
       );
     }
   }

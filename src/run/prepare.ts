@@ -60,7 +60,8 @@ export async function prepareRun(plan: RunPlan, hooks: PrepareHooks): Promise<Pr
     const { slice } = plan;
     if (c.shard.count > 1)
       hooks.info(
-        `shard ${c.shard.index + 1}/${c.shard.count}: devices ${slice.start}..${slice.start + slice.count - 1} of ${slice.total}, at ${slice.count}/${slice.total} of the load (run ${plan.runId})`,
+        `shard ${c.shard.index + 1}/${c.shard.count}: devices ${slice.start}..${slice.start + slice.count - 1} of ${slice.total}, ` +
+          `at ${slice.count}/${slice.total} of the load (run ${plan.runId})`,
       );
     const creds = await credentials(plan, work, hooks.info, exporter);
     const targets = [...plan.targets];

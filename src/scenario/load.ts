@@ -66,7 +66,8 @@ interface Raw {
 type At = (path: (string | number)[], message: string) => void;
 
 const KEY_MISMATCH =
-  'key_mismatch is a local configuration error (the device cannot even complete its side of the handshake), not a credential a broker accepts or rejects: herd refuses it before the run';
+  'key_mismatch is a local configuration error (the device cannot even complete its side of the handshake), ' +
+  'not a credential a broker accepts or rejects: herd refuses it before the run';
 
 const tlsVersion = (v: string): TlsVersion => (v === '1.2' ? 'TLSv1.2' : 'TLSv1.3');
 

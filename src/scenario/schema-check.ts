@@ -70,7 +70,7 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-export function suggest(word: string, options: string[]): string | undefined {
+function suggest(word: string, options: string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const o of options) {

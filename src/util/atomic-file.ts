@@ -22,7 +22,7 @@ export type AtomicData =
   | AsyncIterable<string | NodeJS.ArrayBufferView>;
 
 /** A fresh hidden name next to `path`: `.NAME.PID.RANDOM.tmp`. */
-export function temporaryPathFor(path: string): string {
+function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 

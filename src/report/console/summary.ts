@@ -84,7 +84,8 @@ function securityRows(s: Summary, mark: Mark): string[] {
         .map(([k, n]) => `${k} ${int(n)}`)
         .join(', ');
       const tail = reasons === '' ? '' : `  (${reasons})`;
-      return `${mark(x.accepted === 0)} ${pad(x.fault, 14)} ${int(x.expected_rejections)} faulty · ${int(x.rejected)} rejected · ${int(x.accepted)} accepted${tail}`;
+      const tally = `${int(x.expected_rejections)} faulty · ${int(x.rejected)} rejected · ${int(x.accepted)} accepted`;
+      return `${mark(x.accepted === 0)} ${pad(x.fault, 14)} ${tally}${tail}`;
     });
   }
   if (c.rejected_as_expected + c.accepted_unexpectedly === 0) return [];
@@ -106,8 +107,9 @@ function thresholdRows(s: Summary, mark: Mark): string[] {
 
 function generatorRows(s: Summary, yes: string, no: string): string[] {
   const g = s.generator;
+  const processes = `${g.processes} ${g.processes === 1 ? 'process' : 'processes'}`;
   return [
-    `cpu ${g.cpu_ms_per_handshake.toFixed(2)} ms/handshake · event-loop lag p99 ${formatMs(g.event_loop_lag_p99_ms)} · ${g.workers} workers · ${g.processes} ${g.processes === 1 ? 'process' : 'processes'}`,
+    `cpu ${g.cpu_ms_per_handshake.toFixed(2)} ms/handshake · event-loop lag p99 ${formatMs(g.event_loop_lag_p99_ms)} · ${g.workers} workers · ${processes}`,
     `fd limit ${int(g.fd_limit)} · rss peak ${bytes(g.rss_peak_bytes)}`,
     g.saturated
       ? `${no} saturated: ${g.saturation_reasons.join('; ') || 'no reason recorded'}`
@@ -135,7 +137,8 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
   if (res !== undefined) {
     section('resumption', [
       `${int(res.resumed)} resumed handshakes · ${int(res.full)} full`,
-      `tls full p50 ${formatMs(res.tls_full.p50)} p99 ${formatMs(res.tls_full.p99)} · resumed p50 ${formatMs(res.tls_resumed.p50)} p99 ${formatMs(res.tls_resumed.p99)}`,
+      `tls full p50 ${formatMs(res.tls_full.p50)} p99 ${formatMs(res.tls_full.p99)} · ` +
+        `resumed p50 ${formatMs(res.tls_resumed.p50)} p99 ${formatMs(res.tls_resumed.p99)}`,
     ]);
   }
 

@@ -2,12 +2,14 @@
 import type { Entry } from './entry.js';
 
 export const CA_MISMATCH_FIX =
-  "Point the broker's cafile (mosquitto `cafile`, amqtt `cafile`) at the CA that signed the devices (`herd pki ca` output, ca.crt), or mint the devices from the CA the broker trusts (`herd run --pki DIR`).";
+  "Point the broker's cafile (mosquitto `cafile`, amqtt `cafile`) at the CA that signed the devices " +
+  '(`herd pki ca` output, ca.crt), or mint the devices from the CA the broker trusts (`herd run --pki DIR`).';
 
 export const FIXED: Record<string, Entry> = {
   tcp_refused: [
     'The broker refused the TCP connection',
-    'Nothing listens on that host and port (broker down, wrong port, TLS listener on another port), or its accept backlog overflowed and the kernel answered with a reset.',
+    'Nothing listens on that host and port (broker down, wrong port, TLS listener on another port), ' +
+      'or its accept backlog overflowed and the kernel answered with a reset.',
     'Check the --target URL and that the broker runs; under load raise the listen backlog (net.core.somaxconn, the broker’s backlog) or lower --in-flight.',
   ],
   tcp_timeout: [
@@ -28,7 +30,9 @@ export const FIXED: Record<string, Entry> = {
   addr_unavailable: [
     'The generator ran out of local ports (EADDRNOTAVAIL)',
     'Every local port towards this broker address is in use or in TIME_WAIT: one source IP gives about 28,000 ports by default.',
-    'Spread connections over more source addresses (--source-ips 127.0.0.2-127.0.0.9), widen net.ipv4.ip_local_port_range, or target several broker addresses. This is the generator’s limit, not the broker’s.',
+    'Spread connections over more source addresses (--source-ips 127.0.0.2-127.0.0.9), ' +
+      'widen net.ipv4.ip_local_port_range, or target several broker addresses. ' +
+      'This is the generator’s limit, not the broker’s.',
   ],
   fd_exhausted: [
     'The generator ran out of file descriptors (EMFILE/ENFILE)',
@@ -42,13 +46,20 @@ export const FIXED: Record<string, Entry> = {
   ],
   tls_closed: [
     'The broker closed the connection during the TLS handshake, without an alert',
-    'Most often the broker rejected the device certificate silently (Node-based brokers such as aedes, and TLS 1.3 servers that verify after the handshake, just close). Also: a TLS listener that does not like the protocol version or cipher, or a connection limit.',
-    'Look in the broker log for "certificate verify failed" or "peer did not return a certificate"; check the device’s certificate chain against the broker’s cafile, and the TLS versions both sides allow.',
+    'Most often the broker rejected the device certificate silently (Node-based brokers such as aedes, ' +
+      'and TLS 1.3 servers that verify after the handshake, just close). ' +
+      'Also: a TLS listener that does not like the protocol version or cipher, or a connection limit.',
+    'Look in the broker log for "certificate verify failed" or "peer did not return a certificate"; ' +
+      'check the device’s certificate chain against the broker’s cafile, and the TLS versions both sides allow.',
   ],
   tls_server_untrusted: [
     'The device did not trust the broker’s certificate',
-    'The server certificate is not signed by the CA the generator trusts ("unable to get local issuer certificate", "self signed certificate in certificate chain"), is expired, or does not name the host connected to (hostname mismatch).',
-    'Give the generator the CA that signed the broker’s certificate (--server-ca FILE), or set --servername to a name in the certificate’s SAN; reissue the server certificate with the right DNS/IP SAN (`herd pki server --dns ... --ip ...`).',
+    'The server certificate is not signed by the CA the generator trusts ' +
+      '("unable to get local issuer certificate", "self signed certificate in certificate chain"), is expired, ' +
+      'or does not name the host connected to (hostname mismatch).',
+    'Give the generator the CA that signed the broker’s certificate (--server-ca FILE), ' +
+      'or set --servername to a name in the certificate’s SAN; ' +
+      'reissue the server certificate with the right DNS/IP SAN (`herd pki server --dns ... --ip ...`).',
   ],
   tls_local_config: [
     'The generator’s own TLS settings are unusable',
@@ -62,12 +73,16 @@ export const FIXED: Record<string, Entry> = {
   ],
   closed_before_connack: [
     'The broker closed the connection after CONNECT without a CONNACK',
-    'The broker refused the client without a reason code: client id policy (client id must match the certificate, use_identity_as_username), an ACL or auth plugin, a duplicate client id taking over a session, or a connection limit.',
-    'Check the broker log for the client id; make sure the MQTT client id matches what the broker derives from the certificate (the CN); check max_connections.',
+    'The broker refused the client without a reason code: ' +
+      'client id policy (client id must match the certificate, use_identity_as_username), an ACL or auth plugin, ' +
+      'a duplicate client id taking over a session, or a connection limit.',
+    'Check the broker log for the client id; make sure the MQTT client id matches what the broker derives from ' +
+      'the certificate (the CN); check max_connections.',
   ],
   subscribe_rejected: [
     'The broker refused the SUBSCRIBE',
-    'The SUBACK carried a failure code, or the broker closed the connection on SUBSCRIBE (AWS IoT does): the ACL or policy does not allow this device to subscribe to that topic.',
+    'The SUBACK carried a failure code, or the broker closed the connection on SUBSCRIBE (AWS IoT does): ' +
+      'the ACL or policy does not allow this device to subscribe to that topic.',
     'Grant the device the topic in the broker’s ACL (mosquitto `pattern read device/%u/commands`) or policy, or fix --subscribe.',
   ],
   subscribe_timeout: [
@@ -82,7 +97,8 @@ export const FIXED: Record<string, Entry> = {
   ],
   protocol_error: [
     'The broker answered with something the protocol does not allow',
-    'A TLS record or MQTT packet could not be understood: a plain TCP port instead of a TLS one, a proxy in between, or an MQTT version the broker does not speak.',
+    'A TLS record or MQTT packet could not be understood: ' +
+      'a plain TCP port instead of a TLS one, a proxy in between, or an MQTT version the broker does not speak.',
     'Check that the target port is the TLS MQTT listener and the MQTT version (--mqtt 3.1.1|5) the broker supports.',
   ],
   unclassified: [

@@ -24,11 +24,6 @@ import { FIXED } from './fixed.js';
 import { CONNACK } from './mqtt-codes.js';
 import { ALERTS } from './tls-alerts.js';
 
-const ALERT_NAMES: readonly string[] = Object.keys(ALERTS);
-const CONNACK_NAMES: readonly string[] = Object.keys(CONNACK);
-/** Every name with a specific entry, per family (for tests and documentation). */
-export const EXPLAINED = { fixed: Object.keys(FIXED), tlsAlerts: ALERT_NAMES, connack: CONNACK_NAMES };
-
 function make(reason: string, e: Entry, specific: boolean): Explanation {
   return { reason, title: e[0], cause: e[1], fix: e[2], specific };
 }

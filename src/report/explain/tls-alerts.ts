@@ -15,7 +15,10 @@ export const ALERTS: Record<string, Entry> = {
   ],
   bad_certificate: [
     'The broker rejected the device certificate',
-    'The certificate failed verification ("certificate verify failed"): a bad signature, a missing clientAuth extended key usage, or the broker could not build the chain to its CA. With TLS 1.2 brokers this also covers expired and unknown-CA certificates.',
+    'The certificate failed verification ("certificate verify failed"): ' +
+      'a bad signature, a missing clientAuth extended key usage, ' +
+      'or the broker could not build the chain to its CA. ' +
+      'With TLS 1.2 brokers this also covers expired and unknown-CA certificates.',
     'Check the device certificate against the broker’s CA (`openssl verify -CAfile ca.crt dev.crt`); issue device certificates with EKU clientAuth.',
   ],
   unsupported_certificate: [
@@ -30,7 +33,9 @@ export const ALERTS: Record<string, Entry> = {
   ],
   certificate_expired: [
     'The device certificate has expired or is not valid yet',
-    'Its notAfter is in the past or its notBefore in the future ("certificate has expired", "certificate is not yet valid"); or the broker’s clock is wrong. Expected for the expired and not_yet_valid faults.',
+    'Its notAfter is in the past or its notBefore in the future ("certificate has expired", ' +
+      '"certificate is not yet valid"); or the broker’s clock is wrong. ' +
+      'Expected for the expired and not_yet_valid faults.',
     'Renew the certificate (`herd pki device`); check the broker host’s clock (NTP).',
   ],
   certificate_unknown: [
@@ -40,17 +45,21 @@ export const ALERTS: Record<string, Entry> = {
   ],
   unknown_ca: [
     'The broker does not know the CA that signed the device',
-    'The broker’s cafile is not the CA that signed the device certificate: its log says "unable to get local issuer certificate" or "certificate verify failed". Expected for the wrong_ca fault.',
+    'The broker’s cafile is not the CA that signed the device certificate: ' +
+      'its log says "unable to get local issuer certificate" or "certificate verify failed". ' +
+      'Expected for the wrong_ca fault.',
     CA_MISMATCH_FIX,
   ],
   access_denied: [
     'The broker verified the certificate but denied access',
-    'An access-control decision after authentication: the certificate identity is not allowed (a policy, an allow-list, use_identity_as_username with no matching user).',
+    'An access-control decision after authentication: the certificate identity is not allowed (a policy, ' +
+      'an allow-list, use_identity_as_username with no matching user).',
     'Allow the device identity in the broker’s access policy.',
   ],
   handshake_failure: [
     'The TLS handshake failed: no acceptable security parameters',
-    'Client and broker share no cipher suite, curve or signature algorithm, or the broker required a client certificate it did not get (some TLS 1.2 servers use this alert for that).',
+    'Client and broker share no cipher suite, curve or signature algorithm, ' +
+      'or the broker required a client certificate it did not get (some TLS 1.2 servers use this alert for that).',
     'Compare the TLS versions, ciphers and key types on both sides (`openssl s_client -connect host:port -cert dev.crt -key dev.key`).',
   ],
   decrypt_error: [

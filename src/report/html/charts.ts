@@ -8,6 +8,7 @@ import type { Summary } from '../../model/summary.js';
 import { escapeMarkup as esc } from '../escape.js';
 import { ms } from '../format.js';
 import type { ReportData } from './data.js';
+import { chart, figure } from './markup.js';
 import { latencyTable, PHASE_LABEL } from './sections.js';
 
 /** End to end first (the number people ask for), then the phases in the order they happen. */
@@ -23,14 +24,18 @@ export function latencySection(s: Summary, data: ReportData): string {
       l.count > 0
         ? `${l.count.toLocaleString('en-US')} values · p50 ${ms(l.p50)} · p99 ${ms(l.p99)} · max ${ms(l.max)}`
         : 'nothing recorded in this run';
-    const wide = i === 0 ? ' wide' : '';
-    return `<figure class="${wide.trim()}"><h3>${esc(PHASE_LABEL[p])}</h3><figcaption>${esc(caption)}</figcaption><div class="chart" data-chart="percentile:${p}" data-height="${i === 0 ? 280 : 220}" data-half="${i === 0 ? 0 : 1}"></div></figure>`;
+    const box = chart(`percentile:${p}`, i === 0 ? 280 : 220, i !== 0);
+    return figure(esc(PHASE_LABEL[p]), esc(caption), box, i === 0 ? 'wide' : '');
   });
   const skipped = PHASE_ORDER.filter((p) => !phases.includes(p)).map((p) => PHASE_LABEL[p]);
   const note =
     skipped.length === 0 ? '' : `<p class="muted small">Not measured in this run: ${esc(skipped.join(', '))}.</p>`;
+  const intro =
+    'How long each phase took, for every percentile of the attempts: read a curve at 99% to see what 1 attempt in 100 waited at least. ' +
+    'End to end counts from the moment the schedule meant the attempt to start, so a slow generator cannot hide a slow broker.';
+  const dashed = data.baseline === null ? '' : ' The dashed grey curve is the baseline.';
   return `<section id="latency"><h2>Latency by percentile</h2>
-<p class="muted">How long each phase took, for every percentile of the attempts: read a curve at 99% to see what 1 attempt in 100 waited at least. End to end counts from the moment the schedule meant the attempt to start, so a slow generator cannot hide a slow broker.${data.baseline === null ? '' : ' The dashed grey curve is the baseline.'}</p>
+<p class="muted">${intro}${dashed}</p>
 <div class="charts">${figures.join('\n')}</div>
 ${note}
 ${latencyTable(s)}
@@ -47,7 +52,7 @@ export function timelineSection(data: ReportData): string {
       : '';
   const hasFailures = t.reasons.length > 0 || t.rejected.some((v) => v > 0) || t.unexpected.some((v) => v > 0);
   const fig = (kind: string, title: string, caption: string): string =>
-    `<figure><h3>${esc(title)}</h3><figcaption>${esc(caption)}</figcaption><div class="chart" data-chart="timeline:${kind}" data-height="220" data-half="1"></div></figure>`;
+    figure(esc(title), esc(caption), chart(`timeline:${kind}`, 220, true));
   const figures = [
     fig('rate', 'Connect rate', 'Attempts started and connections established per second.'),
     fig('active', 'Active connections', 'Connections open at once (the most seen in each point).'),
@@ -64,6 +69,7 @@ export function timelineSection(data: ReportData): string {
         )
       : `<figure><h3>Failures by reason</h3><div class="chart-empty">No failures during the run.</div></figure>`,
   ];
-  return `<section id="timeline"><h2>Timeline</h2><p class="muted">Drag across a chart to zoom in on a stretch of time; double-click to zoom out.${esc(coarse)}</p>
+  const zoom = 'Drag across a chart to zoom in on a stretch of time; double-click to zoom out.';
+  return `<section id="timeline"><h2>Timeline</h2><p class="muted">${zoom}${esc(coarse)}</p>
 <div class="charts">${figures.join('\n')}</div></section>`;
 }

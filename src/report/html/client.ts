@@ -8,10 +8,15 @@
  * their section's data names (see SectionChart in section.ts).
  *
  * Kept as strings (no DOM types in the Node build); no backticks or dollar-braces inside,
- * except where CLIENT_JS pastes in the kit it shares with the comparison page, and the
- * run's colour.
+ * except where CLIENT_JS pastes in the kit it shares with the comparison page, the run's
+ * colour, and the two functions below.
  */
 import { RUN_COLOR } from './section.js';
+
+/** uPlot's `values` of a steps chart's y axis: ms on the latency chart, else rates (`kind` is the chart's). */
+const STEPS_Y_TICKS = String.raw`function (u, s) { return s.map(kind === 'latency' ? fmtMs : fmtNum); }`;
+/** uPlot's `value` of a latency series: the legend's number, in ms. */
+const MS_VALUE = String.raw`function (u, v) { return fmtMs(v); }`;
 
 /**
  * What the report and the comparison page share: the data element, number and time
@@ -133,7 +138,7 @@ export const CHART_KIT_JS = String.raw`
       scales: { x: { time: false, distr: 3, log: 10 }, y: kind === 'latency' ? { distr: 3, log: 10 } : { range: zeroUp } },
       axes: [
         { label: 'connects per second scheduled', values: function (u, s) { return s.map(function (v) { return v == null ? '' : fmtNum(v); }); } },
-        { label: kind === 'latency' ? 'connect, end to end' : 'connects per second', size: 64, values: function (u, s) { return s.map(kind === 'latency' ? fmtMs : fmtNum); } }
+        { label: kind === 'latency' ? 'connect, end to end' : 'connects per second', size: 64, values: ${STEPS_Y_TICKS} }
       ],
       series: series,
       cursor: { drag: { x: false, y: false } }
@@ -200,8 +205,8 @@ ${CHART_KIT_JS}
     var base = data.baseline ? data.baseline.curves.phases[phase] : null;
     var series = [{ label: 'percentile', value: function (u, v) { return v == null ? '–' : pctLabel(v); } }];
     var d = [x];
-    if (cur) { series.push({ label: data.baseline ? 'this run' : 'latency', stroke: RUN, width: 2, value: function (u, v) { return fmtMs(v); } }); d.push(cur); }
-    if (base) { series.push({ label: 'baseline', stroke: BASE, width: 2, dash: [6, 4], value: function (u, v) { return fmtMs(v); } }); d.push(base); }
+    if (cur) { series.push({ label: data.baseline ? 'this run' : 'latency', stroke: RUN, width: 2, value: ${MS_VALUE} }); d.push(cur); }
+    if (base) { series.push({ label: 'baseline', stroke: BASE, width: 2, dash: [6, 4], value: ${MS_VALUE} }); d.push(base); }
     curvesChart(el, series, d);
   }
 

@@ -11,9 +11,9 @@ import type { Summary, TimeSeries } from '../../model/summary.js';
 import type { SectionChart } from './section.js';
 
 /** Decades of the percentile axis: x = 1/(1 - p), from 1 (0%) to 10^4 (99.99%). */
-export const CURVE_DECADES = 4;
+const CURVE_DECADES = 4;
 /** Points per decade of the percentile axis. */
-export const CURVE_POINTS_PER_DECADE = 40;
+const CURVE_POINTS_PER_DECADE = 40;
 /** Failure reasons drawn one by one in the timeline; the rest are summed as "other". */
 export const TIMELINE_REASONS = 8;
 
@@ -131,7 +131,7 @@ export function timeline(summary: Summary & { series?: TimeSeries }): Timeline |
   };
 }
 
-export function runData(summary: Summary & { series?: TimeSeries }, label: string): RunData {
+function runData(summary: Summary & { series?: TimeSeries }, label: string): RunData {
   return { label, curves: latencyCurves(summary.latency), timeline: timeline(summary) };
 }
 

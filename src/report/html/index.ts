@@ -38,7 +38,7 @@ import { REPORT_CSS } from './style.js';
 export { escapeMarkup } from '../escape.js';
 export { PHASE_ORDER } from './charts.js';
 export { CHART_KIT_JS } from './client.js';
-export { jsonForScript, latencyCurves, percentileGrid, percentileOf, type Curves } from './data.js';
+export { jsonForScript, latencyCurves, percentileGrid, type Curves } from './data.js';
 export { htmlPage, loadAssets, REPORT_CSP, type Assets } from './page.js';
 export {
   RUN_COLOR,
@@ -47,6 +47,7 @@ export {
   type SectionChart,
   type StepsChartData,
 } from './section.js';
+export { chart, el, figure, table, td, th, thead, tr } from './markup.js';
 export { PHASE_LABEL } from './sections.js';
 export { REPORT_CSS } from './style.js';
 
@@ -95,12 +96,14 @@ export function renderHtmlReport(summary: AnySummary, options: HtmlReportOptions
   const parts = placeSections(own, sections);
   const generated = utcTime((options.generatedAt ?? new Date()).toISOString());
   const r = summary.run;
+  const madeBy = `Made by mqtt-herd${version === '' ? '' : ` ${esc(version)}`} on ${esc(generated)}`;
+  const against = baseline === undefined ? '' : `, against baseline <code>${esc(baseline.run.id)}</code>`;
   const body = [
     `<header class="top"><h1>mqtt-herd report: ${esc(r.scenario)}</h1><span class="sub">${esc(r.target)} · ${esc(utcTime(r.started))}</span></header>`,
     tocHtml(parts),
     '<noscript><p>The charts need JavaScript; every number is also in the tables.</p></noscript>',
     ...parts.map((p) => p.html),
-    `<footer>Made by mqtt-herd${version === '' ? '' : ` ${esc(version)}`} on ${esc(generated)} from run <code>${esc(r.id)}</code>${baseline === undefined ? '' : `, against baseline <code>${esc(baseline.run.id)}</code>`}. This file needs no network.</footer>`,
+    `<footer>${madeBy} from run <code>${esc(r.id)}</code>${against}. This file needs no network.</footer>`,
   ]
     .filter((x) => x !== '')
     .join('\n');

@@ -27,8 +27,7 @@ export interface StepsChartData {
 export type SectionChart = { kind: 'steps'; data: StepsChartData };
 
 /** The report's own sections that every report has, in page order: an extra section goes before one of them, or at the end. */
-export const SLOTS = ['thresholds', 'latency', 'timeline', 'failures', 'config'] as const;
-export type Slot = (typeof SLOTS)[number];
+export type Slot = 'thresholds' | 'latency' | 'timeline' | 'failures' | 'config';
 export type HtmlSectionPosition = `before-${Slot}` | 'end';
 
 export interface HtmlSection {

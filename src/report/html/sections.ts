@@ -8,6 +8,7 @@ import { PHASES, type Phase } from '../../model/names.js';
 import { escapeMarkup as esc } from '../escape.js';
 import { explainReason } from '../explain/index.js';
 import { bytes, describeThreshold, int, ms, percent, tableMs, utcTime } from '../format.js';
+import { table, td, th, tr } from './markup.js';
 import type { Summary, Verdict, TimeSeries } from '../../model/summary.js';
 
 /** Escaped text in which `backticked` words are set as code. */
@@ -32,7 +33,8 @@ const VERDICT_TEXT: Record<Verdict, { word: string; icon: string; meaning: strin
     word: 'INCONCLUSIVE',
     icon: '!',
     meaning:
-      'The load generator itself was the bottleneck, so these numbers describe it rather than the broker. Rerun with more workers or machines (shards) before drawing conclusions.',
+      'The load generator itself was the bottleneck, so these numbers describe it rather than the broker. ' +
+      'Rerun with more workers or machines (shards) before drawing conclusions.',
   },
   insecure: {
     word: 'INSECURE',
@@ -51,10 +53,9 @@ const FAULT_TEXT: Record<string, string> = {
   wrong_eku: 'certificate not issued for client authentication (EKU)',
 };
 
-export const seconds = (s: Summary): number =>
-  Math.max(0, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
+const seconds = (s: Summary): number => Math.max(0, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
 const finished = (s: Summary): number => s.counts.connected + s.counts.failed;
-export const failureRate = (s: Summary): number => (finished(s) === 0 ? 0 : s.counts.failed / finished(s));
+const failureRate = (s: Summary): number => (finished(s) === 0 ? 0 : s.counts.failed / finished(s));
 const averageRate = (s: Summary): number => (seconds(s) > 0 ? s.counts.connected / seconds(s) : 0);
 
 /** The best connects per second of the timeline (a point's average when downsampled), else null. */
@@ -67,7 +68,8 @@ function peakRate(s: Summary): { rate: number; over: number } | null {
 const utc = (iso: string): string => esc(utcTime(iso));
 
 function tile(label: string, value: string, note = ''): string {
-  return `<div class="tile"><div class="tile-label">${esc(label)}</div><div class="tile-value">${value}</div>${note === '' ? '' : `<div class="tile-note">${note}</div>`}</div>`;
+  const noteHtml = note === '' ? '' : `<div class="tile-note">${note}</div>`;
+  return `<div class="tile"><div class="tile-label">${esc(label)}</div><div class="tile-value">${value}</div>${noteHtml}</div>`;
 }
 
 function rateTile(s: Summary): string {
@@ -98,8 +100,10 @@ export function verdictSection(s: Summary): string {
       ),
     );
   }
+  const icon = `<span class="verdict-icon" aria-hidden="true">${v.icon}</span>`;
+  const word = `<span class="verdict-word" data-verdict="${s.verdict}">${v.word}</span>`;
   return `<section class="verdict verdict-${s.verdict}" id="verdict">
-<div class="verdict-head"><span class="verdict-icon" aria-hidden="true">${v.icon}</span><span class="verdict-word" data-verdict="${s.verdict}">${v.word}</span></div>
+<div class="verdict-head">${icon}${word}</div>
 <p class="verdict-why">${esc(s.verdict_reason)}</p>
 <p class="verdict-meaning">${esc(v.meaning)}</p>
 <div class="tiles">${tiles.join('')}</div>
@@ -108,21 +112,29 @@ export function verdictSection(s: Summary): string {
 
 export function thresholdsSection(s: Summary): string {
   if (s.thresholds.length === 0) {
-    return `<section id="thresholds"><h2>Thresholds</h2><p class="muted">No thresholds were set for this run and its default gates were turned off: the verdict only says whether the generator stayed healthy and every faulty credential was rejected.</p></section>`;
+    return (
+      '<section id="thresholds"><h2>Thresholds</h2><p class="muted">No thresholds were set for this run and ' +
+      'its default gates were turned off: the verdict only says whether the generator stayed healthy and every ' +
+      'faulty credential was rejected.</p></section>'
+    );
   }
   const held = s.thresholds.filter((t) => t.ok).length;
   const rows = s.thresholds
-    .map(
-      (t) =>
-        `<tr class="${t.ok ? 'row-ok' : 'row-no'}"><td class="c">${mark(t.ok)}</td><td><code>${esc(t.metric)}</code>` +
-        `${t.default ? ' <span class="muted small">default gate</span>' : ''}</td><td><code>${esc(t.expression)}</code></td>` +
-        `<td>${esc(describeThreshold(t))}</td></tr>`,
+    .map((t) =>
+      tr(
+        [
+          td(mark(t.ok), 'c'),
+          td(`<code>${esc(t.metric)}</code>${t.default ? ' <span class="muted small">default gate</span>' : ''}`),
+          td(`<code>${esc(t.expression)}</code>`),
+          td(esc(describeThreshold(t))),
+        ],
+        t.ok ? 'row-ok' : 'row-no',
+      ),
     )
     .join('\n');
+  const head = [th('ok', 'c'), th('metric'), th('threshold'), th('observed')];
   return `<section id="thresholds"><h2>Thresholds <span class="count">${held} of ${s.thresholds.length} held</span></h2>
-<table class="grid"><thead><tr><th class="c">ok</th><th>metric</th><th>threshold</th><th>observed</th></tr></thead><tbody>
-${rows}
-</tbody></table></section>`;
+${table('grid', head, rows)}</section>`;
 }
 
 export function securitySection(s: Summary): string {
@@ -132,14 +144,23 @@ export function securitySection(s: Summary): string {
       const reasons = Object.entries(x.reasons)
         .map(([r, n]) => `<code title="${esc(explainReason(r).title)}">${esc(r)}</code> ${int(n)}`)
         .join(', ');
-      return `<tr class="${x.accepted === 0 ? 'row-ok' : 'row-no'}"><td class="c">${mark(x.accepted === 0)}</td><td><code>${esc(x.fault)}</code><div class="muted small">${esc(FAULT_TEXT[x.fault] ?? '')}</div></td><td class="n">${int(x.expected_rejections)}</td><td class="n">${int(x.rejected)}</td><td class="n">${int(x.accepted)}</td><td>${reasons || '–'}</td></tr>`;
+      const fault = `<code>${esc(x.fault)}</code><div class="muted small">${esc(FAULT_TEXT[x.fault] ?? '')}</div>`;
+      const cells = [
+        td(mark(x.accepted === 0), 'c'),
+        td(fault),
+        td(int(x.expected_rejections), 'n'),
+        td(int(x.rejected), 'n'),
+        td(int(x.accepted), 'n'),
+        td(reasons || '–'),
+      ];
+      return tr(cells, x.accepted === 0 ? 'row-ok' : 'row-no');
     })
     .join('\n');
+  const counts = ['devices', 'rejected', 'accepted'].map((n) => th(n, 'n'));
+  const head = [th('ok', 'c'), th('fault'), ...counts, th('how the broker rejected them')];
   return `<section id="security"><h2>Security: faulty credentials</h2>
 <p class="muted">Devices given a faulty credential on purpose. The broker must reject every one of them; one accepted makes the run insecure.</p>
-<table class="grid"><thead><tr><th class="c">ok</th><th>fault</th><th class="n">devices</th><th class="n">rejected</th><th class="n">accepted</th><th>how the broker rejected them</th></tr></thead><tbody>
-${rows}
-</tbody></table></section>`;
+${table('grid', head, rows)}</section>`;
 }
 
 export function latencyTable(s: Summary): string {
@@ -149,11 +170,10 @@ export function latencyTable(s: Summary): string {
       l.count === 0
         ? ['–', '–', '–', '–', '–', '–', '–']
         : [l.min, l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(tableMs);
-    return `<tr><td>${esc(PHASE_LABEL[p])}</td><td class="n">${int(l.count)}</td>${cells.map((c) => `<td class="n">${c}</td>`).join('')}</tr>`;
+    return tr([td(esc(PHASE_LABEL[p])), td(int(l.count), 'n'), ...cells.map((c) => td(c, 'n'))]);
   }).join('\n');
-  return `<table class="grid latency"><thead><tr><th>phase (ms)</th><th class="n">count</th><th class="n">min</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">p99.9</th><th class="n">max</th><th class="n">mean</th></tr></thead><tbody>
-${rows}
-</tbody></table>`;
+  const numbers = ['count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
+  return table('grid latency', [th('phase (ms)'), ...numbers.map((n) => th(n, 'n'))], rows);
 }
 
 export function failuresSection(s: Summary): string {
@@ -171,13 +191,18 @@ export function failuresSection(s: Summary): string {
         ? `${percent(f.count / connections)} of connections`
         : `${percent(f.count / finishedAttempts)} of attempts`;
       const when = session ? 'after connecting (dropped while held)' : f.phase;
-      return `<tr><td class="n">${int(f.count)}<div class="muted small">${share}</div></td><td>${esc(when)}</td><td><code>${esc(f.reason)}</code></td><td class="explain"><strong>${words(e.title)}.</strong> ${words(e.cause)}<div class="fix"><span>Fix:</span> ${words(e.fix)}</div></td></tr>`;
+      const explanation = `<strong>${words(e.title)}.</strong> ${words(e.cause)}<div class="fix"><span>Fix:</span> ${words(e.fix)}</div>`;
+      return tr([
+        td(`${int(f.count)}<div class="muted small">${share}</div>`, 'n'),
+        td(esc(when)),
+        td(`<code>${esc(f.reason)}</code>`),
+        td(explanation, 'explain'),
+      ]);
     })
     .join('\n');
+  const columns = [th('count', 'n'), th('phase'), th('reason'), th('what it means, likely cause and fix')];
   return `${head}
-<table class="grid failures"><thead><tr><th class="n">count</th><th>phase</th><th>reason</th><th>what it means, likely cause and fix</th></tr></thead><tbody>
-${rows}
-</tbody></table></section>`;
+${table('grid failures', columns, rows)}</section>`;
 }
 
 function dl(rows: readonly (readonly [string, string])[]): string {
@@ -224,6 +249,27 @@ interface DeltaRow {
   cur: number;
   fmt: (n: number) => string;
   better: 'lower' | 'higher';
+}
+
+/** One row of the deltas table: both values, the change, and its share, marked better, worse or the same. */
+function deltaRow(r: DeltaRow): string {
+  const d = r.cur - r.base;
+  const rel = r.base === 0 ? (d === 0 ? 0 : Infinity) : d / Math.abs(r.base);
+  const significant = Math.abs(rel) >= 0.05 && d !== 0;
+  const good = r.better === 'lower' ? d < 0 : d > 0;
+  const cls = !significant ? 'same' : good ? 'better' : 'worse';
+  const sign = d > 0 ? '+' : d < 0 ? '−' : '±';
+  const relText = Number.isFinite(rel) ? `${sign}${Math.abs(rel * 100).toFixed(Math.abs(rel) < 0.1 ? 1 : 0)}%` : 'new';
+  const abs =
+    d === 0 ? '±0' : r.fmt === percent ? `${sign}${(Math.abs(d) * 100).toFixed(2)} pt` : `${sign}${r.fmt(Math.abs(d))}`;
+  const cells = [
+    td(esc(r.label)),
+    td(esc(r.fmt(r.base)), 'n'),
+    td(esc(r.fmt(r.cur)), 'n'),
+    td(esc(abs), 'n'),
+    td(esc(relText), 'n delta'),
+  ];
+  return tr(cells, `delta-${cls}`);
 }
 
 /** The table of this run against a baseline: values, change, and whether it got better. */
@@ -277,29 +323,11 @@ export function deltasSection(s: Summary, b: Summary): string {
       better: 'lower',
     },
   );
-  const body = rows
-    .map((r) => {
-      const d = r.cur - r.base;
-      const rel = r.base === 0 ? (d === 0 ? 0 : Infinity) : d / Math.abs(r.base);
-      const significant = Math.abs(rel) >= 0.05 && d !== 0;
-      const good = r.better === 'lower' ? d < 0 : d > 0;
-      const cls = !significant ? 'same' : good ? 'better' : 'worse';
-      const sign = d > 0 ? '+' : d < 0 ? '−' : '±';
-      const relText = Number.isFinite(rel)
-        ? `${sign}${Math.abs(rel * 100).toFixed(Math.abs(rel) < 0.1 ? 1 : 0)}%`
-        : 'new';
-      const abs =
-        d === 0
-          ? '±0'
-          : r.fmt === percent
-            ? `${sign}${(Math.abs(d) * 100).toFixed(2)} pt`
-            : `${sign}${r.fmt(Math.abs(d))}`;
-      return `<tr class="delta-${cls}"><td>${esc(r.label)}</td><td class="n">${esc(r.fmt(r.base))}</td><td class="n">${esc(r.fmt(r.cur))}</td><td class="n">${esc(abs)}</td><td class="n delta">${esc(relText)}</td></tr>`;
-    })
-    .join('\n');
+  const body = rows.map(deltaRow).join('\n');
+  const baseline = `${esc(b.run.scenario)} · ${utc(b.run.started)} · verdict ${esc(b.verdict)} · id <code>${esc(b.run.id)}</code>`;
+  const marks = '<span class="better">better</span> or <span class="worse">worse</span>';
+  const head = [th('metric'), th('baseline', 'n'), th('this run', 'n'), th('change', 'n'), th('%', 'n')];
   return `<section id="baseline"><h2>Against the baseline</h2>
-<p class="muted">Baseline: ${esc(b.run.scenario)} · ${utc(b.run.started)} · verdict ${esc(b.verdict)} · id <code>${esc(b.run.id)}</code>. Changes of 5% or more are marked <span class="better">better</span> or <span class="worse">worse</span>.</p>
-<table class="grid deltas"><thead><tr><th>metric</th><th class="n">baseline</th><th class="n">this run</th><th class="n">change</th><th class="n">%</th></tr></thead><tbody>
-${body}
-</tbody></table></section>`;
+<p class="muted">Baseline: ${baseline}. Changes of 5% or more are marked ${marks}.</p>
+${table('grid deltas', head, body)}</section>`;
 }

@@ -1,4 +1,7 @@
 /** The report's stylesheet: a laptop screen first, and a print layout (A4 or Letter, portrait). */
+
+const MONOSPACE = 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace';
+
 export const REPORT_CSS = `
 :root {
   --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #ffffff; --panel: #f9fafb;
@@ -23,7 +26,7 @@ nav.toc a:hover { color: var(--run); }
 h2 { font-size: 17px; margin: 30px 0 10px; font-weight: 650; }
 h2 .count { font-weight: 400; color: var(--muted); font-size: 14px; margin-left: 8px; }
 h3 { font-size: 14px; margin: 0 0 4px; font-weight: 600; }
-code { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; background: var(--panel); padding: 1px 4px; border-radius: 3px; overflow-wrap: anywhere; }
+code { font: 12.5px/1.4 ${MONOSPACE}; background: var(--panel); padding: 1px 4px; border-radius: 3px; overflow-wrap: anywhere; }
 .muted { color: var(--muted); }
 .small { font-size: 12px; }
 .ok { color: var(--ok); font-weight: 700; }
