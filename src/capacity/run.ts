@@ -159,8 +159,9 @@ export class CapacityRun {
       load: constantRateLoad(planned.rate, durationMs),
       tls: { ...base.tls, servername: env.servername },
       thresholds: slo,
-      // a step is held to the search's SLOs alone
+      // a step is held to the search's SLOs alone, and measures first connects
       defaultGates: false,
+      reconnect: undefined,
       faults: {},
       outDir: undefined,
       metricsPort: undefined,

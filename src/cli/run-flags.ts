@@ -23,6 +23,7 @@ import { DEFAULT_BASELINE_METRICS } from '../judge/baseline.js';
 import { executorOf, loadFromFlags, validateLoad } from '../load/registry.js';
 import { FLAG_KEYS, problemText, type LoadConfig, type LoadFlags, type RunShape } from '../load/executor.js';
 import { loadScenario, type ScenarioSettings } from '../scenario/load.js';
+import { DEVICE_BACKOFF } from '../load/reconnect.js';
 import { RUN_OPTIONS } from './run-options.js';
 
 function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
@@ -170,6 +171,9 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
   const askedHold = duration(p, 'hold', base.holdMs ?? (demo ? DEMO.holdMs : DEFAULTS.holdMs));
   const load = loadOf(p, demo, base, { devices, inFlight, holdMs: askedHold });
   const holdMs = executorOf(load).holdsUntilEnd ? Infinity : askedHold;
+  const reconnect = bool(p, 'reconnect') ? (base.reconnect ?? DEVICE_BACKOFF) : (base.reconnect ?? undefined);
+  if (reconnect !== undefined && !executorOf(load).acceptsReconnect)
+    throw new UsageError(`the ${load.executor} executor reconnects its own way (or not at all)`, '--reconnect');
   return {
     scenario: base.scenario ?? (demo ? 'demo' : 'cli'),
     targets: targetsOf(p, base),
@@ -184,6 +188,7 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     load,
     inFlight,
     holdMs,
+    reconnect,
     mqtt: mqttOf(p, base),
     tls: {
       servername: str(p, 'servername') ?? base.servername,

@@ -46,6 +46,7 @@ export const RUN_OPTIONS: OptionSpec = {
   'baseline-metrics': { type: 'string' },
   threshold: { type: 'string', multiple: true },
   'no-default-gates': { type: 'boolean' },
+  reconnect: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -65,6 +66,8 @@ export const RUN_HELP = (): string => `herd run [SCENARIO.yaml] [flags]      (no
   --executor NAME           how the devices connect (default ${DEFAULT_EXECUTOR}):
 ${executorHelp()}
   --connections N           connections to keep up (executors that keep some up)
+  --reconnect               devices that fail to connect or lose their session retry, backoff 1s…128s with
+                            full jitter (a scenario's load.reconnect sets it in detail)
   --mqtt 3.1.1|5            protocol version (default 3.1.1)
   --keepalive 60s           MQTT keepalive
   --subscribe TOPIC         subscribe after CONNACK ({id} is the device id)

@@ -49,6 +49,7 @@ export const arrivalRate: Executor<ArrivalRateConfig> = {
   },
   required: ['rate'],
   holdsUntilEnd: false,
+  acceptsReconnect: true,
   fromScenario(raw) {
     return {
       ok: true,

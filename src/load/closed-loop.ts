@@ -20,6 +20,7 @@ export const closedLoop: Executor<ClosedLoopConfig> = {
     duration: { type: 'string', format: 'duration', description: 'stop starting attempts after this long' },
   },
   holdsUntilEnd: false,
+  acceptsReconnect: false,
   fromScenario(raw) {
     return { ok: true, config: { executor: 'closed-loop', durationMs: scenarioValue.duration(raw.duration) } };
   },

@@ -45,6 +45,7 @@ export const constantConnections: Executor<ConstantConnectionsConfig> = {
   },
   required: ['rate', 'duration'],
   holdsUntilEnd: true,
+  acceptsReconnect: true,
   fromScenario(raw) {
     return {
       ok: true,

@@ -85,6 +85,8 @@ export interface Executor<C extends LoadConfig = LoadConfig> {
   readonly required?: readonly string[];
   /** connections are held until the run ends: `hold` does not apply */
   readonly holdsUntilEnd: boolean;
+  /** `reconnect` (retries with backoff) applies; false where the executor reconnects its own way or not at all */
+  readonly acceptsReconnect: boolean;
   /** `load:` of a scenario (already checked against the schema) → config */
   fromScenario(raw: Readonly<Record<string, unknown>>): Parsed<C>;
   /** the flags → config; `base`: this executor's config from the scenario (flags override it). Throws UsageError. */

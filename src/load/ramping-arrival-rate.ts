@@ -116,6 +116,7 @@ export const rampingArrivalRate: Executor<RampingArrivalRateConfig> = {
   },
   required: ['stages'],
   holdsUntilEnd: false,
+  acceptsReconnect: true,
   fromScenario(raw) {
     const stages = (raw.stages as { duration: unknown; target: unknown }[]).map((st) => ({
       durationMs: scenarioValue.duration(st.duration)!,

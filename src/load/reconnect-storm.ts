@@ -5,8 +5,6 @@
  * connect rate (summary `recovery`).
  */
 import { UsageError } from '../errors.js';
-import type { Summary } from '../model/summary.js';
-import { formatMs } from '../model/units.js';
 import {
   check,
   refuseFlags,
@@ -19,6 +17,7 @@ import {
 import type { LoadPolicy, PolicyContext } from './policy.js';
 import { constantRateSchedule } from './arrival-rate.js';
 import { StormPolicy, type StormConfig } from './storm-policy.js';
+import { explainRecovery, type Jitter } from './reconnect.js';
 
 export interface ReconnectStormConfig {
   executor: 'reconnect-storm';
@@ -27,11 +26,6 @@ export interface ReconnectStormConfig {
   rate: number;
   storm: StormConfig;
 }
-
-const DROP_TEXT: Record<StormConfig['drop'], string> = {
-  'broker-restart': 'the broker restarted',
-  disconnect: 'every connection was cut from the generator side (a network outage)',
-};
 
 /** How long after the drop the storm waits for every device to be back before it gives up. */
 function stormDeadlineMs(cfg: StormConfig): number {
@@ -65,36 +59,6 @@ function stormPolicy(c: ReconnectStormConfig, ctx: PolicyContext): LoadPolicy {
   };
 }
 
-function explain(s: Summary): Explanation | undefined {
-  const r = s.recovery;
-  if (r === undefined) return undefined;
-  const all = r.dropped > 0 && r.recovered === r.dropped;
-  const t = (v: number | null): string => (v === null ? 'not reached' : formatMs(v));
-  const shares: [string, number | null][] = [
-    ['50%', r.t50_ms],
-    ['90%', r.t90_ms],
-    ['99%', r.t99_ms],
-    ['100%', r.t100_ms],
-  ];
-  return {
-    id: 'recovery',
-    title: 'Reconnect storm: recovery',
-    headline: `${r.recovered} of ${r.dropped} back`,
-    text:
-      `At ${r.dropped_at ?? '–'} ${DROP_TEXT[r.drop] ?? r.drop}. Every dropped device reconnected with exponential ` +
-      `backoff and full jitter, as device firmware does; ${r.reconnect_attempts} reconnect attempts in all, at most ` +
-      `${r.peak_connect_rate} completed in one second.${all ? '' : ' Not every device came back before the run ended.'}`,
-    table: {
-      head: ['share of the dropped devices back', 'time from the drop'],
-      rows: shares.map(([k, v]) => [k, t(v)]),
-    },
-    lines: [
-      `${r.drop} at ${r.dropped_at ?? '-'} · ${r.recovered}/${r.dropped} back after ${r.reconnect_attempts} reconnect attempts`,
-      `${shares.map(([k, v]) => `${k} ${t(v)}`).join(' · ')} · peak ${r.peak_connect_rate} connects/s`,
-    ],
-  };
-}
-
 const duration = (v: unknown, dflt: number): number => scenarioValue.duration(v) ?? dflt;
 
 export const reconnectStorm: Executor<ReconnectStormConfig> = {
@@ -108,20 +72,32 @@ export const reconnectStorm: Executor<ReconnectStormConfig> = {
     backoff: {
       type: 'object',
       additionalProperties: false,
-      properties: { initial: { type: 'string', format: 'duration' }, max: { type: 'string', format: 'duration' } },
+      properties: {
+        initial: { type: 'string', format: 'duration' },
+        max: { type: 'string', format: 'duration' },
+        jitter: { type: 'string', enum: ['full', 'equal', 'none'], description: 'default full' },
+      },
     },
     duration: { type: 'string', format: 'duration', description: 'how long to wait once every device is back' },
+    wait: {
+      type: 'string',
+      format: 'duration',
+      description: 'a broker restarted by someone else: how long to wait for the drop (default 60s)',
+    },
   },
   required: ['rate'],
   holdsUntilEnd: true,
+  acceptsReconnect: false,
   fromScenario(raw) {
-    const backoff = (raw.backoff ?? {}) as { initial?: unknown; max?: unknown };
+    const backoff = (raw.backoff ?? {}) as { initial?: unknown; max?: unknown; jitter?: Jitter };
     const storm: StormConfig = {
       drop: (raw.drop as StormConfig['drop'] | undefined) ?? 'broker-restart',
       downMs: duration(raw.down, 2000),
       initialBackoffMs: duration(backoff.initial, 5000),
       maxBackoffMs: duration(backoff.max, 60_000),
       settleMs: duration(raw.duration, 5000),
+      jitter: backoff.jitter ?? 'full',
+      waitMs: duration(raw.wait, 60_000),
     };
     const connections = typeof raw.connections === 'number' ? raw.connections : 0;
     const rate = scenarioValue.rate(raw.rate);
@@ -162,5 +138,5 @@ export const reconnectStorm: Executor<ReconnectStormConfig> = {
     const backoff = `${c.storm.initialBackoffMs / 1000}s…${c.storm.maxBackoffMs / 1000}s`;
     return `${c.connections} connections up at ${c.rate}/s, then a storm (${c.storm.drop}, backoff ${backoff})`;
   },
-  explain,
+  explain: (s) => explainRecovery(s.recovery),
 };

@@ -12,6 +12,7 @@ import { rampingArrivalRate } from './ramping-arrival-rate.js';
 import { constantConnections } from './constant-connections.js';
 import { reconnectStorm } from './reconnect-storm.js';
 import { closedLoop } from './closed-loop.js';
+import { explainRecovery } from './reconnect.js';
 
 const EXECUTORS = new Map<string, AnyExecutor>();
 
@@ -51,6 +52,23 @@ export function executorOf(c: LoadConfig | string): AnyExecutor {
 const COMMON: Record<string, JsonSchema> = {
   hold: { type: 'string', format: 'duration', description: 'how long each connection stays up after CONNACK' },
   in_flight: { type: 'integer', minimum: 1, description: 'cap on connects between start and CONNACK' },
+  reconnect: {
+    description:
+      'devices that fail to connect or lose their session try again with backoff (true: 1s…128s, full jitter)',
+    anyOf: [
+      { type: 'boolean' },
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          initial: { type: 'string', format: 'duration', description: 'first backoff (default 1s)' },
+          max: { type: 'string', format: 'duration', description: 'backoff cap (default 128s)' },
+          jitter: { type: 'string', enum: ['full', 'equal', 'none'], description: 'default full' },
+          attempts: { type: 'integer', minimum: 1, description: 'retries per device before it gives up (default 10)' },
+        },
+      },
+    ],
+  },
 };
 
 /** The schema of a scenario's `load:` section: one branch per executor, chosen by `executor`. */
@@ -109,7 +127,8 @@ export function constantRateLoad(rate: number, durationMs: number | undefined): 
 /** What the executor of a summary's run adds to it, in words. */
 export function explainLoad(s: Summary): Explanation[] {
   const e = EXECUTORS.get(s.run.executor);
-  const x = e?.explain?.(s);
+  // an executor of its own explains its results; any other run with reconnects shows how they went
+  const x = e?.explain !== undefined ? e.explain(s) : explainRecovery(s.recovery);
   return x === undefined ? [] : [x];
 }
 

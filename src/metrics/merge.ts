@@ -169,6 +169,7 @@ export function mergeRecovery(summaries: readonly Summary[]): Summary['recovery'
     dropped_at: dropTimes[0] ?? null,
     dropped,
     recovered,
+    not_back: dropped - recovered,
     t50_ms: share(0.5),
     t90_ms: share(0.9),
     t99_ms: share(0.99),

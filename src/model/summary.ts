@@ -150,10 +150,14 @@ export interface TimeSeries {
 export type WithSeries<T> = T & { series?: TimeSeries };
 
 export interface Recovery {
-  drop: 'broker-restart' | 'disconnect';
+  /** what took the devices down: a broker restart, a cut of the connections, or (reconnect) whatever did */
+  drop: 'broker-restart' | 'disconnect' | 'reconnect';
   dropped_at: string | null;
+  /** devices that went down (dropped, or kept from connecting) and were timed */
   dropped: number;
   recovered: number;
+  /** devices that went down and never came back before the run ended */
+  not_back?: number;
   /** ms from the drop until that share of the dropped devices were connected again */
   t50_ms: number | null;
   t90_ms: number | null;

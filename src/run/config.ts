@@ -4,6 +4,7 @@
  */
 import type { Fault, KeyType, TlsVersion } from '../model/names.js';
 import type { LoadConfig } from '../load/executor.js';
+import type { BackoffConfig } from '../load/reconnect.js';
 
 export interface RunConfig {
   scenario: string;
@@ -22,6 +23,8 @@ export interface RunConfig {
   inFlight: number;
   /** ms each connection stays up after CONNACK (Infinity: until the run ends) */
   holdMs: number;
+  /** devices that fail to connect or lose their session retry with this backoff; undefined: they do not */
+  reconnect: BackoffConfig | undefined;
   mqtt: { version: 4 | 5; keepaliveS: number; subscribe: string | undefined };
   tls: { servername: string | undefined; minVersion: TlsVersion | undefined; maxVersion: TlsVersion | undefined };
   timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };

@@ -5,6 +5,7 @@
  */
 import { Aggregator, type AggregateSnapshot } from '../metrics/aggregate.js';
 import { Engine, type EnginePlan, type EngineResult, type EngineState } from '../engine/coordinator.js';
+import { reconnectPolicy } from '../load/reconnect.js';
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
 
@@ -27,9 +28,11 @@ export interface Executed {
 function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
   const c = plan.config;
   const { executor } = plan;
-  const policy = executor.policy?.(c.load, {
+  const own = executor.policy?.(c.load, {
     restartBroker: prep.broker === undefined ? undefined : (downMs) => prep.broker!.restart(downMs),
   });
+  // reconnect on: devices that fail or lose their session retry with backoff, over the executor's own policy
+  const policy = c.reconnect === undefined ? own : reconnectPolicy(own, c.reconnect);
   return {
     workers: plan.workers,
     processes: plan.processes,
@@ -57,7 +60,7 @@ function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
       // a policy acts on single devices: the workers say which connected, failed and dropped
       reportOutcomes: policy !== undefined,
       resumeRatio: c.resumeRatio,
-      reuseDevices: executor.reuseDevices(c.load),
+      reuseDevices: executor.reuseDevices(c.load) || c.reconnect !== undefined,
     },
   };
 }

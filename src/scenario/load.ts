@@ -13,6 +13,7 @@ import { parseDurationMs, parsePercentFraction } from '../model/units.js';
 import { parseThresholds, resolveMetric } from '../judge/thresholds.js';
 import { executorOf, loadFromFlags, loadFromScenario, validateLoad } from '../load/registry.js';
 import type { LoadConfig } from '../load/executor.js';
+import { DEVICE_BACKOFF, type BackoffConfig, type Jitter } from '../load/reconnect.js';
 import { SchemaChecker, positionOf, type Problem } from './schema-check.js';
 import { scenarioSchema } from './schema.js';
 
@@ -40,6 +41,8 @@ export interface ScenarioSettings {
   inFlight?: number;
   faults?: Partial<Record<Fault, number>>;
   thresholds?: Record<string, string[]>;
+  /** retries with backoff for devices that fail or lose their session; null: the scenario turned them off */
+  reconnect?: BackoffConfig | null;
   /** where the settings came from: a problem found later (once flags are applied) points into the file */
   origin?: { file: string; locate(path: readonly (string | number)[]): SourcePosition };
 }
@@ -58,7 +61,12 @@ interface Raw {
     uri_domain?: string;
   };
   mqtt?: { version?: number | string; keepalive?: number | string; clean?: boolean; subscribe?: string };
-  load?: Record<string, unknown> & { executor: string; hold?: string; in_flight?: number };
+  load?: Record<string, unknown> & {
+    executor: string;
+    hold?: string;
+    in_flight?: number;
+    reconnect?: boolean | { initial?: string; max?: string; jitter?: Jitter; attempts?: number };
+  };
   faults?: Record<string, string>;
   thresholds?: Record<string, string | string[]>;
 }
@@ -194,11 +202,14 @@ function mqttSection(raw: Raw, s: ScenarioSettings, at: At): void {
 function loadSection(l: NonNullable<Raw['load']>, s: ScenarioSettings, at: At): void {
   if (l.hold !== undefined) s.holdMs = parseDurationMs(l.hold);
   if (l.in_flight !== undefined) s.inFlight = l.in_flight;
+  if (l.reconnect !== undefined) s.reconnect = reconnectOf(l.reconnect);
   const parsed = loadFromScenario(l);
   if (!parsed.ok) {
     for (const p of parsed.problems) at(['load', ...p.path], p.message);
     return;
   }
+  if (s.reconnect && !executorOf(parsed.config).acceptsReconnect)
+    at(['load', 'reconnect'], `${l.executor} reconnects its own way (or not at all): remove reconnect`);
   if (executorOf(parsed.config).holdsUntilEnd) {
     if (l.hold !== undefined)
       at(['load', 'hold'], `${l.executor} holds every connection until the duration ends: remove hold`);
@@ -209,6 +220,18 @@ function loadSection(l: NonNullable<Raw['load']>, s: ScenarioSettings, at: At): 
   const resolved = loadFromFlags(undefined, {}, parsed.config, shape);
   for (const p of validateLoad(resolved, shape)) at(['load', ...p.path], p.message);
   s.load = parsed.config;
+}
+
+/** `reconnect: true`, `false`, or its settings over the device SDKs' defaults. */
+function reconnectOf(r: NonNullable<NonNullable<Raw['load']>['reconnect']>): BackoffConfig | null {
+  if (r === false) return null;
+  if (r === true) return DEVICE_BACKOFF;
+  return {
+    initialMs: r.initial === undefined ? DEVICE_BACKOFF.initialMs : parseDurationMs(r.initial),
+    maxMs: r.max === undefined ? DEVICE_BACKOFF.maxMs : parseDurationMs(r.max),
+    jitter: r.jitter ?? DEVICE_BACKOFF.jitter,
+    maxAttempts: r.attempts ?? DEVICE_BACKOFF.maxAttempts,
+  };
 }
 
 function faultsSection(raw: Raw, s: ScenarioSettings, at: At): void {

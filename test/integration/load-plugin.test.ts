@@ -29,6 +29,7 @@ const burst: Executor<BurstConfig> = {
   },
   required: ['waves'],
   holdsUntilEnd: false,
+  acceptsReconnect: true,
   fromScenario: (raw) => ({
     ok: true,
     config: {

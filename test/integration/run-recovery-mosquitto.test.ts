@@ -112,4 +112,78 @@ describe('recovering from an external broker going away', () => {
       await m.stop();
     }
   });
+
+  it('a storm whose broker someone restarts mid-ramp: refused first attempts retry with backoff, every device comes back', async () => {
+    const port = await freePort();
+    let m = await startMosquitto({ ...conf, port });
+    const f = join(dir, 'early-storm.yaml');
+    writeFileSync(
+      f,
+      [
+        'name: early-storm',
+        'devices: { count: 300, seed: 4 }',
+        'load: { executor: reconnect-storm, rate: 100/s, drop: broker-restart, backoff: { initial: 300ms, max: 1s }, duration: 500ms }',
+        '',
+      ].join('\n'),
+    );
+    const out = tmp();
+    const run = spawnHerd(['run', f, '--target', `mqtts://localhost:${port}`, '--pki', pki, '--out', out, '--quiet']);
+    try {
+      // the ramp takes 3 s; the broker goes away once a third of it is connected, and comes back later
+      await until(() => clientsConnected(m) >= 100, 'a third of the first wave');
+      await m.stop();
+      await sleep(700);
+      m = await startMosquitto({ ...conf, port });
+      const r = await run.done;
+      const s = readSummaryFile(out);
+      // refused while it was down: failures, each retried; dropped sessions came back too
+      expect(failureCount(s, 'tcp_refused')).toBeGreaterThan(0);
+      expect(s.recovery).toMatchObject({ drop: 'broker-restart', not_back: 0 });
+      expect(s.recovery!.dropped).toBeGreaterThanOrEqual(100);
+      expect(s.recovery!.recovered).toBe(s.recovery!.dropped);
+      // every device of the fleet ended up connected: the storm's own gate (every device back) held
+      expect(s.thresholds.find((t) => t.metric === 'recovery_duration')).toMatchObject({ default: true, ok: true });
+      expect([0, 97], r.stderr).toContain(r.code);
+    } finally {
+      await m.stop();
+    }
+  });
+
+  it('--reconnect under arrival-rate: sessions the broker drops come back with backoff, and the summary says how', async () => {
+    const port = await freePort();
+    let m = await startMosquitto({ ...conf, port });
+    const out = tmp();
+    const run = spawnHerd([
+      'run',
+      '--target',
+      `mqtts://localhost:${port}`,
+      '--pki',
+      pki,
+      '--devices',
+      '50',
+      '--rate',
+      '200/s',
+      '--hold',
+      '3s',
+      '--reconnect',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    try {
+      await until(() => clientsConnected(m) >= 50, 'every device to connect');
+      await m.stop();
+      await sleep(500);
+      m = await startMosquitto({ ...conf, port });
+      const r = await run.done;
+      const s = readSummaryFile(out);
+      expect(s.counts.session_drops).toBe(50);
+      expect(s.recovery).toMatchObject({ drop: 'reconnect', dropped: 50, recovered: 50, not_back: 0 });
+      // each came back to hold its full hold again: 50 + 50 established
+      expect(s.counts.connected).toBe(100);
+      expect(r.stdout).toMatch(/recovery\s+reconnect at/);
+    } finally {
+      await m.stop();
+    }
+  });
 });

@@ -29,7 +29,7 @@ describe('scenario loading', () => {
       '',
     ].join('\n');
     expect(problems(text)).toEqual([
-      'x.yaml:6:5: load.backoff.intial: unknown key "intial" — did you mean "initial"? (expected "initial", "max")',
+      'x.yaml:6:5: load.backoff.intial: unknown key "intial" — did you mean "initial"? (expected "initial", "max", "jitter")',
     ]);
   });
 
