@@ -5,15 +5,7 @@
  * connect rate (summary `recovery`).
  */
 import { UsageError } from '../errors.js';
-import {
-  check,
-  refuseFlags,
-  scenarioValue,
-  shardConnections,
-  type ConfigProblem,
-  type Executor,
-  type Explanation,
-} from './executor.js';
+import { check, refuseFlags, scenarioValue, shardConnections, type ConfigProblem, type Executor } from './executor.js';
 import type { LoadPolicy, PolicyContext } from './policy.js';
 import { constantRateSchedule } from './arrival-rate.js';
 import { StormPolicy, type StormConfig } from './storm-policy.js';
