@@ -45,17 +45,46 @@ export interface CapacityNeed {
   peakConnections: number;
   /** distinct (source address, target address) pairs the connections are spread over */
   sourceTargetPairs: number;
+  /** target addresses (each source address gives a pair with each of them) */
+  targets: number;
   /** generator processes sharing the load */
   processes: number;
 }
+
+/** Files a generator needs open besides its sockets: below this, it cannot even start its workers. */
+const MIN_FILES = FD_RESERVE + 50;
 
 /** Sockets one process can hold under its fd limit. */
 export function socketsPerProcess(limits: HostLimits): number {
   return Math.max(0, limits.fdLimit - FD_RESERVE);
 }
 
+/** The open-files limit is too low to run at all: say so, and how to raise it. */
+export function checkFileLimit(limits: HostLimits): void {
+  if (limits.fdLimit >= MIN_FILES) return;
+  const raise = Math.min(limits.fdHardLimit, 20_000);
+  const how =
+    limits.fdHardLimit >= MIN_FILES
+      ? `raise it (ulimit -n ${raise}; the hard limit is ${limits.fdHardLimit})`
+      : `its hard limit is ${limits.fdHardLimit}: raise that (as root, or in /etc/security/limits.conf)`;
+  throw new PlanError(
+    `this process may open only ${limits.fdLimit} files; herd needs about ${FD_RESERVE} for itself and one per ` +
+      `connection: ${how}`,
+  );
+}
+
+/** Consecutive loopback source addresses from 127.0.0.2, as --source-ips takes them (undefined: more than 127/8 has). */
+export function loopbackRange(n: number): string | undefined {
+  const first = (127 << 24) + 2;
+  const last = first + n - 1;
+  if (last > (127 << 24) + 0xfffffe) return undefined;
+  const ip = (x: number): string => [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.');
+  return n <= 1 ? ip(first) : `${ip(first)}-${ip(last)}`;
+}
+
 /** Throws PlanError (exit 2) naming what to change when the plan does not fit. */
 export function checkCapacity(need: CapacityNeed, limits: HostLimits = hostLimits()): void {
+  checkFileLimit(limits);
   const perProcess = Math.ceil(need.peakConnections / need.processes);
   const fdCap = socketsPerProcess(limits);
   if (perProcess > fdCap) {
@@ -70,10 +99,14 @@ export function checkCapacity(need: CapacityNeed, limits: HostLimits = hostLimit
   const perPair = Math.ceil(need.peakConnections / need.sourceTargetPairs);
   if (perPair > ports) {
     const pairs = Math.ceil(need.peakConnections / ports);
+    const sources = Math.ceil(pairs / Math.max(1, need.targets));
+    const range = loopbackRange(sources);
+    const example = range === undefined ? 'more machines (shards)' : `--source-ips ${range} (for loopback targets)`;
     throw new PlanError(
-      `the plan holds up to ${need.peakConnections} connections at once over ${need.sourceTargetPairs} source/target address pair(s), ` +
-        `${perPair} per pair, but the ephemeral port range ${limits.portRange[0]}-${limits.portRange[1]} gives ${ports} ports per pair; ` +
-        `spread over at least ${pairs} pairs with --source-ips (e.g. --source-ips 127.0.0.2-127.0.0.${1 + pairs}) or more --target addresses`,
+      `the plan holds up to ${need.peakConnections} connections at once over ${need.sourceTargetPairs} source/target ` +
+        `address pair(s), ${perPair} per pair, but the ephemeral port range ${limits.portRange[0]}-${limits.portRange[1]} ` +
+        `gives ${ports} ports per pair; spread over at least ${pairs} pairs: ${sources} source addresses ` +
+        `(${example}) or more --target addresses`,
     );
   }
 }

@@ -29,9 +29,17 @@ export function constantRateSchedule(rate: number, total: number, durationMs?: n
   };
 }
 
-/** Connections held at once by an open loop: every device, or (hold 0) no more than are in flight. */
-export function openLoopPeak(run: RunShape): number {
-  return run.holdMs === 0 ? Math.min(run.devices, run.inFlight) : run.devices;
+/**
+ * Connections open at once in an open loop at up to `rate` connects/s: those in flight
+ * (at most --in-flight) and those held, which connected within the last hold — at most the
+ * attempts started within the hold plus the longest connect before it. Never more than the
+ * devices.
+ */
+export function openLoopPeak(run: RunShape, rate: number): number {
+  if (run.holdMs === 0) return Math.min(run.devices, run.inFlight);
+  if (!Number.isFinite(run.holdMs)) return run.devices;
+  const window = (run.holdMs + (run.connectMs ?? 40_000)) / 1000;
+  return Math.min(run.devices, Math.ceil(rate * window) + run.inFlight);
 }
 
 export const arrivalRate: Executor<ArrivalRateConfig> = {
@@ -73,7 +81,7 @@ export const arrivalRate: Executor<ArrivalRateConfig> = {
   },
   schedule: (c, run) => constantRateSchedule(c.rate, run.devices, c.durationMs),
   shard: (c, share) => ({ ...c, rate: c.rate * share.fraction }),
-  peakConnections: (_c, run) => openLoopPeak(run),
+  peakConnections: (c, run) => openLoopPeak(run, c.rate),
   reuseDevices: () => false,
   describe: (c) => `${round(c.rate, 2)} connects/s${c.durationMs === undefined ? '' : ` for ${c.durationMs / 1000}s`}`,
 };

@@ -4,7 +4,6 @@
  * ends; held devices connect once each.
  */
 import { check, refuseFlags, scenarioValue, type ConfigProblem, type Executor } from './executor.js';
-import { openLoopPeak } from './arrival-rate.js';
 
 export interface ClosedLoopConfig {
   executor: 'closed-loop';
@@ -42,7 +41,8 @@ export const closedLoop: Executor<ClosedLoopConfig> = {
   }),
   // as fast as the broker answers, --in-flight at a time per shard
   shard: (c) => c,
-  peakConnections: (_c, run) => openLoopPeak(run),
+  // as fast as the broker answers: held devices may all be up at once
+  peakConnections: (_c, run) => (run.holdMs === 0 ? Math.min(run.devices, run.inFlight) : run.devices),
   reuseDevices: () => true,
   describe: (c) => `closed loop${c.durationMs === undefined ? '' : ` for ${c.durationMs / 1000}s`}`,
 };

@@ -32,6 +32,8 @@ export interface RunShape {
   inFlight: number;
   /** ms a connection stays up after CONNACK (Infinity: until the run ends) */
   holdMs: number;
+  /** the longest an attempt can take to connect (the phase timeouts added up; default 40 s) */
+  connectMs?: number;
 }
 
 /**

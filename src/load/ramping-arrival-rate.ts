@@ -145,7 +145,7 @@ export const rampingArrivalRate: Executor<RampingArrivalRateConfig> = {
     startRate: c.startRate * share.fraction,
     stages: c.stages.map((s) => ({ ...s, target: s.target * share.fraction })),
   }),
-  peakConnections: (_c, run) => openLoopPeak(run),
+  peakConnections: (c, run) => openLoopPeak(run, Math.max(c.startRate, ...c.stages.map((s) => s.target))),
   reuseDevices: () => false,
   describe: (c) =>
     `ramp ${[c.startRate, ...c.stages.map((s) => s.target)].map((r) => round(r, 2)).join('→')} connects/s over ${c.stages.length} stage(s)`,

@@ -9,7 +9,7 @@ import { PlanError } from '../errors.js';
 import type { AnyExecutor, RunShape } from '../load/executor.js';
 import { executorOf } from '../load/registry.js';
 import type { Schedule } from '../load/schedule.js';
-import { checkCapacity, hostLimits, socketsPerProcess, type HostLimits } from '../engine/limits.js';
+import { checkCapacity, checkFileLimit, hostLimits, socketsPerProcess, type HostLimits } from '../engine/limits.js';
 import type { CheckedRun } from './check.js';
 import { shardRunId } from './shard.js';
 
@@ -29,14 +29,18 @@ export interface RunPlan extends CheckedRun {
 export function planRun(checked: CheckedRun): RunPlan {
   const c = checked.config;
   const executor = executorOf(c.load);
-  const shape: RunShape = { devices: c.devices, inFlight: c.inFlight, holdMs: c.holdMs };
+  const t = c.timeouts;
+  const connectMs = t.tcpMs + t.tlsMs + t.connackMs + t.subscribeMs;
+  const shape: RunShape = { devices: c.devices, inFlight: c.inFlight, holdMs: c.holdMs, connectMs };
   const peak = executor.peakConnections(c.load, shape);
   const limits = hostLimits();
+  checkFileLimit(limits);
   const processes = planProcesses(checked, peak, limits);
   checkCapacity(
     {
       peakConnections: peak,
       sourceTargetPairs: Math.max(1, c.sourceIps.length) * Math.max(1, checked.targets.length),
+      targets: Math.max(1, checked.targets.length),
       processes,
     },
     limits,
