@@ -3,7 +3,7 @@
  * thresholds, the baseline file, the server CA file, the targets (resolved once) — before
  * any stage does work. A problem here is exit 2 and nothing has started.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { InputError, UsageError } from '../errors.js';
@@ -42,6 +42,7 @@ export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
   const summary = config.baseline === undefined ? undefined : await readSummary(config.baseline);
   const regression =
     summary === undefined ? undefined : baselineThresholds(summary, config.baselineMetrics, config.maxRegression);
+  if (config.outDir !== undefined) checkOutDir(config.outDir);
   const targets = config.targets.map((t) => parseTarget(t)!);
   await resolveTargets(targets);
   return {
@@ -61,6 +62,29 @@ export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
     targets,
     serverCaPem: readServerCa(config.serverCa),
   };
+}
+
+/**
+ * --out must be a directory this process can write in (made now when missing): found out
+ * before the run, not after it, so its results are never lost to a bad path.
+ */
+function checkOutDir(dir: string): void {
+  const why = (e: unknown): string => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      return 'a file is in the way (it must be a directory, or a path under one)';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    if (code === 'EROFS') return 'the file system is read-only';
+    return code ?? String(e);
+  };
+  try {
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'EEXIST' });
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`${dir}: cannot write the results there: ${why(e)}`, '--out');
+  }
 }
 
 function readServerCa(file: string | undefined): string | undefined {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError, InputErrors, type SourcePosition } from '../errors.js';
 import type { Fault, KeyType, TlsVersion } from '../model/names.js';
 import { parseDurationMs, parsePercentFraction } from '../model/units.js';
@@ -112,13 +112,22 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
   if (doc.errors.length > 0) {
     fail(
       file,
-      doc.errors.map((e) => ({
-        path: '',
-        line: e.linePos?.[0]?.line ?? 1,
-        column: e.linePos?.[0]?.col ?? 1,
-        message: `YAML: ${e.message.split('\n')[0]}`,
-      })),
+      doc.errors.map((e) => {
+        // where the parser stopped: its own position, or the offset it points at
+        const at = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+        return {
+          path: '',
+          line: at.line,
+          column: at.col,
+          message: `YAML: ${(e.message.split('\n')[0] ?? '').slice(0, 200)}`,
+        };
+      }),
     );
+  }
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    fail(file, [
+      { path: '', line: 1, column: 1, message: 'the scenario is empty: expected a mapping (name, devices, load, ...)' },
+    ]);
   }
   const locate = (path: readonly (string | number)[]): { line: number; column: number } =>
     positionOf((doc.getIn(path, true) as Node | undefined) ?? doc.contents, lc);

@@ -143,7 +143,7 @@ export class SchemaChecker {
       this.add(
         pair.value as Node,
         at,
-        `expected one of ${names.map((n) => `"${n}"`).join(', ')}, got ${JSON.stringify(value)}${hint ? ` — did you mean "${hint}"?` : ''}`,
+        `expected one of ${names.map((n) => `"${n}"`).join(', ')}, got ${echo(value)}${hint ? ` — did you mean "${hint}"?` : ''}`,
       );
       return;
     }
@@ -190,21 +190,17 @@ export class SchemaChecker {
   private checkScalar(node: Scalar, schema: JsonSchema, path: string): void {
     const v = node.value;
     if (schema.const !== undefined && v !== schema.const) {
-      this.add(node, path, `expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(v)}`);
+      this.add(node, path, `expected ${JSON.stringify(schema.const)}, got ${echo(v)}`);
       return;
     }
     if (schema.enum && !schema.enum.includes(v)) {
       const hint = typeof v === 'string' ? suggest(v, schema.enum.map(String)) : undefined;
-      this.add(
-        node,
-        path,
-        `expected ${describe(schema)}, got ${JSON.stringify(v)}${hint ? ` — did you mean "${hint}"?` : ''}`,
-      );
+      this.add(node, path, `expected ${describe(schema)}, got ${echo(v)}${hint ? ` — did you mean "${hint}"?` : ''}`);
       return;
     }
     if (typeof v === 'string') {
       if (schema.pattern && !new RegExp(schema.pattern).test(v))
-        this.add(node, path, `"${v}" does not match ${schema.pattern}`);
+        this.add(node, path, `${echo(v)} does not match ${schema.pattern}`);
       if (schema.format) {
         const err = FORMAT_CHECK[schema.format](v);
         if (err) this.add(node, path, err);
@@ -238,10 +234,16 @@ function typeFits(node: Node | null | undefined, s: JsonSchema): boolean {
   }
 }
 
+/** A value from the input, quoted for a message: one line, at most ~60 characters. */
+export function echo(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length <= 60 ? text : `${text.slice(0, 57)}…" (${text.length} characters)`;
+}
+
 function actual(node: Node | null | undefined): string {
   if (node === null || node === undefined) return 'nothing';
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return node.value === null ? 'nothing' : `${typeof node.value} ${JSON.stringify(node.value)}`;
+  if (isScalar(node)) return node.value === null ? 'nothing' : `${typeof node.value} ${echo(node.value)}`;
   return 'something else';
 }

@@ -66,7 +66,8 @@ function connectionRows(s: Summary): string[] {
   const failRate = finished === 0 ? '' : ` (${percent(c.failed / finished)})`;
   return [
     `attempted ${int(c.attempted)} · connected ${int(c.connected)} · failed ${int(c.failed)}${failRate}`,
-    `active peak ${int(c.active_peak)} · dropped while held ${int(c.dropped)}`,
+    `active peak ${int(c.active_peak)} · dropped while held ${int(c.dropped)}` +
+      (c.session_drops > 0 ? ` (${int(c.session_drops)} by the broker)` : ''),
   ];
 }
 
