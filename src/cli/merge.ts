@@ -5,10 +5,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { HerdError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { mergeSummaries } from '../run/merge.js';
 import { renderSummary } from '../report/console/index.js';
 import { readSummary, writeSummary } from '../report/json/index.js';
+import { outputError } from '../report/index.js';
+import { assertCounts } from '../judge/invariants.js';
 import { exitCodeFor } from '../judge/verdict.js';
 import { bool, parse, requireStr } from './args.js';
 
@@ -47,18 +49,9 @@ export async function mergeCommand(argv: string[]): Promise<number> {
     await mkdir(dirname(out), { recursive: true });
     await writeSummary(out, merged);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
-    const why =
-      code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'ENOTDIR'
-            ? 'a parent is not a directory'
-            : code;
-    throw new HerdError('HERD_OUTPUT', `${out}: cannot write the merged summary: ${why}`, undefined, { cause: e });
+    throw outputError(out, e, 'the merged summary');
   }
+  assertCounts(merged);
   if (!bool(parsed, 'quiet')) process.stdout.write(renderSummary(merged, { ascii: !process.stdout.isTTY }));
   const n = files.length;
   process.stderr.write(`herd: merged ${n} ${n === 1 ? 'summary' : 'summaries'} into ${out}\n`);

@@ -5,6 +5,7 @@
  * write. Every stage takes what the one before it made; only check reads user input.
  */
 import type { ExitCode } from '../errors.js';
+import { assertCounts } from '../judge/invariants.js';
 import type { Summary } from '../model/summary.js';
 import { exitCodeFor } from '../judge/verdict.js';
 import type { BaselineRow } from '../judge/baseline.js';
@@ -53,6 +54,7 @@ export async function runHerd(config: RunConfig, hooks: RunHooks = {}): Promise<
     const summary = judgeRun(plan, prep, executed);
     prep.creds.store.close();
     await writeRun(plan, prep, summary, { info, warn });
+    assertCounts(summary);
     keepExporter = plan.config.metricsPort !== undefined;
     return {
       summary,

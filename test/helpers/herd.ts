@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Summary } from '../../src/model/summary.js';
+import { countProblems } from '../../src/judge/invariants.js';
 
 export const HERD = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -45,8 +46,20 @@ export async function herd(args: string[], timeoutMs = 60_000, env: NodeJS.Proce
   }
 }
 
+/**
+ * A run's summary.json, checked: its counts must add up (judge/invariants.ts) in every
+ * test that reads one, whatever the test is about.
+ */
 export function readSummaryFile(dir: string): Summary {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  return readSummaryAt(join(dir, 'summary.json'));
+}
+
+/** A summary file (a run's, a shard's, a merge's), its counts checked like readSummaryFile's. */
+export function readSummaryAt(file: string): Summary {
+  const s = JSON.parse(readFileSync(file, 'utf8')) as Summary;
+  const problems = countProblems(s);
+  if (problems.length > 0) throw new Error(`${file}: the counts do not add up: ${problems.join('; ')}`);
+  return s;
 }
 
 export function failureCount(s: Summary, reason: string): number {

@@ -5,12 +5,11 @@
  * is down is a warning that leaves the verdict alone; a malformed URL is a usage error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Summary } from '../../src/model/summary.js';
 import { freePort } from '../helpers/net.js';
-import { herd } from '../helpers/herd.js';
+import { herd, readSummaryAt } from '../helpers/herd.js';
 import { parseExposition, promtool, Pushgateway } from '../helpers/prometheus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-push-'));
@@ -33,7 +32,7 @@ describe('herd run --push to a real Pushgateway', () => {
     const r = await herd([...small, '--push', gw!.url, '--out', join(dir, 'a')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/warning/);
-    const s = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8')) as Summary;
+    const s = readSummaryAt(join(dir, 'a', 'summary.json'));
     const text = await gw!.metrics();
     const lint = promtool(['check', 'metrics'], text);
     expect(lint.code, lint.stdout + lint.stderr).toBe(0);
@@ -59,7 +58,7 @@ describe('herd run --push to a real Pushgateway', () => {
     // a second run of the same shard replaces the group (no pile of stale runs)
     const again = await herd([...small, '--push', gw!.url, '--out', join(dir, 'b')]);
     expect(again.code, again.stderr).toBe(0);
-    const s2 = JSON.parse(readFileSync(join(dir, 'b', 'summary.json'), 'utf8')) as Summary;
+    const s2 = readSummaryAt(join(dir, 'b', 'summary.json'));
     const info2 = parseExposition(await gw!.metrics())
       .get('herd_run_info')!
       .samples.filter((x) => x.labels.job === 'mqtt-herd');

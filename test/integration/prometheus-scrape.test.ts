@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DURATION_BUCKETS_S } from '../../src/model/names.js';
 import type { Summary } from '../../src/model/summary.js';
 import { freePort } from '../helpers/net.js';
-import { herd, herdPki, spawnHerd, type HerdResult } from '../helpers/herd.js';
+import { herd, herdPki, spawnHerd, type HerdResult, readSummaryAt } from '../helpers/herd.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { until } from '../helpers/wait.js';
 import {
@@ -170,7 +170,7 @@ beforeAll(async () => {
   ok(c, 'run C');
   // D's broker went away under its sessions: the default gate on session drops fails it (99)
   ok(d, 'run D', [99, 97]);
-  for (const k of RUNS) summary[k] = JSON.parse(readFileSync(join(dir, k, 'summary.json'), 'utf8')) as Summary;
+  for (const k of RUNS) summary[k] = readSummaryAt(join(dir, k, 'summary.json'));
 }, 60_000);
 
 /**

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import { herd, herdPki, spawnHerd, readSummaryFile } from '../helpers/herd.js';
+import { herd, herdPki, spawnHerd, readSummaryFile, readSummaryAt } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import type { Summary } from '../../src/model/summary.js';
 
@@ -79,7 +79,7 @@ describe('shards of one run, merged', () => {
     );
     const results = await Promise.all(runs.map((r) => r.done));
     for (const r of results) expect(r.code, r.stderr + m.log()).toBe(0);
-    shards.push(...shardFiles.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Summary));
+    shards.push(...shardFiles.map((f) => readSummaryAt(f)));
     shardIds = connectedIds(m, logFrom);
     const seeds = results.map((r) => /derives the seed from the CA certificate \(([^)]+)\)/.exec(r.stderr)?.[1]);
     expect(seeds[0]).toBeDefined();
@@ -113,7 +113,7 @@ describe('shards of one run, merged', () => {
     const r = await herd(['merge', ...shardFiles, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/PASS/);
-    const merged = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+    const merged = readSummaryAt(out);
 
     // the same devices as one shard, with the seed the shards derived
     const logFrom = m.log().length;
@@ -146,7 +146,7 @@ describe('shards of one run, merged', () => {
   });
 
   it('merges the latency histograms exactly: their union, percentile for percentile', () => {
-    const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as Summary;
+    const merged = readSummaryAt(join(dir, 'merged.json'));
     for (const phase of PHASES) {
       const union = decodeFromCompressedBase64(shards[0]!.latency[phase].hdr, 64, false);
       union.add(decodeFromCompressedBase64(shards[1]!.latency[phase].hdr, 64, false));
@@ -247,7 +247,7 @@ describe('shards of one run, merged', () => {
     const out = join(dir, 'partial.json');
     const r = await herd(['merge', shardFiles[1]!, '--out', out, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
-    const p = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+    const p = readSummaryAt(out);
     expect(p.verdict_reason).toMatch(/merged 1 of 2 shards; missing 1/);
     expect(p.run.shard).toEqual({ index: 0, count: 1, first: 150, last: 299 });
   });
