@@ -88,7 +88,7 @@ describe('the public API, imported from the built package', () => {
     const r = await node(`
       import { runConfigFromArgs, runHerd, ExitCode } from 'mqtt-herd';
       const { summary, exitCode } = await runHerd(runConfigFromArgs(['--devices', '30', '--rate', '300/s', '--hold', '0s', '--quiet']));
-      console.log(JSON.stringify({ counts: summary.counts, verdict: summary.verdict, ok: exitCode === ExitCode.ok }));
+      console.log(JSON.stringify({ counts: summary.counts, verdict: summary.verdict, ok: exitCode === ExitCode.ok || exitCode === ExitCode.inconclusive }));
     `);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

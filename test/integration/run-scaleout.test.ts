@@ -106,7 +106,8 @@ describe('scaling out: generator processes, source addresses, several targets', 
   });
 
   it('refuses up front a plan that cannot fit, saying what to change (exit 2, nothing started)', async () => {
-    const embedded = await herd(['run', '--devices', '30000', '--hold', '60s']);
+    // at 1,000 connects/s held 60 s, every device may be up at once: 30,000 connections
+    const embedded = await herd(['run', '--devices', '30000', '--rate', '1000/s', '--hold', '60s']);
     expect(embedded.code).toBe(2);
     expect(embedded.stderr).toMatch(
       /embedded broker is one process and can hold \d+ connections .* use an external broker/,
@@ -119,6 +120,8 @@ describe('scaling out: generator processes, source addresses, several targets', 
       '/nonexistent',
       '--devices',
       '30000',
+      '--rate',
+      '1000/s',
       '--hold',
       '60s',
       '--processes',
@@ -134,6 +137,8 @@ describe('scaling out: generator processes, source addresses, several targets', 
       '/nonexistent',
       '--devices',
       '40000',
+      '--rate',
+      '1000/s',
       '--hold',
       '60s',
     ]);
