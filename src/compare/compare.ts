@@ -120,7 +120,7 @@ export async function loadRuns(args: readonly string[], labels: readonly string[
       .map(summaryFile);
     if (files.length === 0) throw new UsageError(`"${arg}": no summary file named`);
     const summaries = await Promise.all(files.map((f) => readSummary(f)));
-    const pooled = summaries.length === 1 ? summaries[0]! : mergeSummaries(summaries, files);
+    const pooled = summaries.length === 1 ? summaries[0]! : mergeSummaries(summaries, files, { repeats: true });
     runs.push({
       label: '',
       files,

@@ -76,15 +76,18 @@ function runOf(summaries: readonly Summary[], devices: { first?: number; last?: 
 
 /**
  * Merges shard summaries. `files` (same order) name the inputs in error messages.
+ * `repeats`: the summaries are repeats of one run (the same devices), pooled, not shards.
  */
 export function mergeSummaries(
   summaries: readonly WithSeries<Summary>[],
   files: readonly string[] = [],
+  options: { repeats?: boolean } = {},
 ): WithSeries<Summary> {
   const name = (i: number): string => files[i] ?? `summary #${i + 1}`;
   if (summaries.length === 0) throw new HerdError('HERD_USAGE', 'merge: no summaries given');
-  refuseDuplicates(summaries, name);
-  const devices = deviceRange(summaries, name);
+  // repeats of one configuration (herd compare pools them) ran the same devices on purpose
+  if (!options.repeats) refuseDuplicates(summaries, name);
+  const devices = options.repeats ? {} : deviceRange(summaries, name);
   const series = mergeAllSeries(summaries);
   // recovery goes in before the thresholds are decided: recovery_duration gates read it
   const resumption = mergeResumption(summaries);
