@@ -45,7 +45,10 @@ const HELP: Record<string, string> = {
     'herd pki device --ca DIR --out DIR --device-id ID [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key KIND] [--force]',
   mint:
     'herd pki mint --ca DIR --count N --out STORE [--start K] [--id-template dev-{i}] [--seed S] [--threads T]\n' +
-    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...] [--force] [--quiet] [--json]',
+    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...]\n' +
+    '              [--fault-span FIRST-LAST] [--force] [--quiet] [--json]\n' +
+    "              (fault shares are exact over --fault-span, default the devices minted: give the whole fleet's\n" +
+    '              when minting it in slices, so every slice gets the bytes one mint would)',
   export: 'herd pki export --store STORE --device-id ID --out DIR [--force]',
   crl:
     'herd pki crl --ca DIR --revoke ID[,ID...] [--store STORE] --out FILE [--days N] [--force]\n' +
@@ -141,6 +144,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
       country: S,
       key: S,
       faults: S,
+      'fault-span': S,
       out: S,
       force: B,
       quiet: B,
@@ -166,6 +170,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
         country: str(p, 'country'),
         key: keyKind(p) as MintKeyKind | undefined,
         faults: faults === undefined ? undefined : parseFaults(faults),
+        faultSpan: faultSpan(p),
         force: bool(p, 'force'),
         onProgress: progress.update,
       });
@@ -209,6 +214,18 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
     },
   },
 };
+
+/** `--fault-span 0-999999`: devices FIRST to LAST, both included. */
+function faultSpan(p: Parsed): { first: number; total: number } | undefined {
+  const v = str(p, 'fault-span');
+  if (v === undefined) return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  const first = Number(m?.[1]);
+  const last = Number(m?.[2]);
+  if (!m || !Number.isSafeInteger(last) || last < first)
+    throw new UsageError(`expected devices FIRST-LAST (e.g. 0-9999), got "${v}"`, '--fault-span');
+  return { first, total: last - first + 1 };
+}
 
 function revokedSerials(ca: ReturnType<typeof loadCa>, ids: string[], storePath: string | undefined): string[] {
   if (storePath !== undefined) {
