@@ -9,6 +9,7 @@ import type { Fault } from '../model/names.js';
 import { certParts, type CertParts } from './cert-parts.js';
 import { bitString, oid, seq, set, time, unpem, utf8 } from './der.js';
 import { CURVES, DeterministicEcdsa, publicPoint } from './ecdsa.js';
+import { deviceProfile } from './device-cert.js';
 import { FaultSpread, type FaultSpan } from './fault-spread.js';
 import { faultOfCode, type FaultShares } from './faults.js';
 import { DeviceKeyDeriver, keyIdentifier, type MintKeyKind } from './keys.js';
@@ -117,17 +118,7 @@ export class Minter {
     this.spread = new FaultSpread(job.faults, job.faultSpan, job.seed);
     const signer = createSigner(crypto.createPrivateKey(job.caKeyPem));
     const spkiLength = this.deriver.key(0).spki.length;
-    const base: TbsProfile = {
-      sigAlg: signer.algorithm,
-      issuer: this.ca.subject,
-      validity: this.ca.validity,
-      authorityKeyId: this.ca.keyId,
-      country: job.country,
-      org: job.org,
-      uriDomain: job.uriDomain,
-      spkiLength,
-      eku: 'clientAuth',
-    };
+    const base = deviceProfile(this.ca, signer, job, { spkiLength });
     const nb = this.ca.notBefore.getTime();
     const na = this.ca.notAfter.getTime();
     const wrong = wrongCa(job.seed, job.org);
