@@ -20,7 +20,7 @@ import {
 } from '../pki/index.js';
 import { findDevice } from '../pki/export.js';
 import { LiveLine } from '../report/console/index.js';
-import { readInputText } from '../pki/files.js';
+import { readCertificatePem } from '../pki/pem-input.js';
 import { badDeviceId } from '../pki/profile.js';
 import {
   bool,
@@ -242,12 +242,7 @@ function revokedSerials(ca: ReturnType<typeof loadCa>, ids: string[], storePath:
     const file = badDeviceId(id) === undefined && !existsSync(id) ? join(ca.dir, `${id}.crt`) : id;
     if (!existsSync(file))
       throw new InputError({ file }, 'not found (give --store STORE to revoke minted devices, or a certificate file)');
-    let cert: crypto.X509Certificate;
-    try {
-      cert = new crypto.X509Certificate(readInputText(file));
-    } catch (e) {
-      throw new InputError({ file }, 'is not a PEM certificate', { cause: e });
-    }
+    const { cert } = readCertificatePem(file, 'the certificate of a device to revoke');
     if (!cert.checkIssued(ca.cert)) throw new InputError({ file }, `was not issued by ${ca.certPath}`);
     return cert.serialNumber;
   });
