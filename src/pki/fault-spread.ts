@@ -61,13 +61,21 @@ interface Level {
   small: boolean;
 }
 
-/** ⌊x·c/n⌋, exact. */
-function floorMul(x: number, l: Level): number {
+/**
+ * Device x's rank among the level's hits, or -1 when the level does not hit it:
+ * ⌊x·c/n⌋, and x is hit when ⌊(x+1)·c/n⌋ is one more, i.e. when (x·c mod n) + c ≥ n.
+ * With n·c ≤ 2^53 the double quotient floors exactly (it is at least 1/n below the next
+ * integer, more than its rounding error); larger spans take BigInt.
+ */
+function hitRank(x: number, l: Level): { before: number; hit: boolean } {
   if (l.small) {
     const p = x * l.c;
-    return (p - (p % l.n)) / l.n;
+    const before = Math.floor(p / l.n);
+    return { before, hit: p - before * l.n + l.c >= l.n };
   }
-  return Number((BigInt(x) * BigInt(l.c)) / BigInt(l.n));
+  const p = BigInt(x) * BigInt(l.c);
+  const n = BigInt(l.n);
+  return { before: Number(p / n), hit: (p % n) + BigInt(l.c) >= n };
 }
 
 function offsets(seed: string, span: FaultSpan, level: number): Buffer {
@@ -117,8 +125,8 @@ export class FaultSpread {
     for (const l of this.levels) {
       x += l.rot;
       if (x >= l.n) x -= l.n;
-      const before = floorMul(x, l);
-      if (floorMul(x + 1, l) > before) return l.codes[(before + l.rho) % l.codes.length]!;
+      const { before, hit } = hitRank(x, l);
+      if (hit) return l.codes[(before + l.rho) % l.codes.length]!;
       x -= before;
     }
     return 0;
