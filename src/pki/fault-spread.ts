@@ -47,6 +47,19 @@ export function exactFaultCounts(
   return counts;
 }
 
+/** A span of whole devices that holds the `count` devices from `start` (the ones minted). */
+export function checkFaultSpan(span: FaultSpan, start: number, count: number): FaultSpan {
+  const { first, total } = span;
+  if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(total) || total < 1)
+    throw new UsageError(`expected devices FIRST-LAST, got ${first}+${total}`, '--fault-span');
+  if (first > start || first + total < start + count)
+    throw new UsageError(
+      `devices ${first}-${first + total - 1} do not hold the devices minted (${start}-${start + count - 1})`,
+      '--fault-span',
+    );
+  return { first, total };
+}
+
 interface Level {
   /** fault codes of this level, in FAULTS order */
   codes: number[];

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { FAULTS, type Fault } from '../model/names.js';
 import { workerFile, childExecArgv } from '../util/paths.js';
 import { loadCa, type LoadedCa } from './ca.js';
-import { exactFaultCounts, type FaultSpan } from './fault-spread.js';
+import { checkFaultSpan, exactFaultCounts, type FaultSpan } from './fault-spread.js';
 import { checkFaultShares, faultCode, type FaultShares } from './faults.js';
 import { checkWritable } from './files.js';
 import { MINT_KEY_KINDS, type MintKeyKind } from './keys.js';
@@ -117,7 +117,7 @@ function check(
     throw new UsageError(`${key} keys cannot be derived from a seed: mint ${MINT_KEY_KINDS.join(', ')}`, '--key');
   }
   const faults = checkFaultShares(o.faults ?? {});
-  const faultSpan = checkSpan(o.faultSpan ?? { first: start, total: o.count }, start, o.count);
+  const faultSpan = checkFaultSpan(o.faultSpan ?? { first: start, total: o.count }, start, o.count);
   exactFaultCounts(faults, faultSpan.total);
   return {
     start,
@@ -131,19 +131,6 @@ function check(
     faultSpan,
     batchSize: Math.max(1, Math.min(o.batchSize ?? 256, Math.ceil(o.count / threads))),
   };
-}
-
-/** The span must hold every device minted. */
-function checkSpan(span: FaultSpan, start: number, count: number): FaultSpan {
-  const { first, total } = span;
-  if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(total) || total < 1)
-    throw new UsageError(`expected devices FIRST-LAST, got ${first}+${total}`, '--fault-span');
-  if (first > start || first + total < start + count)
-    throw new UsageError(
-      `devices ${first}-${first + total - 1} do not hold the devices minted (${start}-${start + count - 1})`,
-      '--fault-span',
-    );
-  return { first, total };
 }
 
 type Checked = ReturnType<typeof check>;
