@@ -3,11 +3,11 @@
  * SIGINT/SIGTERM. Reads DIR/ca.crt, DIR/server.crt, DIR/server.key and, when present,
  * DIR/crl.pem (written by `herd pki mint --faults` and `herd pki crl`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { ExitCode, InputError, UsageError } from '../errors.js';
+import { checkIsCa, checkKeyMatches, readCertificatePem, readInput, readPrivateKeyPem } from '../pki/index.js';
 import { startBroker, type BrokerOptions } from '../broker/broker.js';
 import { bool, nonNegativeInt, parse, str } from './args.js';
 
@@ -33,22 +33,35 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function readPem(dir: string, name: string, hint: string): Buffer {
+/** A file of the PKI directory that must be there, with the command that makes it when it is not. */
+function present(dir: string, name: string, hint: string): string {
   const file = join(dir, name);
   if (!existsSync(file)) throw new InputError({ file }, `missing (${hint})`);
+  return file;
+}
+
+/** Reads a PEM file of the directory: what is wrong with its content is "not a usable PEM file". */
+function usable<T>(read: () => T): T {
   try {
-    return readFileSync(file);
+    return read();
   } catch (e) {
-    throw new InputError({ file }, `cannot be read: ${(e as Error).message}`, { cause: e });
+    if (!(e instanceof InputError) || /: missing \(/.test(e.message)) throw e;
+    const why = e.message.slice(e.position.file.length + 2);
+    throw new InputError(e.position, `not a usable PEM file: ${why}`, { cause: e });
   }
 }
 
-function check(file: string, load: () => unknown, what?: string): void {
+/** The CRL next to the CA, when there is one: PEM, and loadable against the CA. */
+function readCrl(file: string, caPem: string): string {
+  const text = readInput(file).toString('utf8');
+  if (!text.includes('-----BEGIN X509 CRL-----'))
+    throw new InputError({ file }, 'not a usable PEM file: no X509 CRL in it');
   try {
-    load();
+    tls.createSecureContext({ ca: caPem, crl: text });
   } catch (e) {
-    throw new InputError({ file }, what ?? `not a usable PEM file: ${(e as Error).message}`, { cause: e });
+    throw new InputError({ file }, `not a usable PEM file: ${(e as Error).message}`, { cause: e });
   }
+  return text;
 }
 
 /** Parses the flags and reads the PKI files: every user mistake is an exit-2 error here. */
@@ -64,24 +77,15 @@ function brokerOptions(argv: string[]): BrokerOptions | null {
   const dir = str(p, 'pki') ?? 'pki';
   const make = `create it with: herd pki ca --out ${dir} && herd pki server --ca ${dir} --out ${dir}`;
   const crlFile = join(dir, 'crl.pem');
-  const caPem = readPem(dir, 'ca.crt', make);
-  const certPem = readPem(dir, 'server.crt', make);
-  const keyPem = readPem(dir, 'server.key', make);
-  const crlPem = existsSync(crlFile) ? readPem(dir, 'crl.pem', '') : undefined;
-  check(join(dir, 'ca.crt'), () => new X509Certificate(caPem));
-  check(join(dir, 'server.crt'), () => new X509Certificate(certPem));
-  check(join(dir, 'server.key'), () => createPrivateKey(keyPem));
-  check(
-    join(dir, 'server.key'),
-    () => tls.createSecureContext({ key: keyPem, cert: certPem }),
-    'does not match server.crt',
-  );
-  if (crlPem) {
-    check(crlFile, () => {
-      if (!crlPem.includes('-----BEGIN X509 CRL-----')) throw new Error('no X509 CRL in it');
-      tls.createSecureContext({ ca: caPem, crl: crlPem });
-    });
-  }
+  const ca = usable(() => readCertificatePem(present(dir, 'ca.crt', make), 'the CA that signs the devices'));
+  checkIsCa(ca);
+  const cert = usable(() => readCertificatePem(present(dir, 'server.crt', make), "the broker's certificate"));
+  const key = usable(() => readPrivateKeyPem(present(dir, 'server.key', make), "the broker's private key"));
+  checkKeyMatches(cert, key, 'server.crt');
+  const caPem = ca.pem;
+  const certPem = cert.pem;
+  const keyPem = key.pem;
+  const crlPem = existsSync(crlFile) ? readCrl(crlFile, caPem) : undefined;
   return {
     caPem,
     certPem,

@@ -20,7 +20,7 @@ import {
 } from '../pki/index.js';
 import { findDevice } from '../pki/export.js';
 import { LiveLine } from '../report/console/index.js';
-import { readInputText } from '../pki/files.js';
+import { readCertificatePem } from '../pki/pem-input.js';
 import { badDeviceId } from '../pki/profile.js';
 import {
   bool,
@@ -45,7 +45,10 @@ const HELP: Record<string, string> = {
     'herd pki device --ca DIR --out DIR --device-id ID [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key KIND] [--force]',
   mint:
     'herd pki mint --ca DIR --count N --out STORE [--start K] [--id-template dev-{i}] [--seed S] [--threads T]\n' +
-    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...] [--force] [--quiet] [--json]',
+    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...]\n' +
+    '              [--fault-span FIRST-LAST] [--force] [--quiet] [--json]\n' +
+    "              (fault shares are exact over --fault-span, default the devices minted: give the whole fleet's\n" +
+    '              when minting it in slices, so every slice gets the bytes one mint would)',
   export: 'herd pki export --store STORE --device-id ID --out DIR [--force]',
   crl:
     'herd pki crl --ca DIR --revoke ID[,ID...] [--store STORE] --out FILE [--days N] [--force]\n' +
@@ -141,6 +144,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
       country: S,
       key: S,
       faults: S,
+      'fault-span': S,
       out: S,
       force: B,
       quiet: B,
@@ -166,6 +170,7 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
         country: str(p, 'country'),
         key: keyKind(p) as MintKeyKind | undefined,
         faults: faults === undefined ? undefined : parseFaults(faults),
+        faultSpan: faultSpan(p),
         force: bool(p, 'force'),
         onProgress: progress.update,
       });
@@ -210,6 +215,18 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
   },
 };
 
+/** `--fault-span 0-999999`: devices FIRST to LAST, both included. */
+function faultSpan(p: Parsed): { first: number; total: number } | undefined {
+  const v = str(p, 'fault-span');
+  if (v === undefined) return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  const first = Number(m?.[1]);
+  const last = Number(m?.[2]);
+  if (!m || !Number.isSafeInteger(last) || last < first)
+    throw new UsageError(`expected devices FIRST-LAST (e.g. 0-9999), got "${v}"`, '--fault-span');
+  return { first, total: last - first + 1 };
+}
+
 function revokedSerials(ca: ReturnType<typeof loadCa>, ids: string[], storePath: string | undefined): string[] {
   if (storePath !== undefined) {
     const store = openStore(storePath);
@@ -225,12 +242,7 @@ function revokedSerials(ca: ReturnType<typeof loadCa>, ids: string[], storePath:
     const file = badDeviceId(id) === undefined && !existsSync(id) ? join(ca.dir, `${id}.crt`) : id;
     if (!existsSync(file))
       throw new InputError({ file }, 'not found (give --store STORE to revoke minted devices, or a certificate file)');
-    let cert: crypto.X509Certificate;
-    try {
-      cert = new crypto.X509Certificate(readInputText(file));
-    } catch (e) {
-      throw new InputError({ file }, 'is not a PEM certificate', { cause: e });
-    }
+    const { cert } = readCertificatePem(file, 'the certificate of a device to revoke');
     if (!cert.checkIssued(ca.cert)) throw new InputError({ file }, `was not issued by ${ca.certPath}`);
     return cert.serialNumber;
   });

@@ -7,11 +7,12 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { certParts, type CertParts } from './cert-parts.js';
-import { pem, unpem } from './der.js';
-import { checkWritable, readInputText, writeOutputs } from './files.js';
+import { pem } from './der.js';
+import { checkWritable, writeOutputs } from './files.js';
 import type { KeyKind } from './keys.js';
 import { checkCountry, checkNameValue, DEFAULTS } from './profile.js';
-import { describeKey, unsupportedKey } from './signer.js';
+import { checkIsCa, checkKeyMatches, readCertificatePem, readPrivateKeyPem } from './pem-input.js';
+import { unsupportedKey } from './signer.js';
 
 const CA_CERT = 'ca.crt';
 const CA_KEY = 'ca.key';
@@ -88,26 +89,6 @@ export interface LoadedCa {
   parts: CertParts;
 }
 
-function parseCert(path: string, text: string): crypto.X509Certificate {
-  const der = unpem(text, 'CERTIFICATE')[0];
-  if (!der) throw new InputError({ file: path }, 'is not a PEM certificate (no "BEGIN CERTIFICATE" block)');
-  try {
-    return new crypto.X509Certificate(der);
-  } catch (e) {
-    throw new InputError({ file: path }, 'is not a valid X.509 certificate', { cause: e });
-  }
-}
-
-function parseKey(path: string, text: string): crypto.KeyObject {
-  if (/ENCRYPTED/.test(text))
-    throw new InputError({ file: path }, 'is an encrypted private key (herd needs it unencrypted)');
-  try {
-    return crypto.createPrivateKey(text);
-  } catch (e) {
-    throw new InputError({ file: path }, 'is not a PEM private key', { cause: e });
-  }
-}
-
 /**
  * A CA directory: `ca.crt` must be a CA certificate and `ca.key` its private key (RSA,
  * EC P-256/384/521 or Ed25519). Every problem names the file it is about.
@@ -123,19 +104,14 @@ export function loadCa(dir: string): LoadedCa {
     throw new InputError({ file: dir }, 'is not a directory (expected a CA directory with ca.crt and ca.key)');
   const certPath = join(dir, CA_CERT);
   const keyPath = join(dir, CA_KEY);
-  const certText = readInputText(certPath);
-  const keyText = readInputText(keyPath);
-  const cert = parseCert(certPath, certText);
-  if (!cert.ca)
-    throw new InputError(
-      { file: certPath },
-      `is not a CA certificate (no basicConstraints CA:TRUE; subject ${cert.subject.replace(/\n/g, ', ')})`,
-    );
-  const key = parseKey(keyPath, keyText);
+  const certFile = readCertificatePem(certPath, 'the CA certificate');
+  const keyFile = readPrivateKeyPem(keyPath, "the CA's private key");
+  const { cert } = certFile;
+  checkIsCa(certFile);
+  const { key } = keyFile;
   const why = unsupportedKey(key);
   if (why) throw new InputError({ file: keyPath }, why);
-  if (!cert.checkPrivateKey(key))
-    throw new InputError({ file: keyPath }, `does not match the certificate ${certPath} (key is ${describeKey(key)})`);
+  checkKeyMatches(certFile, keyFile);
   let parts: CertParts;
   try {
     parts = certParts(cert.raw);

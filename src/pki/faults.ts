@@ -1,7 +1,6 @@
 /**
- * Faulty credentials minted ahead of time. Which device gets which fault is a pure
- * function of (seed, index): each device draws a number in [0, 1) from its key material
- * and the fault shares, taken in the order of FAULTS, split that interval.
+ * Faulty credentials minted ahead of time: the shares asked for, parsed and checked, and
+ * the codes the store keeps. Which device gets which fault is fault-spread.ts.
  */
 import { FAULTS, type Fault } from '../model/names.js';
 import { UsageError } from '../errors.js';
@@ -47,28 +46,4 @@ export function checkFaultShares(shares: FaultShares, flag = '--faults'): FaultS
   }
   if (sum > 1 + 1e-9) throw new UsageError(`fault shares add up to ${(sum * 100).toFixed(2)}%, more than 100%`, flag);
   return shares;
-}
-
-/** Picks faults from draws: cumulative bounds in FAULTS order. */
-export class FaultPicker {
-  private readonly bounds: { fault: Fault; upTo: number }[] = [];
-
-  constructor(shares: FaultShares) {
-    let acc = 0;
-    for (const f of FAULTS) {
-      const v = shares[f] ?? 0;
-      if (v <= 0) continue;
-      acc += v;
-      this.bounds.push({ fault: f, upTo: acc });
-    }
-  }
-
-  get empty(): boolean {
-    return this.bounds.length === 0;
-  }
-
-  pick(draw: number): Fault | undefined {
-    for (const b of this.bounds) if (draw < b.upTo) return b.fault;
-    return undefined;
-  }
 }

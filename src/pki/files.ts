@@ -9,7 +9,8 @@ import { ExistsError, InputError } from '../errors.js';
 export const MODE_SECRET = 0o600;
 export const MODE_PUBLIC = 0o644;
 
-function reason(e: unknown): string {
+/** Why a file could not be opened or read, for a message after its name. */
+export function whyUnreadable(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':
@@ -24,11 +25,12 @@ function reason(e: unknown): string {
   }
 }
 
-function readInput(path: string): Buffer {
+/** A whole input file; errors name it and say why (not found, a directory, permission). */
+export function readInput(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new InputError({ file: path }, reason(e), { cause: e });
+    throw new InputError({ file: path }, whyUnreadable(e), { cause: e });
   }
 }
 

@@ -8,3 +8,14 @@ export type { StoreMeta } from './store-format.js';
 export { exportDevice, type ExportOptions } from './export.js';
 export { parseFaults, type FaultShares } from './faults.js';
 export { KEY_KINDS, type KeyKind, type MintKeyKind } from './keys.js';
+export {
+  checkIsCa,
+  checkKeyMatches,
+  readCertificatePem,
+  readPrivateKeyPem,
+  readServerCaPem,
+  type CertificateFile,
+  type PrivateKeyFile,
+} from './pem-input.js';
+export { readInput } from './files.js';
+export type { FaultSpan } from './fault-spread.js';

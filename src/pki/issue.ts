@@ -1,19 +1,16 @@
-/** Single certificates signed by a CA: the broker's (`herd pki server`) and one device's (`herd pki device`). */
+/**
+ * Single certificates signed by a CA: the broker's (`herd pki server`, through
+ * @peculiar/x509) and one device's (`herd pki device`, through the mint's own template:
+ * a device is a mint of one, with a random key).
+ */
 import { join } from 'node:path';
 import { loadCa, validityFrom, type LoadedCa, type WrittenFiles } from './ca.js';
+import { pem } from './der.js';
+import { issueDeviceCert, randomDeviceKey } from './device-cert.js';
 import { checkWritable, writeOutputs } from './files.js';
 import type { KeyKind } from './keys.js';
-import {
-  checkCountry,
-  checkDeviceId,
-  checkDomain,
-  checkIp,
-  checkNameValue,
-  DEFAULTS,
-  DEVICE_OU,
-  deviceDns,
-  deviceUri,
-} from './profile.js';
+import { checkCountry, checkDeviceId, checkDomain, checkIp, checkNameValue, DEFAULTS } from './profile.js';
+import { createSigner } from './signer.js';
 import type { JsonGeneralNames, JsonName } from '@peculiar/x509';
 
 interface IssueBase {
@@ -114,33 +111,29 @@ export async function issueServer(o: ServerOptions): Promise<WrittenFiles> {
   return { files, certPem: r.certPem };
 }
 
-/** `<id>.crt` + `<id>.key`: the device profile, valid for the CA's validity window (as minted devices). */
-export async function issueDevice(o: DeviceOptions): Promise<WrittenFiles> {
+/**
+ * `<id>.crt` + `<id>.key`: the device profile, valid for the CA's validity window, byte for
+ * byte the certificate `herd pki mint` gives a device of this id (but for key and serial).
+ */
+export function issueDevice(o: DeviceOptions): Promise<WrittenFiles> {
   const id = checkDeviceId(o.deviceId);
-  const domain = checkDomain(o.uriDomain ?? DEFAULTS.uriDomain, '--uri-domain');
-  const org = checkNameValue(o.org ?? DEFAULTS.org, '--org');
-  const country = checkCountry(o.country ?? DEFAULTS.country);
+  const names = {
+    uriDomain: checkDomain(o.uriDomain ?? DEFAULTS.uriDomain, '--uri-domain'),
+    org: checkNameValue(o.org ?? DEFAULTS.org, '--org'),
+    country: checkCountry(o.country ?? DEFAULTS.country),
+  };
   const ca = loaded(o.ca);
   const paths = [join(o.out, `${id}.crt`), join(o.out, `${id}.key`)] as const;
   checkWritable(paths, o.force ?? false);
-  const r = await issue({
-    ca,
-    keyKind: o.key ?? 'p256',
-    notBefore: ca.parts.notBefore,
-    notAfter: ca.parts.notAfter,
-    eku: 'clientAuth',
-    subject: [{ C: [country] }, { O: [org] }, { OU: [DEVICE_OU] }, { CN: [id] }],
-    san: [
-      { type: 'url', value: deviceUri(domain, id) },
-      { type: 'dns', value: deviceDns(id) },
-    ],
-  });
+  const kind = o.key ?? 'p256';
+  const key = randomDeviceKey(kind);
+  const certPem = pem('CERTIFICATE', issueDeviceCert(ca.parts, createSigner(ca.key), names, id, key, kind));
   const files = writeOutputs(
     [
-      { path: paths[0], data: r.certPem, secret: false },
-      { path: paths[1], data: r.keyPem, secret: true },
+      { path: paths[0], data: certPem, secret: false },
+      { path: paths[1], data: pem('PRIVATE KEY', key.pkcs8), secret: true },
     ],
     o.force ?? false,
   );
-  return { files, certPem: r.certPem };
+  return Promise.resolve({ files, certPem });
 }

@@ -68,8 +68,8 @@ export interface DeviceKey {
 
 /**
  * Device keys of one kind, derived from a seed. `material(i)` is 64 bytes of
- * HMAC-SHA-512(seed, "herd/device/v1" ‖ i): the scalar comes from its head, and
- * `draw(i)` (the fault lottery) from its last 6 bytes, so both are pure functions of (seed, i).
+ * HMAC-SHA-512(seed, "herd/device/v1" ‖ i) and the scalar comes from its head, so the key
+ * is a pure function of (seed, i).
  */
 export class DeviceKeyDeriver {
   readonly kind: MintKeyKind;
@@ -95,11 +95,6 @@ export class DeviceKeyDeriver {
       .createHmac('sha512', this.seedKey)
       .update(counter === 0 ? this.msg.subarray(0, 22) : this.msg)
       .digest();
-  }
-
-  /** A uniform number in [0, 1) for device i: which fault, if any, it gets. */
-  static draw(material: Buffer): number {
-    return material.readUIntBE(58, 6) / 2 ** 48;
   }
 
   /** Device i's key; `material` is `material(i)` when the caller already has it. */

@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { FAULTS, type Fault } from '../model/names.js';
 import { workerFile, childExecArgv } from '../util/paths.js';
 import { loadCa, type LoadedCa } from './ca.js';
+import { checkFaultSpan, exactFaultCounts, type FaultSpan } from './fault-spread.js';
 import { checkFaultShares, faultCode, type FaultShares } from './faults.js';
 import { checkWritable } from './files.js';
 import { MINT_KEY_KINDS, type MintKeyKind } from './keys.js';
@@ -47,6 +48,11 @@ export interface MintOptions {
   country?: string;
   key?: MintKeyKind;
   faults?: FaultShares;
+  /**
+   * The devices the fault shares are exact over; default the minted ones. A slice of a
+   * larger fleet (a shard) gives the fleet's, so that slices minted apart agree with one mint.
+   */
+  faultSpan?: FaultSpan;
   force?: boolean;
   /** Devices per worker task. */
   batchSize?: number;
@@ -93,7 +99,7 @@ function check(
     MintOptions,
     'start' | 'idTemplate' | 'threads' | 'uriDomain' | 'org' | 'country' | 'key' | 'faults' | 'batchSize'
   >
-> {
+> & { faultSpan: FaultSpan } {
   if (!Number.isSafeInteger(o.count) || o.count < 1)
     throw new UsageError(`expected a positive integer, got "${o.count}"`, '--count');
   const start = o.start ?? 0;
@@ -110,6 +116,9 @@ function check(
   if (!(MINT_KEY_KINDS as readonly string[]).includes(key)) {
     throw new UsageError(`${key} keys cannot be derived from a seed: mint ${MINT_KEY_KINDS.join(', ')}`, '--key');
   }
+  const faults = checkFaultShares(o.faults ?? {});
+  const faultSpan = checkFaultSpan(o.faultSpan ?? { first: start, total: o.count }, start, o.count);
+  exactFaultCounts(faults, faultSpan.total);
   return {
     start,
     threads,
@@ -118,7 +127,8 @@ function check(
     uriDomain: checkDomain(o.uriDomain ?? DEFAULTS.uriDomain, '--uri-domain'),
     org: checkNameValue(o.org ?? DEFAULTS.org, '--org'),
     country: checkCountry(o.country ?? DEFAULTS.country),
-    faults: checkFaultShares(o.faults ?? {}),
+    faults,
+    faultSpan,
     batchSize: Math.max(1, Math.min(o.batchSize ?? 256, Math.ceil(o.count / threads))),
   };
 }
@@ -242,6 +252,7 @@ function storeMeta(
     caFingerprint: crypto.createHash('sha256').update(ca.cert.raw).digest('hex'),
     created: new Date().toISOString(),
     faults: v.faults,
+    faultSpan: v.faultSpan,
     faultCounts: extra.faultCounts,
     serialTag: extra.serialTag,
     ...(extra.crlPath ? { crlPath: extra.crlPath } : {}),
@@ -269,6 +280,7 @@ export async function mintStore(o: MintOptions): Promise<MintStats> {
     country: v.country,
     key: v.key,
     faults: v.faults,
+    faultSpan: v.faultSpan,
   };
   const tag = serialTag(job, ca.parts);
   const { Piscina } = await import('piscina');

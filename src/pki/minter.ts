@@ -1,7 +1,7 @@
 /**
  * Mints a range of devices: what a mint worker runs. Device i's key, fault and
  * certificate are a pure function of (CA, job options, i): the same bytes whichever
- * worker, batch or slice mints it.
+ * worker, batch or slice mints it (the job's fault span, not the slice, decides the faults).
  */
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -9,7 +9,9 @@ import type { Fault } from '../model/names.js';
 import { certParts, type CertParts } from './cert-parts.js';
 import { bitString, oid, seq, set, time, unpem, utf8 } from './der.js';
 import { CURVES, DeterministicEcdsa, publicPoint } from './ecdsa.js';
-import { faultCode, FaultPicker, type FaultShares } from './faults.js';
+import { deviceProfile } from './device-cert.js';
+import { FaultSpread, type FaultSpan } from './fault-spread.js';
+import { faultOfCode, type FaultShares } from './faults.js';
 import { DeviceKeyDeriver, keyIdentifier, type MintKeyKind } from './keys.js';
 import { idFromTemplate, OID } from './profile.js';
 import { createSigner, ecdsaSigner, type Signer } from './signer.js';
@@ -26,6 +28,8 @@ export interface MintJob {
   country: string;
   key: MintKeyKind;
   faults: FaultShares;
+  /** The devices the fault shares are exact over (the whole run's, when a slice of it is minted). */
+  faultSpan: FaultSpan;
 }
 
 /** A minted range: records are cert DER then key DER per device, back to back. */
@@ -61,7 +65,9 @@ const WRONG_CA_CN = 'mqtt-herd wrong CA';
 
 /** Serial numbers: 16 bytes, positive, fixed length; a per-job tag then the index. */
 export function serialTag(job: MintJob, ca: CertParts): Buffer {
-  const { caKeyPem: _k, caCertPem: _c, ...opts } = job;
+  const { caKeyPem: _k, caCertPem: _c, faultSpan, ...rest } = job;
+  // the span only changes bytes when there are faults: without any, serials do not depend on it
+  const opts = Object.values(job.faults).some((v) => v > 0) ? { ...rest, faultSpan } : rest;
   return crypto
     .createHash('sha256')
     .update('herd/serial/v1')
@@ -100,7 +106,7 @@ export class Minter {
   readonly ca: CertParts;
   readonly tag: Buffer;
   private readonly deriver: DeviceKeyDeriver;
-  private readonly picker: FaultPicker;
+  private readonly spread: FaultSpread;
   private readonly templates = new Map<Variant, { t: TbsTemplate; signer: Signer }>();
 
   constructor(readonly job: MintJob) {
@@ -109,20 +115,10 @@ export class Minter {
     this.ca = certParts(caDer);
     this.tag = serialTag(job, this.ca);
     this.deriver = new DeviceKeyDeriver(job.key, job.seed);
-    this.picker = new FaultPicker(job.faults);
+    this.spread = new FaultSpread(job.faults, job.faultSpan, job.seed);
     const signer = createSigner(crypto.createPrivateKey(job.caKeyPem));
     const spkiLength = this.deriver.key(0).spki.length;
-    const base: TbsProfile = {
-      sigAlg: signer.algorithm,
-      issuer: this.ca.subject,
-      validity: this.ca.validity,
-      authorityKeyId: this.ca.keyId,
-      country: job.country,
-      org: job.org,
-      uriDomain: job.uriDomain,
-      spkiLength,
-      eku: 'clientAuth',
-    };
+    const base = deviceProfile(this.ca, signer, job, { spkiLength });
     const nb = this.ca.notBefore.getTime();
     const na = this.ca.notAfter.getTime();
     const wrong = wrongCa(job.seed, job.org);
@@ -142,7 +138,7 @@ export class Minter {
 
   /** Device i's fault (without minting it). */
   fault(i: number): Fault | undefined {
-    return this.picker.empty ? undefined : this.picker.pick(DeviceKeyDeriver.draw(this.deriver.material(i)));
+    return this.spread.fault(i);
   }
 
   mint(start: number, count: number): MintedBatch {
@@ -150,12 +146,12 @@ export class Minter {
     const keys = new Array<ReturnType<DeviceKeyDeriver['key']>>(count);
     const faults = new Uint8Array(count);
     const variants = new Array<Variant>(count);
+    const spread = this.spread.empty ? undefined : this.spread;
     for (let j = 0; j < count; j++) {
-      const m = this.deriver.material(start + j);
-      const f = this.picker.empty ? undefined : this.picker.pick(DeviceKeyDeriver.draw(m));
-      faults[j] = faultCode(f);
-      variants[j] = f ? VARIANT_OF[f] : 'ok';
-      keys[j] = this.deriver.key(start + j, m);
+      const code = spread ? spread.code(start + j) : 0;
+      faults[j] = code;
+      variants[j] = code === 0 ? 'ok' : VARIANT_OF[faultOfCode(code)!];
+      keys[j] = this.deriver.key(start + j);
     }
     const t1 = performance.now();
     const tbs = new Array<Buffer>(count);

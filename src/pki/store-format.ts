@@ -18,6 +18,7 @@
  * (or of a cached chunk of entries) and one read of its record.
  */
 import type { Fault } from '../model/names.js';
+import type { FaultSpan } from './fault-spread.js';
 import type { FaultShares } from './faults.js';
 import type { MintKeyKind } from './keys.js';
 
@@ -45,8 +46,14 @@ export interface StoreMeta {
   caFingerprint: string;
   /** ISO time the mint finished. */
   created: string;
-  /** Shares asked for, and how many devices got each fault. */
+  /**
+   * Shares asked for, the devices they are exact over (round(share × total) per fault; the
+   * store's own devices unless it is a slice of a larger fleet), and how many of this
+   * store's devices got each fault.
+   */
   faults: FaultShares;
+  /** Absent in stores minted before shares were exact. */
+  faultSpan?: FaultSpan;
   faultCounts: Partial<Record<Fault, number>>;
   /** Serial number prefix of this mint (hex): device i's serial is prefix ‖ u64 i. */
   serialTag: string;

@@ -8,6 +8,7 @@ import { InputError } from '../errors.js';
 import type { Fault } from '../model/names.js';
 import { pem } from './der.js';
 import { faultOfCode } from './faults.js';
+import { whyUnreadable } from './files.js';
 import { idFromTemplate, indexFromId } from './profile.js';
 import {
   decodeHeader,
@@ -32,6 +33,21 @@ export interface DeviceRecord {
   fault?: Fault;
 }
 
+/** The fields a reader relies on, of the right types (a store from elsewhere may lack them). */
+function metaIsSound(m: StoreMeta): boolean {
+  const int = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+  const text = (v: unknown): boolean => typeof v === 'string';
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    int(m.count) &&
+    int(m.start) &&
+    text(m.idTemplate) &&
+    m.idTemplate.includes('{i}') &&
+    text(m.caCertPem)
+  );
+}
+
 const CHUNK = 4096; // index entries read at a time (64 KiB)
 
 export class DeviceStore {
@@ -44,16 +60,18 @@ export class DeviceStore {
     try {
       this.fd = openSync(path, 'r');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError({ file: path }, code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`, {
-        cause: e,
-      });
+      throw new InputError({ file: path }, whyUnreadable(e), { cause: e });
     }
     try {
-      const size = fstatSync(this.fd).size;
+      const st = fstatSync(this.fd);
+      if (st.isDirectory()) throw this.bad('is a directory, expected a device store (herd pki mint --out FILE)');
+      const size = st.size;
       const head = this.read(0, Math.min(HEADER_BYTES, size));
-      if (size < HEADER_BYTES || head.toString('latin1', 0, MAGIC.length) !== MAGIC)
+      if (size === 0) throw this.bad('is empty, not a herd device store');
+      const magicLength = Math.min(size, MAGIC.length);
+      if (head.toString('latin1', 0, magicLength) !== MAGIC.slice(0, magicLength))
         throw this.bad('is not a herd device store');
+      if (size < HEADER_BYTES) throw this.bad('is truncated (shorter than a store header)');
       const h = decodeHeader(head);
       if (h.version !== FORMAT_VERSION)
         throw this.bad(`has store format ${h.version}; this herd reads format ${FORMAT_VERSION}`);
@@ -65,6 +83,7 @@ export class DeviceStore {
       } catch (e) {
         throw this.bad(`has damaged metadata (${e instanceof Error ? e.message : String(e)})`);
       }
+      if (!metaIsSound(meta)) throw this.bad('has damaged metadata (fields missing or of the wrong type)');
       if (h.indexOffset + meta.count * ENTRY_BYTES !== h.metaOffset)
         throw this.bad('is truncated or damaged (index size)');
       this.meta = meta;
@@ -84,7 +103,12 @@ export class DeviceStore {
     if (pos + len > size) throw this.bad('is truncated or damaged');
     const buf = Buffer.allocUnsafe(len);
     for (let got = 0; got < len;) {
-      const n = readSync(this.fd, buf, got, len - got, pos + got);
+      let n: number;
+      try {
+        n = readSync(this.fd, buf, got, len - got, pos + got);
+      } catch (e) {
+        throw this.bad(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
       if (n === 0) throw this.bad('is truncated or damaged');
       got += n;
     }

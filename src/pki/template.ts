@@ -69,7 +69,13 @@ export interface TbsProfile {
   uriDomain: string;
   spkiLength: number;
   eku: 'clientAuth' | 'serverAuth';
+  /** RSA keys: keyEncipherment besides digitalSignature (TLS 1.2 RSA key exchange). */
+  keyEncipherment?: boolean;
 }
+
+/** KeyUsage BIT STRING: digitalSignature (bit 0), and keyEncipherment (bit 2) for RSA keys. */
+const keyUsage = (p: TbsProfile): Buffer =>
+  Buffer.from(p.keyEncipherment ? [TAG.bitString, 0x02, 0x05, 0xa0] : [TAG.bitString, 0x02, 0x07, 0x80]);
 
 function deviceTbs(p: TbsProfile, nameLen: number): Part {
   const name: Slot = { slot: 'name', len: nameLen };
@@ -95,7 +101,7 @@ function deviceTbs(p: TbsProfile, nameLen: number): Part {
       cons(
         TAG.sequence,
         ext(OID.basicConstraints, true, seq()),
-        ext(OID.keyUsage, true, Buffer.from([TAG.bitString, 0x02, 0x07, 0x80])), // digitalSignature
+        ext(OID.keyUsage, true, keyUsage(p)),
         ext(OID.extKeyUsage, false, seq(oid(p.eku === 'clientAuth' ? OID.clientAuth : OID.serverAuth))),
         ext(
           OID.subjectAltName,

@@ -54,23 +54,65 @@ describe('seeded minting is deterministic', () => {
     );
   });
 
-  it('gives the same bytes for slices minted apart (as shards would)', () => {
-    const a = mint('slice-a', '--start', '0', '--count', '500', '--seed', 'det', '--threads', '2', '--faults', FAULTS);
-    const b = mint(
-      'slice-b',
-      '--start',
-      '500',
-      '--count',
-      '700',
-      '--seed',
-      'det',
-      '--threads',
-      '1',
-      '--faults',
-      FAULTS,
-    );
+  it('gives the same bytes for slices minted apart over the same fault span (as shards would)', () => {
+    const span = ['--fault-span', '0-1199', '--seed', 'det', '--faults', FAULTS];
+    const a = mint('slice-a', '--start', '0', '--count', '500', '--threads', '2', ...span);
+    const b = mint('slice-b', '--start', '500', '--count', '700', '--threads', '1', ...span);
     expect(b.device(500).id).toBe('dev-500');
     expect(contents(a, b)).toEqual(full);
+    expect(b.meta.faultSpan).toEqual({ first: 0, total: 1200 });
+  });
+
+  it('mints round(share × N) of each fault, and says so in the store', () => {
+    const s = openStore(join(dir, 'full-1.herd'));
+    const counts = new Map<string, number>();
+    for (let i = 0; i < s.count; i++) counts.set(s.fault(i) ?? '', (counts.get(s.fault(i) ?? '') ?? 0) + 1);
+    const each = Math.round(0.03 * 1200);
+    expect(Object.fromEntries(counts)).toEqual({
+      '': 1200 - 7 * each,
+      expired: each,
+      not_yet_valid: each,
+      wrong_ca: each,
+      revoked: each,
+      cn_mismatch: each,
+      no_cert: each,
+      wrong_eku: each,
+    });
+    expect(Object.values(s.meta.faultCounts)).toEqual(Array(7).fill(each));
+    expect(s.meta.faultSpan).toEqual({ first: 0, total: 1200 });
+    s.close();
+  });
+
+  it('splits 15,000 devices at 1% into shards that each get their part within ±1, and add up to 150', () => {
+    const args = ['--seed', 'split', '--faults', 'expired=1%', '--threads', '1'];
+    const whole = mint('split-full', '--count', '15000', ...args);
+    expect(whole.meta.faultCounts).toEqual({ expired: 150 });
+    const all = contents(whole);
+    const k = 4;
+    const parts: Map<number, string>[] = [];
+    for (let i = 0; i < k; i++) {
+      const start = Math.floor((i * 15000) / k);
+      const count = Math.floor(((i + 1) * 15000) / k) - start;
+      const shard = mint(
+        `slice-split-${i}`,
+        '--start',
+        `${start}`,
+        '--count',
+        `${count}`,
+        '--fault-span',
+        '0-14999',
+        ...args,
+      );
+      expect(Math.abs((shard.meta.faultCounts.expired ?? 0) - (150 * count) / 15000)).toBeLessThanOrEqual(1);
+      parts.push(contents(shard));
+    }
+    expect(new Map(parts.flatMap((m) => [...m]))).toEqual(all);
+  });
+
+  it('without --fault-span, a slice is exact over its own devices', () => {
+    const s = mint('own-slice', '--start', '100', '--count', '250', '--seed', 'own', '--faults', 'revoked=2%');
+    expect(s.meta.faultCounts).toEqual({ revoked: 5 });
+    expect(s.meta.faultSpan).toEqual({ first: 100, total: 250 });
   });
 
   it('gives faulty devices deterministically too, every kind present', () => {

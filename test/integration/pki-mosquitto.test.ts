@@ -136,6 +136,19 @@ describe('minted credentials against mosquitto (require_certificate, use_identit
     expect(o.accepted).toBe(true);
   });
 
+  it.each(['p256', 'rsa2048'])('accepts a `herd pki device` certificate (%s key)', async (key) => {
+    const out = join(dir, `single-${key}`);
+    herd('pki', 'device', '--ca', pki, '--out', out, '--device-id', `solo-${key}`, '--key', key);
+    const o = await connect(
+      broker.port,
+      store.caCertPem,
+      `solo-${key}`,
+      readFileSync(join(out, `solo-${key}.crt`), 'utf8'),
+      readFileSync(join(out, `solo-${key}.key`), 'utf8'),
+    );
+    expect(o, broker.log()).toEqual({ accepted: true, detail: 'CONNACK 20 2 0 0' });
+  });
+
   it('rejects a device from another CA', async () => {
     const other = join(dir, 'other');
     herd('pki', 'ca', '--out', other, '--cn', 'Some other CA');

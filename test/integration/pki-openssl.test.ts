@@ -1,9 +1,11 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/pki/index.js';
+import { children, read } from '../../src/pki/der.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { opensslCa } from '../helpers/openssl-pki.js';
 
@@ -122,6 +124,51 @@ describe('herd pki certificates, checked by openssl', () => {
     expect(openssl('pkey', '-in', join(dir, 'minted', 'dev-17.key'), '-pubout')).toBe(
       openssl('x509', '-in', crt, '-noout', '-pubkey'),
     );
+  });
+
+  it("issues `pki device` through the mint's template: subject and extensions byte for byte the same", () => {
+    const single = join(dir, 'same-id');
+    herdOk(
+      'pki',
+      'device',
+      '--ca',
+      pki,
+      '--out',
+      single,
+      '--device-id',
+      'dev-17',
+      '--org',
+      'Herd Tests',
+      '--country',
+      'DE',
+    );
+    const minted = exportMinted(join(dir, 'd.herd'), 'dev-17', join(dir, 'minted-17'));
+    /** `openssl asn1parse` of the TBS, without the serial and key identifier values (each device has its own). */
+    const tbs = (crt: string): string[] => {
+      const lines = openssl('asn1parse', '-in', crt).trimEnd().split('\n');
+      const end = lines.findIndex((l, n) => n > 1 && /d=1/.test(l));
+      return lines
+        .slice(1, end)
+        .map((l) => l.replace(/(prim: INTEGER +:)[0-9A-F]{32}$/, '$1SERIAL'))
+        .map((l, n, all) =>
+          /Subject Key Identifier/.test(all[n - 1] ?? '') ? l.replace(/:0414[0-9A-F]{40}$/, ':SKI') : l,
+        );
+    };
+    const a = tbs(join(single, 'dev-17.crt'));
+    expect(a).toEqual(tbs(minted));
+    const subject = a.slice(a.findIndex((l) => /UTCTIME|GENERALIZEDTIME/.test(l)) + 2).join('\n');
+    expect(subject).toMatch(/PRINTABLESTRING +:DE\n/);
+    for (const v of ['Herd Tests', 'IoT-Device', 'dev-17']) expect(subject).toContain(`UTF8STRING        :${v}\n`);
+    expect(subject).not.toMatch(/PRINTABLESTRING +:dev-17/);
+    // and the DER itself: the same subject, the same extensions but for the key identifier's value
+    const parts = (crt: string): Buffer[] => {
+      const der = new crypto.X509Certificate(readFileSync(crt)).raw;
+      const t = children(children(read(der))[0]!);
+      const exts = children(children(t.find((n) => n.tag === 0xa3)!)[0]!).map((e) => e.raw);
+      return [t[5]!.raw, ...exts.filter((e) => !e.includes(Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0e])))];
+    };
+    expect(parts(join(single, 'dev-17.crt'))).toEqual(parts(minted));
+    expect(text(join(single, 'dev-17.crt'))).toContain('Subject: C = DE, O = Herd Tests, OU = IoT-Device, CN = dev-17');
   });
 
   it('refuses to overwrite without --force, and keeps the modes with it', () => {
