@@ -3,10 +3,11 @@
  * thresholds, the baseline file, the server CA file, the targets (resolved once) — before
  * any stage does work. A problem here is exit 2 and nothing has started.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { readServerCaPem } from '../pki/index.js';
 import type { Summary } from '../model/summary.js';
 import { parseThresholds, type Threshold } from '../judge/thresholds.js';
 import { defaultGates } from '../judge/gates.js';
@@ -60,7 +61,7 @@ export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
     ],
     baseline: summary === undefined ? undefined : { summary, rows: regression!.rows },
     targets,
-    serverCaPem: readServerCa(config.serverCa),
+    serverCaPem: config.serverCa === undefined ? undefined : readServerCaPem(config.serverCa),
   };
 }
 
@@ -87,14 +88,6 @@ function checkOutDir(dir: string): void {
   }
 }
 
-function readServerCa(file: string | undefined): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError({ file }, `cannot read the server CA: ${(e as Error).message}`);
-  }
-}
 
 /**
  * Resolves host names once, before the run: a lookup per attempt would run on libuv's

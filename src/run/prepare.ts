@@ -127,6 +127,8 @@ async function credentials(
     out: storePath,
     count: slice.count,
     start: slice.start,
+    // shares are exact over the whole run's devices, so every shard mints its own part of them
+    faultSpan: { first: 0, total: slice.total },
     idTemplate: c.idTemplate,
     uriDomain: c.uriDomain,
     key: c.key,

@@ -59,6 +59,19 @@ describe('bad input is exit 2, said plainly, before anything starts', () => {
     expect(r.stderr).toMatch(/big\.yaml:1:7: name: "x+…" \(1000002 characters\) does not match/);
   });
 
+  it('--server-ca that is not a certificate (binary garbage, a key) is refused naming the file, before minting', async () => {
+    const garbage = file('garbage.crt', '');
+    writeFileSync(garbage, Buffer.from([0x30, 0x82, 0x01, 0x00, 0xff, 0x00, 0x13, 0x37]));
+    const key = file('a.key', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIOb7\n-----END PRIVATE KEY-----\n');
+    for (const f of [garbage, key]) {
+      const r = await herd(['run', '--devices', '5', '--server-ca', f, '-q']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(f);
+      expect(r.stderr).not.toMatch(/minting/);
+      noTrace(r.stderr);
+    }
+  });
+
   it('an open-files limit too low to run: says the number and how to raise it', () => {
     const r = spawnSync('bash', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${HERD}" run --devices 5 -q`], {
       encoding: 'utf8',
