@@ -250,7 +250,7 @@ export class ConnectionWorker {
     } else {
       this.free(slot);
       if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason);
-      else this.rec.failure(o.phase, o.reason);
+      else this.rec.failure(o.phase, o.reason, undefined, o.detail);
       // a faulty device will never get in: nobody retries it
       if (this.init.reportOutcomes && !slot.fault) this.outcomes.failed.add(device);
     }
@@ -282,9 +282,9 @@ export class ConnectionWorker {
       this.heldCount--;
       this.rec.active(-1);
     };
-    held.onDrop((phase, reason) => {
+    held.onDrop((phase, reason, detail) => {
       release();
-      this.rec.failure(phase, reason);
+      this.rec.failure(phase, reason, undefined, detail);
       this.rec.dropped();
       this.outcomes.dropped.add(device);
       if (this.closed) this.pumpClosed();

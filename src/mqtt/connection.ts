@@ -8,19 +8,20 @@
  * Phases are timed with performance.now(): tcp = 'connect', tls = 'secureConnect' − tcp,
  * connack = CONNACK − secureConnect, subscribe = SUBACK − CONNACK. A connection counts
  * only on CONNACK: in TLS 1.3 a client-certificate rejection arrives after secureConnect.
+ * What the server sends goes through receive.ts, which checks every packet (strict.ts)
+ * before it calls the connection back (connackAccepted, subscribed, pingresp, fail).
  */
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
-import { DISCONNECT, PINGREQ, PacketType, serverKeepAlive, skipProperties } from './packets.js';
+import { DISCONNECT, PINGREQ } from './packets.js';
 import {
   classifyClose,
   classifyError,
   classifyTimeout,
-  connackReason,
-  disconnectReason,
+  errorDetail,
   type Classified,
   type DriverReason,
   type DriverState,
@@ -47,13 +48,15 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   phase: FailurePhase | undefined = undefined;
   reason: DriverReason | undefined = undefined;
   error: Error | undefined = undefined;
+  /** what arrived or was wrong, for people (a protocol error) */
+  detail: string | undefined = undefined;
   readonly timings: PhaseTimings = { tcp: undefined, tls: undefined, connack: undefined, subscribe: undefined };
   /** epoch ms (performance.timeOrigin-based, comparable across threads) of success */
   readyAt = 0;
   tls13 = false;
   resumed = false;
-  gotMqtt = false;
-  sessionPresent = false;
+  /** the server showed it accepted our certificate (a session ticket or application data came) */
+  certAccepted = false;
   /** the CONNACK's return code (3.1.1) or reason code (5); -1 before CONNACK */
   connackCode = -1;
   keepaliveMs = 0;
@@ -67,7 +70,8 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   private awaitingPong = false;
   private closing = false;
   private closed = false;
-  private dropCb: ((phase: FailurePhase, reason: DriverReason) => void) | undefined = undefined;
+  private dropCb: ((phase: FailurePhase, reason: DriverReason, detail: string | undefined) => void) | undefined =
+    undefined;
   private endCb: (() => void) | undefined = undefined;
   private closeWaiter: (() => void) | undefined = undefined;
 
@@ -104,7 +108,7 @@ class Connection implements SocketOwner, Timed, HeldConnection {
     s[kConn] = this;
     this.socket = s;
     s.setNoDelay(true);
-    listen(s, this.opts.captureSession === true);
+    listen(s);
     deadlines.schedule(this, this.opts.timeouts.tcpMs);
   }
 
@@ -125,64 +129,38 @@ class Connection implements SocketOwner, Timed, HeldConnection {
     s.write(this.device.packets.connect);
   }
 
-  packet(type: number, buf: Buffer, start: number, end: number): boolean {
-    const v5 = this.device.packets.version === 5;
-    switch (type) {
-      case PacketType.connack: {
-        if (this.state !== 'connack' || end - start < 2) return this.protocolError();
-        const code = buf[start + 1]!;
-        this.connackCode = code;
-        // an MQTT 5 client may get a two-byte 3.1.1 CONNACK from a server that lacks 5
-        const encodedV5 = v5 && end - start > 2;
-        if (code !== 0) return this.fail({ phase: 'connack', reason: connackReason(code, encodedV5) });
-        this.tConnack = performance.now();
-        this.sessionPresent = (buf[start]! & 1) === 1;
-        let ka = this.device.packets.keepaliveS;
-        if (encodedV5) {
-          const server = serverKeepAlive(buf, start + 2, end);
-          if (server === -2) return this.protocolError();
-          if (server >= 0) ka = server;
-        }
-        this.keepaliveMs = ka * 1000;
-        const sub = this.device.packets.subscribe;
-        if (sub !== null) {
-          this.state = 'subscribe';
-          deadlines.schedule(this, this.opts.timeouts.subscribeMs);
-          this.socket!.write(sub);
-          return true;
-        }
-        this.established();
-        return !this.closed;
-      }
-      case PacketType.suback: {
-        if (this.state !== 'subscribe') return this.protocolError();
-        let p = start + 2;
-        if (v5) p = skipProperties(buf, p, end);
-        if (p < 0 || p >= end) return this.protocolError();
-        if (buf[p]! >= 0x80) return this.fail({ phase: 'subscribe', reason: 'subscribe_rejected' });
-        this.established();
-        return !this.closed;
-      }
-      case PacketType.pingresp:
-        if (this.state === 'session' && this.awaitingPong) {
-          this.awaitingPong = false;
-          this.pongs++;
-          if (!this.closing) deadlines.schedule(this, this.keepaliveMs);
-        }
-        return true;
-      case PacketType.disconnect: {
-        const code = end > start ? buf[start]! : 0;
-        if (this.state === 'connack' || this.state === 'tls')
-          return this.fail({ phase: 'connack', reason: connackReason(code, true) });
-        return this.fail({
-          phase: this.state === 'subscribe' ? 'subscribe' : 'session',
-          reason: disconnectReason(code),
-        });
-      }
-      case PacketType.auth:
-        return this.protocolError();
-      default:
-        return true; // PUBACK, UNSUBACK, …: nothing a load device acts on
+  /** A session ticket: the server finished the handshake on its side (TLS 1.3: it accepted our certificate). */
+  ticket(session: Buffer): void {
+    this.certAccepted = true;
+    if (this.opts.captureSession === true) this.device.session = session;
+  }
+
+  // ---- packets (receive.ts) ----
+
+  connackAccepted(keepaliveS: number): boolean {
+    this.tConnack = performance.now();
+    this.keepaliveMs = keepaliveS * 1000;
+    const sub = this.device.packets.subscribe;
+    if (sub !== null) {
+      this.state = 'subscribe';
+      deadlines.schedule(this, this.opts.timeouts.subscribeMs);
+      this.socket!.write(sub);
+      return true;
+    }
+    this.established();
+    return !this.closed;
+  }
+
+  subscribed(): boolean {
+    this.established();
+    return !this.closed;
+  }
+
+  pingresp(): void {
+    if (this.state === 'session' && this.awaitingPong) {
+      this.awaitingPong = false;
+      this.pongs++;
+      if (!this.closing) deadlines.schedule(this, this.keepaliveMs);
     }
   }
 
@@ -209,13 +187,14 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   }
 
   /** A failure: before the result, it is the result; after, a session drop. Returns false. */
-  fail(c: Classified, err?: Error): boolean {
+  fail(c: Classified, err?: Error, detail?: string): boolean {
     deadlines.cancel(this);
     if (!this.done) {
       this.done = true;
       this.phase = c.phase;
       this.reason = c.reason;
       this.error = err;
+      this.detail = detail;
       this.fillTimings(c.phase, 0);
       this.closed = true;
       this.socket?.destroy();
@@ -228,14 +207,15 @@ class Connection implements SocketOwner, Timed, HeldConnection {
         this.phase = 'session';
         this.reason = c.reason;
         this.error = err;
-        this.dropCb?.('session', c.reason);
+        this.detail = detail;
+        this.dropCb?.('session', c.reason, detail);
       }
     }
     return false;
   }
 
-  protocolError(): boolean {
-    return this.fail({ phase: this.state === 'tcp' ? 'tls' : this.state, reason: 'protocol_error' });
+  protocolError(detail: string): boolean {
+    return this.fail({ phase: this.state === 'tcp' ? 'tls' : this.state, reason: 'protocol_error' }, undefined, detail);
   }
 
   onDeadline(): void {
@@ -258,7 +238,8 @@ class Connection implements SocketOwner, Timed, HeldConnection {
 
   socketError(err: NodeJS.ErrnoException): void {
     if (this.closed) return;
-    this.fail(classifyError(err, this.state, this.tls13, this.gotMqtt), err);
+    const c = classifyError(err, this.state, this.tls13, this.certAccepted);
+    this.fail(c, err, c.reason === 'protocol_error' || c.reason === 'unclassified' ? errorDetail(err) : undefined);
   }
 
   socketClosed(): void {
@@ -272,7 +253,7 @@ class Connection implements SocketOwner, Timed, HeldConnection {
       this.ended();
       return;
     }
-    this.fail(classifyClose(this.state, this.tls13, this.gotMqtt));
+    this.fail(classifyClose(this.state, this.tls13, this.certAccepted));
   }
 
   private ended(): void {
@@ -282,7 +263,7 @@ class Connection implements SocketOwner, Timed, HeldConnection {
 
   // ---- HeldConnection ----
 
-  onDrop(cb: (phase: FailurePhase, reason: DriverReason) => void): void {
+  onDrop(cb: (phase: FailurePhase, reason: DriverReason, detail: string | undefined) => void): void {
     this.dropCb = cb;
   }
 

@@ -1,9 +1,9 @@
 /**
  * The few MQTT packets a simulated device sends, encoded once per device with mqtt-packet,
  * and a minimal hand-written incremental reader for what it receives (bench/packets.ts
- * measures why). Only what a connect/subscribe/ping/disconnect cycle needs: CONNACK,
- * SUBACK, PINGRESP and (MQTT 5) DISCONNECT are decoded; PUBLISH and anything else is
- * skipped by its length, without buffering its payload.
+ * measures why), and of MQTT 5 property blocks. The reader frames packets and hands every
+ * one but PUBLISH (skipped by its length, its payload never buffered) to its handler;
+ * strict.ts says whether a packet is well-formed, receive.ts what the device does with it.
  */
 import mqttPacket, { type IConnectPacket, type ISubscribePacket } from 'mqtt-packet';
 
@@ -139,15 +139,27 @@ export interface ReaderState {
 
 /**
  * Called for each complete packet other than PUBLISH. `buf[start, end)` is the variable
- * header and payload. Return false to stop reading (the connection is done with).
+ * header and payload, `buf[at]` the packet's first byte. Return false to stop reading (the
+ * connection is done with).
  */
-type PacketHandler<S> = (state: S, type: number, flags: number, buf: Buffer, start: number, end: number) => boolean;
+type PacketHandler<S> = (
+  state: S,
+  type: number,
+  flags: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+  at: number,
+) => boolean;
 
 export const FEED_OK = 0;
 const FEED_STOPPED = 1;
 export const FEED_MALFORMED = 2;
 
-/** Reads every complete packet in `chunk` (after what was left over). */
+/**
+ * Reads every complete packet in `chunk` (after what was left over). On FEED_MALFORMED
+ * `state.partial` holds the bytes from the malformed packet on, for a report of what arrived.
+ */
 export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: PacketHandler<S>): number {
   let buf = chunk;
   if (state.partial !== null) {
@@ -165,7 +177,7 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
     }
     const b0 = buf[i]!;
     const rl = readVarInt(buf, i + 1, n);
-    if (rl === VARINT_MALFORMED) return FEED_MALFORMED;
+    if (rl === VARINT_MALFORMED) return malformed(state, buf, i);
     if (rl === VARINT_INCOMPLETE) {
       state.partial = buf.subarray(i);
       return FEED_OK;
@@ -173,71 +185,126 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
     const j = varIntEnd;
     const type = b0 >> 4;
     if (type === PacketType.publish) {
+      if ((b0 & 0x06) === 0x06) return malformed(state, buf, i); // QoS 3
       state.skip = rl;
       i = j;
       continue;
     }
-    if (type === 0 || rl > MAX_BUFFERED_PACKET) return FEED_MALFORMED;
+    if (type === 0 || rl > MAX_BUFFERED_PACKET) return malformed(state, buf, i);
     const end = j + rl;
     if (end > n) {
       state.partial = buf.subarray(i);
       return FEED_OK;
     }
-    if (!onPacket(state, type, b0 & 0x0f, buf, j, end)) return FEED_STOPPED;
+    if (!onPacket(state, type, b0 & 0x0f, buf, j, end, i)) return FEED_STOPPED;
     i = end;
   }
   return FEED_OK;
 }
 
-/** Byte widths of MQTT 5 properties that can occur in a CONNACK (0: UTF-8/binary, -1: string pair). */
-const PROPERTY_WIDTH: Record<number, number> = {
-  0x11: 4,
-  0x21: 2,
-  0x24: 1,
-  0x25: 1,
-  0x27: 4,
-  0x12: 0,
-  0x22: 2,
-  0x1f: 0,
-  0x26: -1,
-  0x28: 1,
-  0x29: 1,
-  0x2a: 1,
-  0x13: 2,
-  0x1a: 0,
-  0x1c: 0,
-  0x15: 0,
-  0x16: 0,
-  0x17: 1,
-  0x19: 1,
+function malformed(state: ReaderState, buf: Buffer, at: number): number {
+  state.partial = buf.subarray(at);
+  return FEED_MALFORMED;
+}
+
+/** The MQTT 5 properties a packet from the server may carry: id → value width (0: UTF-8/binary, -1: string pair). */
+type PropertyTable = Readonly<Record<number, number>>;
+
+/** CONNACK (MQTT 5 §3.2.2.3). */
+export const CONNACK_PROPERTIES: PropertyTable = {
+  0x11: 4, // Session Expiry Interval
+  0x21: 2, // Receive Maximum
+  0x24: 1, // Maximum QoS
+  0x25: 1, // Retain Available
+  0x27: 4, // Maximum Packet Size
+  0x12: 0, // Assigned Client Identifier
+  0x22: 2, // Topic Alias Maximum
+  0x1f: 0, // Reason String
+  0x26: -1, // User Property
+  0x28: 1, // Wildcard Subscription Available
+  0x29: 1, // Subscription Identifiers Available
+  0x2a: 1, // Shared Subscription Available
+  0x13: 2, // Server Keep Alive
+  0x1a: 0, // Response Information
+  0x1c: 0, // Server Reference
+  0x15: 0, // Authentication Method
+  0x16: 0, // Authentication Data
 };
+/** SUBACK (§3.9.2.1). */
+export const SUBACK_PROPERTIES: PropertyTable = { 0x1f: 0, 0x26: -1 };
+/** DISCONNECT from a server (§3.14.2.2: Session Expiry Interval is the client's only). */
+export const DISCONNECT_PROPERTIES: PropertyTable = { 0x1f: 0, 0x26: -1, 0x1c: 0 };
+
+/** Properties whose one-byte value is 0 or 1, and two- or four-byte ones that must not be 0. */
+const BOOLEAN_PROPERTY = new Set([0x24, 0x25, 0x28, 0x29, 0x2a]);
+const NONZERO_PROPERTY = new Set([0x21, 0x27]);
+
+export const PROPS_OK = 0;
+/** the block's length runs past the packet, or is not a variable byte integer */
+export const PROPS_LENGTH = 1;
+/** an id the packet may not carry (property.id) */
+export const PROPS_UNKNOWN = 2;
+/** an id that may appear once appeared again (property.id) */
+export const PROPS_DUPLICATE = 3;
+/** a value out of its range (property.id) */
+export const PROPS_VALUE = 4;
+/** a value runs past the end of the block (property.id) */
+export const PROPS_TRUNCATED = 5;
 
 /**
- * Finds the Server Keep Alive (0x13) in an MQTT 5 property block at `buf[off…]`.
- * Returns the value, -1 when absent, -2 when the properties are malformed.
+ * What readProperties() found (module state: reading is synchronous): where the block
+ * ended, the property a problem is about, and the Server Keep Alive (-1: absent).
  */
-export function serverKeepAlive(buf: Buffer, off: number, end: number): number {
+export const property = { end: 0, id: 0, serverKeepAlive: -1 };
+
+/**
+ * Reads an MQTT 5 property block at `buf[off, end)` against the properties `allowed`:
+ * PROPS_OK with `property.end` just past it, or what is wrong (PROPS_*).
+ */
+export function readProperties(buf: Buffer, off: number, end: number, allowed: PropertyTable): number {
+  property.serverKeepAlive = -1;
   const len = readVarInt(buf, off, end);
-  if (len < 0) return -2;
+  if (len < 0 || varIntEnd + len > end) return PROPS_LENGTH;
   let p = varIntEnd;
   const stop = p + len;
-  if (stop > end) return -2;
-  let found = -1;
+  let seenLow = 0; // ids 0–31, one bit each (every id here is below 64)
+  let seenHigh = 0;
   while (p < stop) {
     const id = buf[p++]!;
-    const w = PROPERTY_WIDTH[id];
-    if (w === undefined) return -2;
-    if (id === 0x13 && p + 2 <= stop) found = buf.readUInt16BE(p);
-    if (w > 0) p += w;
-    else {
-      const pairs = w === -1 ? 2 : 1;
-      for (let k = 0; k < pairs; k++) {
-        if (p + 2 > stop) return -2;
+    property.id = id;
+    const w = allowed[id];
+    if (w === undefined) return PROPS_UNKNOWN;
+    if (w !== -1) {
+      const bit = 1 << (id & 31);
+      const seen = id < 32 ? seenLow : seenHigh;
+      if ((seen & bit) !== 0) return PROPS_DUPLICATE;
+      if (id < 32) seenLow |= bit;
+      else seenHigh |= bit;
+    }
+    if (w > 0) {
+      if (p + w > stop) return PROPS_TRUNCATED;
+      const v = w === 1 ? buf[p]! : w === 2 ? buf.readUInt16BE(p) : buf.readUInt32BE(p);
+      if ((BOOLEAN_PROPERTY.has(id) && v > 1) || (NONZERO_PROPERTY.has(id) && v === 0)) return PROPS_VALUE;
+      if (id === 0x13) property.serverKeepAlive = v;
+      p += w;
+    } else {
+      for (let k = w === -1 ? 2 : 1; k > 0; k--) {
+        if (p + 2 > stop) return PROPS_TRUNCATED;
         p += 2 + buf.readUInt16BE(p);
       }
+      if (p > stop) return PROPS_TRUNCATED;
     }
   }
-  return p === stop ? found : -2;
+  property.end = stop;
+  return PROPS_OK;
+}
+
+/**
+ * The Server Keep Alive (0x13) in a CONNACK's property block at `buf[off…]`: the value, -1
+ * when absent, -2 when the properties are malformed.
+ */
+export function serverKeepAlive(buf: Buffer, off: number, end: number): number {
+  return readProperties(buf, off, end, CONNACK_PROPERTIES) === PROPS_OK ? property.serverKeepAlive : -2;
 }
 
 /** Offset just past an MQTT 5 property block at `off`, or -1 when malformed. */

@@ -153,8 +153,9 @@ export function classifyTimeout(state: DriverState): Classified {
 }
 
 /**
- * A socket error. `state` is where the attempt was; `tls13` and `gotMqtt` (an MQTT byte
- * was received) disambiguate a reset right after a TLS 1.3 handshake (see classifyClose).
+ * A socket error. `state` is where the attempt was; `tls13` and `accepted` (the server
+ * showed it accepted the certificate) disambiguate a reset right after a TLS 1.3
+ * handshake (see classifyClose).
  * Anything TLS-level before the connection is established belongs to the `tls` phase,
  * even when it arrives after the client's secureConnect: in TLS 1.3 the server verifies
  * the client certificate after that event and its alert comes with the first read.
@@ -163,7 +164,7 @@ export function classifyError(
   err: { code?: string | undefined; message?: string },
   state: DriverState,
   tls13 = false,
-  gotMqtt = false,
+  accepted = false,
 ): Classified {
   const code = err.code ?? '';
   const tlsPhase: FailurePhase = state === 'session' ? 'session' : 'tls';
@@ -192,7 +193,7 @@ export function classifyError(
       return { phase, reason: 'tcp_unreachable' };
     case 'ECONNRESET':
     case 'EPIPE':
-      return classifyClose(state, tls13, gotMqtt, true);
+      return classifyClose(state, tls13, accepted, true);
   }
   return { phase, reason: 'unclassified' };
 }
@@ -200,26 +201,35 @@ export function classifyError(
 /**
  * The peer closed the connection (FIN, or RST when `reset`) without an alert or a
  * DISCONNECT. During the handshake that is `tls_closed` (Node reports a FIN there as
- * ECONNRESET too). After a TLS 1.3 handshake and before any MQTT byte it is `tls_closed`
- * as well: the server may still have been verifying the client certificate, and servers
- * that verify in application code (Node's TLS server, hence aedes) reject a certificate
- * by closing without an alert. After that, a FIN is `closed_before_connack` and an RST
- * `tcp_reset`; a close in answer to SUBSCRIBE is how some brokers (AWS IoT) refuse it.
+ * ECONNRESET too). After a TLS 1.3 handshake it is `tls_closed` as well unless the server
+ * showed it accepted the certificate (`accepted`: a NewSessionTicket or any application
+ * data came): until then it may still have been verifying the client certificate, and
+ * servers that verify in application code (Node's TLS server, hence aedes) reject one by
+ * closing without an alert. Once accepted (or after a TLS 1.2 handshake, which the
+ * server finishes only with the certificate accepted), a close before CONNACK, FIN or
+ * RST, is the broker refusing the session: `closed_before_connack`. A close in answer to
+ * SUBSCRIBE is how some brokers (AWS IoT) refuse it.
  */
-export function classifyClose(state: DriverState, tls13: boolean, gotMqtt: boolean, reset = false): Classified {
+export function classifyClose(state: DriverState, tls13: boolean, accepted: boolean, reset = false): Classified {
   switch (state) {
     case 'tcp':
       return { phase: 'tcp', reason: reset ? 'tcp_reset' : 'tcp_refused' };
     case 'tls':
       return { phase: 'tls', reason: 'tls_closed' };
     case 'connack':
-      if (tls13 && !gotMqtt) return { phase: 'tls', reason: 'tls_closed' };
-      return { phase: 'connack', reason: reset ? 'tcp_reset' : 'closed_before_connack' };
+      if (tls13 && !accepted) return { phase: 'tls', reason: 'tls_closed' };
+      return { phase: 'connack', reason: 'closed_before_connack' };
     case 'subscribe':
       return { phase: 'subscribe', reason: reset ? 'tcp_reset' : 'subscribe_rejected' };
     case 'session':
       return { phase: 'session', reason: reset ? 'tcp_reset' : 'tls_closed' };
   }
+}
+
+/** An error, on one line, for people: its code and message (a protocol error or an unclassified one). */
+export function errorDetail(err: { code?: string | undefined; message?: string }): string {
+  const text = `${err.code ?? 'no code'}: ${err.message ?? ''}`.replace(/\s+/g, ' ').trim();
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
 }
 
 const CONNACK_V3: Record<number, string> = {

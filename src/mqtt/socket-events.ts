@@ -4,34 +4,32 @@
  * the small SocketOwner interface.
  */
 import type tls from 'node:tls';
-import { FEED_MALFORMED, feed, type ReaderState } from './packets.js';
+import { receive, type Receiver } from './receive.js';
 
 export const kConn = Symbol('herd.conn');
 export type Sock = tls.TLSSocket & { [kConn]: SocketOwner };
 
 /** What the listeners call on the connection that owns a socket (connection.ts). */
-export interface SocketOwner extends ReaderState {
-  /** set on the first byte received after the handshake */
-  gotMqtt: boolean;
-  /** where TLS session tickets are kept for resumption */
-  readonly device: { session: Buffer | undefined };
+export interface SocketOwner extends Receiver {
   tcpUp(): void;
   tlsUp(s: Sock): void;
-  /** one complete packet other than PUBLISH; false: stop reading */
-  packet(type: number, buf: Buffer, start: number, end: number): boolean;
-  /** the bytes received are not MQTT */
-  protocolError(): boolean;
+  /** a TLS session (ticket) from the server */
+  ticket(session: Buffer): void;
   socketError(err: NodeJS.ErrnoException): void;
   socketClosed(): void;
 }
 
-export function listen(s: Sock, captureSession: boolean): void {
+/**
+ * 'session' is listened for on every socket, not only when sessions are kept: in TLS 1.3 a
+ * session ticket is the server's sign that it accepted the client certificate.
+ */
+export function listen(s: Sock): void {
   s.once('connect', onTcp);
   s.once('secureConnect', onSecure);
   s.on('data', onData);
   s.on('error', onError);
   s.once('close', onClose);
-  if (captureSession) s.on('session', onSession);
+  s.on('session', onSession);
 }
 
 function onTcp(this: Sock): void {
@@ -42,14 +40,8 @@ function onSecure(this: Sock): void {
   this[kConn].tlsUp(this);
 }
 
-function onPacket(c: SocketOwner, type: number, _flags: number, buf: Buffer, start: number, end: number): boolean {
-  return c.packet(type, buf, start, end);
-}
-
 function onData(this: Sock, chunk: Buffer): void {
-  const c = this[kConn];
-  c.gotMqtt = true;
-  if (feed(c, chunk, onPacket) === FEED_MALFORMED) c.protocolError();
+  receive(this[kConn], chunk);
 }
 
 function onError(this: Sock, err: NodeJS.ErrnoException): void {
@@ -61,5 +53,5 @@ function onClose(this: Sock): void {
 }
 
 function onSession(this: Sock, session: Buffer): void {
-  this[kConn].device.session = session;
+  this[kConn].ticket(session);
 }

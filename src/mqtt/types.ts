@@ -38,8 +38,8 @@ export interface PhaseTimings {
 }
 
 export interface HeldConnection {
-  /** the server dropped us, or a PINGRESP did not come: phase `session` */
-  onDrop(cb: (phase: FailurePhase, reason: DriverReason) => void): void;
+  /** the server dropped us, or a PINGRESP did not come: phase `session`; `detail` as on a failed outcome */
+  onDrop(cb: (phase: FailurePhase, reason: DriverReason, detail: string | undefined) => void): void;
   /** ended by disconnect() or destroy() */
   onEnd(cb: () => void): void;
   /** DISCONNECT, then a graceful TLS close */
@@ -64,5 +64,17 @@ interface OutcomeDetails {
 export type AttemptOutcome = OutcomeDetails &
   (
     | { ok: true; timings: PhaseTimings; readyAt: number; held: HeldConnection; resumed: boolean }
-    | { ok: false; phase: FailurePhase; reason: DriverReason; timings: PhaseTimings; error: Error | undefined }
+    | {
+        ok: false;
+        phase: FailurePhase;
+        reason: DriverReason;
+        timings: PhaseTimings;
+        error: Error | undefined;
+        /**
+         * what arrived or was wrong, for people: a protocol error's first bytes as hex and
+         * printable (`48 54 54 50 … "HTTP/1.1 400 Bad"`) or its fault ("CONNACK flags 0x01
+         * with clean start"); an unclassified error's code and message
+         */
+        detail?: string;
+      }
   );

@@ -32,10 +32,13 @@ describe('socket errors', () => {
     expect(show(classifyError(err(code), state))).toBe(want);
   });
 
-  it('a reset after a TLS 1.3 handshake, before any MQTT byte, is the server refusing the certificate', () => {
+  it('a reset after a TLS 1.3 handshake, before any sign of acceptance, is the server refusing the certificate', () => {
     expect(show(classifyError(err('ECONNRESET'), 'connack', true, false))).toBe('tls/tls_closed');
-    expect(show(classifyError(err('ECONNRESET'), 'connack', true, true))).toBe('connack/tcp_reset');
-    expect(show(classifyError(err('ECONNRESET'), 'connack', false, false))).toBe('connack/tcp_reset');
+  });
+
+  it('a reset before CONNACK once the certificate was accepted (TLS 1.3 ticket or data, TLS 1.2) refuses the session', () => {
+    expect(show(classifyError(err('ECONNRESET'), 'connack', true, true))).toBe('connack/closed_before_connack');
+    expect(show(classifyError(err('ECONNRESET'), 'connack', false, false))).toBe('connack/closed_before_connack');
   });
 });
 

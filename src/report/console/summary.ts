@@ -71,10 +71,23 @@ function connectionRows(s: Summary): string[] {
   ];
 }
 
+/** Longest example shown under a failure row. */
+const EXAMPLE_CHARS = 120;
+
+/** What one failure looked like, on one line of plain text: control characters as spaces, cut at EXAMPLE_CHARS. */
+function exampleLine(example: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters (newlines, escapes) are what must not reach the terminal
+  const flat = example.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+  return flat.length > EXAMPLE_CHARS ? `${flat.slice(0, EXAMPLE_CHARS - 1)}…` : flat;
+}
+
 function failureRows(s: Summary): string[] {
   if (s.failures.length === 0) return [];
   const width = Math.max(...s.failures.map((f) => f.reason.length));
-  return s.failures.map((f) => `${pad(f.phase, 10)}${pad(f.reason, width + 2)}${lpad(int(f.count), 8)}`);
+  return s.failures.flatMap((f) => {
+    const row = `${pad(f.phase, 10)}${pad(f.reason, width + 2)}${lpad(int(f.count), 8)}`;
+    return f.example === undefined ? [row] : [row, `${pad('', 10)}e.g. ${exampleLine(f.example)}`];
+  });
 }
 
 function securityRows(s: Summary, mark: Mark): string[] {

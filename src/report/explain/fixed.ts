@@ -47,7 +47,7 @@ export const FIXED: Record<string, Entry> = {
   tls_closed: [
     'The broker closed the connection during the TLS handshake, without an alert',
     'Most often the broker rejected the device certificate silently (Node-based brokers such as aedes, ' +
-      'and TLS 1.3 servers that verify after the handshake, just close). ' +
+      'and TLS 1.3 servers that verify after the handshake, just close, before any session ticket or data). ' +
       'Also: a TLS listener that does not like the protocol version or cipher, or a connection limit.',
     'Look in the broker log for "certificate verify failed" or "peer did not return a certificate"; ' +
       'check the device’s certificate chain against the broker’s cafile, and the TLS versions both sides allow.',
@@ -73,7 +73,8 @@ export const FIXED: Record<string, Entry> = {
   ],
   closed_before_connack: [
     'The broker closed the connection after CONNECT without a CONNACK',
-    'The broker refused the client without a reason code: ' +
+    'The broker accepted the certificate (in TLS 1.3: it had sent a session ticket or data) but refused the client ' +
+      'without a reason code, by closing or resetting: ' +
       'client id policy (client id must match the certificate, use_identity_as_username), an ACL or auth plugin, ' +
       'a duplicate client id taking over a session, or a connection limit.',
     'Check the broker log for the client id; make sure the MQTT client id matches what the broker derives from ' +
@@ -97,9 +98,12 @@ export const FIXED: Record<string, Entry> = {
   ],
   protocol_error: [
     'The broker answered with something the protocol does not allow',
-    'A TLS record or MQTT packet could not be understood: ' +
-      'a plain TCP port instead of a TLS one, a proxy in between, or an MQTT version the broker does not speak.',
-    'Check that the target port is the TLS MQTT listener and the MQTT version (--mqtt 3.1.1|5) the broker supports.',
+    'A TLS record or MQTT packet could not be understood: the first packet after CONNECT was not a well-formed CONNACK ' +
+      '(an HTTP response, garbage, a PUBLISH or PINGRESP first), or a CONNACK, SUBACK or DISCONNECT broke the spec ' +
+      '(a wrong length, reserved bits, session present after a clean start, an unknown reason code or property). ' +
+      'Causes: a port that is not the TLS MQTT listener, a proxy in between, an MQTT version the broker does not speak, a broker bug.',
+    'The example shows what arrived (its first bytes, as hex and printable) or what was wrong. ' +
+      'Check that the target port is the TLS MQTT listener and the MQTT version (--mqtt 3.1.1|5) the broker supports.',
   ],
   unclassified: [
     'An error no other reason describes',

@@ -176,6 +176,18 @@ export function latencyTable(s: Summary): string {
   return table('grid latency', [th('phase (ms)'), ...numbers.map((n) => th(n, 'n'))], rows);
 }
 
+/** Longest example shown in the failures table. */
+const EXAMPLE_CHARS = 160;
+
+/** What one failure looked like (a protocol error's first bytes), on one line, escaped. */
+function exampleHtml(example: string | undefined): string {
+  if (example === undefined) return '';
+  // eslint-disable-next-line no-control-regex -- control characters and newlines become spaces: the example is one line
+  const flat = example.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+  const text = flat.length > EXAMPLE_CHARS ? `${flat.slice(0, EXAMPLE_CHARS - 1)}…` : flat;
+  return `<div class="muted small example">Example: <code>${esc(text)}</code></div>`;
+}
+
 export function failuresSection(s: Summary): string {
   const head = '<section id="failures"><h2>Failures by reason</h2>';
   if (s.failures.length === 0)
@@ -191,7 +203,9 @@ export function failuresSection(s: Summary): string {
         ? `${percent(f.count / connections)} of connections`
         : `${percent(f.count / finishedAttempts)} of attempts`;
       const when = session ? 'after connecting (dropped while held)' : f.phase;
-      const explanation = `<strong>${words(e.title)}.</strong> ${words(e.cause)}<div class="fix"><span>Fix:</span> ${words(e.fix)}</div>`;
+      const explanation =
+        `<strong>${words(e.title)}.</strong> ${words(e.cause)}<div class="fix"><span>Fix:</span> ${words(e.fix)}</div>` +
+        exampleHtml(f.example);
       return tr([
         td(`${int(f.count)}<div class="muted small">${share}</div>`, 'n'),
         td(esc(when)),
