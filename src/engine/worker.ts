@@ -249,7 +249,7 @@ export class ConnectionWorker {
       }
     } else {
       this.free(slot);
-      if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason);
+      if (slot.fault) this.rec.rejectedAsExpected(slot.fault, o.phase, o.reason, o.detail);
       else this.rec.failure(o.phase, o.reason, undefined, o.detail);
       // a faulty device will never get in: nobody retries it
       if (this.init.reportOutcomes && !slot.fault) this.outcomes.failed.add(device);

@@ -20,9 +20,12 @@ export function countProblems(s: Summary): string[] {
   const c = s.counts;
   const p: string[] = [];
   const ended = c.connected + c.failed + c.rejected_as_expected + c.accepted_unexpectedly;
-  if (ended > c.attempted) p.push(`${ended} attempts ended (connected, failed, rejected, accepted) of ${c.attempted} attempted`);
+  if (ended > c.attempted)
+    p.push(`${ended} attempts ended (connected, failed, rejected, accepted) of ${c.attempted} attempted`);
   if (ended !== c.attempted && s.run.interrupted !== true)
-    p.push(`${c.attempted - ended} of ${c.attempted} attempts neither connected nor failed, in a run that was not interrupted`);
+    p.push(
+      `${c.attempted - ended} of ${c.attempted} attempts neither connected nor failed, in a run that was not interrupted`,
+    );
   const attemptFailures = s.failures.filter((f) => f.phase !== 'session');
   const failed = sum(attemptFailures.map((f) => f.count));
   if (failed !== c.failed) p.push(`failed is ${c.failed}, the failures by reason add up to ${failed}`);
@@ -30,12 +33,15 @@ export function countProblems(s: Summary): string[] {
     if (f.count > c.failed) p.push(`${f.reason} counts ${f.count}, more than the ${c.failed} failed attempts`);
   const drops = sum(s.failures.filter((f) => f.phase === 'session').map((f) => f.count));
   if (drops !== c.session_drops) p.push(`session_drops is ${c.session_drops}, the session failures add up to ${drops}`);
-  if (c.session_drops > c.dropped) p.push(`${c.session_drops} sessions dropped by the broker, ${c.dropped} dropped in all`);
+  if (c.session_drops > c.dropped)
+    p.push(`${c.session_drops} sessions dropped by the broker, ${c.dropped} dropped in all`);
   if (c.session_drops > c.connected) p.push(`${c.session_drops} sessions dropped, ${c.connected} established`);
   if (s.latency.connect.count !== c.connected)
     p.push(`${s.latency.connect.count} end-to-end connect times for ${c.connected} connections`);
   if (s.latency.connack.count < c.connected + c.accepted_unexpectedly)
-    p.push(`${s.latency.connack.count} CONNACKs timed, fewer than the ${c.connected + c.accepted_unexpectedly} accepted`);
+    p.push(
+      `${s.latency.connack.count} CONNACKs timed, fewer than the ${c.connected + c.accepted_unexpectedly} accepted`,
+    );
   if (c.active_peak < 0 || c.active_peak > c.connected)
     p.push(`active peak ${c.active_peak} outside 0..${c.connected} (the connections established)`);
   const rejected = sum(s.security.map((x) => x.rejected));

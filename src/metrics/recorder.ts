@@ -84,6 +84,8 @@ const CLIENT_SIDE = new Set([
   'connack_timeout',
   'subscribe_timeout',
   'unclassified',
+  // a broker that speaks broken MQTT did not judge the credential: not a rejection
+  'protocol_error',
 ]);
 
 export class Recorder {
@@ -160,11 +162,11 @@ export class Recorder {
    * the credential and refused it: a rejection, as it must be. In the tcp phase it never saw
    * it, so that is an ordinary failure of the attempt (counted in failures, not as rejected).
    */
-  rejectedAsExpected(fault: Fault, phase: FailurePhase, reason: string): void {
+  rejectedAsExpected(fault: Fault, phase: FailurePhase, reason: string, example?: string): void {
     // the broker never judged the credential when the connection failed before it could
     // (tcp), after it had accepted it (session), or on our own side of the handshake
     if (phase === 'tcp' || phase === 'session' || CLIENT_SIDE.has(reason)) {
-      this.failure(phase, reason, fault);
+      this.failure(phase, reason, fault, example);
       return;
     }
     const f = this.#fault(fault);

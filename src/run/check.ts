@@ -88,7 +88,6 @@ function checkOutDir(dir: string): void {
   }
 }
 
-
 /**
  * Resolves host names once, before the run: a lookup per attempt would run on libuv's
  * small thread pool and land in the tcp phase. The name stays the TLS server name.
