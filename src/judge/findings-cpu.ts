@@ -30,6 +30,9 @@ export interface CpuRunFacts {
 /** The thresholds these findings take (FINDING_LIMITS). */
 export interface CpuLimits {
   hostBusy: number;
+  hostFull: number;
+  hostFullSeconds: number;
+  hostFullShare: number;
   generatorShare: number;
   brokerShare: number;
   cpuHeadroom: number;
@@ -42,13 +45,19 @@ const perS = (x: number): string => `${x < 10 ? r1(x) : Math.round(x)}/s`;
 /** cores, one decimal */
 const c1 = (x: number): string => x.toFixed(1);
 
-/** Weighted means of the samples that overlap the schedule (all of them without one). */
-function cpuDuring(s: Summary, samples: readonly CpuSample[]): Record<'host' | 'broker' | 'generator', number | null> {
+type Means = Record<'host' | 'broker' | 'generator', number | null>;
+
+/** The samples that overlap the schedule (all of them without one). */
+function duringSchedule(s: Summary, samples: readonly CpuSample[]): CpuSample[] {
   const from = s.schedule === undefined ? -Infinity : Date.parse(s.schedule.first_intended);
   const to = s.schedule === undefined ? Infinity : Date.parse(s.schedule.last_started);
-  const inWindow = samples.filter((x) => x.at > from && x.at - x.ms < to);
-  const mean = (k: 'host' | 'broker' | 'generator'): number | null => {
-    const known = inWindow.filter((x) => x[k] !== null);
+  return samples.filter((x) => x.at > from && x.at - x.ms < to);
+}
+
+/** Weighted means of the samples. */
+function means(samples: readonly CpuSample[]): Means {
+  const mean = (k: keyof Means): number | null => {
+    const known = samples.filter((x) => x[k] !== null);
     const ms = known.reduce((a, x) => a + x.ms, 0);
     return ms === 0 ? null : known.reduce((a, x) => a + x[k]! * x.ms, 0) / ms;
   };
@@ -63,7 +72,12 @@ function brokerMsPerAttempt(s: Summary, samples: readonly CpuSample[]): number |
 }
 
 interface CpuFacts {
-  cpu: Record<'host' | 'broker' | 'generator', number | null>;
+  /** means over the schedule, and over its seconds when every CPU was busy (null: none was) */
+  cpu: Means;
+  full: Means | null;
+  /** samples over the schedule that say how busy the machine was, and those when it was full */
+  seconds: number;
+  fullSeconds: number;
   /** generator CPU ms per connect, the broker's (null: unknown), connects/s the cores carry with nothing else running */
   genMs: number;
   brokerMs: number | null;
@@ -74,7 +88,10 @@ interface CpuFacts {
 }
 
 function cpuFacts(s: Summary, f: CpuRunFacts, L: CpuLimits): CpuFacts {
-  const cpu = cpuDuring(s, f.cpu);
+  const window = duringSchedule(s, f.cpu).filter((x) => x.host !== null);
+  const fullSamples = window.filter((x) => x.host! >= L.hostFull);
+  const cpu = means(window);
+  const full = fullSamples.length === 0 ? null : means(fullSamples);
   const genMs = s.generator.cpu_ms_per_handshake;
   const brokerMs = brokerMsPerAttempt(s, f.cpu);
   const perConnect = genMs + (brokerMs ?? 0);
@@ -88,25 +105,45 @@ function cpuFacts(s: Summary, f: CpuRunFacts, L: CpuLimits): CpuFacts {
   const evidence = {
     cores: f.cores,
     machine_busy: cpu.host === null ? null : r3(cpu.host),
+    full_seconds: fullSamples.length,
+    seconds: window.length,
     generator_cores: cpu.generator === null ? null : r3(cpu.generator),
     broker_cores: cpu.broker === null ? null : r3(cpu.broker),
     generator_cpu_ms_per_connect: r3(genMs),
     broker_cpu_ms_per_connect: brokerMs === null ? null : r3(brokerMs),
     cores_carry_per_second: carries === null ? null : r1(carries),
   };
-  return { cpu, genMs, brokerMs, carries, lowerRate, evidence };
+  return {
+    cpu,
+    full,
+    seconds: window.length,
+    fullSeconds: fullSamples.length,
+    genMs,
+    brokerMs,
+    carries,
+    lowerRate,
+    evidence,
+  };
 }
 
-/** The machine's CPUs full: who used them, what a connect costs, what to change. */
-function machineCpu(c: CpuFacts, f: CpuRunFacts, name: string): Finding {
-  const host = c.cpu.host ?? 0;
-  const gen = c.cpu.generator ?? 0;
-  const broker = c.cpu.broker ?? 0;
-  const others = Math.max(0, host * f.cores - gen - broker);
+/**
+ * The machine's CPUs full, on average or in bursts: who used them (over the whole schedule,
+ * or over its full seconds when only those were), what a connect costs, what to change.
+ */
+function machineCpu(c: CpuFacts, f: CpuRunFacts, name: string, L: CpuLimits): Finding {
+  const onAverage = (c.cpu.host ?? 0) >= L.hostBusy;
+  const m = onAverage || c.full === null ? c.cpu : c.full;
+  const gen = m.generator ?? 0;
+  const broker = m.broker ?? 0;
+  const others = Math.max(0, (m.host ?? 0) * f.cores - gen - broker);
   const split =
     `the generator used ${c1(gen)} cores` +
-    (c.cpu.broker === null ? '' : `, ${name} ${c1(broker)}`) +
+    (m.broker === null ? '' : `, ${name} ${c1(broker)}`) +
     `, other processes ${c1(others)}`;
+  const busy = onAverage
+    ? `were ${pct(c.cpu.host ?? 0)} busy while the schedule ran: ${split}`
+    : `were full (${pct(L.hostFull)} or more) in ${c.fullSeconds} of the ${c.seconds} seconds the schedule ran ` +
+      `(${pct(c.cpu.host ?? 0)} on average); in those seconds ${split}`;
   const cost = `a connect costs ${formatMs(c.genMs)} of generator CPU${c.brokerMs === null ? '' : ` and ${formatMs(c.brokerMs)} of the broker's`}`;
   const change =
     others >= gen + broker
@@ -115,8 +152,14 @@ function machineCpu(c: CpuFacts, f: CpuRunFacts, name: string): Finding {
   return {
     code: 'machine_cpu',
     severity: 'warning',
-    message: `The machine's ${f.cores} CPUs were ${pct(host)} busy while the schedule ran: ${split}. ${change}`,
-    evidence: { ...c.evidence, other_cores: r3(others) },
+    message: `The machine's ${f.cores} CPUs ${busy}. ${change}`,
+    evidence: {
+      ...c.evidence,
+      generator_cores: r3(gen),
+      broker_cores: m.broker === null ? null : r3(broker),
+      other_cores: r3(others),
+      cores_over: onAverage || c.full === null ? 'the schedule' : 'its full seconds',
+    },
   };
 }
 
@@ -125,7 +168,8 @@ export function cpuFindings(s: Summary, f: CpuRunFacts, L: CpuLimits): Finding[]
   const out: Finding[] = [];
   const gen = c.cpu.generator ?? 0;
   const name = f.broker?.name ?? 'the broker';
-  if (c.cpu.host !== null && c.cpu.host >= L.hostBusy) out.push(machineCpu(c, f, name));
+  const bursts = c.fullSeconds >= L.hostFullSeconds && c.fullSeconds >= L.hostFullShare * c.seconds;
+  if ((c.cpu.host ?? 0) >= L.hostBusy || bursts) out.push(machineCpu(c, f, name, L));
   else if (gen >= L.generatorShare * f.cores)
     out.push({
       code: 'generator_cpu',

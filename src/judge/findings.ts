@@ -53,8 +53,12 @@ export const FINDING_LIMITS = {
   nagleMinShare: 0.02,
   /** a band is a cluster when it holds this many times the values of the equally wide bands either side */
   clusterRatio: 3,
-  /** the machine's CPUs this busy (all of them) while the schedule ran */
+  /** the machine's CPUs this busy (all of them) on average while the schedule ran */
   hostBusy: 0.9,
+  /** or this busy (full) in at least this many seconds, and this share of the seconds, of the schedule */
+  hostFull: 0.97,
+  hostFullSeconds: 2,
+  hostFullShare: 0.25,
   /** the generator alone used this share of the machine's cores */
   generatorShare: 0.8,
   /** the broker used this share of the cores its threads can use */

@@ -95,6 +95,28 @@ describe('findings: the schedule', () => {
     expect(find(found, 'in_flight_cap').message).toMatch(/a CPU is full/);
   });
 
+  it('a machine full in bursts (a busy neighbour) is a cause too, split over those seconds', () => {
+    const s = summaryOf({ n: 1200, every: 10, lag: (i) => (i > 600 && i < 700 ? 300 : 0.4) });
+    const from = Date.parse(s.schedule!.first_intended);
+    const samples = cpu(from, from + 11_000, { host: 0.7, generator: 0.9, broker: 0.5 }).map((x, i) =>
+      i % 3 === 1 ? { ...x, host: 0.99, generator: 0.5, broker: 0.3 } : x,
+    );
+    const found = findingsOf(
+      s,
+      facts({ cores: 2, cpu: samples, broker: { name: 'herd embedded broker', threads: 1 } }),
+    );
+    const m = find(found, 'machine_cpu');
+    expect(m.evidence).toMatchObject({ full_seconds: 4, seconds: 12, cores_over: 'its full seconds' });
+    expect(m.evidence.other_cores as number).toBeCloseTo(1.18, 2);
+    expect(m.message).toMatch(
+      /CPUs were full \(97% or more\) in 4 of the 12 seconds the schedule ran \(80% on average\)/,
+    );
+    expect(m.message).toMatch(/Most of it was other processes/);
+    // one full second alone is noise
+    const once = samples.map((x, i) => (x.host === 0.99 && i > 1 ? { ...x, host: 0.7 } : x));
+    expect(codes(findingsOf(s, facts({ cores: 2, cpu: once })))).not.toContain('machine_cpu');
+  });
+
   it("a broker at its one thread's limit is a finding of its own", () => {
     const s = summaryOf({ n: 500, every: 5, lag: (i) => i * 2 });
     const sch = s.schedule!;
