@@ -145,10 +145,15 @@ function machineCpu(c: CpuFacts, f: CpuRunFacts, name: string, L: CpuLimits): Fi
     : `were full (${pct(L.hostFull)} or more) in ${c.fullSeconds} of the ${c.seconds} seconds the schedule ran ` +
       `(${pct(c.cpu.host ?? 0)} on average); in those seconds ${split}`;
   const cost = `a connect costs ${formatMs(c.genMs)} of generator CPU${c.brokerMs === null ? '' : ` and ${formatMs(c.brokerMs)} of the broker's`}`;
+  const carries =
+    c.carries === null ? '' : `, so ${f.cores} cores carry about ${perS(c.carries)} with nothing else running`;
   const change =
     others >= gen + broker
       ? 'Most of it was other processes: connects waited for a CPU, so the latencies describe a busy machine. Run on a quieter one.'
-      : `TLS handshakes on both sides share these cores; ${cost}${c.lowerRate}, or run the broker (or the generator) on another machine.`;
+      : c.lowerRate !== ''
+        ? `TLS handshakes on both sides share these cores; ${cost}${c.lowerRate}, or run the broker (or the generator) on another machine.`
+        : `TLS handshakes on both sides share these cores; ${cost}${carries}: the rate asked fits them, but not beside the ` +
+          'other processes. Run on a quieter machine, or lower --rate.';
   return {
     code: 'machine_cpu',
     severity: 'warning',

@@ -117,6 +117,20 @@ describe('findings: the schedule', () => {
     expect(codes(findingsOf(s, facts({ cores: 2, cpu: once })))).not.toContain('machine_cpu');
   });
 
+  it('a rate the cores carry, slipped beside a neighbour: says so rather than suggesting the same rate', () => {
+    const s = summaryOf({ n: 600, every: 10, lag: (i) => i * 2 }, { cpu_ms_per_handshake: 5 });
+    const from = Date.parse(s.schedule!.first_intended);
+    const samples = cpu(from, from + 6000, { host: 0.98, generator: 0.6, broker: 0.4 });
+    const found = findingsOf(
+      s,
+      facts({ cores: 2, cpu: samples, broker: { name: 'herd embedded broker', threads: 1 } }),
+    );
+    // 100/s asked; 2 cores carry ~200/s of 5 ms + ~4 ms a connect: the rate fits, the neighbour's 0.96 cores do not
+    const m = find(found, 'machine_cpu');
+    expect(m.message).toMatch(/the rate asked fits them, but not beside the other processes/);
+    expect(m.message).not.toMatch(/lower --rate to about/);
+  });
+
   it("a broker at its one thread's limit is a finding of its own", () => {
     const s = summaryOf({ n: 500, every: 5, lag: (i) => i * 2 });
     const sch = s.schedule!;
