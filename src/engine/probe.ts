@@ -1,11 +1,12 @@
 /**
- * What the machine did during a capacity step, read from /proc (Linux; elsewhere every
- * value is null): how busy all CPUs were, and — when the broker listens on this machine
- * and this user may see it — how much CPU the broker process used. That is what tells
- * "mosquitto was at 100% of its one core" from "the box was full" when a knee is found.
+ * What the machine did during a run or a capacity step, read from /proc (Linux; elsewhere
+ * every value is null): how busy all CPUs were, and — when the broker listens on this
+ * machine and this user may see it — how much CPU the broker process used. That is what
+ * tells "mosquitto was at 100% of its one core" from "the box was full".
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { round } from '../util/numbers.js';
+import type { CpuSample, NetCounters } from '../judge/findings.js';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on every Linux Node runs on). */
 const CLK_TCK = 100;
@@ -127,6 +128,81 @@ export function startProbe(broker: BrokerProcess | undefined): { stop(): ProbeSa
         h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round((h1[0] - h0[0]) / (h1[1] - h0[1])) : null;
       const brokerCpu = b0 !== undefined && b1 !== undefined ? round((b1 - b0) / wallMs) : null;
       return { hostCpu, brokerCpu };
+    },
+  };
+}
+
+/** The kernel's TCP counters of this network namespace (/proc/net/netstat TcpExt), or undefined. */
+function tcpCounters(): NetCounters | undefined {
+  const lines = (read('/proc/net/netstat') ?? '').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  if (lines.length < 2) return undefined;
+  const names = lines[0]!.trim().split(/\s+/);
+  const values = lines[1]!.trim().split(/\s+/).map(Number);
+  const at = (name: string): number | undefined => {
+    const v = values[names.indexOf(name)];
+    return v !== undefined && Number.isFinite(v) ? v : undefined;
+  };
+  const synRetransmits = at('TCPSynRetrans');
+  const listenOverflows = at('ListenOverflows');
+  if (synRetransmits === undefined || listenOverflows === undefined) return undefined;
+  return { synRetransmits, listenOverflows };
+}
+
+/** What a run probe saw: CPU once per interval, and the TCP counters' increase. */
+export interface RunProbe {
+  cpu: CpuSample[];
+  net: NetCounters | undefined;
+}
+
+/**
+ * Samples the machine's CPU, the broker's (when known) and the generator's (`generatorCpuMs`:
+ * CPU ms it has used so far) every `everyMs`, and the kernel's SYN retransmits and listen
+ * overflows over the whole time, until `stop()` (which may be called again: same result).
+ */
+export function startRunProbe(o: {
+  broker: BrokerProcess | undefined;
+  generatorCpuMs: () => number;
+  everyMs?: number;
+}): { stop(): RunProbe } {
+  const samples: CpuSample[] = [];
+  const n0 = tcpCounters();
+  let result: RunProbe | undefined;
+  let h0 = hostJiffies();
+  let b0 = o.broker === undefined ? undefined : processCpuMs(o.broker.pid);
+  let g0 = o.generatorCpuMs();
+  let t0 = Date.now();
+  const sample = (): void => {
+    const t1 = Date.now();
+    const h1 = hostJiffies();
+    const b1 = o.broker === undefined ? undefined : processCpuMs(o.broker.pid);
+    const g1 = o.generatorCpuMs();
+    const ms = Math.max(1, t1 - t0);
+    samples.push({
+      at: t1,
+      ms,
+      host: h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round((h1[0] - h0[0]) / (h1[1] - h0[1])) : null,
+      broker: b0 !== undefined && b1 !== undefined ? round((b1 - b0) / ms) : null,
+      generator: round(Math.max(0, g1 - g0) / ms),
+    });
+    [t0, h0, b0, g0] = [t1, h1, b1, g1];
+  };
+  const timer = setInterval(sample, o.everyMs ?? 1000);
+  timer.unref();
+  return {
+    stop(): RunProbe {
+      if (result !== undefined) return result;
+      clearInterval(timer);
+      if (Date.now() - t0 >= 100) sample();
+      const n1 = tcpCounters();
+      const net =
+        n0 === undefined || n1 === undefined
+          ? undefined
+          : {
+              synRetransmits: Math.max(0, n1.synRetransmits - n0.synRetransmits),
+              listenOverflows: Math.max(0, n1.listenOverflows - n0.listenOverflows),
+            };
+      result = { cpu: samples, net };
+      return result;
     },
   };
 }

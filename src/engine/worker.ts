@@ -51,6 +51,8 @@ export class ConnectionWorker {
   private readonly outcomes = new Outcomes();
   private received = 0;
   private inFlight = 0;
+  /** open loop: since when every slot of the in-flight cap has been taken (undefined: one is free) */
+  private fullSince: number | undefined;
   private heldCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private reporter: NodeJS.Timeout | undefined;
@@ -178,6 +180,7 @@ export class ConnectionWorker {
       }
       this.begin(this.queue.shift(), at);
     }
+    if (this.inFlight < this.init.inFlightCap) this.fullSince = undefined;
   }
 
   private readonly pumpLater = (): void => this.pump();
@@ -216,14 +219,27 @@ export class ConnectionWorker {
     // still up (attempts ≤ devices; replacements only for dropped ones), so this is a guard.
     if (slot.busy) return;
     slot.busy = true;
+    if (!this.closed) this.scheduled(intended);
     this.inFlight++;
     this.rec.attempt();
     const route = this.routes[this.routeNext++ % this.routes.length]!;
     const prepared = this.prepared(device, slot);
-    const resume = prepared.session !== undefined && Math.random() < this.init.resumeRatio;
+    const hasSession = prepared.session !== undefined;
+    const resume = hasSession && Math.random() < this.init.resumeRatio;
+    if (hasSession) this.rec.reconnect(resume);
     attempt(prepared, route, resume ? this.resumeOptions : this.attemptOptions, (o) =>
       this.settle(device, slot, intended, o),
     );
+  }
+
+  /**
+   * Open loop: how late this start is against its intended one, and whether it waited for a
+   * slot (it came due more than a millisecond ago while the cap was full).
+   */
+  private scheduled(intended: number): void {
+    const now = epochNow();
+    this.rec.scheduled(intended, now, this.fullSince !== undefined && now - intended > 1);
+    if (this.inFlight + 1 >= this.init.inFlightCap) this.fullSince ??= now;
   }
 
   private settle(device: number, slot: Slot, intended: number, o: AttemptOutcome): void {

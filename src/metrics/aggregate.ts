@@ -11,7 +11,8 @@ import { addSparse, createHistogram, encodeHistogram, latencyStats, percentileMs
 import { FAILURE_PHASES, FAULTS, PHASES, type FailurePhase, type Fault, type Phase } from '../model/names.js';
 import type { RecorderDelta } from './recorder.js';
 import { SeriesBuilder } from './series.js';
-import type { FailureCount, PhaseLatency, Summary, TimeSeries } from '../model/summary.js';
+import type { FailureCount, PhaseLatency, ScheduleStats, Summary, TimeSeries } from '../model/summary.js';
+import { round } from '../util/numbers.js';
 
 export type Counts = Summary['counts'];
 export type Resumption = NonNullable<Summary['resumption']>;
@@ -55,6 +56,10 @@ export class Aggregator {
   readonly #failures = new Map<string, FailureCount>();
   readonly #resumedTls: Hdr = createHistogram('cumulative');
   #resumed = 0;
+  #reconnects = 0;
+  #offered = 0;
+  readonly #startLag: Hdr = createHistogram('cumulative');
+  #scheduled = { count: 0, waited: 0, firstIntended: Infinity, lastIntended: -Infinity, lastStarted: -Infinity };
   readonly #security = new Map<Fault, SecurityOutcome>();
   readonly #activeByWorker = new Map<number, number>();
   readonly #series: SeriesBuilder;
@@ -94,6 +99,9 @@ export class Aggregator {
     }
     this.#resumed += delta.resumed;
     if (delta.resumedTls !== null) addSparse(this.#resumedTls, delta.resumedTls);
+    this.#reconnects += delta.reconnects;
+    this.#offered += delta.offered;
+    if (delta.schedule !== null) this.#ingestSchedule(delta.schedule);
     let failed = 0;
     for (const [phase, reason, n] of delta.failures) {
       // a drop after CONNACK is not a failed attempt: a session the broker ended
@@ -197,16 +205,40 @@ export class Aggregator {
     return out;
   }
 
-  /** Full and resumed TLS handshakes side by side; undefined when no handshake resumed. */
-  resumption(): Resumption | undefined {
-    if (this.#resumed === 0) return undefined;
+  /**
+   * Full and resumed TLS handshakes side by side, with the share asked for (`askedRatio`, the
+   * run's resume_ratio) and the reconnects that could offer a session; undefined when no
+   * resumption was asked for and none happened.
+   */
+  resumption(askedRatio = 0): Resumption | undefined {
+    if (this.#resumed === 0 && askedRatio === 0) return undefined;
     const full = this.histogram('tls');
     return {
       full: full.totalCount,
       resumed: this.#resumed,
       tls_full: { ...latencyStats(full), hdr: encodeHistogram(full) },
       tls_resumed: { ...latencyStats(this.#resumedTls), hdr: encodeHistogram(this.#resumedTls) },
+      asked_ratio: askedRatio,
+      reconnects: this.#reconnects,
+      offered: this.#offered,
     };
+  }
+
+  /** How the open-loop attempts kept to their intended starts; undefined when none started (a closed loop). */
+  schedule(inFlightCap: number): ScheduleStats | undefined {
+    const s = this.#scheduled;
+    if (s.count === 0) return undefined;
+    return scheduleStats({ ...s, inFlightCap, lag: this.#startLag });
+  }
+
+  #ingestSchedule(d: NonNullable<RecorderDelta['schedule']>): void {
+    const s = this.#scheduled;
+    s.count += d.count;
+    s.waited += d.waited;
+    s.firstIntended = Math.min(s.firstIntended, d.firstIntended);
+    s.lastIntended = Math.max(s.lastIntended, d.lastIntended);
+    s.lastStarted = Math.max(s.lastStarted, d.lastStarted);
+    addSparse(this.#startLag, d.lag);
   }
 
   counts(): Counts {
@@ -240,6 +272,31 @@ export class Aggregator {
     for (const [s, v] of this.#recent) if (s < current && s >= current - RATE_WINDOW_S) n += v;
     return n / RATE_WINDOW_S;
   }
+}
+
+/** The schedule section from its counts, times (epoch ms) and start-lag histogram (µs); also for merges. */
+export function scheduleStats(s: {
+  count: number;
+  waited: number;
+  firstIntended: number;
+  lastIntended: number;
+  lastStarted: number;
+  inFlightCap: number;
+  lag: Hdr;
+}): ScheduleStats {
+  const per = (spanMs: number): number | null =>
+    s.count < 2 || spanMs <= 0 ? null : round(((s.count - 1) * 1000) / spanMs);
+  return {
+    attempts: s.count,
+    first_intended: new Date(s.firstIntended).toISOString(),
+    last_intended: new Date(s.lastIntended).toISOString(),
+    last_started: new Date(s.lastStarted).toISOString(),
+    asked_per_second: per(s.lastIntended - s.firstIntended),
+    achieved_per_second: per(s.lastStarted - s.firstIntended),
+    start_lag: { ...latencyStats(s.lag), hdr: encodeHistogram(s.lag) },
+    waited_for_in_flight: s.waited,
+    in_flight_cap: s.inFlightCap,
+  };
 }
 
 export function sortFailures(list: FailureCount[]): FailureCount[] {

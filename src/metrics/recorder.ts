@@ -41,6 +41,23 @@ export interface RecorderDelta {
   /** TLS handshakes that resumed a session: how many, and their handshake time (not in `phases.tls`) */
   resumed: number;
   resumedTls: SparseHistogram | null;
+  /** open-loop attempts started in this interval: how they kept to their intended starts (null: none) */
+  schedule: ScheduleDelta | null;
+  /** attempts of a device holding a session from an earlier connection, and those that offered it */
+  reconnects: number;
+  offered: number;
+}
+
+/** Open-loop starts of one interval. Times are wall-clock ms (Date.now()). */
+export interface ScheduleDelta {
+  count: number;
+  /** actual − intended start of each, µs */
+  lag: SparseHistogram;
+  /** attempts that waited for a slot under the in-flight cap */
+  waited: number;
+  firstIntended: number;
+  lastIntended: number;
+  lastStarted: number;
 }
 
 export interface FaultDelta {
@@ -92,6 +109,10 @@ export class Recorder {
   readonly #hist: Hdr[] = PHASES.map(() => createHistogram('interval'));
   readonly #resumedTls: Hdr = createHistogram('interval');
   #resumed = 0;
+  readonly #startLag: Hdr = createHistogram('interval');
+  #scheduled = { count: 0, waited: 0, firstIntended: Infinity, lastIntended: -Infinity, lastStarted: -Infinity };
+  #reconnects = 0;
+  #offered = 0;
   readonly #failures: Map<string, number>[] = FAILURE_PHASES.map(() => new Map<string, number>());
   readonly #faults: FaultCounters[] = FAULTS.map(() => ({
     rejected: 0,
@@ -129,6 +150,26 @@ export class Recorder {
   resumedHandshake(micros: number): void {
     this.#resumed++;
     recordMicros(this.#resumedTls, micros);
+  }
+
+  /**
+   * An open-loop attempt started at `started`, meant for `intended` (both wall-clock ms);
+   * `waited`: it waited for a slot because the in-flight cap was full.
+   */
+  scheduled(intended: number, started: number, waited: boolean): void {
+    const s = this.#scheduled;
+    s.count++;
+    if (waited) s.waited++;
+    if (intended < s.firstIntended) s.firstIntended = intended;
+    if (intended > s.lastIntended) s.lastIntended = intended;
+    if (started > s.lastStarted) s.lastStarted = started;
+    recordMicros(this.#startLag, (started - intended) * 1000);
+  }
+
+  /** A device reconnects holding a TLS session from before; `offered`: it offers it for resumption. */
+  reconnect(offered: boolean): void {
+    this.#reconnects++;
+    if (offered) this.#offered++;
   }
 
   /** An attempt started (good or faulty device). */
@@ -236,13 +277,27 @@ export class Recorder {
       phases,
       resumed: this.#resumed,
       resumedTls: toSparse(this.#resumedTls),
+      schedule: this.#drainSchedule(),
+      reconnects: this.#reconnects,
+      offered: this.#offered,
     };
+    this.#reconnects = this.#offered = 0;
     this.#resumedTls.reset();
     this.#resumed = 0;
     this.#examples = [];
     this.#from = to;
     this.#attempts = this.#connected = this.#dropped = 0;
     this.#activePeak = this.#active;
+    return delta;
+  }
+
+  #drainSchedule(): ScheduleDelta | null {
+    const s = this.#scheduled;
+    const lag = toSparse(this.#startLag);
+    if (s.count === 0 || lag === null) return null;
+    const delta: ScheduleDelta = { ...s, lag };
+    this.#startLag.reset();
+    this.#scheduled = { count: 0, waited: 0, firstIntended: Infinity, lastIntended: -Infinity, lastStarted: -Infinity };
     return delta;
   }
 
@@ -264,5 +319,6 @@ export class Recorder {
 export function deltaTransferList(delta: RecorderDelta): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
   for (const s of Object.values(delta.phases)) if (s !== undefined) list.push(s.pairs.buffer as ArrayBuffer);
+  if (delta.schedule !== null) list.push(delta.schedule.lag.pairs.buffer as ArrayBuffer);
   return list;
 }

@@ -99,16 +99,54 @@ export interface Summary {
   thresholds: ThresholdResult[];
   /** what limited the run (schedule kept or not and why, retries, backlog, CPU, fds, ports) */
   findings: Finding[];
+  /** an open-loop run: how well the attempts kept to their intended starts (absent for the closed loop) */
+  schedule?: ScheduleStats;
   verdict: Verdict;
   verdict_reason: string;
   /** per-second timeline (bounded; downsampled for long runs) */
   series?: TimeSeries;
   /** TLS session resumption (tls.resume_ratio): full handshakes (the `tls` phase) and resumed ones apart */
-  resumption?: { full: number; resumed: number; tls_full: PhaseLatency; tls_resumed: PhaseLatency };
+  resumption?: Resumption;
   /** a storm of reconnects: how the dropped devices came back */
   recovery?: Recovery;
   /** a capacity search (`herd capacity`): the knee, the steps and what limited it */
   capacity?: Capacity;
+}
+
+/**
+ * How the attempts of an open-loop schedule (a policy's reconnects included) kept to their
+ * intended starts. Rates are taken over the same attempts: asked, from the first intended
+ * start to the last; achieved, from the first intended start to the last actual one.
+ */
+export interface ScheduleStats {
+  /** attempts started */
+  attempts: number;
+  /** ISO times: the first attempt's intended start, the last one's, and when the last one did start */
+  first_intended: string;
+  last_intended: string;
+  last_started: string;
+  /** attempts per second the schedule asked for (null with fewer than two attempts) */
+  asked_per_second: number | null;
+  /** attempts actually started per second (null with fewer than two attempts) */
+  achieved_per_second: number | null;
+  /** actual start − intended start of each attempt, ms, with its histogram (merges exactly) */
+  start_lag: PhaseLatency;
+  /** attempts that waited for a slot because `in_flight_cap` connects were between start and CONNACK */
+  waited_for_in_flight: number;
+  /** --in-flight */
+  in_flight_cap: number;
+}
+
+export interface Resumption {
+  full: number;
+  resumed: number;
+  tls_full: PhaseLatency;
+  tls_resumed: PhaseLatency;
+  /** the resume_ratio asked for (absent in summaries written before it was recorded) */
+  asked_ratio?: number;
+  /** attempts of a device holding a session from an earlier connection, and how many of them offered it */
+  reconnects?: number;
+  offered?: number;
 }
 
 export interface LatencyStats {

@@ -1,11 +1,13 @@
 /**
  * Stage 4, execute: the engine runs the plan — the schedule clock in this process, the
  * sockets in the connection workers — while an Aggregator merges what they report (and
- * the exporter serves it).
+ * the exporter serves it), and the CPU of the machine, the generator and a local broker is
+ * sampled every second.
  */
 import { Aggregator, type AggregateSnapshot } from '../metrics/aggregate.js';
 import { Engine, type EnginePlan, type EngineResult, type EngineState } from '../engine/coordinator.js';
 import { reconnectPolicy } from '../load/reconnect.js';
+import { brokerProcess, findLocalListener, startRunProbe, type BrokerProcess, type RunProbe } from '../engine/probe.js';
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
 
@@ -23,6 +25,17 @@ export interface Executed {
   agg: Aggregator;
   started: Date;
   ended: Date;
+  /** the broker's process when it runs on this machine (the embedded one, or a local listener) */
+  broker: BrokerProcess | undefined;
+  /** CPU once a second from the engine's start to its end, and the kernel's TCP counters over it */
+  probe: RunProbe;
+}
+
+/** The broker's process, when this machine runs it and /proc says which it is. */
+function localBroker(prep: Prepared): BrokerProcess | undefined {
+  if (prep.broker !== undefined) return brokerProcess(prep.broker.pid, 'herd embedded broker', 1);
+  const t = prep.targets.length === 1 ? prep.targets[0]! : undefined;
+  return t === undefined ? undefined : findLocalListener(t.host, t.port);
 }
 
 function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
@@ -84,14 +97,29 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
   }
   const agg = new Aggregator({ startedAt: started.getTime() });
   prep.exporter?.attach(agg);
+  const broker = localBroker(prep);
+  // generator processes' CPU since they started, by pid (this process's own is read directly)
+  const children = new Map<number, number>();
+  const generatorCpuMs = (): number => {
+    const own = process.cpuUsage();
+    return (own.user + own.system) / 1000 + [...children.values()].reduce((a, b) => a + b, 0);
+  };
+  let probe: { stop(): RunProbe } | undefined;
   const engine = new Engine(enginePlan(plan, prep), {
+    onStart: () => (probe = startRunProbe({ broker, generatorCpuMs })),
     onReport: (r) => {
+      if (r.pid !== process.pid) children.set(r.pid, r.processCpuMs);
       agg.ingest(r.delta, r.workerId);
       prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
     },
     onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
   });
   hooks.onEngine?.(engine);
-  const res = await engine.run();
-  return { res, agg, started, ended: new Date() };
+  let res: EngineResult;
+  try {
+    res = await engine.run();
+  } finally {
+    probe?.stop();
+  }
+  return { res, agg, started, ended: new Date(), broker, probe: probe?.stop() ?? { cpu: [], net: undefined } };
 }

@@ -1,11 +1,14 @@
 /**
  * Stage 5, judge: the aggregate becomes a Summary — the generator's health assessed, the
  * thresholds evaluated on the merged histograms, the verdict decided (an interrupted run
- * decides nothing but `insecure`).
+ * decides nothing but `insecure`), and what limited the run found (judge/findings.ts).
  */
+import { availableParallelism } from 'node:os';
 import type { Summary } from '../model/summary.js';
 import { finalizeSummary } from '../judge/verdict.js';
+import { findingsOf, type RunFacts } from '../judge/findings.js';
 import { assessGenerator } from '../engine/health.js';
+import { socketsPerProcess } from '../engine/limits.js';
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
 import type { Executed } from './execute.js';
@@ -29,6 +32,25 @@ function runSection(plan: RunPlan, prep: Prepared, ex: Executed): Summary['run']
   };
 }
 
+/** What the findings need to know besides the summary: the machine, its CPU during the run, the plan's margins. */
+function runFacts(plan: RunPlan, ex: Executed): RunFacts {
+  const c = plan.config;
+  const pairs = Math.max(1, c.sourceIps.length) * Math.max(1, plan.targets.length);
+  const [lo, hi] = plan.limits.portRange;
+  return {
+    cores: availableParallelism(),
+    cpu: ex.probe.cpu,
+    net: ex.probe.net,
+    broker: ex.broker === undefined ? undefined : { name: ex.broker.name, threads: ex.broker.threads },
+    fds: {
+      perProcess: Math.ceil(plan.peak / plan.processes),
+      usable: socketsPerProcess(plan.limits),
+      limit: plan.limits.fdLimit,
+    },
+    ports: { perPair: Math.ceil(plan.peak / pairs), available: hi - lo + 1, pairs },
+  };
+}
+
 export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
   const { res, agg } = ex;
   const counts = agg.counts();
@@ -40,7 +62,8 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
     workers: plan.workers,
     closedLoop: plan.schedule.kind === 'closed',
   });
-  const resumption = agg.resumption();
+  const resumption = agg.resumption(plan.config.resumeRatio);
+  const schedule = agg.schedule(plan.config.inFlight);
   const summary = finalizeSummary(
     {
       version: 1,
@@ -55,9 +78,11 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
       series: agg.series(),
       ...res.policyResult,
       ...(resumption === undefined ? {} : { resumption }),
+      ...(schedule === undefined ? {} : { schedule }),
     },
     plan.thresholds,
   );
+  summary.findings = findingsOf(summary, runFacts(plan, ex));
   if (res.interrupted && (summary.verdict === 'pass' || summary.verdict === 'fail')) {
     // a run stopped early did not carry out its plan: its numbers decide nothing (insecure still stands)
     summary.verdict = 'inconclusive';

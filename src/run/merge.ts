@@ -1,10 +1,14 @@
 /**
  * `herd merge`: shard summaries into one. The measured parts merge exactly
  * (src/metrics/merge.ts); a shard given twice or devices run twice are refused; the
- * thresholds are evaluated again on the merged data and the verdict is decided again.
+ * thresholds are evaluated again on the merged data and the verdict is decided again; the
+ * findings are drawn again from the merged data, and those only a shard's run could see
+ * (its machine's CPU, limits) are kept, labelled by shard.
  */
 import { HerdError, InputError } from '../errors.js';
-import type { Summary, WithSeries } from '../model/summary.js';
+import type { Finding, ScheduleStats, Summary, WithSeries } from '../model/summary.js';
+import { addInto, createHistogram, decodeHistogram } from '../metrics/hdr.js';
+import { scheduleStats } from '../metrics/aggregate.js';
 import {
   mergeAllSeries,
   mergeCounts,
@@ -17,6 +21,7 @@ import {
 } from '../metrics/merge.js';
 import { parseThreshold, type Threshold } from '../judge/thresholds.js';
 import { finalizeSummary } from '../judge/verdict.js';
+import { FACT_CODES, findingsOf } from '../judge/findings.js';
 
 const unique = (values: readonly string[]): string =>
   [...new Set(values.flatMap((v) => v.split(',')).filter((v) => v !== ''))].join(',');
@@ -90,8 +95,9 @@ export function mergeSummaries(
   const devices = options.repeats ? {} : deviceRange(summaries, name);
   const series = mergeAllSeries(summaries);
   // recovery goes in before the thresholds are decided: recovery_duration gates read it
-  const resumption = mergeResumption(summaries);
+  const resumption = resumptionOf(summaries);
   const recovery = mergeRecovery(summaries);
+  const schedule = mergeSchedule(summaries, name);
   const merged = finalizeSummary(
     {
       ...(resumption === undefined ? {} : { resumption }),
@@ -103,13 +109,69 @@ export function mergeSummaries(
       latency: mergeLatency(summaries, name),
       mint: mergeMint(summaries),
       generator: mergeGenerator(summaries),
+      ...(schedule === undefined ? {} : { schedule }),
       findings: [],
     },
     thresholdsOf(summaries, name),
   );
+  merged.findings = findingsOf(merged, undefined, shardFindings(summaries));
   const missing = missingShards(summaries);
   if (missing !== '') merged.verdict_reason += ` (${missing})`;
   return series === undefined ? merged : { ...merged, series };
+}
+
+/** The findings only a shard's own run could draw (its machine's CPU, its limits), each labelled by shard. */
+function shardFindings(summaries: readonly Summary[]): Finding[] {
+  return summaries.flatMap((s) =>
+    s.findings
+      .filter((f) => FACT_CODES.includes(f.code))
+      .map((f) => {
+        if (summaries.length === 1) return f;
+        const shard = `${s.run.shard.index + 1}/${s.run.shard.count}`;
+        return { ...f, message: `shard ${shard}: ${f.message}`, evidence: { shard, ...f.evidence } };
+      }),
+  );
+}
+
+/** The shards' schedules as one: start lags added exactly, waits and caps summed, the span of them all. */
+function mergeSchedule(summaries: readonly Summary[], name: (i: number) => string): ScheduleStats | undefined {
+  const list = summaries.flatMap((s, i) => (s.schedule === undefined ? [] : [[s.schedule, i] as const]));
+  if (list.length === 0) return undefined;
+  const lag = createHistogram('cumulative');
+  for (const [x, i] of list) {
+    try {
+      addInto(lag, decodeHistogram(x.start_lag.hdr));
+    } catch (e) {
+      throw new InputError({ file: name(i) }, 'schedule.start_lag.hdr: not a valid encoded HDR histogram', {
+        cause: e,
+      });
+    }
+  }
+  const times = (k: 'first_intended' | 'last_intended' | 'last_started'): number[] =>
+    list.map(([x]) => Date.parse(x[k]));
+  return scheduleStats({
+    count: sum(list.map(([x]) => x.attempts)),
+    waited: sum(list.map(([x]) => x.waited_for_in_flight)),
+    firstIntended: Math.min(...times('first_intended')),
+    lastIntended: Math.max(...times('last_intended')),
+    lastStarted: Math.max(...times('last_started')),
+    inFlightCap: sum(list.map(([x]) => x.in_flight_cap)),
+    lag,
+  });
+}
+
+/** The shards' resumption merged, with the share asked and the reconnects added up when every shard says them. */
+function resumptionOf(summaries: readonly Summary[]): Summary['resumption'] {
+  const merged = mergeResumption(summaries);
+  const list = summaries.flatMap((s) => (s.resumption === undefined ? [] : [s.resumption]));
+  if (merged === undefined || list.some((r) => r.asked_ratio === undefined || r.reconnects === undefined))
+    return merged;
+  return {
+    ...merged,
+    asked_ratio: list[0]!.asked_ratio!,
+    reconnects: sum(list.map((r) => r.reconnects ?? 0)),
+    offered: sum(list.map((r) => r.offered ?? 0)),
+  };
 }
 
 /**

@@ -112,6 +112,28 @@ describe('herd report on real runs, in Chromium', () => {
     await page.close();
   });
 
+  it('says what limited the run right after the verdict, each finding with its evidence', async () => {
+    const opened = await openReport(browser, report);
+    const { page } = opened;
+    expect(summary.findings.length).toBeGreaterThan(0);
+    expect(await page.locator('main > section').nth(1).getAttribute('id')).toBe('findings');
+    expect(await page.locator('#findings h2').innerText()).toMatch(/^What limited this run/);
+    const shown = page.locator('#findings .finding');
+    expect(await shown.count()).toBe(summary.findings.length);
+    const order = { error: 0, warning: 1, info: 2 };
+    const sorted = [...summary.findings].sort((a, b) => order[a.severity] - order[b.severity]);
+    for (const [i, f] of sorted.entries()) {
+      const box = shown.nth(i);
+      expect(await box.getAttribute('data-code')).toBe(f.code);
+      expect(await box.locator('.finding-message').innerText()).toBe(f.message);
+      const rows = await box.locator('table.evidence tbody tr').allInnerTexts();
+      expect(rows).toHaveLength(Object.keys(f.evidence).length);
+      Object.keys(f.evidence).forEach((k, j) => expect(rows[j]).toContain(k));
+    }
+    expect(opened.errors).toEqual([]);
+    await page.close();
+  });
+
   it('draws the baseline on the percentile curves', async () => {
     const opened = await openReport(browser, report);
     const legends = await opened.page.locator('[data-chart="percentile:connect"] .u-legend').innerText();

@@ -131,6 +131,35 @@ function generatorRows(s: Summary, yes: string, no: string): string[] {
   ];
 }
 
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+const SEVERITY_MARK = { error: '✗', warning: '!', info: '·' } as const;
+/** Width a finding's message is wrapped to, after its severity. */
+const FINDING_WIDTH = 96;
+
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** What limited the run: a finding a paragraph, most severe first. */
+function findingRows(s: Summary, options: ConsoleOptions): string[] {
+  const sorted = [...s.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  return sorted.flatMap((f) => {
+    const head =
+      options.ascii === true ? pad(f.severity.toUpperCase(), 8) : `${SEVERITY_MARK[f.severity]} ${pad(f.severity, 8)}`;
+    return wrap(f.message, FINDING_WIDTH).map((line, i) => `${i === 0 ? head : ' '.repeat(head.length)}${line}`);
+  });
+}
+
 /** The final summary of a run (or of merged shards) as printed on stdout. */
 export function renderSummary(s: Summary, options: ConsoleOptions = {}): string {
   const yes = options.ascii === true ? 'OK  ' : '✓';
@@ -167,6 +196,11 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
     section('certificates', [
       `${int(s.mint.count)} minted (${int(s.mint.per_second)}/s) · ${int(s.mint.loaded)} loaded`,
     ]);
+  }
+  const findings = findingRows(s, options);
+  if (findings.length > 0) {
+    lines.push('');
+    section('limited by', findings);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@
  * The HTML report: one self-contained file (styles, uPlot, the data and the script are all
  * inlined, and a Content-Security-Policy forbids the page any request), readable on a
  * laptop, printable, and the same in Chromium and Firefox. The verdict comes first; then
- * the baseline deltas, the caller's extra sections (a capacity search's), thresholds,
+ * what limited the run, the baseline deltas, the caller's extra sections (a capacity search's), thresholds,
  * security, latency percentile curves, timelines, failures explained, the run's
  * configuration and the generator's health. Also the pieces other pages are built from.
  */
@@ -15,6 +15,7 @@ import { CLIENT_JS } from './client.js';
 import { jsonForScript, reportData, type ReportData } from './data.js';
 import { htmlPage, loadAssets } from './page.js';
 import { explanationSections, resumptionSection } from './extra.js';
+import { findingsSection } from './findings.js';
 import {
   checkSections,
   placeSections,
@@ -65,6 +66,7 @@ export interface HtmlReportOptions {
 function ownParts(s: AnySummary, baseline: AnySummary | undefined, data: ReportData): Part[] {
   return [
     { html: verdictSection(s), toc: [['verdict', 'Verdict']] },
+    { html: findingsSection(s), toc: s.findings.length > 0 ? [['findings', 'What limited it']] : [] },
     baseline === undefined
       ? { html: '', toc: [] }
       : { html: deltasSection(s, baseline), toc: [['baseline', 'Baseline']] },

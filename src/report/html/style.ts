@@ -65,6 +65,17 @@ td.explain .fix span { font-weight: 600; color: var(--ok); }
 tr.delta-better td.delta { color: var(--ok); font-weight: 700; }
 tr.delta-worse td.delta { color: var(--no); font-weight: 700; }
 tr.delta-same td.delta { color: var(--muted); }
+.finding { border-left: 4px solid var(--line); padding: 4px 0 6px 14px; margin: 0 0 14px; }
+.finding-error { border-color: var(--no); }
+.finding-warning { border-color: var(--warn); }
+.finding-info { border-color: var(--run); }
+.finding p { margin: 0 0 6px; max-width: 900px; }
+.sev { font-weight: 700; text-transform: uppercase; font-size: 12px; letter-spacing: .04em; }
+.sev-error { color: var(--no); }
+.sev-warning { color: var(--warn); }
+.sev-info { color: var(--run); }
+table.evidence { width: auto; min-width: 320px; font-size: 13px; }
+table.evidence td { padding: 3px 10px; }
 
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 18px 24px; }
 .charts figure { margin: 0; min-width: 0; }
@@ -92,7 +103,7 @@ noscript p { background: var(--panel); padding: 10px; border-radius: 6px; }
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
   nav.toc { display: none; }
-  .verdict, .tile, tr.row-no td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .verdict, .tile, tr.row-no td, .finding { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   section, figure, tr, .tiles { break-inside: avoid; }
   h2 { break-after: avoid; }
   .charts { grid-template-columns: 1fr 1fr; gap: 10px 16px; }

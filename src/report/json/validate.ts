@@ -125,6 +125,17 @@ const summary = obj(
   },
   {
     findings: arr(obj({ code: str, severity: oneOf('info', 'warning', 'error'), message: str, evidence: record(any) })),
+    schedule: obj({
+      attempts: count,
+      first_intended: str,
+      last_intended: str,
+      last_started: str,
+      asked_per_second: nullableNum,
+      achieved_per_second: nullableNum,
+      start_lag: phaseLatency,
+      waited_for_in_flight: count,
+      in_flight_cap: count,
+    }),
     series: obj({
       start: str,
       resolution: count,
