@@ -1,6 +1,7 @@
 /**
- * src/judge: what a run's numbers mean — thresholds (thresholds.ts), baseline gates
- * (baseline.ts) and the verdict (this file).
+ * src/judge: what a run's numbers mean — thresholds (thresholds.ts, metrics.ts), default
+ * gates (gates.ts), baseline gates (baseline.ts), findings (findings*.ts), count invariants
+ * (invariants.ts) and the verdict (this file).
  *
  * The verdict of a run and its exit code. Precedence, strongest first:
  *   insecure (98)      the broker accepted a credential it must reject — whatever else happened
