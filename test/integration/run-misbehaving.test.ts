@@ -164,3 +164,36 @@ describe('sessions the broker ends: connected, then dropped (phase session, coun
     expect(broker.stats.pings).toBe(DEVICES);
   });
 });
+
+describe('herd capacity against a broker that never sends CONNACK', () => {
+  it('finds no rate that holds: exit 99, no maximum (never "at least 0/s" and exit 0)', async () => {
+    broker.behaviour = { mode: 'never-connack' };
+    const out = join(dir, 'capacity');
+    const r = await herd(
+      [
+        'capacity',
+        '--target',
+        `mqtts://127.0.0.1:${broker.port}`,
+        '--pki',
+        pki,
+        '--rate',
+        '10/s',
+        '--max-rate',
+        '20/s',
+        '--connack-timeout',
+        '500ms',
+        '--budget',
+        '20s',
+        '--out',
+        out,
+        '-q',
+      ],
+      90_000,
+    );
+    expect(r.code, r.stderr).toBe(99);
+    const s = readSummaryFile(out);
+    expect(s.capacity?.max_rate).toBeNull();
+    expect(s.verdict).toBe('fail');
+    expect(s.failures.map((f) => f.reason)).toContain('connack_timeout');
+  }, 120_000);
+});
