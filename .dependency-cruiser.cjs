@@ -12,6 +12,7 @@ const LAYERS = [
   ['metrics', '^src/metrics/'],
   ['judge', '^src/judge/'],
   ['load', '^src/load/'],
+  ['traffic', '^src/traffic/'],
   ['scenario', '^src/scenario/'],
   ['engine', '^src/engine/'],
   ['report', '^src/report/'],

@@ -24,6 +24,8 @@ import { executorOf, loadFromFlags, validateLoad } from '../load/registry.js';
 import { FLAG_KEYS, problemText, type LoadConfig, type LoadFlags, type RunShape } from '../load/executor.js';
 import { loadScenario, type ScenarioSettings } from '../scenario/load.js';
 import { DEVICE_BACKOFF } from '../load/reconnect.js';
+import { telemetryFromFlags, validateTraffic } from '../traffic/registry.js';
+import type { StreamConfig, TrafficShape } from '../traffic/stream.js';
 import { RUN_OPTIONS } from './run-options.js';
 
 function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
@@ -115,7 +117,48 @@ function mqttOf(p: Parsed, base: ScenarioSettings): RunConfig['mqtt'] {
   const keepaliveMs = duration(p, 'keepalive', (base.keepaliveS ?? DEFAULTS.keepaliveS) * 1000);
   if (keepaliveMs % 1000 !== 0 || keepaliveMs > 65535_000)
     throw new UsageError('expected whole seconds up to 65535s', '--keepalive');
-  return { version, keepaliveS: keepaliveMs / 1000, subscribe: str(p, 'subscribe') ?? base.subscribe };
+  const clean = base.clean ?? true;
+  return {
+    version,
+    keepaliveS: keepaliveMs / 1000,
+    subscribe: str(p, 'subscribe') ?? base.subscribe,
+    clean,
+    sessionExpiryS: base.sessionExpiryS ?? 3600,
+  };
+}
+
+/**
+ * The traffic: the scenario's streams, or the one telemetry stream the flags describe
+ * (`--publish-every` and its companions), checked as a whole with the run's devices and
+ * MQTT version.
+ */
+function trafficOf(p: Parsed, base: ScenarioSettings, run: TrafficShape): StreamConfig[] {
+  const every = duration(p, 'publish-every', undefined);
+  const companions = ['messages', 'qos', 'payload', 'topic'].filter((k) => str(p, k) !== undefined);
+  if (every === undefined && companions.length > 0)
+    throw new UsageError('goes with --publish-every (one telemetry stream from the flags)', `--${companions[0]}`);
+  const qosText = str(p, 'qos');
+  if (qosText !== undefined && !['0', '1', '2'].includes(qosText))
+    throw new UsageError(`expected 0, 1 or 2, got "${qosText}"`, '--qos');
+  const traffic =
+    every === undefined
+      ? (base.traffic ?? [])
+      : [
+          telemetryFromFlags({
+            everyMs: every,
+            messages: positiveInt(p, 'messages', undefined),
+            qos: qosText === undefined ? undefined : (Number(qosText) as 0 | 1 | 2),
+            payload: positiveInt(p, 'payload', undefined),
+            topic: str(p, 'topic'),
+          }),
+        ];
+  const problems = validateTraffic(traffic, run);
+  if (problems.length === 0) return traffic;
+  if (every !== undefined || base.origin === undefined) throw new UsageError(problems[0]!.message, '--publish-every');
+  const origin = base.origin;
+  throw new InputErrors(
+    problems.map((x) => new InputError(origin.locate(['traffic', ...x.path]), problemText(x, 'traffic'))),
+  );
 }
 
 function timeoutsOf(p: Parsed): RunConfig['timeouts'] {
@@ -171,6 +214,7 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
   const askedHold = duration(p, 'hold', base.holdMs ?? (demo ? DEMO.holdMs : DEFAULTS.holdMs));
   const load = loadOf(p, demo, base, { devices, inFlight, holdMs: askedHold });
   const holdMs = executorOf(load).holdsUntilEnd ? Infinity : askedHold;
+  const mqtt = mqttOf(p, base);
   const reconnect = bool(p, 'reconnect') ? (base.reconnect ?? DEVICE_BACKOFF) : (base.reconnect ?? undefined);
   if (reconnect !== undefined && !executorOf(load).acceptsReconnect)
     throw new UsageError(`the ${load.executor} executor reconnects its own way (or not at all)`, '--reconnect');
@@ -189,7 +233,8 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     inFlight,
     holdMs,
     reconnect,
-    mqtt: mqttOf(p, base),
+    mqtt,
+    traffic: trafficOf(p, base, { devices, mqttVersion: mqtt.version, holdMs }),
     tls: {
       servername: str(p, 'servername') ?? base.servername,
       minVersion: tlsVersion(p, 'tls-version') ?? base.minVersion,

@@ -47,6 +47,11 @@ export const RUN_OPTIONS: OptionSpec = {
   threshold: { type: 'string', multiple: true },
   'no-default-gates': { type: 'boolean' },
   reconnect: { type: 'boolean' },
+  'publish-every': { type: 'string' },
+  messages: { type: 'string' },
+  qos: { type: 'string' },
+  payload: { type: 'string' },
+  topic: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -71,6 +76,11 @@ ${executorHelp()}
   --mqtt 3.1.1|5            protocol version (default 3.1.1)
   --keepalive 60s           MQTT keepalive
   --subscribe TOPIC         subscribe after CONNACK ({id} is the device id)
+  --publish-every 10s       each device publishes telemetry this often (one stream; a scenario's traffic: for more)
+  --messages N              ... this many per device (default: until its hold ends)
+  --qos 0|1|2               ... at this QoS (default 0)
+  --payload 256             ... of this many bytes (at least 24: the header receivers read)
+  --topic devices/{id}/telemetry   ... to this topic ({id} {i} {shard} {stream})
   --tls-version 1.2|1.3     minimum TLS version; --tls-max-version likewise
   --resume-ratio 0.5        share of reconnects that resume their TLS session (reported apart)
   --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe); or one by one:

@@ -6,8 +6,9 @@
  * A value that cannot be read (a percentile of nothing, a rate over nothing) is null: a
  * gate that cannot be checked does not pass.
  */
-import { decodeHistogram, percentileMs, type Hdr } from '../metrics/hdr.js';
+import { createHistogram, decodeHistogram, percentileMs, type Hdr } from '../metrics/hdr.js';
 import type { Phase } from '../model/names.js';
+import type { MessagePhase } from '../model/messages.js';
 import type { Summary } from '../model/summary.js';
 
 export type Aggregation =
@@ -16,10 +17,17 @@ export type Aggregation =
 type Counts = Summary['counts'];
 type Ratio = (c: Counts) => { hits: number; of: number };
 
+type Messages = NonNullable<Summary['messages']>;
+type MessageRatio = (m: Messages) => { hits: number; of: number };
+
 export type MetricSpec =
-  | { kind: 'duration'; phase: Phase; about: string }
+  | { kind: 'duration'; phase: Phase | MessagePhase; about: string }
   | { kind: 'ratio'; ratio: Ratio; about: string }
+  | { kind: 'messages'; ratio: MessageRatio; about: string }
   | { kind: 'recovery'; about: string };
+
+const total = (m: Messages, f: (s: Messages[string]) => number): number =>
+  Object.values(m).reduce((a, s) => a + f(s), 0);
 
 export const METRICS = {
   connect_duration: { kind: 'duration', phase: 'connect', about: 'end to end, from the intended start to CONNACK' },
@@ -49,6 +57,26 @@ export const METRICS = {
   },
   /** a storm of reconnects: time from the drop until a device was back (percentiles over the dropped devices) */
   recovery_duration: { kind: 'recovery', about: 'time from the drop until a dropped device was back' },
+  publish_ack_duration: {
+    kind: 'duration',
+    phase: 'publish_ack',
+    about: 'intended send → PUBACK (QoS 1) / PUBCOMP (QoS 2)',
+  },
+  delivery_duration: { kind: 'duration', phase: 'delivery', about: 'intended send → received by a subscriber' },
+  command_rtt: { kind: 'duration', phase: 'command_rtt', about: 'command sent (intended) → its response received' },
+  message_loss: {
+    kind: 'messages',
+    ratio: (m) => {
+      const lost = total(m, (s) => s.lost);
+      return { hits: lost, of: lost + total(m, (s) => s.delivered - s.duplicated) };
+    },
+    about: 'deliveries expected and never received (rate: of the deliveries expected)',
+  },
+  late_messages: {
+    kind: 'messages',
+    ratio: (m) => ({ hits: total(m, (s) => s.late), of: total(m, (s) => s.published) }),
+    about: 'messages sent later than their schedule allowed (rate: of those published)',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type ThresholdMetric = keyof typeof METRICS;
@@ -58,22 +86,24 @@ export const THRESHOLD_METRICS = Object.keys(METRICS) as ThresholdMetric[];
 export const AGGREGATIONS: Record<MetricSpec['kind'], readonly string[]> = {
   duration: ['p(N)', 'avg', 'min', 'max', 'med', 'count'],
   ratio: ['rate', 'count'],
+  messages: ['rate', 'count'],
   recovery: ['p(N)', 'max', 'med', 'count'],
 };
 
-export type ThresholdInput = Pick<Summary, 'latency' | 'counts'> & Partial<Pick<Summary, 'recovery'>>;
+export type ThresholdInput = Pick<Summary, 'latency' | 'counts'> & Partial<Pick<Summary, 'recovery' | 'messages'>>;
 
 /** A metric's value on a summary for one aggregation; `histogram` decodes a phase (callers cache it). */
 export function readMetric(
   metric: ThresholdMetric,
   a: Aggregation,
   data: ThresholdInput,
-  histogram: (p: Phase) => Hdr = (p) => decodeHistogram(data.latency[p].hdr),
+  histogram: (p: Phase | MessagePhase) => Hdr = (p) => decode(data.latency[p]?.hdr),
 ): number | null {
   const spec: MetricSpec = METRICS[metric];
   if (spec.kind === 'recovery') return recoveryValue(a, data.recovery);
-  if (spec.kind === 'ratio') {
-    const { hits, of } = spec.ratio(data.counts);
+  if (spec.kind === 'ratio' || spec.kind === 'messages') {
+    if (spec.kind === 'messages' && data.messages === undefined) return null;
+    const { hits, of } = spec.kind === 'ratio' ? spec.ratio(data.counts) : spec.ratio(data.messages!);
     if (a.kind === 'count') return hits;
     return of === 0 ? null : hits / of;
   }
@@ -94,6 +124,11 @@ export function readMetric(
     default:
       return null;
   }
+}
+
+/** A phase's histogram (an empty one when the summary has no such phase: a value of null). */
+function decode(hdr: string | undefined): Hdr {
+  return hdr === undefined ? createHistogram('cumulative') : decodeHistogram(hdr);
 }
 
 /**

@@ -4,8 +4,9 @@
  * each is read are in metrics.ts; values are ms for durations unless they carry a unit
  * (500ms, 2s, 1m), fractions (0.01) or percentages (1%) for rates, plain numbers for counts.
  */
-import { decodeHistogram, type Hdr } from '../metrics/hdr.js';
+import { createHistogram, decodeHistogram, type Hdr } from '../metrics/hdr.js';
 import type { Phase } from '../model/names.js';
+import type { MessagePhase } from '../model/messages.js';
 import { parseDuration, parsePercent, parsePlainNumber, type Parsed } from '../model/units.js';
 import type { ThresholdResult } from '../model/summary.js';
 import {
@@ -194,11 +195,12 @@ export function parseThresholds(spec: unknown): { thresholds: Threshold[]; error
 
 /** Evaluates thresholds on a summary's merged histograms and counters. */
 export function evaluate(thresholds: readonly Threshold[], data: ThresholdInput): ThresholdResult[] {
-  const decoded = new Map<Phase, Hdr>();
-  const histogram = (phase: Phase): Hdr => {
+  const decoded = new Map<Phase | MessagePhase, Hdr>();
+  const histogram = (phase: Phase | MessagePhase): Hdr => {
     let h = decoded.get(phase);
     if (h === undefined) {
-      h = decodeHistogram(data.latency[phase].hdr);
+      const hdr = data.latency[phase]?.hdr;
+      h = hdr === undefined ? createHistogram('cumulative') : decodeHistogram(hdr);
       decoded.set(phase, h);
     }
     return h;

@@ -13,6 +13,7 @@ import type { RecorderDelta } from './recorder.js';
 import { SeriesBuilder } from './series.js';
 import type { FailureCount, PhaseLatency, ScheduleStats, Summary, TimeSeries } from '../model/summary.js';
 import { round } from '../util/numbers.js';
+import { MessageTotals } from './messages.js';
 
 export type Counts = Summary['counts'];
 export type Resumption = NonNullable<Summary['resumption']>;
@@ -52,6 +53,8 @@ export interface AggregatorOptions {
 const RATE_WINDOW_S = 5;
 
 export class Aggregator {
+  /** traffic, added up over every thread */
+  readonly messages = new MessageTotals();
   readonly #hist = new Map<Phase, Hdr>(PHASES.map((p) => [p, createHistogram('cumulative')]));
   readonly #failures = new Map<string, FailureCount>();
   readonly #resumedTls: Hdr = createHistogram('cumulative');
@@ -89,6 +92,7 @@ export class Aggregator {
 
   /** Merges one worker's delta. `workerId` identifies whose open-connection count this is. */
   ingest(delta: RecorderDelta, workerId: number): void {
+    if (delta.messages !== null) this.messages.ingest(delta.messages, delta.to);
     const c = this.#counts;
     c.attempted += delta.attempts;
     c.connected += delta.connected;
@@ -160,6 +164,11 @@ export class Aggregator {
   }
 
   /** Connections open now, over all workers. */
+  /** The aggregator's clock (epoch ms; a test's fake one). */
+  now(): number {
+    return this.#now();
+  }
+
   get active(): number {
     let n = 0;
     for (const v of this.#activeByWorker.values()) n += v;

@@ -17,6 +17,8 @@ import { UsageError } from '../errors.js';
 import type { Aggregator } from './aggregate.js';
 import { createHistogram, HDR_HIGHEST_US, type Hdr } from './hdr.js';
 import { METRIC, PHASES } from '../model/names.js';
+import { MESSAGE_METRIC, type Qos } from '../model/messages.js';
+import { LIVE_LOSS_GRACE_MS, type StreamPlan } from './messages.js';
 import { HdrHistogramMetric, type HdrSeries } from './prom-hdr-histogram.js';
 import { checkPushUrl, pushInstance, pushRegistry } from './prom-push.js';
 
@@ -43,6 +45,7 @@ export class HerdExporter {
   readonly registry = new Registry();
   readonly #info: RunInfo;
   #agg: Aggregator | undefined;
+  #streams: readonly StreamPlan[] = [];
   readonly #empty: Hdr = createHistogram('cumulative');
   readonly #mintHdr: Hdr = createHistogram('cumulative');
   #minted = 0;
@@ -59,11 +62,16 @@ export class HerdExporter {
     for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
     this.#defineConnects();
     this.#defineGenerator();
+    this.#defineMessages();
   }
 
-  /** From now on values come from this aggregator (before it, the herd_* families read 0). */
-  attach(agg: Aggregator): void {
+  /**
+   * From now on values come from this aggregator (before it, the herd_* families read 0);
+   * `streams`: the run's traffic streams, in order (their names and QoS label the series).
+   */
+  attach(agg: Aggregator, streams: readonly StreamPlan[] = []): void {
     this.#agg = agg;
+    this.#streams = streams;
   }
 
   /** A connection worker's event-loop lag p99 over its last report interval. */
@@ -256,6 +264,81 @@ export class HerdExporter {
         this.set({ run_id: info.runId, scenario: info.scenario, shard: String(info.shard) }, 1);
       },
     });
+  }
+
+  /** Traffic: messages per stream, their latencies and bytes (no series until a run has traffic). */
+  #defineMessages(): void {
+    const r = this.registry;
+    const totals = (): Aggregator['messages'] | undefined => this.#agg?.messages;
+    const each = (f: (i: number, p: StreamPlan, t: Aggregator['messages']) => void): void => {
+      const t = totals();
+      if (t !== undefined) this.#streams.forEach((p, i) => f(i, p, t));
+    };
+    const count = (i: number, t: Aggregator['messages']) => t.streams.get(i);
+    counter(r, MESSAGE_METRIC.published, 'Messages published (written), by stream and QoS', ['stream', 'qos'], (c) =>
+      each((i, p, t) => c.inc({ stream: p.name, qos: String(p.qos) }, count(i, t)?.published ?? 0)),
+    );
+    counter(
+      r,
+      MESSAGE_METRIC.received,
+      'Messages received by subscribers, controllers and devices, by stream',
+      ['stream'],
+      (c) => each((i, p, t) => c.inc({ stream: p.name }, count(i, t)?.delivered ?? 0)),
+    );
+    counter(
+      r,
+      MESSAGE_METRIC.lost,
+      `Expected deliveries not received, by stream: counted once a message is ${LIVE_LOSS_GRACE_MS / 1000}s old, exact when the run ends`,
+      ['stream'],
+      (c) => each((i, p, t) => c.inc({ stream: p.name }, t.lost(i, p.receivers, this.#agg?.now()))),
+    );
+    counter(
+      r,
+      MESSAGE_METRIC.duplicated,
+      'Deliveries received again by the same receiver, by stream',
+      ['stream'],
+      (c) => each((i, p, t) => c.inc({ stream: p.name }, count(i, t)?.duplicated ?? 0)),
+    );
+    counter(r, MESSAGE_METRIC.bytes, 'Payload bytes published (out) and received (in)', ['direction'], (c) => {
+      let out = 0;
+      let inn = 0;
+      each((i, _p, t) => {
+        out += count(i, t)?.bytesOut ?? 0;
+        inn += count(i, t)?.bytesIn ?? 0;
+      });
+      if (this.#streams.length > 0) {
+        c.inc({ direction: 'out' }, out);
+        c.inc({ direction: 'in' }, inn);
+      }
+    });
+    new HdrHistogramMetric(
+      MESSAGE_METRIC.publishAck,
+      'PUBLISH to PUBACK (QoS 1) or PUBCOMP (QoS 2), from the intended send time, seconds',
+      ['qos'],
+      () =>
+        [...(totals()?.publishAck ?? [])]
+          .sort(([a], [b]) => a - b)
+          .map(([qos, hdr]: [Qos, Hdr]): HdrSeries => ({ labels: { qos: String(qos) }, hdr })),
+    ).registerIn(r);
+    new HdrHistogramMetric(
+      MESSAGE_METRIC.delivery,
+      'Intended send time to receipt, by stream, seconds',
+      ['stream'],
+      () =>
+        this.#streams.flatMap((p, i): HdrSeries[] => {
+          const hdr = totals()?.delivery.get(i);
+          return hdr === undefined ? [] : [{ labels: { stream: p.name }, hdr }];
+        }),
+    ).registerIn(r);
+    new HdrHistogramMetric(
+      MESSAGE_METRIC.commandRtt,
+      'Command sent (intended time) to its response received by the controller, seconds',
+      [],
+      () => {
+        const hdr = totals()?.commandRtt;
+        return hdr === undefined || hdr.totalCount === 0 ? [] : [{ labels: {}, hdr }];
+      },
+    ).registerIn(r);
   }
 }
 

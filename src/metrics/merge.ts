@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import { PHASES, type Phase } from '../model/names.js';
+import { MESSAGE_PHASES, type MessagePhase } from '../model/messages.js';
 import type { FailureCount, PhaseLatency, Summary, TimeSeries, WithSeries } from '../model/summary.js';
 import { addInto, createHistogram, decodeHistogram, encodeHistogram, latencyStats } from './hdr.js';
 import { sortFailures, sortRecord } from './aggregate.js';
@@ -178,4 +179,30 @@ export function mergeRecovery(summaries: readonly Summary[]): Summary['recovery'
     peak_connect_rate: sum(list.map((r) => r.peak_connect_rate)),
     hdr: encodeHistogram(h),
   };
+}
+
+/** The message phases (publish_ack, delivery, command_rtt) of the summaries that have them, exactly. */
+export function mergeMessageLatency(summaries: readonly Summary[]): Partial<Record<MessagePhase, PhaseLatency>> {
+  const out: Partial<Record<MessagePhase, PhaseLatency>> = {};
+  for (const phase of MESSAGE_PHASES) {
+    const list = summaries.map((s) => s.latency[phase]).filter((l): l is PhaseLatency => l !== undefined);
+    if (list.length > 0) out[phase] = unionLatency(list);
+  }
+  return out;
+}
+
+/** Every shard's streams added up (each shard counted its own devices' messages, so the sums are exact). */
+export function mergeMessages(summaries: readonly Summary[]): Summary['messages'] {
+  const out: NonNullable<Summary['messages']> = {};
+  for (const s of summaries) {
+    for (const [name, m] of Object.entries(s.messages ?? {})) {
+      const t = out[name];
+      if (t === undefined) {
+        out[name] = { ...m };
+        continue;
+      }
+      for (const k of Object.keys(m) as (keyof typeof m)[]) t[k] = (t[k] ?? 0) + (m[k] ?? 0);
+    }
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
 }

@@ -19,12 +19,15 @@ import {
   type FailurePhase,
   type Phase,
 } from '../model/names.js';
+import { MessageRecorder, messageTransferList, type MessageDelta } from './messages.js';
 
 /** Everything recorded since the previous drain. Plain data: structured-clone friendly. */
 export interface RecorderDelta {
   /** wall-clock ms (Date.now()) of the previous drain (or creation) and of this one */
   from: number;
   to: number;
+  /** traffic measured in the interval (null: none) */
+  messages: MessageDelta | null;
   attempts: number;
   connected: number;
   dropped: number;
@@ -106,6 +109,8 @@ const CLIENT_SIDE = new Set([
 ]);
 
 export class Recorder {
+  /** traffic: what this thread published and received */
+  readonly messages = new MessageRecorder();
   readonly #hist: Hdr[] = PHASES.map(() => createHistogram('interval'));
   readonly #resumedTls: Hdr = createHistogram('interval');
   #resumed = 0;
@@ -263,9 +268,11 @@ export class Recorder {
       security.push({ fault, rejected: f.rejected, accepted: f.accepted, otherFailures: f.other, reasons });
       f.rejected = f.accepted = f.other = 0;
     });
+    const m = this.messages.drain();
     const delta: RecorderDelta = {
       from: this.#from,
       to,
+      messages: m.streams.length + m.publishAck.length + m.delivery.length > 0 || m.commandRtt !== null ? m : null,
       attempts: this.#attempts,
       connected: this.#connected,
       dropped: this.#dropped,
@@ -320,5 +327,6 @@ export function deltaTransferList(delta: RecorderDelta): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
   for (const s of Object.values(delta.phases)) if (s !== undefined) list.push(s.pairs.buffer as ArrayBuffer);
   if (delta.schedule !== null) list.push(delta.schedule.lag.pairs.buffer as ArrayBuffer);
+  if (delta.messages !== null) list.push(...messageTransferList(delta.messages));
   return list;
 }

@@ -7,6 +7,7 @@
  */
 import type { FailurePhase, Phase } from './names.js';
 import type { Capacity } from './capacity.js';
+import type { MessagePhase, StreamMessages } from './messages.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'insecure';
 
@@ -84,7 +85,10 @@ export interface Summary {
     accepted: number;
     reasons: Record<string, number>;
   }[];
-  latency: Record<Phase, PhaseLatency>;
+  /** per connect phase; with traffic, the message phases too (publish_ack, delivery, command_rtt) */
+  latency: Record<Phase, PhaseLatency> & Partial<Record<MessagePhase, PhaseLatency>>;
+  /** with traffic: per stream, what was sent, acknowledged, delivered, lost */
+  messages?: Record<string, StreamMessages>;
   mint: { count: number; per_second: number; loaded: number };
   generator: {
     cpu_ms_per_handshake: number;

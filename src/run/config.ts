@@ -5,6 +5,7 @@
 import type { Fault, KeyType, TlsVersion } from '../model/names.js';
 import type { LoadConfig } from '../load/executor.js';
 import type { BackoffConfig } from '../load/reconnect.js';
+import type { StreamConfig } from '../traffic/stream.js';
 
 export interface RunConfig {
   scenario: string;
@@ -25,7 +26,17 @@ export interface RunConfig {
   holdMs: number;
   /** devices that fail to connect or lose their session retry with this backoff; undefined: they do not */
   reconnect: BackoffConfig | undefined;
-  mqtt: { version: 4 | 5; keepaliveS: number; subscribe: string | undefined };
+  mqtt: {
+    version: 4 | 5;
+    keepaliveS: number;
+    subscribe: string | undefined;
+    /** clean start (false: the broker keeps the session across reconnects) */
+    clean: boolean;
+    /** MQTT 5 Session Expiry Interval with clean false, seconds */
+    sessionExpiryS: number;
+  };
+  /** what devices do once connected (src/traffic); empty: they connect, hold and ping */
+  traffic: StreamConfig[];
   tls: { servername: string | undefined; minVersion: TlsVersion | undefined; maxVersion: TlsVersion | undefined };
   timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };
   workers: number;

@@ -10,6 +10,7 @@ import { reconnectPolicy } from '../load/reconnect.js';
 import { brokerProcess, findLocalListener, startRunProbe, type BrokerProcess, type RunProbe } from '../engine/probe.js';
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
+import { streamPlans } from '../traffic/registry.js';
 
 export interface ExecuteHooks {
   info: (line: string) => void;
@@ -96,7 +97,7 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
       );
   }
   const agg = new Aggregator({ startedAt: started.getTime() });
-  prep.exporter?.attach(agg);
+  prep.exporter?.attach(agg, streamPlans(c.traffic));
   const broker = localBroker(prep);
   // generator processes' CPU since they started, by pid (this process's own is read directly)
   const children = new Map<number, number>();
@@ -121,5 +122,6 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
   } finally {
     probe?.stop();
   }
+  agg.messages.end();
   return { res, agg, started, ended: new Date(), broker, probe: probe?.stop() ?? { cpu: [], net: undefined } };
 }

@@ -4,8 +4,11 @@
  * decides nothing but `insecure`), and what limited the run found (judge/findings.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { Summary } from '../model/summary.js';
+import type { PhaseLatency, Summary } from '../model/summary.js';
 import { finalizeSummary } from '../judge/verdict.js';
+import type { MessagePhase } from '../model/messages.js';
+import { summarizeMessages } from '../metrics/messages.js';
+import { streamPlans } from '../traffic/registry.js';
 import { findingsOf, type RunFacts } from '../judge/findings.js';
 import { assessGenerator } from '../engine/health.js';
 import { socketsPerProcess } from '../engine/limits.js';
@@ -51,6 +54,28 @@ function runFacts(plan: RunPlan, ex: Executed): RunFacts {
   };
 }
 
+/** Share of a run's messages sent late beyond which the generator, not the broker, set the pace. */
+const LATE_SATURATION = 0.01;
+
+/** The traffic's part of the summary; a generator that could not keep the traffic's schedule is saturated. */
+function traffic(
+  plan: RunPlan,
+  ex: Executed,
+  generator: Summary['generator'],
+): { messages?: Summary['messages']; latency: Partial<Record<MessagePhase, PhaseLatency>> } {
+  if (plan.config.traffic.length === 0) return { latency: {} };
+  const { messages, latency } = summarizeMessages(ex.agg.messages, streamPlans(plan.config.traffic));
+  const published = Object.values(messages).reduce((a, m) => a + m.published, 0);
+  const late = Object.values(messages).reduce((a, m) => a + m.late, 0);
+  if (published > 0 && late / published > LATE_SATURATION) {
+    generator.saturated = true;
+    generator.saturation_reasons.push(
+      `${late} of ${published} messages were sent late: the generator could not keep the traffic's schedule`,
+    );
+  }
+  return { messages, latency };
+}
+
 export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
   const { res, agg } = ex;
   const counts = agg.counts();
@@ -62,6 +87,7 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
     workers: plan.workers,
     closedLoop: plan.schedule.kind === 'closed',
   });
+  const { latency: messageLatency, ...messages } = traffic(plan, ex, generator);
   const resumption = agg.resumption(plan.config.resumeRatio);
   const schedule = agg.schedule(plan.config.inFlight);
   const summary = finalizeSummary(
@@ -71,7 +97,8 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
       counts,
       failures: agg.failures(),
       security: agg.security(),
-      latency: agg.latency(),
+      latency: { ...agg.latency(), ...messageLatency },
+      ...messages,
       mint: prep.creds.mint,
       generator,
       findings: [],

@@ -14,6 +14,8 @@ import {
   mergeCounts,
   mergeGenerator,
   mergeLatency,
+  mergeMessageLatency,
+  mergeMessages,
   mergeMint,
   mergeOutcomes,
   mergeRecovery,
@@ -97,6 +99,7 @@ export function mergeSummaries(
   // recovery goes in before the thresholds are decided: recovery_duration gates read it
   const resumption = resumptionOf(summaries);
   const recovery = mergeRecovery(summaries);
+  const messages = mergeMessages(summaries);
   const schedule = mergeSchedule(summaries, name);
   const merged = finalizeSummary(
     {
@@ -106,7 +109,8 @@ export function mergeSummaries(
       run: runOf(summaries, devices),
       counts: mergeCounts(summaries, series),
       ...mergeOutcomes(summaries),
-      latency: mergeLatency(summaries, name),
+      latency: { ...mergeLatency(summaries, name), ...mergeMessageLatency(summaries) },
+      ...(messages === undefined ? {} : { messages }),
       mint: mergeMint(summaries),
       generator: mergeGenerator(summaries),
       ...(schedule === undefined ? {} : { schedule }),

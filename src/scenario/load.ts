@@ -14,6 +14,8 @@ import { parseThresholds, resolveMetric } from '../judge/thresholds.js';
 import { executorOf, loadFromFlags, loadFromScenario, validateLoad } from '../load/registry.js';
 import type { LoadConfig } from '../load/executor.js';
 import { DEVICE_BACKOFF, type BackoffConfig, type Jitter } from '../load/reconnect.js';
+import { trafficFromScenario, validateTraffic } from '../traffic/registry.js';
+import type { StreamConfig } from '../traffic/stream.js';
 import { SchemaChecker, positionOf, type Problem } from './schema-check.js';
 import { scenarioSchema } from './schema.js';
 
@@ -41,6 +43,11 @@ export interface ScenarioSettings {
   inFlight?: number;
   faults?: Partial<Record<Fault, number>>;
   thresholds?: Record<string, string[]>;
+  /** what devices do once connected (traffic streams) */
+  traffic?: StreamConfig[];
+  /** MQTT clean start (false: persistent sessions) and, with MQTT 5, the session expiry */
+  clean?: boolean;
+  sessionExpiryS?: number;
   /** retries with backoff for devices that fail or lose their session; null: the scenario turned them off */
   reconnect?: BackoffConfig | null;
   /** where the settings came from: a problem found later (once flags are applied) points into the file */
@@ -60,7 +67,14 @@ interface Raw {
     seed?: string | number;
     uri_domain?: string;
   };
-  mqtt?: { version?: number | string; keepalive?: number | string; clean?: boolean; subscribe?: string };
+  mqtt?: {
+    version?: number | string;
+    keepalive?: number | string;
+    clean?: boolean;
+    session_expiry?: string;
+    subscribe?: string;
+  };
+  traffic?: Record<string, unknown>[];
   load?: Record<string, unknown> & {
     executor: string;
     hold?: string;
@@ -154,6 +168,7 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
   mqttSection(raw, s, at);
   if (raw.load) loadSection(raw.load, s, at);
   faultsSection(raw, s, at);
+  trafficSection(raw, s, at);
   if (problems.length > 0) fail(file, problems);
   return s;
 }
@@ -205,6 +220,25 @@ function mqttSection(raw: Raw, s: ScenarioSettings, at: At): void {
       at(['mqtt', 'keepalive'], 'expected whole seconds up to 65535');
   }
   if (m.subscribe !== undefined) s.subscribe = m.subscribe;
+  if (m.clean !== undefined) s.clean = m.clean;
+  if (m.session_expiry !== undefined) s.sessionExpiryS = parseDurationMs(m.session_expiry) / 1000;
+}
+
+/** `traffic:` — each stream's module parses its entry; problems point at the entry's keys. */
+function trafficSection(raw: Raw, s: ScenarioSettings, at: At): void {
+  if (raw.traffic === undefined) return;
+  const parsed = trafficFromScenario(raw.traffic);
+  if (!parsed.ok) {
+    for (const p of parsed.problems) at(['traffic', ...p.path], p.message);
+    return;
+  }
+  const shape = {
+    devices: s.devices ?? Number.MAX_SAFE_INTEGER,
+    mqttVersion: s.mqttVersion ?? 4,
+    holdMs: s.holdMs ?? 1,
+  };
+  for (const p of validateTraffic(parsed.config, shape)) at(['traffic', ...p.path], p.message);
+  s.traffic = parsed.config;
 }
 
 /** `load:` — the keys every executor shares here; the rest is its executor's to parse. */

@@ -4,6 +4,7 @@
  * (a test checks the shipped file is up to date).
  */
 import { loadSchema } from '../load/registry.js';
+import { trafficSchema } from '../traffic/registry.js';
 import type { JsonSchema } from '../util/json-schema.js';
 
 const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
@@ -137,8 +138,13 @@ const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
         },
         clean: {
           type: 'boolean',
-          enum: [true],
-          description: 'clean start (the only mode for now)',
+          description:
+            'clean start (default true); false keeps the session (queued QoS 1/2 messages) across reconnects',
+        },
+        session_expiry: {
+          type: 'string',
+          format: 'duration',
+          description: 'MQTT 5 with clean: false: how long the broker keeps the session (default 1h)',
         },
         subscribe: {
           type: 'string',
@@ -201,12 +207,13 @@ const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
   },
 };
 
-/** The whole schema, `load` included (in the order of the file: after `mqtt`). */
+/** The whole schema, `load` (after `mqtt`) and `traffic` (after `faults`) included. */
 export function scenarioSchema(): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   for (const [k, v] of Object.entries(BASE.properties)) {
     properties[k] = v;
     if (k === 'mqtt') properties.load = loadSchema();
+    if (k === 'faults') properties.traffic = trafficSchema();
   }
   return { ...BASE, properties };
 }

@@ -8,6 +8,7 @@ import { Aggregator } from '../../src/metrics/aggregate.js';
 import { HerdExporter } from '../../src/metrics/exporter.js';
 import { DURATION_BUCKETS_S } from '../../src/model/names.js';
 import { Recorder } from '../../src/metrics/recorder.js';
+import { LIVE_LOSS_GRACE_MS, type StreamPlan } from '../../src/metrics/messages.js';
 import { parseExposition, promtool, type ExpositionFamily } from '../helpers/prometheus.js';
 
 /** The contract's Prometheus table: type and label names of every herd_ family. */
@@ -24,6 +25,14 @@ const CONTRACT: Record<string, [type: string, labels: string[]]> = {
   herd_generator_event_loop_lag_seconds: ['gauge', ['worker']],
   herd_run_info: ['gauge', ['run_id', 'scenario', 'shard']],
   herd_session_drops_total: ['counter', ['reason']],
+  herd_messages_published_total: ['counter', ['stream', 'qos']],
+  herd_messages_received_total: ['counter', ['stream']],
+  herd_messages_lost_total: ['counter', ['stream']],
+  herd_messages_duplicated_total: ['counter', ['stream']],
+  herd_publish_ack_duration_seconds: ['histogram', ['qos']],
+  herd_message_delivery_duration_seconds: ['histogram', ['stream']],
+  herd_command_rtt_seconds: ['histogram', []],
+  herd_bytes_total: ['counter', ['direction']],
 };
 
 const exporters: HerdExporter[] = [];
@@ -239,5 +248,63 @@ describe('exporter families', () => {
     expect(sample(h, 'herd_cert_mint_duration_seconds_bucket', { le: '0.0025' })).toBe(256);
     expect(sample(h, 'herd_cert_mint_duration_seconds_bucket', { le: '0.0075' })).toBe(256);
     expect(sample(h, 'herd_cert_mint_duration_seconds_bucket', { le: '0.01' })).toBe(300);
+  });
+
+  it('traffic: messages per stream and QoS, loss once a message is past the grace window, exact at the end', async () => {
+    const plans: StreamPlan[] = [
+      { name: 'telemetry', qos: 1, receivers: 2 },
+      { name: 'commands', qos: 1, receivers: 1 },
+    ];
+    const t0 = 1_000_000;
+    const agg = new Aggregator({ startedAt: t0, now: () => t0 });
+    const pub = new Recorder({ now: () => t0 });
+    const sub = new Recorder({ now: () => t0 });
+    for (let i = 0; i < 100; i++) pub.messages.published(0, 64, false);
+    for (let i = 0; i < 100; i++) pub.messages.acked(0, 1, 2_000 + i * 10);
+    for (let i = 0; i < 190; i++) sub.messages.delivered(0, 64, 5_000, 'new');
+    sub.messages.delivered(0, 64, 5_000, 'duplicate');
+    for (let i = 0; i < 4; i++) pub.messages.published(1, 30, false);
+    for (let i = 0; i < 3; i++) pub.messages.delivered(1, 30, 9_000, 'new');
+    for (let i = 0; i < 3; i++) pub.messages.commandRtt(9_000);
+    agg.ingest({ ...pub.drain(), to: t0 }, 0);
+    agg.ingest({ ...sub.drain(), to: t0 }, 1);
+    const e = exporter();
+    e.attach(agg, plans);
+    const scrape = async (): Promise<Map<string, ExpositionFamily>> => parseExposition(await e.metrics());
+    let fams = await scrape();
+    const one = (fam: string, labels: Record<string, string> = {}, name = fam): number | undefined =>
+      sample(fams.get(fam), name, labels);
+    expect(one('herd_messages_published_total', { stream: 'telemetry', qos: '1' })).toBe(100);
+    expect(one('herd_messages_published_total', { stream: 'commands', qos: '1' })).toBe(4);
+    expect(one('herd_messages_received_total', { stream: 'telemetry' })).toBe(191);
+    expect(one('herd_messages_duplicated_total', { stream: 'telemetry' })).toBe(1);
+    expect(one('herd_bytes_total', { direction: 'out' })).toBe(100 * 64 + 4 * 30);
+    expect(one('herd_bytes_total', { direction: 'in' })).toBe(191 * 64 + 3 * 30);
+    expect(one('herd_publish_ack_duration_seconds', { qos: '1' }, 'herd_publish_ack_duration_seconds_count')).toBe(100);
+    expect(
+      one(
+        'herd_message_delivery_duration_seconds',
+        { stream: 'telemetry' },
+        'herd_message_delivery_duration_seconds_count',
+      ),
+    ).toBe(190);
+    expect(one('herd_command_rtt_seconds', {}, 'herd_command_rtt_seconds_count')).toBe(3);
+    // just published: in flight, not lost yet
+    expect(one('herd_messages_lost_total', { stream: 'telemetry' })).toBe(0);
+    // the live count uses the scrape's clock: published more than the grace window ago
+    expect(agg.messages.lost(0, 2, t0 + LIVE_LOSS_GRACE_MS)).toBe(10);
+    expect(agg.messages.lost(1, 1, t0 + LIVE_LOSS_GRACE_MS)).toBe(1);
+    // a late delivery does not make the live counter go down
+    const late = new Recorder({ now: () => t0 });
+    for (let i = 0; i < 5; i++) late.messages.delivered(0, 64, 40_000_000, 'new');
+    agg.ingest({ ...late.drain(), to: t0 + LIVE_LOSS_GRACE_MS + 1 }, 1);
+    expect(agg.messages.lost(0, 2, t0 + LIVE_LOSS_GRACE_MS + 2)).toBe(10);
+    // the run ended: exact
+    agg.messages.end();
+    fams = await scrape();
+    expect(one('herd_messages_lost_total', { stream: 'telemetry' })).toBe(5);
+    expect(one('herd_messages_lost_total', { stream: 'commands' })).toBe(1);
+    const r = promtool(['check', 'metrics'], await e.metrics());
+    expect(r.stdout + r.stderr).toBe('');
   });
 });

@@ -18,6 +18,7 @@ const ORDER: Record<string, readonly string[]> = {
     'failures',
     'security',
     'latency',
+    'messages',
     'mint',
     'generator',
     'schedule',
@@ -43,7 +44,8 @@ const ORDER: Record<string, readonly string[]> = {
   'failures[]': ['phase', 'reason', 'count', 'example'],
   'findings[]': ['code', 'severity', 'message', 'evidence'],
   'security[]': ['fault', 'expected_rejections', 'rejected', 'accepted', 'reasons'],
-  latency: ['tcp', 'tls', 'connack', 'subscribe', 'connect'],
+  latency: ['tcp', 'tls', 'connack', 'subscribe', 'connect', 'publish_ack', 'delivery', 'command_rtt'],
+  'messages.*': ['published', 'acked', 'delivered', 'lost', 'duplicated', 'out_of_order', 'late', 'bytes', 'unacked'],
   'latency.*': ['count', 'min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max', 'hdr'],
   mint: ['count', 'per_second', 'loaded'],
   generator: [

@@ -4,6 +4,7 @@
  */
 import { decodeHistogram } from '../../metrics/hdr.js';
 import { FAILURE_PHASES, PHASES } from '../../model/names.js';
+import { MESSAGE_PHASES } from '../../model/messages.js';
 
 type Check = (value: unknown, path: string, errors: string[]) => void;
 
@@ -107,7 +108,10 @@ const summary = obj(
     security: arr(
       obj({ fault: str, expected_rejections: count, rejected: count, accepted: count, reasons: record(count) }),
     ),
-    latency: obj(Object.fromEntries(PHASES.map((ph) => [ph, phaseLatency]))),
+    latency: obj(
+      Object.fromEntries(PHASES.map((ph) => [ph, phaseLatency])),
+      Object.fromEntries(MESSAGE_PHASES.map((ph) => [ph, phaseLatency])),
+    ),
     mint: obj({ count, per_second: num, loaded: count }),
     generator: obj({
       cpu_ms_per_handshake: num,
@@ -124,6 +128,21 @@ const summary = obj(
     verdict_reason: str,
   },
   {
+    messages: record(
+      obj(
+        {
+          published: count,
+          acked: count,
+          delivered: count,
+          lost: count,
+          duplicated: count,
+          out_of_order: count,
+          late: count,
+          bytes: count,
+        },
+        { unacked: count },
+      ),
+    ),
     findings: arr(obj({ code: str, severity: oneOf('info', 'warning', 'error'), message: str, evidence: record(any) })),
     schedule: obj({
       attempts: count,
