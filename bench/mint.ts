@@ -234,7 +234,7 @@ function benchKey(key: Key): { lines: string[]; ok: boolean } {
     lines.push(
       `  ${name.padEnd(38)}${fmt(rate).padStart(9)} certs/s  ${(rate / loop).toFixed(rate / loop < 10 ? 1 : 0)}x loop  ` +
         (share >= 100
-          ? `${(share / 100).toFixed(1)}x ${t} x bound`
+          ? `${(share / 100).toFixed(1)} times ${t} x bound`
           : `${share.toFixed(share < 10 ? 1 : 0)}% of ${t} x bound`) +
         `${target ? `  target ${fmt(target)}: ${rate >= target ? 'met' : 'MISSED'}` : ''}`,
       `      whole command ${wall.toFixed(2)} s (in-process ${stats.seconds.toFixed(2)} s); per cert of worker time: keygen ${perCert(p.keygenMs, count)}, ` +
