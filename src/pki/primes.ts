@@ -77,27 +77,26 @@ export function bigModPow(b: bigint, x: bigint, m: bigint): bigint {
   return r;
 }
 
-let nativeWorks = true;
-
 /**
- * b ↦ b^x mod m for an odd modulus m > x, by OpenSSL: the RSA public operation without
- * padding on the "key" (n = m, e = x) is exactly that power.
+ * b ↦ b^x mod m for an odd modulus m, by OpenSSL: the RSA public operation without padding
+ * on the "key" (n = m, e = x) is exactly that power. Where OpenSSL refuses such a key (x ≥ m,
+ * or a version stricter about RSA keys), BigInt gives the same numbers, slower.
  */
 export function modPower(x: bigint, m: bigint): (b: bigint) => bigint {
-  const slow = (b: bigint): bigint => bigModPow(b, x, m);
-  if (!nativeWorks) return slow;
   const len = Math.ceil(m.toString(16).length / 2);
   const b64 = (v: bigint): string => toBytes(v).toString('base64url');
   let key: crypto.KeyObject | undefined;
+  let native = true;
   return (b) => {
-    if (!nativeWorks) return slow(b);
-    try {
-      key ??= crypto.createPublicKey({ key: { kty: 'RSA', n: b64(m), e: b64(x) }, format: 'jwk' });
-      return toBig(crypto.publicEncrypt({ key, padding: crypto.constants.RSA_NO_PADDING }, toBytes(b, len)));
-    } catch {
-      nativeWorks = false; // an OpenSSL that checks RSA keys more strictly: the same numbers, slower
-      return slow(b);
+    if (native) {
+      try {
+        key ??= crypto.createPublicKey({ key: { kty: 'RSA', n: b64(m), e: b64(x) }, format: 'jwk' });
+        return toBig(crypto.publicEncrypt({ key, padding: crypto.constants.RSA_NO_PADDING }, toBytes(b, len)));
+      } catch {
+        native = false;
+      }
     }
+    return bigModPow(b, x, m);
   };
 }
 
