@@ -45,7 +45,7 @@ const HELP: Record<string, string> = {
     'herd pki device --ca DIR --out DIR --device-id ID [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key KIND] [--force]',
   mint:
     'herd pki mint --ca DIR --count N --out STORE [--start K] [--id-template dev-{i}] [--seed S] [--threads T]\n' +
-    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519] [--faults expired=1%,...]\n' +
+    '              [--uri-domain DOMAIN] [--org ORG] [--country CC] [--key p256|p384|ed25519|rsa2048] [--faults expired=1%,...]\n' +
     '              [--fault-span FIRST-LAST] [--force] [--quiet] [--json]\n' +
     "              (fault shares are exact over --fault-span, default the devices minted: give the whole fleet's\n" +
     '              when minting it in slices, so every slice gets the bytes one mint would)',
@@ -168,7 +168,8 @@ const commands: Record<string, { options: OptionSpec; run: (p: Parsed) => Promis
         uriDomain: str(p, 'uri-domain'),
         org: str(p, 'org'),
         country: str(p, 'country'),
-        key: keyKind(p) as MintKeyKind | undefined,
+        // mintStore says which kinds it mints, and why not the others
+        key: str(p, 'key') as MintKeyKind | undefined,
         faults: faults === undefined ? undefined : parseFaults(faults),
         faultSpan: faultSpan(p),
         force: bool(p, 'force'),

@@ -4,7 +4,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { InputError, InputErrors, UsageError } from '../errors.js';
-import { KEY_TYPES, type KeyType, type TlsVersion } from '../model/names.js';
+import { type KeyType, type TlsVersion } from '../model/names.js';
+import { unmintableKey } from '../pki/index.js';
 import {
   bool,
   duration,
@@ -173,8 +174,8 @@ function timeoutsOf(p: Parsed): RunConfig['timeouts'] {
 
 function keyOf(p: Parsed, base: ScenarioSettings): KeyType {
   const key = str(p, 'key') ?? base.key ?? 'p256';
-  if (!(KEY_TYPES as readonly string[]).includes(key))
-    throw new UsageError(`expected ${KEY_TYPES.join(', ').replace(/, ([^,]*)$/, ' or $1')}, got "${key}"`, '--key');
+  const unmintable = unmintableKey(key);
+  if (unmintable) throw new UsageError(unmintable, '--key');
   return key as KeyType;
 }
 

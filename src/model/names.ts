@@ -52,8 +52,8 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
-/** Device key types the bulk minter makes (RSA keys cannot be derived deterministically at speed). */
-export const KEY_TYPES = ['p256', 'p384', 'ed25519'] as const;
+/** Device key types the bulk minter derives from a seed (RSA-4096 is not one: too slow to mint a fleet). */
+export const KEY_TYPES = ['p256', 'p384', 'ed25519', 'rsa2048'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 
 /** TLS versions a run can bound the client to. */

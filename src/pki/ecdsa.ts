@@ -6,6 +6,7 @@
  * the one inversion per signature is shared by a whole batch (Montgomery's trick).
  */
 import crypto from 'node:crypto';
+import { invert, mod, toBig, toBytes } from './bigint.js';
 
 export type EcCurve = 'P-256' | 'P-384' | 'P-521';
 
@@ -63,31 +64,6 @@ export const CURVES: Record<EcCurve, CurveInfo> = {
 
 export function curveByOpensslName(name: string | undefined): CurveInfo | undefined {
   return Object.values(CURVES).find((c) => c.openssl === name);
-}
-
-export function toBig(b: Uint8Array): bigint {
-  return b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
-}
-
-function toBytes(v: bigint, len: number): Buffer {
-  return Buffer.from(v.toString(16).padStart(len * 2, '0'), 'hex');
-}
-
-function mod(a: bigint, m: bigint): bigint {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-}
-
-function invert(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [mod(a, m), m];
-  let [s0, s1] = [1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  if (r0 !== 1n) throw new RangeError('not invertible');
-  return mod(s0, m);
 }
 
 /** The public point (uncompressed, 0x04‖X‖Y) of a scalar, by OpenSSL. */

@@ -7,7 +7,7 @@ export { openStore, DeviceStore, type DeviceRecord } from './store.js';
 export type { StoreMeta } from './store-format.js';
 export { exportDevice, type ExportOptions } from './export.js';
 export { parseFaults, type FaultShares } from './faults.js';
-export { KEY_KINDS, type KeyKind, type MintKeyKind } from './keys.js';
+export { KEY_KINDS, unmintableKey, type KeyKind, type MintKeyKind } from './keys.js';
 export {
   checkIsCa,
   checkKeyMatches,

@@ -1,18 +1,35 @@
 /**
  * Key kinds, and the deterministic device keys of a mint: device i's private key is an
  * HMAC-derived scalar of (seed, i), written straight into a PKCS#8 template (no PEM or
- * JWK round trip through OpenSSL, which costs more than the key itself).
+ * JWK round trip through OpenSSL, which costs more than the key itself); an RSA key's
+ * primes are searched for in a DRBG stream keyed by the same material (rsa-key.ts).
  */
 import crypto from 'node:crypto';
-import { CURVES, publicPoint, toBig, type CurveInfo } from './ecdsa.js';
+import { toBig } from './bigint.js';
+import { CURVES, publicPoint, type CurveInfo } from './ecdsa.js';
 import { bitString, octets, oid, seq, tlv, TAG } from './der.js';
+import { KEY_TYPES } from '../model/names.js';
+import { deriveRsa2048, RSA2048_SPKI_LENGTH } from './rsa-key.js';
 
 export const KEY_KINDS = ['p256', 'p384', 'rsa2048', 'ed25519'] as const;
 export type KeyKind = (typeof KEY_KINDS)[number];
 
-/** Kinds that `pki mint` derives deterministically from a seed. */
-export const MINT_KEY_KINDS = ['p256', 'p384', 'ed25519'] as const;
+/** Kinds that `pki mint` derives deterministically from a seed: the device key types of a run. */
+export const MINT_KEY_KINDS = KEY_TYPES;
 export type MintKeyKind = (typeof MINT_KEY_KINDS)[number];
+
+const KIND_LIST = MINT_KEY_KINDS.join(', ').replace(/, ([^,]*)$/, ' or $1');
+
+/** Why devices cannot be minted with this key kind (a --key or devices.key), or undefined when they can. */
+export function unmintableKey(key: string): string | undefined {
+  if ((MINT_KEY_KINDS as readonly string[]).includes(key)) return undefined;
+  if (/^rsa\d+$/.test(key))
+    return (
+      `${key} device keys are not minted: deriving an RSA-2048 key already takes tens of milliseconds, ` +
+      `a larger one several times that, too slow for a fleet (use ${KIND_LIST})`
+    );
+  return `expected ${KIND_LIST}, got "${key}"`;
+}
 
 const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const OID_ED25519 = '1.3.101.112';
@@ -73,8 +90,10 @@ export interface DeviceKey {
  */
 export class DeviceKeyDeriver {
   readonly kind: MintKeyKind;
+  /** The SubjectPublicKeyInfo length, the same for every key of the kind. */
+  readonly spkiLength: number;
   private readonly seedKey: Buffer;
-  private readonly t: KeyTemplate;
+  private readonly t: KeyTemplate | undefined;
   private readonly curve: CurveInfo | undefined;
   private readonly ecdh: crypto.ECDH | undefined;
   private readonly msg = Buffer.alloc(14 + 8 + 1);
@@ -84,7 +103,8 @@ export class DeviceKeyDeriver {
     this.seedKey = Buffer.from(seed, 'utf8');
     this.msg.write('herd/device/v1', 0, 'latin1');
     this.curve = kind === 'p256' ? CURVES['P-256'] : kind === 'p384' ? CURVES['P-384'] : undefined;
-    this.t = this.curve ? ecTemplate(this.curve) : edTemplate();
+    this.t = kind === 'rsa2048' ? undefined : this.curve ? ecTemplate(this.curve) : edTemplate();
+    this.spkiLength = this.t?.spki.length ?? RSA2048_SPKI_LENGTH;
     this.ecdh = this.curve ? crypto.createECDH(this.curve.openssl) : undefined;
   }
 
@@ -100,6 +120,7 @@ export class DeviceKeyDeriver {
   /** Device i's key; `material` is `material(i)` when the caller already has it. */
   key(i: number, material = this.material(i)): DeviceKey {
     const t = this.t;
+    if (!t) return deriveRsa2048(material);
     const pkcs8 = Buffer.allocUnsafe(t.pkcs8.length);
     t.pkcs8.copy(pkcs8);
     const spki = Buffer.allocUnsafe(t.spki.length);

@@ -14,6 +14,7 @@ import { FaultSpread, type FaultSpan } from './fault-spread.js';
 import { faultOfCode, type FaultShares } from './faults.js';
 import { DeviceKeyDeriver, keyIdentifier, type MintKeyKind } from './keys.js';
 import { idFromTemplate, OID } from './profile.js';
+import { checkRsaKey } from './rsa-key.js';
 import { createSigner, ecdsaSigner, type Signer } from './signer.js';
 import { assemble, SERIAL_BYTES, TbsTemplate, type TbsProfile } from './template.js';
 
@@ -117,8 +118,8 @@ export class Minter {
     this.deriver = new DeviceKeyDeriver(job.key, job.seed);
     this.spread = new FaultSpread(job.faults, job.faultSpan, job.seed);
     const signer = createSigner(crypto.createPrivateKey(job.caKeyPem));
-    const spkiLength = this.deriver.key(0).spki.length;
-    const base = deviceProfile(this.ca, signer, job, { spkiLength });
+    const key = { spkiLength: this.deriver.spkiLength, rsa: job.key === 'rsa2048' };
+    const base = deviceProfile(this.ca, signer, job, key);
     const nb = this.ca.notBefore.getTime();
     const na = this.ca.notAfter.getTime();
     const wrong = wrongCa(job.seed, job.org);
@@ -153,6 +154,8 @@ export class Minter {
       variants[j] = code === 0 ? 'ok' : VARIANT_OF[faultOfCode(code)!];
       keys[j] = this.deriver.key(start + j);
     }
+    if (this.job.key === 'rsa2048' && count > 0 && !checkRsaKey(keys[0]!))
+      throw new Error(`mint: RSA key check failed at device ${start}`);
     const t1 = performance.now();
     const tbs = new Array<Buffer>(count);
     const groups = new Map<Variant, number[]>();

@@ -89,7 +89,7 @@ const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
         },
         key: {
           type: 'string',
-          enum: ['p256', 'p384', 'ed25519'],
+          enum: ['p256', 'p384', 'ed25519', 'rsa2048'],
         },
         seed: {
           anyOf: [

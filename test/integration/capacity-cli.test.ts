@@ -26,7 +26,7 @@ describe('herd capacity on the command line', () => {
       [['--max-rate', 'fast'], /--max-rate: /],
       [['--budget', '10'], /--budget: .*missing unit/],
       [['--precision', '0.1'], /--precision: /],
-      [['--key', 'rsa2048'], /--key: expected p256, p384 or ed25519, got "rsa2048"/],
+      [['--key', 'dsa'], /--key: expected p256, p384, ed25519 or rsa2048, got "dsa"/],
       [['--shard-count', '2'], /--shard-count: a capacity search runs on one machine/],
       [
         ['--rate', '500/s', '--max-rate', '100/s'],

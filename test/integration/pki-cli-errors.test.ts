@@ -241,9 +241,14 @@ const cases: [string, () => string[], RegExp | string][] = [
     '--id-template: "dev" must contain "{i}"',
   ],
   [
-    'an RSA key for minting',
-    () => ['mint', '--ca', pki, '--count', '5', '--key', 'rsa2048', '--out', join(dir, 'c.herd')],
-    '--key: rsa2048 keys cannot be derived from a seed',
+    'an RSA-4096 key for minting',
+    () => ['mint', '--ca', pki, '--count', '5', '--key', 'rsa4096', '--out', join(dir, 'c.herd')],
+    '--key: rsa4096 device keys are not minted: deriving an RSA-2048 key already takes tens of milliseconds',
+  ],
+  [
+    'an unknown key kind for minting',
+    () => ['mint', '--ca', pki, '--count', '5', '--key', 'dsa', '--out', join(dir, 'c.herd')],
+    '--key: expected p256, p384, ed25519 or rsa2048, got "dsa"',
   ],
   ['an unknown key kind', () => ['ca', '--out', join(dir, 'k'), '--key', 'dsa'], '--key: "dsa" is not one of'],
   [

@@ -148,3 +148,26 @@ describe('seeded minting is deterministic', () => {
     s.close();
   });
 });
+
+describe('seeded RSA-2048 minting is deterministic', () => {
+  const rsa = (name: string, ...args: string[]): DeviceStore =>
+    mint(name, '--key', 'rsa2048', '--seed', 'det-rsa', '--faults', 'wrong_ca=17%,expired=17%', ...args);
+
+  it('gives the same key and certificate bytes on 1 or 2 threads and for slices minted apart; each device its own key', () => {
+    const one = contents(rsa('rsa-1', '--count', '6', '--threads', '1'));
+    expect(contents(rsa('rsa-2', '--count', '6', '--threads', '2'))).toEqual(one);
+    const a = rsa('slice-rsa-a', '--start', '0', '--count', '2', '--fault-span', '0-5', '--threads', '1');
+    const b = rsa('slice-rsa-b', '--start', '2', '--count', '4', '--fault-span', '0-5', '--threads', '2');
+    expect(contents(a, b)).toEqual(one);
+    expect(new Set([...one.values()].map((v) => v.split('/')[1])).size).toBe(6);
+    expect(new Set([...one.values()].map((v) => v.split('/')[2]))).toEqual(new Set(['', 'wrong_ca', 'expired']));
+    const s = openStore(join(dir, 'rsa-1.herd'));
+    expect(s.meta.key).toBe('rsa2048');
+    for (let i = 0; i < s.count; i++) {
+      const pub = new crypto.X509Certificate(s.device(i).certDer).publicKey;
+      expect(pub.asymmetricKeyType).toBe('rsa');
+      expect(pub.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    }
+    s.close();
+  });
+});

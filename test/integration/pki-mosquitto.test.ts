@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { openStore, type DeviceRecord, type DeviceStore } from '../../src/pki/index.js';
@@ -24,7 +25,14 @@ interface Outcome {
 }
 
 /** TLS with the device's credentials, then an MQTT 3.1.1 CONNECT written by hand (client id = device id). */
-async function connect(port: number, caPem: string, id: string, certPem: string, keyPem: string): Promise<Outcome> {
+async function connect(
+  port: number,
+  caPem: string,
+  id: string,
+  certPem: string,
+  keyPem: string,
+  options: tls.ConnectionOptions = {},
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const sock = tls.connect({
       host: '127.0.0.1',
@@ -33,6 +41,7 @@ async function connect(port: number, caPem: string, id: string, certPem: string,
       ca: caPem,
       cert: certPem,
       key: keyPem,
+      ...options,
     });
     const done = (o: Outcome) => {
       sock.destroy();
@@ -147,6 +156,23 @@ describe('minted credentials against mosquitto (require_certificate, use_identit
       readFileSync(join(out, `solo-${key}.key`), 'utf8'),
     );
     expect(o, broker.log()).toEqual({ accepted: true, detail: 'CONNACK 20 2 0 0' });
+  });
+
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)('accepts a minted RSA-2048 device over %s', async (version) => {
+    const out = join(dir, `rsa-${version}.herd`);
+    herd('pki', 'mint', '--ca', pki, '--count', '2', '--key', 'rsa2048', '--seed', 'rsa', '--out', out, '--quiet');
+    const rsa = openStore(out);
+    try {
+      const d = rsa.device(1);
+      expect(new X509Certificate(d.certDer).publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+      const o = await connect(broker.port, rsa.caCertPem, d.id, d.certPem, d.keyPem, {
+        minVersion: version,
+        maxVersion: version,
+      });
+      expect(o, broker.log()).toEqual({ accepted: true, detail: 'CONNACK 20 2 0 0' });
+    } finally {
+      rsa.close();
+    }
   });
 
   it('rejects a device from another CA', async () => {

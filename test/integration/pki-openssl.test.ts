@@ -219,6 +219,28 @@ describe('herd pki certificates, checked by openssl', () => {
     );
   });
 
+  it.each(['p256', 'rsa2048'])('mints rsa2048 device keys that openssl checks, from a %s CA', (caKey) => {
+    const d = join(dir, `rsa-from-${caKey}`);
+    herdOk('pki', 'ca', '--out', d, '--key', caKey);
+    herdOk('pki', 'device', '--ca', d, '--out', d, '--device-id', 'dev-1', '--key', 'rsa2048');
+    herdOk('pki', 'mint', '--ca', d, '--count', '3', '--key', 'rsa2048', '--out', join(d, 's.herd'), '--quiet');
+    const crt = exportMinted(join(d, 's.herd'), 'dev-1', join(d, 'minted'));
+    const key = join(d, 'minted', 'dev-1.key');
+    expect(verify(join(d, 'ca.crt'), crt)).toMatch(/: OK$/);
+    expect(openssl('pkey', '-in', key, '-check', '-noout')).toMatch(/^Key is valid$/m);
+    expect(openssl('rsa', '-in', key, '-check', '-noout')).toMatch(/^RSA key ok$/m);
+    expect(openssl('pkey', '-in', key, '-pubout')).toBe(openssl('x509', '-in', crt, '-noout', '-pubkey'));
+    const t = text(crt);
+    expect(t).toMatch(/Public Key Algorithm: rsaEncryption\n\s+Public-Key: \(2048 bit\)/);
+    expect(t).toMatch(/Exponent: 65537 \(0x10001\)/);
+    expect(t).toMatch(/Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+    expect(t).toContain(`Signature Algorithm: ${caKey === 'p256' ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption'}`);
+    // the same profile as a random RSA key's `herd pki device` certificate
+    const profile = (c: string): string =>
+      profileOf(c, 'dev-1').replace(/Modulus:\n(\s+[0-9a-f:]+\n)+/, 'Modulus: M\n');
+    expect(profile(crt)).toBe(profile(join(d, 'dev-1.crt')));
+  });
+
   it.each([
     ['EC P-256', 'ecdsa-with-SHA256'],
     ['EC P-521', 'ecdsa-with-SHA512'],
