@@ -3,6 +3,7 @@ import { UsageError, isHerdError, ExitCode } from '../errors.js';
 import { parse, bool } from './args.js';
 import { loadScenario } from '../scenario/load.js';
 import { runConfigFromFlags } from './run-flags.js';
+import { streamOf } from '../traffic/registry.js';
 
 export function validateCommand(argv: string[]): Promise<number> {
   const p = parse(argv, { help: { type: 'boolean', short: 'h' } }, true);
@@ -22,9 +23,11 @@ export function validateCommand(argv: string[]): Promise<number> {
       const faults = Object.entries(c.faults)
         .map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`)
         .join(', ');
+      const traffic = c.traffic.map((t) => streamOf(t).describe(t)).join('; ');
       process.stdout.write(
         `${file}: ok — ${c.scenario}: ${c.devices} devices, ${c.load.executor}, MQTT ${c.mqtt.version === 5 ? '5' : '3.1.1'}` +
-          `${faults ? `, faults ${faults}` : ''}, ${Object.values(c.thresholds).flat().length} threshold(s)\n`,
+          `${faults ? `, faults ${faults}` : ''}, ${Object.values(c.thresholds).flat().length} threshold(s)` +
+          `${traffic ? `; traffic: ${traffic}` : ''}\n`,
       );
     } catch (e) {
       if (!isHerdError(e)) throw e;
