@@ -85,7 +85,31 @@ describe('scenario loading', () => {
   it('loads every shipped scenario', () => {
     const dir = join(import.meta.dirname, '..', '..', 'scenarios');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['cert-faults.yaml', 'ramp.yaml', 'reconnect-storm.yaml', 'smoke.yaml', 'soak.yaml']);
+    expect(files.sort()).toEqual([
+      'cert-faults.yaml',
+      'commands.yaml',
+      'fan-out.yaml',
+      'ramp.yaml',
+      'reconnect-storm.yaml',
+      'smoke.yaml',
+      'soak.yaml',
+      'telemetry.yaml',
+    ]);
     for (const f of files) expect(() => loadScenario(join(dir, f))).not.toThrow();
+    // the traffic scenarios say what the issue asks of them
+    const telemetry = loadScenario(join(dir, 'telemetry.yaml'));
+    expect(telemetry.devices).toBe(10_000);
+    expect(telemetry.traffic?.[0]).toMatchObject({
+      kind: 'telemetry',
+      everyMs: 10_000,
+      qos: 1,
+      jitter: { share: 0.2 },
+    });
+    expect(telemetry.traffic?.[0]).toMatchObject({ payload: { kind: 'size', min: 256, max: 256 } });
+    const commands = loadScenario(join(dir, 'commands.yaml'));
+    expect(commands.traffic?.[0]).toMatchObject({ kind: 'commands', controllers: 1, rate: 100 });
+    expect(Object.keys(commands.thresholds ?? {})).toContain('command_rtt');
+    const fanOut = loadScenario(join(dir, 'fan-out.yaml'));
+    expect(fanOut.traffic?.map((t) => t.kind)).toEqual(['telemetry', 'subscribers']);
   });
 });
