@@ -62,7 +62,7 @@ describe('herd compare with traffic', () => {
     // console and page show them
     const text = renderComparison(c);
     expect(text).toMatch(
-      /\n  stream telemetry\n\s+msgs\/s\s+95\.2\/s\s+66\.7\/s\s+B: −28\.6\/s \(−30%\) \[[^\]]+\] worse, beyond noise\n/,
+      /\n {2}stream telemetry\n\s+msgs\/s\s+95\.2\/s\s+66\.7\/s\s+B: −28\.6\/s \(−30%\) \[[^\]]+\] worse, beyond noise\n/,
     );
     expect(text).toMatch(/delivery\s+p50/);
     const html = renderCompareHtml(c);
