@@ -74,7 +74,7 @@ function ownParts(s: AnySummary, baseline: AnySummary | undefined, data: ReportD
     { html: thresholdsSection(s), toc: [['thresholds', 'Thresholds']], slot: 'thresholds' },
     { html: securitySection(s), toc: s.security.length > 0 ? [['security', 'Security']] : [] },
     { html: explanationSections(s), toc: [] },
-    { html: messagesSection(s), toc: s.messages === undefined ? [] : [['messages', 'Messages']] },
+    { html: messagesSection(s), toc: Object.keys(s.messages ?? {}).length === 0 ? [] : [['messages', 'Messages']] },
     { html: latencySection(s, data), toc: [['latency', 'Latency']], slot: 'latency' },
     { html: resumptionSection(s), toc: [] },
     { html: timelineSection(data), toc: [['timeline', 'Timeline']], slot: 'timeline' },
