@@ -107,6 +107,10 @@ export async function subscribeClient(
     granted = await Promise.race([client.subscribeAsync(filter, { qos }), late]);
   } catch (e) {
     if (e instanceof ClientFailure) throw e;
+    // MQTT.js rejects a SUBACK with a failure code as "Subscribe error: <reason>"
+    const refused = /^Subscribe error: (.*)$/.exec((e as Error).message);
+    if (refused)
+      throw new ClientFailure(`the broker refused ${id}'s subscription to ${filter} (SUBACK: ${refused[1]})`);
     throw new ClientFailure(`${id}: SUBSCRIBE to ${filter} failed: ${(e as Error).message}`);
   } finally {
     clearTimeout(timer);

@@ -152,8 +152,7 @@ export class CommandStream {
     }
     this.pending.set(k, { intended, device: env.index(d) });
     client.publish(fillTopic(spec.commandTopic, vars), payload, opts, (err) => {
-      if (!err && spec.qos > 0)
-        env.rec.acked(spec.stream, spec.qos, Math.max(0, (epochNow() - intended) * 1000));
+      if (!err && spec.qos > 0) env.rec.acked(spec.stream, spec.qos, Math.max(0, (epochNow() - intended) * 1000));
     });
     env.rec.published(spec.stream, payload.length, epochNow() - intended > LATE_MS);
   }
