@@ -8,8 +8,10 @@
  * Phases are timed with performance.now(): tcp = 'connect', tls = 'secureConnect' − tcp,
  * connack = CONNACK − secureConnect, subscribe = SUBACK − CONNACK. A connection counts
  * only on CONNACK: in TLS 1.3 a client-certificate rejection arrives after secureConnect.
- * What the server sends goes through receive.ts, which checks every packet (strict.ts)
- * before it calls the connection back (connackAccepted, subscribed, pingresp, fail).
+ * What the server sends goes through receive.ts, which checks every packet (strict.ts,
+ * inbound.ts) before it calls the connection back (connackAccepted, subscribed, pingresp,
+ * publishIn, ackIn, fail). Traffic (flow.ts) is built only when the first PUBLISH goes
+ * out or comes in: a connection that only connects and pings allocates nothing for it.
  */
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +19,9 @@ import type { FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
 import { DISCONNECT, PINGREQ } from './packets.js';
+import { Flow, WINDOW_CAP, type FlowSink } from './flow.js';
+import type { InboundPublish } from './inbound.js';
+import type { PublishQos } from './publish.js';
 import {
   classifyClose,
   classifyError,
@@ -39,7 +44,6 @@ const connectOpts: tls.ConnectionOptions & { localAddress?: string | undefined }
 
 class Connection implements SocketOwner, Timed, HeldConnection {
   partial: Buffer | null = null;
-  skip = 0;
   deadlineSeq = 0;
   state: DriverState = 'tcp';
   /** result delivered (success or failure) */
@@ -63,6 +67,9 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   pings = 0;
   pongs = 0;
   socket: Sock | null = null;
+  /** the server's Receive Maximum (MQTT 5 CONNACK; 65535 when it gives none) */
+  receiveMax = 65_535;
+  private flow: Flow | null = null;
   private t0 = 0;
   private tTcp = 0;
   private tTls = 0;
@@ -137,9 +144,10 @@ class Connection implements SocketOwner, Timed, HeldConnection {
 
   // ---- packets (receive.ts) ----
 
-  connackAccepted(keepaliveS: number): boolean {
+  connackAccepted(keepaliveS: number, receiveMax: number): boolean {
     this.tConnack = performance.now();
     this.keepaliveMs = keepaliveS * 1000;
+    this.receiveMax = receiveMax;
     const sub = this.device.packets.subscribe;
     if (sub !== null) {
       this.state = 'subscribe';
@@ -162,6 +170,47 @@ class Connection implements SocketOwner, Timed, HeldConnection {
       this.pongs++;
       if (!this.closing) deadlines.schedule(this, this.keepaliveMs);
     }
+  }
+
+  // ---- traffic (flow.ts) ----
+
+  get version(): 4 | 5 {
+    return this.device.packets.version;
+  }
+
+  get index(): number {
+    return this.device.index;
+  }
+
+  private ensureFlow(): Flow {
+    this.flow ??= new Flow(
+      this.socket!,
+      this.opts.traffic?.sink ?? NO_SINK,
+      Math.min(this.receiveMax, WINDOW_CAP),
+      this.version === 5,
+    );
+    return this.flow;
+  }
+
+  publishIn(m: InboundPublish): boolean {
+    if (this.ensureFlow().onPublish(m)) this.opts.traffic?.message(this, m);
+    return !this.closed;
+  }
+
+  ackIn(type: number, id: number, reason: number): boolean {
+    const problem = this.ensureFlow().onAck(type, id, reason);
+    if (problem !== null) return this.protocolError(problem);
+    return !this.closed;
+  }
+
+  publish(buf: Buffer, qos: PublishQos, stream: number, intended: number, payloadBytes: number): boolean {
+    if (this.state !== 'session' || this.closing || this.closed) return false;
+    return this.ensureFlow().send(buf, qos, stream, intended, payloadBytes);
+  }
+
+  settle(maxMs: number, cb: () => void): void {
+    if (this.flow === null || this.closed) cb();
+    else this.flow.settle(maxMs, cb);
   }
 
   private established(): void {
@@ -189,6 +238,7 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   /** A failure: before the result, it is the result; after, a session drop. Returns false. */
   fail(c: Classified, err?: Error, detail?: string): boolean {
     deadlines.cancel(this);
+    this.flow?.close();
     if (!this.done) {
       this.done = true;
       this.phase = c.phase;
@@ -250,6 +300,7 @@ class Connection implements SocketOwner, Timed, HeldConnection {
     if (this.closing) {
       this.closed = true;
       deadlines.cancel(this);
+      this.flow?.close();
       this.ended();
       return;
     }
@@ -297,10 +348,14 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   destroy(): void {
     this.closing = true;
     this.done = true;
+    this.flow?.close();
     deadlines.cancel(this);
     this.socket?.destroy();
   }
 }
+
+/** Counts of a connection without traffic hooks (it still acknowledges what it receives). */
+const NO_SINK: FlowSink = { published() {}, acked() {} };
 
 function failNow(c: Connection, cl: Classified, err: Error | undefined): void {
   c.fail(cl, err);

@@ -125,8 +125,9 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
         `--start-at ${at} passed ${(-wait / 1000).toFixed(1)}s ago: starting now, out of step with the other shards`,
       );
   }
-  const agg = new Aggregator({ startedAt: started.getTime() });
-  prep.exporter?.attach(agg, streamPlans(c.traffic));
+  const streams = streamPlans(c.traffic);
+  const agg = new Aggregator({ startedAt: started.getTime(), streams });
+  prep.exporter?.attach(agg, streams);
   const broker = localBroker(prep);
   // generator processes' CPU since they started, by pid (this process's own is read directly)
   const children = new Map<number, number>();
@@ -143,7 +144,7 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
       prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
     },
     onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
-    onClientDelta: (d, at) => agg.messages.ingest(d, at),
+    onClientDelta: (d, at) => agg.ingestMessages(d, at),
     onWarning: (line) => hooks.warn(line),
   });
   hooks.onEngine?.(engine);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herd } from '../helpers/herd.js';
 import { freePort } from '../helpers/net.js';
-import { scenarioFile } from '../helpers/traffic.js';
+import { scenarioFile } from '../helpers/traffic-clients.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-clients-setup-'));
 const pki = join(dir, 'pki');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { herd, spawnHerd, readSummaryFile } from '../helpers/herd.js';
 import { clientsConnected, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { until } from '../helpers/wait.js';
-import { clientsOf, publishHerd, scenarioFile } from '../helpers/traffic.js';
+import { clientsOf, publishHerd, scenarioFile } from '../helpers/traffic-clients.js';
 import { startBroker, type RunningBroker } from '../../src/broker/index.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-subs-'));
