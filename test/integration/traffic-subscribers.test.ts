@@ -109,6 +109,9 @@ describe('subscribers against the embedded broker', () => {
     expect(subscribed).toContain('subscriber-0 devices/+/telemetry');
     expect(s.messages!.telemetry).toMatchObject({ delivered: N * M, duplicated: 0, out_of_order: 0, lost: 0 });
     expect(s.latency.delivery!.count).toBe(N * M);
+    // the subscribers' deliveries are in the time series too
+    const series = (s as typeof s & { series: { points: { delivered?: number }[] } }).series;
+    expect(series.points.reduce((a, p) => a + (p.delivered ?? 0), 0)).toBe(N * M);
   });
 
   it('fan-out to k subscribers: k×N×M deliveries', async () => {

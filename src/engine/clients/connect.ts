@@ -79,11 +79,14 @@ export function connectClient(who: Who, init: ClientsInit, target: TargetSpec): 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      client.removeAllListeners('error');
+      client.removeListener('error', onError);
+      client.removeListener('close', onClose);
       resolve(client);
     });
-    client.on('error', (e) => fail(failureReason(who.id, where, e)));
-    client.once('close', () => fail(`the broker at ${where} closed ${who.id}'s connection before its CONNACK`));
+    const onError = (e: Error): void => fail(failureReason(who.id, where, e));
+    const onClose = (): void => fail(`the broker at ${where} closed ${who.id}'s connection before its CONNACK`);
+    client.on('error', onError);
+    client.once('close', onClose);
   });
 }
 
