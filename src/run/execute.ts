@@ -149,7 +149,7 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
       prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
     },
     onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
-    onClientDelta: (d, at) => agg.messages.ingest(d, at),
+    onClientDelta: (d, at) => agg.ingestMessages(d, at),
     onWarning: (line) => hooks.warn(line),
   });
   hooks.onEngine?.(engine);
