@@ -78,10 +78,11 @@ const PHASE_PERCENTILES: Record<Phase, readonly number[]> = {
   connect: [50, 90, 99, 99.9],
   tcp: [50, 99],
   tls: [50, 99],
+  ws: [50, 99],
   connack: [50, 99],
   subscribe: [50, 99],
 };
-const PHASE_ORDER: readonly Phase[] = ['connect', 'tcp', 'tls', 'connack', 'subscribe'];
+const PHASE_ORDER: readonly Phase[] = ['connect', 'tcp', 'tls', 'ws', 'connack', 'subscribe'];
 
 /** What tells runs apart, from the summary (and a capacity search's settings). */
 function settingsOf(s: Summary): Record<string, string> {

@@ -71,11 +71,14 @@ export class ConnectionWorker {
   ) {
     const sources = init.sourceIps.length ? init.sourceIps : [undefined];
     this.routes = init.targets.flatMap((t) =>
-      sources.map((localAddress) => ({
+      sources.map((localAddress): Target => ({
         host: t.host,
         port: t.port,
+        transport: t.transport,
+        path: t.path,
         servername: init.servername ?? t.servername,
         localAddress,
+        alpn: init.alpn,
       })),
     );
     const capture = init.resumeRatio > 0;
@@ -88,6 +91,10 @@ export class ConnectionWorker {
       subscribe: init.subscribe,
       minVersion: init.minVersion,
       maxVersion: init.maxVersion,
+      groups: init.groups,
+      ciphers: init.ciphers,
+      // mqtt:// and ws:// only: no device needs a TLS context
+      tls: init.targets.some((t) => t.transport === 'tls' || t.transport === 'wss'),
     };
   }
 
@@ -250,6 +257,7 @@ export class ConnectionWorker {
       if (o.ok && o.resumed) this.rec.resumedHandshake(t.tls);
       else this.rec.recordPhase('tls', t.tls);
     }
+    if (t.ws !== undefined) this.rec.recordPhase('ws', t.ws);
     if (t.connack !== undefined) this.rec.recordPhase('connack', t.connack);
     if (t.subscribe !== undefined) this.rec.recordPhase('subscribe', t.subscribe);
     if (o.ok) {

@@ -1,43 +1,46 @@
 /**
- * The lean per-connection MQTT driver: TCP connect, TLS handshake, CONNECT → CONNACK,
- * optional SUBSCRIBE → SUBACK, then a held connection that pings until disconnected.
+ * The lean per-connection MQTT driver: TCP connect, TLS handshake (mqtts://, wss://), the
+ * WebSocket upgrade (ws://, wss://: ws.ts), CONNECT → CONNACK, optional SUBSCRIBE → SUBACK,
+ * then a held connection that pings until disconnected.
  *
  * Per attempt it allocates the Connection (which is also the outcome and the held
- * handle) and what Node's tls.connect allocates; listeners are shared functions, timers
- * are the thread's shared deadline queues, packets were encoded by prepareDevice().
- * Phases are timed with performance.now(): tcp = 'connect', tls = 'secureConnect' − tcp,
- * connack = CONNACK − secureConnect, subscribe = SUBACK − CONNACK. A connection counts
+ * handle) and what Node's net/tls.connect allocates (over WebSocket also the WebSocket);
+ * listeners are shared functions, timers are the thread's shared deadline queues, packets
+ * were encoded by prepareDevice(). Phases are timed with performance.now(): tcp =
+ * 'connect', tls = 'secureConnect' − tcp, ws = upgrade done − (tls or tcp), connack =
+ * CONNACK − the transport being up, subscribe = SUBACK − CONNACK. A connection counts
  * only on CONNACK: in TLS 1.3 a client-certificate rejection arrives after secureConnect.
  * What the server sends goes through receive.ts, which checks every packet (strict.ts)
  * before it calls the connection back (connackAccepted, subscribed, pingresp, fail).
  */
-import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
+import { dial } from './dial.js';
 import { DISCONNECT, PINGREQ } from './packets.js';
 import {
   classifyClose,
   classifyError,
   classifyTimeout,
   errorDetail,
+  wsClosedReason,
+  wsRejectedReason,
   type Classified,
   type DriverReason,
   type DriverState,
 } from './reasons.js';
-import { kConn, listen, type Sock, type SocketOwner } from './socket-events.js';
+import { listen, type Sock, type Wire } from './socket-events.js';
+import type { Transport } from './transport.js';
 import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target } from './types.js';
+import { openWebSocket, type WsOwner } from './ws.js';
 
 /** How long a broker gets to close the connection after our DISCONNECT. */
 const DISCONNECT_GRACE_MS = 2000;
 
-const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, connack: 2, subscribe: 3, session: 4 };
+const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, ws: 2, connack: 3, subscribe: 4, session: 5 };
 
-// One options object reused for every tls.connect (Node copies it synchronously).
-const connectOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = { host: '', port: 0 };
-
-class Connection implements SocketOwner, Timed, HeldConnection {
+class Connection implements WsOwner, Timed, HeldConnection {
   partial: Buffer | null = null;
   skip = 0;
   deadlineSeq = 0;
@@ -50,11 +53,19 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   error: Error | undefined = undefined;
   /** what arrived or was wrong, for people (a protocol error) */
   detail: string | undefined = undefined;
-  readonly timings: PhaseTimings = { tcp: undefined, tls: undefined, connack: undefined, subscribe: undefined };
+  readonly timings: PhaseTimings = {
+    tcp: undefined,
+    tls: undefined,
+    ws: undefined,
+    connack: undefined,
+    subscribe: undefined,
+  };
+  transport: Transport = 'tls';
   /** epoch ms (performance.timeOrigin-based, comparable across threads) of success */
   readyAt = 0;
   tls13 = false;
   resumed = false;
+  alpnProtocol: string | false = false;
   /** the server showed it accepted our certificate (a session ticket or application data came) */
   certAccepted = false;
   /** the CONNACK's return code (3.1.1) or reason code (5); -1 before CONNACK */
@@ -62,10 +73,14 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   keepaliveMs = 0;
   pings = 0;
   pongs = 0;
-  socket: Sock | null = null;
+  /** the socket (mqtt://, mqtts://) or the WebSocket (ws://, wss://) MQTT is written to */
+  socket: Wire | null = null;
   private t0 = 0;
   private tTcp = 0;
   private tTls = 0;
+  private tWs = 0;
+  /** the transport carries MQTT from here (after tcp, tls or ws) */
+  private tUp = 0;
   private tConnack = 0;
   private awaitingPong = false;
   private closing = false;
@@ -88,27 +103,25 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   start(target: Target): void {
     const d = this.device;
     this.t0 = performance.now();
-    if (d.context === null) {
+    const tr = target.transport ?? 'tls';
+    this.transport = tr;
+    const secure = tr === 'tls' || tr === 'wss';
+    if (secure && d.context === null) {
       process.nextTick(failNow, this, { phase: 'tls', reason: 'tls_local_config' }, d.contextError ?? undefined);
       return;
     }
-    connectOpts.host = target.host;
-    connectOpts.port = target.port;
-    connectOpts.servername = target.servername;
-    connectOpts.localAddress = target.localAddress;
-    connectOpts.secureContext = d.context;
-    connectOpts.session = this.opts.resume ? d.session : undefined;
-    let s: Sock;
+    const session = this.opts.resume ? d.session : undefined;
     try {
-      s = tls.connect(connectOpts) as Sock;
+      if (tr === 'ws' || tr === 'wss') this.socket = openWebSocket(this, target, secure, d, session);
+      else {
+        const s = dial(this, target, secure, d, session);
+        this.socket = s;
+        listen(s, secure);
+      }
     } catch (e) {
       process.nextTick(failNow, this, classifyError(e as NodeJS.ErrnoException, 'tcp'), e);
       return;
     }
-    s[kConn] = this;
-    this.socket = s;
-    s.setNoDelay(true);
-    listen(s);
     deadlines.schedule(this, this.opts.timeouts.tcpMs);
   }
 
@@ -116,17 +129,61 @@ class Connection implements SocketOwner, Timed, HeldConnection {
 
   tcpUp(): void {
     this.tTcp = performance.now();
-    this.state = 'tls';
-    deadlines.schedule(this, this.opts.timeouts.tlsMs);
+    const tr = this.transport;
+    if (tr === 'tls' || tr === 'wss') {
+      this.state = 'tls';
+      deadlines.schedule(this, this.opts.timeouts.tlsMs);
+    } else if (tr === 'ws') this.upgrading();
+    else this.mqttUp(this.tTcp);
   }
 
   tlsUp(s: Sock): void {
     this.tTls = performance.now();
-    this.state = 'connack';
     this.tls13 = s.getProtocol() === 'TLSv1.3';
     this.resumed = s.isSessionReused();
+    this.alpnProtocol = s.alpnProtocol ?? false;
+    if (this.transport === 'wss') this.upgrading();
+    else this.mqttUp(this.tTls);
+  }
+
+  /** ws://, wss://: the upgrade request is on its way (ws wrote it as the socket came up). */
+  private upgrading(): void {
+    this.state = 'ws';
+    deadlines.schedule(this, this.opts.timeouts.wsMs ?? this.opts.timeouts.tlsMs);
+  }
+
+  wsUp(): void {
+    this.tWs = performance.now();
+    this.mqttUp(this.tWs);
+  }
+
+  /** The transport carries bytes: CONNECT. */
+  private mqttUp(at: number): void {
+    this.tUp = at;
+    this.state = 'connack';
     deadlines.schedule(this, this.opts.timeouts.connackMs);
-    s.write(this.device.packets.connect);
+    this.socket!.write(this.device.packets.connect);
+  }
+
+  wsRejected(status: number, detail: string): void {
+    if (!this.closed) this.fail({ phase: 'ws', reason: wsRejectedReason(status) }, undefined, detail);
+  }
+
+  wsProtocol(detail: string): void {
+    if (this.closed) return;
+    const phase: FailurePhase = this.state === 'tcp' || this.state === 'tls' ? 'ws' : this.state;
+    this.fail({ phase, reason: 'ws_protocol' }, undefined, detail);
+  }
+
+  wsClosed(code: number, reason: Buffer): void {
+    if (!this.closed && !this.closing) {
+      const c = wsClosedReason(this.state, code);
+      if (c !== undefined) {
+        const text = reason.length > 0 ? ` "${reason.toString('utf8').slice(0, 120)}"` : '';
+        this.fail(c, undefined, `WebSocket close ${code}${text}`);
+      }
+    }
+    this.socketClosed();
   }
 
   /** A session ticket: the server finished the handshake on its side (TLS 1.3: it accepted our certificate). */
@@ -179,10 +236,11 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   /** Timings of the phases that completed before `failed` (all of them on success). */
   private fillTimings(failed: FailurePhase | null, now: number): void {
     const t = this.timings;
-    const upTo = failed === null ? 5 : PHASE_ORDER[failed];
+    const upTo = failed === null ? 6 : PHASE_ORDER[failed];
     if (upTo > 0 && this.tTcp > 0) t.tcp = (this.tTcp - this.t0) * 1000;
     if (upTo > 1 && this.tTls > 0) t.tls = (this.tTls - this.tTcp) * 1000;
-    if (upTo > 2 && this.tConnack > 0) t.connack = (this.tConnack - this.tTls) * 1000;
+    if (upTo > 2 && this.tWs > 0) t.ws = (this.tWs - (this.tTls > 0 ? this.tTls : this.tTcp)) * 1000;
+    if (upTo > 3 && this.tConnack > 0) t.connack = (this.tConnack - this.tUp) * 1000;
     if (failed === null && this.device.packets.subscribe !== null) t.subscribe = (now - this.tConnack) * 1000;
   }
 
@@ -215,7 +273,8 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   }
 
   protocolError(detail: string): boolean {
-    return this.fail({ phase: this.state === 'tcp' ? 'tls' : this.state, reason: 'protocol_error' }, undefined, detail);
+    const phase: FailurePhase = this.state === 'tcp' ? (this.transport === 'tcp' ? 'tcp' : 'tls') : this.state;
+    return this.fail({ phase, reason: 'protocol_error' }, undefined, detail);
   }
 
   onDeadline(): void {
