@@ -13,6 +13,9 @@ import type { Schedule } from '../load/schedule.js';
 import type { LoadPolicy } from '../load/policy.js';
 import type { Summary } from '../model/summary.js';
 import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
+import type { MessageDelta } from '../metrics/messages.js';
+import { ClientHost } from './clients/host.js';
+import type { ClientsInit } from './clients/protocol.js';
 
 /** How far ahead of their intended start arrivals are handed to workers. */
 const LOOKAHEAD_MS = 50;
@@ -31,6 +34,8 @@ export interface EnginePlan {
   endAfterMs: number | undefined;
   /** absolute epoch ms to start at (shards), else as soon as workers are ready */
   startAt?: number | undefined;
+  /** the traffic's extra clients (subscribers, controllers), connected before any device */
+  clients?: ClientsInit | undefined;
 }
 
 export type WorkerReport = Extract<FromWorker, { type: 'report' }>;
@@ -41,6 +46,9 @@ export interface EngineHooks {
   onReport?(r: WorkerReport): void;
   /** once a second */
   onTick?(state: EngineState): void;
+  /** a delta of the extra clients' messages, for the totals */
+  onClientDelta?(d: MessageDelta, at: number): void;
+  onWarning?(line: string): void;
 }
 
 export interface EngineState {
@@ -89,6 +97,9 @@ export class Engine {
   private readonly children = new Map<number, { cpuMs: number; rss: number }>();
   private rssPeak = 0;
   private resolveDone: (() => void) | undefined;
+  private clients: ClientHost | undefined;
+  /** messages the devices published, per stream index (what the subscribers should receive) */
+  private readonly published: number[] = [];
   private rejectDone: ((e: Error) => void) | undefined;
 
   constructor(
@@ -114,7 +125,18 @@ export class Engine {
       this.rejectDone = reject;
     });
     done.catch(() => undefined);
-    await this.pool.start(
+    // the extra clients connect and subscribe while the workers start: all before any device
+    const clients = this.plan.clients
+      ? new ClientHost(this.plan.clients, {
+          onDelta: (d, at) => this.hooks.onClientDelta?.(d, at),
+          onWarning: (line) => this.hooks.onWarning?.(line),
+          onFailure: (e) => this.rejectDone?.(e),
+        })
+      : undefined;
+    this.clients = clients;
+    const clientsReady = clients?.start();
+    clientsReady?.catch(() => undefined);
+    const workersReady = this.pool.start(
       // the cap on connects in flight, split so the workers' shares add up to it (at least 1 each)
       (id) => ({
         ...this.plan.worker,
@@ -128,6 +150,13 @@ export class Engine {
         finished: () => this.stopping && this.finals >= this.plan.workers,
       },
     );
+    try {
+      await workersReady;
+      await clientsReady;
+    } catch (e) {
+      await Promise.all([this.pool.terminate(), clients?.terminate()]);
+      throw e;
+    }
     const prepMs = epochNow() - prepStart;
     this.hooks.onReady?.(prepMs);
 
@@ -142,10 +171,15 @@ export class Engine {
     const timers = this.startClock(lag);
     try {
       await done;
+      // the devices are done: the subscribers wait for what is still on its way, then all disconnect
+      if (clients) {
+        await clients.drain(this.published);
+        await clients.close();
+      }
     } catch (e) {
       // a worker failed: end the others too, or their sockets and timers keep the process alive
       this.stop(false);
-      await this.pool.terminate();
+      await Promise.all([this.pool.terminate(), clients?.terminate()]);
       throw e;
     } finally {
       for (const t of timers) clearInterval(t);
@@ -261,6 +295,8 @@ export class Engine {
     }
     if (m.type !== 'report') return;
     this.last[m.workerId] = m;
+    for (const [i, c] of m.delta.messages?.streams ?? []) this.published[i] = (this.published[i] ?? 0) + c.published;
+    if (!this.stopping) this.clients?.devices(m.connected, m.dropped);
     if (m.pid !== process.pid) this.children.set(m.pid, { cpuMs: m.processCpuMs, rss: m.rssBytes });
     this.runLag[m.workerId] = m.lagRunP99Ms;
     this.runLagMean[m.workerId] = m.lagRunMeanMs;
@@ -305,10 +341,13 @@ export class Engine {
     fail: (e: Error): void => this.rejectDone?.(e),
   };
 
+  /** The end, in order: controllers stop and drain, then the devices stop (the subscribers drain after them). */
   private stop(graceful: boolean): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.pool.broadcast({ type: 'stop', graceful });
+    const devices = (): void => this.pool.broadcast({ type: 'stop', graceful });
+    if (graceful && this.clients?.controllers) this.clients.stopControllers().then(devices, devices);
+    else devices();
   }
 
   private dispatch(worker: number, devices: Int32Array, intended: Float64Array): void {

@@ -13,7 +13,7 @@ import type { RecorderDelta } from './recorder.js';
 import { SeriesBuilder } from './series.js';
 import type { FailureCount, PhaseLatency, ScheduleStats, Summary, TimeSeries } from '../model/summary.js';
 import { round } from '../util/numbers.js';
-import { MessageTotals } from './messages.js';
+import { MessageTotals, type StreamPlan } from './messages.js';
 
 export type Counts = Summary['counts'];
 export type Resumption = NonNullable<Summary['resumption']>;
@@ -40,6 +40,8 @@ export interface AggregateSnapshot {
   failures: FailureCount[];
   /** accepted faulty devices per fault (the Prometheus `fault` label) */
   unexpectedByFault: Partial<Record<Fault, number>>;
+  /** with traffic: messages published and deliveries received, in all and per second (as connectRate) */
+  messages?: { published: number; delivered: number; publishRate: number; deliveryRate: number };
 }
 
 export interface AggregatorOptions {
@@ -48,6 +50,8 @@ export interface AggregatorOptions {
   /** bound on the time series length (default 3600) */
   maxPoints?: number;
   now?: () => number;
+  /** the run's traffic streams, in order: the series then carries message counts, the loss among them */
+  streams?: readonly StreamPlan[];
 }
 
 const RATE_WINDOW_S = 5;
@@ -70,6 +74,11 @@ export class Aggregator {
   readonly #startedAt: number;
   /** connects per whole wall-clock second, for the live rate */
   readonly #recent = new Map<number, number>();
+  readonly #streams: readonly StreamPlan[];
+  /** messages published and delivered per whole wall-clock second, for the live rates */
+  readonly #recentMessages = new Map<number, { published: number; delivered: number }>();
+  /** per stream, the loss already put in the series */
+  readonly #lostInSeries = new Map<number, number>();
   #counts: Counts = {
     attempted: 0,
     connected: 0,
@@ -84,10 +93,11 @@ export class Aggregator {
   constructor(options: AggregatorOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#startedAt = options.startedAt ?? this.#now();
-    this.#series = new SeriesBuilder(
-      this.#startedAt,
-      options.maxPoints === undefined ? {} : { maxPoints: options.maxPoints },
-    );
+    this.#streams = options.streams ?? [];
+    this.#series = new SeriesBuilder(this.#startedAt, {
+      ...(options.maxPoints === undefined ? {} : { maxPoints: options.maxPoints }),
+      traffic: this.#streams.length > 0,
+    });
   }
 
   /** Merges one worker's delta. `workerId` identifies whose open-connection count this is. */
@@ -161,6 +171,40 @@ export class Aggregator {
       delta.phases.connect,
       Math.max(active, delta.activePeak),
     );
+    this.#seriesMessages(delta, sec);
+  }
+
+  /** A delta's messages into the series and the live rates, and the loss found since the last delta. */
+  #seriesMessages(delta: RecorderDelta, sec: number): void {
+    const m = { published: 0, delivered: 0, late: 0 };
+    for (const [, c] of delta.messages?.streams ?? []) {
+      m.published += c.published;
+      m.delivered += c.delivered;
+      m.late += c.late;
+    }
+    if (m.published + m.delivered > 0) {
+      const r = this.#recentMessages.get(sec) ?? { published: 0, delivered: 0 };
+      r.published += m.published;
+      r.delivered += m.delivered;
+      this.#recentMessages.set(sec, r);
+      for (const s of this.#recentMessages.keys()) if (s < sec - RATE_WINDOW_S * 2) this.#recentMessages.delete(s);
+    }
+    const lost = this.#newLoss(delta.to);
+    if (m.published + m.delivered + m.late + lost > 0) this.#series.addMessages(delta.to, { ...m, lost });
+  }
+
+  /** Deliveries counted lost (MessageTotals.lost: live, exact once the run ended) and not in the series yet. */
+  #newLoss(at: number): number {
+    let n = 0;
+    this.#streams.forEach((p, i) => {
+      const lost = this.messages.lost(i, p.receivers, at);
+      const before = this.#lostInSeries.get(i) ?? 0;
+      if (lost > before) {
+        n += lost - before;
+        this.#lostInSeries.set(i, lost);
+      }
+    });
+    return n;
   }
 
   /** Connections open now, over all workers. */
@@ -201,7 +245,32 @@ export class Aggregator {
       connectP99: percentileMs(connect, 99),
       failures: this.failures(),
       unexpectedByFault,
+      ...(this.#streams.length > 0 || this.messages.any ? { messages: this.#messageSnapshot(now) } : {}),
     };
+  }
+
+  #messageSnapshot(now: number): NonNullable<AggregateSnapshot['messages']> {
+    let published = 0;
+    let delivered = 0;
+    for (const c of this.messages.streams.values()) {
+      published += c.published;
+      delivered += c.delivered;
+    }
+    const current = Math.floor(now / 1000);
+    const elapsed = (now - this.#startedAt) / 1000;
+    if (elapsed < RATE_WINDOW_S + 1) {
+      const per = (n: number): number => (elapsed > 0 ? n / elapsed : 0);
+      return { published, delivered, publishRate: per(published), deliveryRate: per(delivered) };
+    }
+    let p = 0;
+    let d = 0;
+    for (const [s, v] of this.#recentMessages) {
+      if (s < current && s >= current - RATE_WINDOW_S) {
+        p += v.published;
+        d += v.delivered;
+      }
+    }
+    return { published, delivered, publishRate: p / RATE_WINDOW_S, deliveryRate: d / RATE_WINDOW_S };
   }
 
   /** Per phase: stats in ms and the encoded histogram (Summary.latency). */
@@ -267,7 +336,14 @@ export class Aggregator {
     });
   }
 
+  /**
+   * The series so far. Loss found since the last delta goes into the point of now: once the
+   * run has ended (messages.end()), whatever the live count had not reached yet.
+   */
   series(): TimeSeries {
+    const now = this.#now();
+    const lost = this.#newLoss(now);
+    if (lost > 0) this.#series.addMessages(now, { lost });
     return this.#series.series();
   }
 

@@ -3,6 +3,9 @@
  * seconds (so shards merge by clock), `resolution` seconds wide; once there are more than
  * `maxPoints`, neighbours are merged and the resolution doubles (1 s → 2 s → 4 s …).
  *
+ * A run with traffic adds message counts to every point (published, delivered, late, lost:
+ * see MessagePoint); they add up exactly over downsampling and shards.
+ *
  * p50/p99 are exact for a point built from its own histogram. Points merged later (by
  * downsampling or across shards) carry an approximation: p50 weighted by connects, p99 the
  * larger of the two (never lower than the truth of either part).
@@ -10,6 +13,16 @@
 import { addInto, addSparse, createHistogram, percentileMs, type Hdr, type SparseHistogram } from './hdr.js';
 import type { SeriesPoint, TimeSeries } from '../model/summary.js';
 import { round } from '../util/numbers.js';
+
+/** A point's message counts, summed over every stream (the optional fields of SeriesPoint). */
+export interface MessagePoint {
+  published: number;
+  delivered: number;
+  late: number;
+  lost: number;
+}
+
+const MESSAGE_FIELDS = ['published', 'delivered', 'late', 'lost'] as const;
 
 export interface SeriesCounts {
   attempts: number;
@@ -27,8 +40,8 @@ interface OpenSlot {
 
 const DEFAULT_MAX_POINTS = 3600;
 
-function emptyPoint(t: number): SeriesPoint {
-  return {
+function emptyPoint(t: number, traffic = false): SeriesPoint {
+  const p: SeriesPoint = {
     t,
     attempts: 0,
     connected: 0,
@@ -40,6 +53,16 @@ function emptyPoint(t: number): SeriesPoint {
     p99: null,
     failures: {},
   };
+  if (traffic) for (const k of MESSAGE_FIELDS) p[k] = 0;
+  return p;
+}
+
+/** Adds message counts into a point (in place), making its message fields when it has none. */
+function addMessagesInto(a: SeriesPoint, b: Partial<MessagePoint>): void {
+  for (const k of MESSAGE_FIELDS) {
+    const n = b[k];
+    if (n !== undefined) a[k] = (a[k] ?? 0) + n;
+  }
 }
 
 /** Adds b's counters into a (in place); `active` by max (same source) or sum (parallel sources). */
@@ -59,6 +82,7 @@ function mergePointInto(a: SeriesPoint, b: SeriesPoint, active: 'max' | 'sum'): 
   a.unexpected += b.unexpected;
   a.active = active === 'max' ? Math.max(a.active, b.active) : a.active + b.active;
   for (const [reason, n] of Object.entries(b.failures)) a.failures[reason] = (a.failures[reason] ?? 0) + n;
+  addMessagesInto(a, b);
 }
 
 /** Re-buckets points to a coarser resolution (a multiple of the current one), in order. */
@@ -84,14 +108,19 @@ export class SeriesBuilder {
   readonly #pool: Hdr[] = [];
   #points: SeriesPoint[] = [];
   #resolution = 1;
+  readonly #traffic: boolean;
   /** slots starting before this (seconds from start) are closed */
   #closedBefore = 0;
 
-  /** `openSeconds`: how long a slot waits for late deltas from slower workers. */
-  constructor(startMs: number, options: { maxPoints?: number; openSeconds?: number } = {}) {
+  /**
+   * `openSeconds`: how long a slot waits for late deltas from slower workers; `traffic`: the
+   * run has traffic, so every point carries message counts (0 when nothing happened in it).
+   */
+  constructor(startMs: number, options: { maxPoints?: number; openSeconds?: number; traffic?: boolean } = {}) {
     this.#startSec = Math.floor(startMs / 1000);
     this.#maxPoints = Math.max(2, options.maxPoints ?? DEFAULT_MAX_POINTS);
     this.#openSeconds = options.openSeconds ?? 3;
+    this.#traffic = options.traffic === true;
   }
 
   get resolution(): number {
@@ -117,6 +146,16 @@ export class SeriesBuilder {
     this.#closeUpTo(sec - this.#openSeconds);
   }
 
+  /**
+   * Adds message counts that ended at wall-clock `toMs` (summed over streams), in the same
+   * slot a connect delta ending then would go to.
+   */
+  addMessages(toMs: number, m: Partial<MessagePoint>): void {
+    const sec = Math.max(0, Math.floor(toMs / 1000) - this.#startSec);
+    addMessagesInto(this.#slot(Math.max(sec, this.#closedBefore)).point, m);
+    this.#closeUpTo(sec - this.#openSeconds);
+  }
+
   /** The series so far, open slots included (they stay open). */
   series(): TimeSeries {
     const open = [...this.#open.values()].sort((a, b) => a.point.t - b.point.t).map((s) => this.#finish(s, false));
@@ -132,7 +171,7 @@ export class SeriesBuilder {
     let slot = this.#open.get(t);
     if (slot === undefined) {
       const hist = this.#pool.pop() ?? createHistogram('interval');
-      slot = { point: emptyPoint(t), hist };
+      slot = { point: emptyPoint(t, this.#traffic), hist };
       this.#open.set(t, slot);
     }
     return slot;

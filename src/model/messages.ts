@@ -9,6 +9,9 @@ export type MessagePhase = (typeof MESSAGE_PHASES)[number];
 
 export type Qos = 0 | 1 | 2;
 
+/** A message written more than this after its intended send time counts `late`. */
+export const LATE_MS = 100;
+
 /** A traffic stream's counts (summary `messages[<stream name>]`). */
 export interface StreamMessages {
   /** PUBLISHes sent (written to the socket) */

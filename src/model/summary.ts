@@ -179,6 +179,17 @@ export interface SeriesPoint {
   p99: number | null;
   /** failures by reason */
   failures: Record<string, number>;
+  /** with traffic, summed over streams: messages published (written) in the point */
+  published?: number;
+  /** deliveries received in the point (every receiver, duplicates included) */
+  delivered?: number;
+  /** messages sent later than their schedule allowed */
+  late?: number;
+  /**
+   * expected deliveries counted lost in the point: a message counts once it is 30 s old
+   * and still missing, whatever it still lacks when the run ends in the last point
+   */
+  lost?: number;
 }
 
 export interface TimeSeries {

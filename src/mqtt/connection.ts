@@ -1,39 +1,41 @@
 /**
  * The lean per-connection MQTT driver: TCP connect, TLS handshake (mqtts://, wss://), the
  * WebSocket upgrade (ws://, wss://: ws.ts), CONNECT → CONNACK, optional SUBSCRIBE → SUBACK,
- * then a held connection that pings until disconnected.
- *
- * Per attempt it allocates the Connection (which is also the outcome and the held
- * handle) and what Node's net/tls.connect allocates (over WebSocket also the WebSocket);
- * listeners are shared functions, timers are the thread's shared deadline queues, packets
- * were encoded by prepareDevice(). Phases are timed with performance.now(): tcp =
+ * then a held connection that pings until disconnected. Per attempt it allocates the
+ * Connection (also the outcome and the held handle) and what Node's net/tls.connect
+ * allocates (over WebSocket also the WebSocket); listeners are shared functions, timers
+ * are the thread's shared deadline queues, packets were encoded by prepareDevice().
+ * Phases are timed with performance.now(): tcp =
  * 'connect', tls = 'secureConnect' − tcp, ws = upgrade done − (tls or tcp), connack =
  * CONNACK − the transport being up, subscribe = SUBACK − CONNACK. A connection counts
  * only on CONNACK: in TLS 1.3 a client-certificate rejection arrives after secureConnect.
- * What the server sends goes through receive.ts, which checks every packet (strict.ts)
- * before it calls the connection back (connackAccepted, subscribed, pingresp, fail).
+ * What the server sends goes through receive.ts, which checks every packet (strict.ts,
+ * inbound.ts) before it calls the connection back (connackAccepted, subscribed, pingresp,
+ * publishIn, ackIn, fail). Traffic (flow.ts) is built only when the first PUBLISH goes
+ * out or comes in: a connection that only connects and pings allocates nothing for it.
  */
 import { performance } from 'node:perf_hooks';
 import type { FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
-import { dial } from './dial.js';
 import { DISCONNECT, PINGREQ } from './packets.js';
+import { Flow, WINDOW_CAP, type FlowSink } from './flow.js';
+import type { InboundPublish } from './inbound.js';
+import type { PublishQos } from './publish.js';
 import {
   classifyClose,
   classifyError,
   classifyTimeout,
   errorDetail,
-  wsClosedReason,
-  wsRejectedReason,
   type Classified,
   type DriverReason,
   type DriverState,
 } from './reasons.js';
-import { listen, type Sock, type Wire } from './socket-events.js';
+import { openWire } from './open.js';
+import type { Sock, Wire } from './socket-events.js';
 import type { Transport } from './transport.js';
 import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target } from './types.js';
-import { openWebSocket, type WsOwner } from './ws.js';
+import type { WsOwner } from './ws.js';
 
 /** How long a broker gets to close the connection after our DISCONNECT. */
 const DISCONNECT_GRACE_MS = 2000;
@@ -42,7 +44,6 @@ const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, ws: 2, conna
 
 class Connection implements WsOwner, Timed, HeldConnection {
   partial: Buffer | null = null;
-  skip = 0;
   deadlineSeq = 0;
   state: DriverState = 'tcp';
   /** result delivered (success or failure) */
@@ -53,13 +54,8 @@ class Connection implements WsOwner, Timed, HeldConnection {
   error: Error | undefined = undefined;
   /** what arrived or was wrong, for people (a protocol error) */
   detail: string | undefined = undefined;
-  readonly timings: PhaseTimings = {
-    tcp: undefined,
-    tls: undefined,
-    ws: undefined,
-    connack: undefined,
-    subscribe: undefined,
-  };
+  // prettier-ignore
+  readonly timings: PhaseTimings = { tcp: undefined, tls: undefined, ws: undefined, connack: undefined, subscribe: undefined };
   transport: Transport = 'tls';
   /** epoch ms (performance.timeOrigin-based, comparable across threads) of success */
   readyAt = 0;
@@ -73,18 +69,20 @@ class Connection implements WsOwner, Timed, HeldConnection {
   keepaliveMs = 0;
   pings = 0;
   pongs = 0;
-  /** the socket (mqtt://, mqtts://) or the WebSocket (ws://, wss://) MQTT is written to */
-  socket: Wire | null = null;
+  socket: Wire | null = null; // the socket (mqtt://, mqtts://) or the WebSocket (ws://, wss://)
+  /** the server's Receive Maximum (MQTT 5 CONNACK; 65535 when it gives none) */
+  receiveMax = 65_535;
+  private flow: Flow | null = null;
   private t0 = 0;
   private tTcp = 0;
   private tTls = 0;
   private tWs = 0;
-  /** the transport carries MQTT from here (after tcp, tls or ws) */
-  private tUp = 0;
+  private tUp = 0; // the transport carries MQTT (after tcp, tls or ws)
   private tConnack = 0;
   private awaitingPong = false;
-  private closing = false;
-  private closed = false;
+  /** our DISCONNECT is on its way / the connection is gone (ws.ts reads both) */
+  closing = false;
+  closed = false;
   private dropCb: ((phase: FailurePhase, reason: DriverReason, detail: string | undefined) => void) | undefined =
     undefined;
   private endCb: (() => void) | undefined = undefined;
@@ -105,19 +103,12 @@ class Connection implements WsOwner, Timed, HeldConnection {
     this.t0 = performance.now();
     const tr = target.transport ?? 'tls';
     this.transport = tr;
-    const secure = tr === 'tls' || tr === 'wss';
-    if (secure && d.context === null) {
+    if ((tr === 'tls' || tr === 'wss') && d.context === null) {
       process.nextTick(failNow, this, { phase: 'tls', reason: 'tls_local_config' }, d.contextError ?? undefined);
       return;
     }
-    const session = this.opts.resume ? d.session : undefined;
     try {
-      if (tr === 'ws' || tr === 'wss') this.socket = openWebSocket(this, target, secure, d, session);
-      else {
-        const s = dial(this, target, secure, d, session);
-        this.socket = s;
-        listen(s, secure);
-      }
+      this.socket = openWire(this, target, tr, d, this.opts.resume ? d.session : undefined);
     } catch (e) {
       process.nextTick(failNow, this, classifyError(e as NodeJS.ErrnoException, 'tcp'), e);
       return;
@@ -165,27 +156,6 @@ class Connection implements WsOwner, Timed, HeldConnection {
     this.socket!.write(this.device.packets.connect);
   }
 
-  wsRejected(status: number, detail: string): void {
-    if (!this.closed) this.fail({ phase: 'ws', reason: wsRejectedReason(status) }, undefined, detail);
-  }
-
-  wsProtocol(detail: string): void {
-    if (this.closed) return;
-    const phase: FailurePhase = this.state === 'tcp' || this.state === 'tls' ? 'ws' : this.state;
-    this.fail({ phase, reason: 'ws_protocol' }, undefined, detail);
-  }
-
-  wsClosed(code: number, reason: Buffer): void {
-    if (!this.closed && !this.closing) {
-      const c = wsClosedReason(this.state, code);
-      if (c !== undefined) {
-        const text = reason.length > 0 ? ` "${reason.toString('utf8').slice(0, 120)}"` : '';
-        this.fail(c, undefined, `WebSocket close ${code}${text}`);
-      }
-    }
-    this.socketClosed();
-  }
-
   /** A session ticket: the server finished the handshake on its side (TLS 1.3: it accepted our certificate). */
   ticket(session: Buffer): void {
     this.certAccepted = true;
@@ -194,9 +164,10 @@ class Connection implements WsOwner, Timed, HeldConnection {
 
   // ---- packets (receive.ts) ----
 
-  connackAccepted(keepaliveS: number): boolean {
+  connackAccepted(keepaliveS: number, receiveMax: number): boolean {
     this.tConnack = performance.now();
     this.keepaliveMs = keepaliveS * 1000;
+    this.receiveMax = receiveMax;
     const sub = this.device.packets.subscribe;
     if (sub !== null) {
       this.state = 'subscribe';
@@ -219,6 +190,47 @@ class Connection implements WsOwner, Timed, HeldConnection {
       this.pongs++;
       if (!this.closing) deadlines.schedule(this, this.keepaliveMs);
     }
+  }
+
+  // ---- traffic (flow.ts) ----
+
+  get version(): 4 | 5 {
+    return this.device.packets.version;
+  }
+
+  get index(): number {
+    return this.device.index;
+  }
+
+  private ensureFlow(): Flow {
+    this.flow ??= new Flow(
+      this.socket!,
+      this.opts.traffic?.sink ?? NO_SINK,
+      Math.min(this.receiveMax, WINDOW_CAP),
+      this.version === 5,
+    );
+    return this.flow;
+  }
+
+  publishIn(m: InboundPublish): boolean {
+    if (this.ensureFlow().onPublish(m)) this.opts.traffic?.message(this, m);
+    return !this.closed;
+  }
+
+  ackIn(type: number, id: number, reason: number): boolean {
+    const problem = this.ensureFlow().onAck(type, id, reason);
+    if (problem !== null) return this.protocolError(problem);
+    return !this.closed;
+  }
+
+  publish(buf: Buffer, qos: PublishQos, stream: number, intended: number, payloadBytes: number): boolean {
+    if (this.state !== 'session' || this.closing || this.closed) return false;
+    return this.ensureFlow().send(buf, qos, stream, intended, payloadBytes);
+  }
+
+  settle(maxMs: number, cb: () => void): void {
+    if (this.flow === null || this.closed) cb();
+    else this.flow.settle(maxMs, cb);
   }
 
   private established(): void {
@@ -247,6 +259,7 @@ class Connection implements WsOwner, Timed, HeldConnection {
   /** A failure: before the result, it is the result; after, a session drop. Returns false. */
   fail(c: Classified, err?: Error, detail?: string): boolean {
     deadlines.cancel(this);
+    this.flow?.close();
     if (!this.done) {
       this.done = true;
       this.phase = c.phase;
@@ -309,6 +322,7 @@ class Connection implements WsOwner, Timed, HeldConnection {
     if (this.closing) {
       this.closed = true;
       deadlines.cancel(this);
+      this.flow?.close();
       this.ended();
       return;
     }
@@ -356,10 +370,14 @@ class Connection implements WsOwner, Timed, HeldConnection {
   destroy(): void {
     this.closing = true;
     this.done = true;
+    this.flow?.close();
     deadlines.cancel(this);
     this.socket?.destroy();
   }
 }
+
+/** Counts of a connection without traffic hooks (it still acknowledges what it receives). */
+const NO_SINK: FlowSink = { published() {}, acked() {} };
 
 function failNow(c: Connection, cl: Classified, err: Error | undefined): void {
   c.fail(cl, err);

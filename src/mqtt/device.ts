@@ -8,6 +8,8 @@ import { encodeDevicePackets, type DevicePackets, type MqttVersion } from './pac
 
 export interface DeviceCredentials {
   id: string;
+  /** the device's index in the run (what its messages carry); default -1 */
+  index?: number | undefined;
   /** PEM; absent: the device presents no client certificate */
   certPem?: string | Buffer | undefined;
   keyPem?: string | Buffer | undefined;
@@ -23,7 +25,11 @@ export interface DriverRunOptions {
   keepaliveS: number;
   /** topic template with {id}; undefined: no SUBSCRIBE */
   subscribe?: string | undefined;
-  subscribeQos?: 0 | 1 | undefined;
+  subscribeQos?: 0 | 1 | 2 | undefined;
+  /** clean start (default true); false keeps the session */
+  clean?: boolean | undefined;
+  /** MQTT 5 Session Expiry Interval with clean false, seconds */
+  sessionExpiryS?: number | undefined;
   /** username template with {id}; undefined: none */
   username?: string | undefined;
   minVersion?: tls.SecureVersion | undefined;
@@ -36,8 +42,15 @@ export interface DriverRunOptions {
   tls?: boolean | undefined;
 }
 
+/** What one device does besides the run's own subscription. */
+export interface DeviceExtras {
+  /** more filters in its SUBSCRIBE, filled for this device (a command topic) */
+  subscriptions?: readonly { topic: string; qos: 0 | 1 | 2 }[] | undefined;
+}
+
 export interface PreparedDevice {
   readonly id: string;
+  readonly index: number;
   readonly fault: string | undefined;
   /**
    * null when the credentials could not be loaded (`contextError`): every TLS attempt fails
@@ -50,7 +63,7 @@ export interface PreparedDevice {
   session: Buffer | undefined;
 }
 
-export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions): PreparedDevice {
+export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions, extras?: DeviceExtras): PreparedDevice {
   let context: tls.SecureContext | null = null;
   let contextError: Error | null = null;
   if (run.tls !== false) {
@@ -70,6 +83,7 @@ export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions): 
   }
   return {
     id: creds.id,
+    index: creds.index ?? -1,
     fault: creds.fault,
     context,
     contextError,
@@ -78,7 +92,10 @@ export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions): 
       keepaliveS: run.keepaliveS,
       subscribe: run.subscribe,
       subscribeQos: run.subscribeQos,
+      extraSubscriptions: extras?.subscriptions,
       username: run.username,
+      clean: run.clean,
+      sessionExpiryS: run.clean === false ? run.sessionExpiryS : undefined,
     }),
     session: undefined,
   };

@@ -1,9 +1,10 @@
 /**
  * The few MQTT packets a simulated device sends, encoded once per device with mqtt-packet,
  * and a minimal hand-written incremental reader for what it receives (bench/packets.ts
- * measures why), and of MQTT 5 property blocks. The reader frames packets and hands every
- * one but PUBLISH (skipped by its length, its payload never buffered) to its handler;
- * strict.ts says whether a packet is well-formed, receive.ts what the device does with it.
+ * measures why), and of MQTT 5 property blocks. The reader frames packets and hands each
+ * to its handler (a PUBLISH too, up to MAX_PUBLISH bytes; publish.ts and inbound.ts
+ * encode and read the PUBLISH flow); strict.ts says whether a packet is well-formed,
+ * receive.ts what the device does with it.
  */
 import mqttPacket, { type IConnectPacket, type ISubscribePacket } from 'mqtt-packet';
 
@@ -25,8 +26,14 @@ interface EncodeOptions {
   keepaliveS: number;
   /** topic template; `{id}` is replaced by the device id. Undefined: no SUBSCRIBE. */
   subscribe?: string | undefined;
-  /** QoS requested for the subscription (default 0: the simulator never acks PUBLISH) */
-  subscribeQos?: 0 | 1 | undefined;
+  /** QoS requested for the subscription (default 0) */
+  subscribeQos?: 0 | 1 | 2 | undefined;
+  /** more filters in the same SUBSCRIBE (a commands stream's command topic), already filled */
+  extraSubscriptions?: readonly { topic: string; qos: 0 | 1 | 2 }[] | undefined;
+  /** clean start (default true); false: the broker keeps the session across connections */
+  clean?: boolean | undefined;
+  /** MQTT 5 Session Expiry Interval, seconds (with clean false; default 0) */
+  sessionExpiryS?: number | undefined;
   /** username template (`{id}` replaced); undefined: none */
   username?: string | undefined;
 }
@@ -36,6 +43,10 @@ export interface DevicePackets {
   readonly keepaliveS: number;
   readonly connect: Buffer;
   readonly subscribe: Buffer | null;
+  /** filters in the SUBSCRIBE (SUBACK carries one code each) */
+  readonly subscriptions: number;
+  /** the CONNECT asked for a clean start */
+  readonly clean: boolean;
 }
 
 /** Static packets: the same bytes for every device and both versions. */
@@ -56,7 +67,10 @@ function fill(template: string, id: string): string {
   return template.split('{id}').join(id);
 }
 
-/** CONNECT with clean start, the device id as client id, optional username; MQTT 5: no properties. */
+/**
+ * CONNECT with the device id as client id, clean start unless `clean` is false, optional
+ * username; MQTT 5: a Session Expiry Interval when one is given, no other properties.
+ */
 export function encodeConnect(id: string, o: EncodeOptions): Buffer {
   if (!Number.isInteger(o.keepaliveS) || o.keepaliveS < 0 || o.keepaliveS > 65_535) {
     throw new RangeError(`keepalive must be 0–65535 s, got ${o.keepaliveS}`);
@@ -66,10 +80,15 @@ export function encodeConnect(id: string, o: EncodeOptions): Buffer {
     cmd: 'connect',
     protocolId: 'MQTT',
     protocolVersion: o.version,
-    clean: true,
+    clean: o.clean ?? true,
     keepalive: o.keepaliveS,
     clientId: id,
   };
+  if (o.version === 5 && o.sessionExpiryS !== undefined && o.sessionExpiryS > 0) {
+    if (!Number.isInteger(o.sessionExpiryS) || o.sessionExpiryS > 0xffffffff)
+      throw new RangeError(`session expiry must be 0–4294967295 s, got ${o.sessionExpiryS}`);
+    packet.properties = { sessionExpiryInterval: o.sessionExpiryS };
+  }
   if (o.username !== undefined) {
     packet.username = fill(o.username, id);
     checkLength(packet.username, 'username');
@@ -77,26 +96,48 @@ export function encodeConnect(id: string, o: EncodeOptions): Buffer {
   return mqttPacket.generate(packet, { protocolVersion: o.version });
 }
 
-/** SUBSCRIBE (packet id 1: every connection starts a clean session) to one topic; MQTT 5: no properties. */
-export function encodeSubscribe(topic: string, version: MqttVersion, qos: 0 | 1 = 0): Buffer {
-  checkLength(topic, 'topic');
-  if (topic.length === 0) throw new RangeError('the subscription topic is empty');
-  const packet: ISubscribePacket = { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] };
+/** SUBSCRIBE (packet id 1: the first packet id of every connection) to one topic; MQTT 5: no properties. */
+export function encodeSubscribe(topic: string, version: MqttVersion, qos: 0 | 1 | 2 = 0): Buffer {
+  return encodeSubscribeMany([{ topic, qos }], version);
+}
+
+/** SUBSCRIBE (packet id 1) to several filters at once; MQTT 5: no properties. */
+export function encodeSubscribeMany(
+  filters: readonly { topic: string; qos: 0 | 1 | 2 }[],
+  version: MqttVersion,
+): Buffer {
+  if (filters.length === 0) throw new RangeError('a SUBSCRIBE needs a filter');
+  for (const f of filters) {
+    checkLength(f.topic, 'topic');
+    if (f.topic.length === 0) throw new RangeError('the subscription topic is empty');
+  }
+  const packet: ISubscribePacket = {
+    cmd: 'subscribe',
+    messageId: 1,
+    subscriptions: filters.map((f) => ({ topic: f.topic, qos: f.qos })),
+  };
   return mqttPacket.generate(packet, { protocolVersion: version });
 }
 
 export function encodeDevicePackets(id: string, o: EncodeOptions): DevicePackets {
+  const filters = [
+    ...(o.subscribe === undefined ? [] : [{ topic: fill(o.subscribe, id), qos: o.subscribeQos ?? 0 }]),
+    ...(o.extraSubscriptions ?? []),
+  ];
   return {
     version: o.version,
     keepaliveS: o.keepaliveS,
     connect: encodeConnect(id, o),
-    subscribe:
-      o.subscribe === undefined ? null : encodeSubscribe(fill(o.subscribe, id), o.version, o.subscribeQos ?? 0),
+    subscribe: filters.length === 0 ? null : encodeSubscribeMany(filters, o.version),
+    subscriptions: filters.length,
+    clean: o.clean ?? true,
   };
 }
 
-/** Largest packet the reader buffers (PUBLISH is skipped, never buffered). */
+/** Largest packet the reader buffers, PUBLISH aside. */
 const MAX_BUFFERED_PACKET = 65_536;
+/** Largest PUBLISH the reader buffers (a longer one is malformed for a device). */
+export const MAX_PUBLISH = 1_048_576;
 
 /** Where the last readVarInt() ended (module state: reading is synchronous). */
 let varIntEnd = 0;
@@ -133,12 +174,10 @@ function readVarInt(buf: Buffer, off: number, end: number): number {
 export interface ReaderState {
   /** bytes of an incomplete packet carried over from the previous chunk */
   partial: Buffer | null;
-  /** bytes of a skipped packet (PUBLISH) still to come */
-  skip: number;
 }
 
 /**
- * Called for each complete packet other than PUBLISH. `buf[start, end)` is the variable
+ * Called for each complete packet. `buf[start, end)` is the variable
  * header and payload, `buf[at]` the packet's first byte. Return false to stop reading (the
  * connection is done with).
  */
@@ -169,12 +208,6 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
   let i = 0;
   const n = buf.length;
   while (i < n) {
-    if (state.skip > 0) {
-      const k = Math.min(state.skip, n - i);
-      state.skip -= k;
-      i += k;
-      continue;
-    }
     const b0 = buf[i]!;
     const rl = readVarInt(buf, i + 1, n);
     if (rl === VARINT_MALFORMED) return malformed(state, buf, i);
@@ -185,12 +218,8 @@ export function feed<S extends ReaderState>(state: S, chunk: Buffer, onPacket: P
     const j = varIntEnd;
     const type = b0 >> 4;
     if (type === PacketType.publish) {
-      if ((b0 & 0x06) === 0x06) return malformed(state, buf, i); // QoS 3
-      state.skip = rl;
-      i = j;
-      continue;
-    }
-    if (type === 0 || rl > MAX_BUFFERED_PACKET) return malformed(state, buf, i);
+      if ((b0 & 0x06) === 0x06 || rl > MAX_PUBLISH) return malformed(state, buf, i); // QoS 3, or too long
+    } else if (type === 0 || rl > MAX_BUFFERED_PACKET) return malformed(state, buf, i);
     const end = j + rl;
     if (end > n) {
       state.partial = buf.subarray(i);
@@ -253,9 +282,10 @@ export const PROPS_TRUNCATED = 5;
 
 /**
  * What readProperties() found (module state: reading is synchronous): where the block
- * ended, the property a problem is about, and the Server Keep Alive (-1: absent).
+ * ended, the property a problem is about, the Server Keep Alive (-1: absent) and the
+ * Receive Maximum (65535: absent).
  */
-export const property = { end: 0, id: 0, serverKeepAlive: -1 };
+export const property = { end: 0, id: 0, serverKeepAlive: -1, receiveMaximum: 65_535 };
 
 /**
  * Reads an MQTT 5 property block at `buf[off, end)` against the properties `allowed`:
@@ -263,6 +293,7 @@ export const property = { end: 0, id: 0, serverKeepAlive: -1 };
  */
 export function readProperties(buf: Buffer, off: number, end: number, allowed: PropertyTable): number {
   property.serverKeepAlive = -1;
+  property.receiveMaximum = 65_535;
   const len = readVarInt(buf, off, end);
   if (len < 0 || varIntEnd + len > end) return PROPS_LENGTH;
   let p = varIntEnd;
@@ -286,6 +317,7 @@ export function readProperties(buf: Buffer, off: number, end: number, allowed: P
       const v = w === 1 ? buf[p]! : w === 2 ? buf.readUInt16BE(p) : buf.readUInt32BE(p);
       if ((BOOLEAN_PROPERTY.has(id) && v > 1) || (NONZERO_PROPERTY.has(id) && v === 0)) return PROPS_VALUE;
       if (id === 0x13) property.serverKeepAlive = v;
+      else if (id === 0x21) property.receiveMaximum = v;
       p += w;
     } else {
       for (let k = w === -1 ? 2 : 1; k > 0; k--) {

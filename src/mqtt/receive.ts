@@ -5,6 +5,7 @@
  */
 import type { PreparedDevice } from './device.js';
 import { FEED_MALFORMED, PacketType, feed, property, type ReaderState } from './packets.js';
+import { ack, inbound, readAck, readPublish, type InboundPublish } from './inbound.js';
 import { connackReason, disconnectReason, type Classified, type DriverState } from './reasons.js';
 import {
   connackProblem,
@@ -24,8 +25,12 @@ export interface Receiver extends ReaderState {
   certAccepted: boolean;
   /** the CONNACK's return or reason code */
   connackCode: number;
-  /** a CONNACK that accepts us; `keepaliveS` is the keepalive in force. False: stop reading */
-  connackAccepted(keepaliveS: number): boolean;
+  /** a CONNACK that accepts us; `keepaliveS` is the keepalive in force, `receiveMax` the server's Receive Maximum. False: stop reading */
+  connackAccepted(keepaliveS: number, receiveMax: number): boolean;
+  /** a well-formed PUBLISH (`m` is valid until this returns). False: stop reading */
+  publishIn(m: InboundPublish): boolean;
+  /** a well-formed PUBACK, PUBREC, PUBREL or PUBCOMP (type 4–7). False: stop reading */
+  ackIn(type: number, id: number, reason: number): boolean;
   /** the SUBACK granted the subscription. False: stop reading */
   subscribed(): boolean;
   pingresp(): void;
@@ -85,9 +90,11 @@ function onPacket(
       return onConnack(r, flags, buf, start, end, at, v5);
     case PacketType.suback: {
       if (r.state !== 'subscribe') return packetError(r, 'SUBACK without a SUBSCRIBE', buf, at, end);
-      const problem = subackProblem(flags, buf, start, end, v5);
+      const n = r.device.packets.subscriptions;
+      const problem = subackProblem(flags, buf, start, end, v5, n);
       if (problem !== null) return packetError(r, problem, buf, at, end);
-      if (buf[end - 1]! >= 0x80) return r.fail({ phase: 'subscribe', reason: 'subscribe_rejected' });
+      for (let p = end - n; p < end; p++)
+        if (buf[p]! >= 0x80) return r.fail({ phase: 'subscribe', reason: 'subscribe_rejected' });
       return r.subscribed();
     }
     case PacketType.disconnect: {
@@ -96,11 +103,24 @@ function onPacket(
       const code = end > start ? buf[start]! : 0;
       return r.fail({ phase: r.state === 'subscribe' ? 'subscribe' : 'session', reason: disconnectReason(code) });
     }
+    case PacketType.publish: {
+      const problem = readPublish(flags, buf, start, end, v5);
+      if (problem !== null) return packetError(r, problem, buf, at, end);
+      return r.publishIn(inbound);
+    }
+    case 4:
+    case 5:
+    case 6:
+    case 7: {
+      const problem = readAck(type, flags, buf, start, end, v5);
+      if (problem !== null) return packetError(r, problem, buf, at, end);
+      return r.ackIn(type, ack.id, ack.reason);
+    }
     default: {
       const problem = otherPacketProblem(type, flags, end - start);
       if (problem !== null) return packetError(r, problem, buf, at, end);
       if (type === PacketType.pingresp) r.pingresp();
-      return true; // PUBACK, UNSUBACK, …: nothing a load device acts on
+      return true; // UNSUBACK: nothing a load device acts on
     }
   }
 }
@@ -116,12 +136,15 @@ function onConnack(
 ): boolean {
   if (r.state !== 'connack') return packetError(r, 'a second CONNACK', buf, at, end);
   if (end - start >= 2) r.connackCode = buf[start + 1]!;
-  const problem = connackProblem(flags, buf, start, end, v5);
+  const problem = connackProblem(flags, buf, start, end, v5, r.device.packets.clean);
   if (problem !== null) return packetError(r, problem, buf, at, end);
   const code = buf[start + 1]!;
   // an MQTT 5 client may get a two-byte 3.1.1 CONNACK from a server that lacks 5
   const encodedV5 = v5 && end - start > 2;
   if (code !== 0) return r.fail({ phase: 'connack', reason: connackReason(code, encodedV5) });
   const server = encodedV5 ? property.serverKeepAlive : -1;
-  return r.connackAccepted(server >= 0 ? server : r.device.packets.keepaliveS);
+  return r.connackAccepted(
+    server >= 0 ? server : r.device.packets.keepaliveS,
+    encodedV5 ? property.receiveMaximum : 65_535,
+  );
 }

@@ -14,7 +14,9 @@ export type Sock = tls.TLSSocket & { [kConn]: SocketOwner };
  * over WebSocket the WebSocket (ws.ts), which frames each write.
  */
 export interface Wire {
-  write(b: Buffer): unknown;
+  /** false: the kernel's buffer is full, wait for 'drain' */
+  write(b: Buffer): boolean;
+  once(event: 'drain', listener: () => void): unknown;
   /** write `b`, then close gracefully */
   end(b: Buffer): unknown;
   destroy(): unknown;

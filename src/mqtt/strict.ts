@@ -119,12 +119,21 @@ function propertiesProblem(what: string, r: number, packetEnd: number): string |
 }
 
 /**
- * A CONNACK (`buf[start, end)`: its variable header) in answer to our CONNECT, which always
- * asks for a clean start. `v5`: the client spoke MQTT 5; a two-byte 3.1.1 CONNACK is still
- * accepted then (a server that lacks 5 answers so). Sets property.serverKeepAlive (-1: none).
+ * A CONNACK (`buf[start, end)`: its variable header) in answer to our CONNECT, which asks
+ * for a clean start unless `clean` is false (then session present may be set). `v5`: the
+ * client spoke MQTT 5; a two-byte 3.1.1 CONNACK is still accepted then (a server that
+ * lacks 5 answers so). Sets property.serverKeepAlive (-1: none) and property.receiveMaximum.
  */
-export function connackProblem(flags: number, buf: Buffer, start: number, end: number, v5: boolean): string | null {
+export function connackProblem(
+  flags: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+  v5: boolean,
+  clean = true,
+): string | null {
   property.serverKeepAlive = -1;
+  property.receiveMaximum = 65_535;
   const len = end - start;
   if (flags !== 0) return `CONNACK fixed header flags ${hex(flags)} (must be 0)`;
   if (len < 2) return `CONNACK remaining length ${len} (at least 2)`;
@@ -132,7 +141,9 @@ export function connackProblem(flags: number, buf: Buffer, start: number, end: n
   const ack = buf[start]!;
   const code = buf[start + 1]!;
   if ((ack & 0xfe) !== 0) return `CONNACK acknowledge flags ${hex(ack)}: reserved bits set`;
-  if (ack === 1) return 'CONNACK flags 0x01 with clean start';
+  if (ack === 1 && clean) return 'CONNACK flags 0x01 with clean start';
+  if (ack === 1 && code !== 0)
+    return `CONNACK flags 0x01 with ${v5 && len > 2 ? 'reason' : 'return'} code ${hex(code)}`;
   const encodedV5 = v5 && len > 2;
   if (encodedV5 ? !CONNACK_CODES_V5.has(code) : code > 5)
     return encodedV5
@@ -142,8 +153,15 @@ export function connackProblem(flags: number, buf: Buffer, start: number, end: n
   return propertiesProblem('CONNACK', readProperties(buf, start + 2, end, CONNACK_PROPERTIES), end);
 }
 
-/** The SUBACK to our one SUBSCRIBE (packet id 1, one topic). */
-export function subackProblem(flags: number, buf: Buffer, start: number, end: number, v5: boolean): string | null {
+/** The SUBACK to our one SUBSCRIBE (packet id 1, `filters` topic filters). */
+export function subackProblem(
+  flags: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+  v5: boolean,
+  filters = 1,
+): string | null {
   if (flags !== 0) return `SUBACK fixed header flags ${hex(flags)} (must be 0)`;
   if (end - start < 3) return `SUBACK remaining length ${end - start} (at least 3)`;
   const id = buf.readUInt16BE(start);
@@ -155,9 +173,9 @@ export function subackProblem(flags: number, buf: Buffer, start: number, end: nu
     p = property.end;
   }
   const n = end - p;
-  if (n !== 1) return `SUBACK with ${n} reason codes for 1 subscription`;
-  const code = buf[p]!;
-  if (!(v5 ? SUBACK_CODES_V5 : SUBACK_CODES_V3).has(code)) return `SUBACK code ${hex(code)} (not a SUBACK code)`;
+  if (n !== filters) return `SUBACK with ${n} reason codes for ${filters} subscription${filters === 1 ? '' : 's'}`;
+  const codes = v5 ? SUBACK_CODES_V5 : SUBACK_CODES_V3;
+  for (; p < end; p++) if (!codes.has(buf[p]!)) return `SUBACK code ${hex(buf[p]!)} (not a SUBACK code)`;
   return null;
 }
 
@@ -173,7 +191,7 @@ export function disconnectProblem(flags: number, buf: Buffer, start: number, end
 }
 
 /**
- * Any other packet (not CONNACK, SUBACK, DISCONNECT, PUBLISH) of `len` bytes: the client's
+ * Any other packet (not CONNACK, SUBACK, DISCONNECT, nor the PUBLISH flow: inbound.ts) of `len` bytes: the client's
  * own packets and AUTH (the device never asks for enhanced authentication) must not come;
  * the rest must have their flags and length, and are then ignored.
  */
@@ -203,5 +221,5 @@ export function malformedProblem(bytes: Buffer): string {
   let n = 1;
   while (n < 5 && n < bytes.length && (bytes[n]! & 0x80) !== 0) n++;
   if (n === 5) return `${PACKET_NAMES[type]} remaining length longer than 4 bytes`;
-  return `${PACKET_NAMES[type]} longer than the 64 KiB the device reads`;
+  return `${PACKET_NAMES[type]} longer than the ${type === 3 ? '1 MiB' : '64 KiB'} the device reads`;
 }

@@ -2,6 +2,7 @@
 import type { FailurePhase } from '../model/names.js';
 import type { DriverReason } from './reasons.js';
 import type { Transport } from './transport.js';
+import type { FlowOwner, TrafficHooks } from './flow.js';
 
 export interface Target {
   host: string;
@@ -36,6 +37,8 @@ export interface AttemptOptions {
   resume?: boolean | undefined;
   /** keep the session tickets the server sends in device.session */
   captureSession?: boolean | undefined;
+  /** where message counts go and what to do with PUBLISHes received (one object per run) */
+  traffic?: TrafficHooks | undefined;
 }
 
 /** Microseconds per phase; undefined for a phase that did not complete. */
@@ -48,7 +51,7 @@ export interface PhaseTimings {
   subscribe: number | undefined;
 }
 
-export interface HeldConnection {
+export interface HeldConnection extends FlowOwner {
   /** the server dropped us, or a PINGRESP did not come: phase `session`; `detail` as on a failed outcome */
   onDrop(cb: (phase: FailurePhase, reason: DriverReason, detail: string | undefined) => void): void;
   /** ended by disconnect() or destroy() */

@@ -13,23 +13,23 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import type { FailurePhase } from '../model/names.js';
 import type { PreparedDevice } from './device.js';
 import { dial } from './dial.js';
 import { receive } from './receive.js';
+import { wsClosedReason, wsRejectedReason } from './reasons.js';
 import { kConn, listenUnder, type Sock, type SocketOwner, type Wire } from './socket-events.js';
 import { DEFAULT_WS_PATH, WS_SUBPROTOCOL } from './transport.js';
 import type { Target } from './types.js';
 
-/** What the WebSocket's events call on the connection that owns it (connection.ts). */
+/** What the WebSocket's events need of the connection that owns it (connection.ts). */
 export interface WsOwner extends SocketOwner {
   /** 101 Switching Protocols, checked (accept key, subprotocol `mqtt`): MQTT can start */
   wsUp(): void;
-  /** an HTTP status other than 101; `detail`: its status line */
-  wsRejected(status: number, detail: string): void;
-  /** the upgrade or the framing broke the protocol */
-  wsProtocol(detail: string): void;
-  /** a close frame (code 1005 when it had none, 1006 when the connection ended without one) */
-  wsClosed(code: number, reason: Buffer): void;
+  /** our DISCONNECT is on its way */
+  readonly closing: boolean;
+  /** the connection is gone (its result or drop was reported) */
+  readonly closed: boolean;
 }
 
 interface Dial {
@@ -42,12 +42,23 @@ interface Dial {
 
 /** The dial of the upgrade being constructed: ws calls createConnection inside its constructor. */
 let pending: Dial | undefined;
+let dialed: Sock | undefined;
+
+const kWire = Symbol('herd.wire');
+type UnderSock = Sock & { [kWire]?: WsWire };
 
 function createConnection(): Sock {
   const p = pending!;
   const s = dial(p.owner, p.target, p.secure, p.device, p.session);
   listenUnder(s, p.secure, onUnderError);
+  s.on('drain', onUnderDrain);
+  dialed = s;
   return s;
+}
+
+/** The socket under a WebSocket drained: so did the WebSocket (traffic waits on it: flow.ts). */
+function onUnderDrain(this: UnderSock): void {
+  this[kWire]?.emit('drain');
 }
 
 /** Per target: the URL (its host the server name, for the Host header) and the options, built once. */
@@ -75,9 +86,12 @@ function upgradeOf(target: Target, secure: boolean): { url: string; options: Web
 /** The WebSocket of one attempt, and the connection's Wire. */
 class WsWire extends WebSocket implements Wire {
   declare [kConn]: WsOwner;
+  /** the TCP or TLS socket under it */
+  declare under: Sock;
 
-  write(b: Buffer): void {
+  write(b: Buffer): boolean {
     this.send(b);
+    return !this.under.writableNeedDrain;
   }
 
   end(b: Buffer): void {
@@ -113,6 +127,9 @@ export function openWebSocket(
   } finally {
     pending = undefined;
   }
+  w.under = dialed!;
+  (dialed as UnderSock)[kWire] = w;
+  dialed = undefined;
   w[kConn] = owner;
   w.on('upgrade', onUpgrade);
   w.on('unexpected-response', onUnexpected);
@@ -128,7 +145,7 @@ const ownerOf = (w: WebSocket): WsOwner => (w as WsWire)[kConn];
 /** An error on the socket under the WebSocket: with a code, a socket error; without, ws aborting the upgrade. */
 function onUnderError(this: Sock, err: NodeJS.ErrnoException): void {
   const owner = this[kConn] as WsOwner;
-  if (err.code === undefined) owner.wsProtocol(err.message);
+  if (err.code === undefined) wsProtocol(owner, err.message);
   else owner.socketError(err);
 }
 
@@ -141,7 +158,16 @@ function onUnexpected(this: WebSocket, _req: ClientRequest, res: IncomingMessage
   const owner = ownerOf(this);
   owner.certAccepted = true;
   const status = res.statusCode ?? 0;
-  owner.wsRejected(status, `HTTP ${status} ${res.statusMessage ?? ''}`.trim());
+  if (!owner.closed) owner.fail({ phase: 'ws', reason: wsRejectedReason(status) }, undefined, statusLine(res));
+}
+
+const statusLine = (res: IncomingMessage): string => `HTTP ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trim();
+
+/** The upgrade or the framing broke the protocol. */
+function wsProtocol(owner: WsOwner, detail: string): void {
+  if (owner.closed) return;
+  const phase: FailurePhase = owner.state === 'tcp' || owner.state === 'tls' ? 'ws' : owner.state;
+  owner.fail({ phase, reason: 'ws_protocol' }, undefined, detail);
 }
 
 function onOpen(this: WebSocket): void {
@@ -150,15 +176,24 @@ function onOpen(this: WebSocket): void {
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
   if (isBinary) receive(ownerOf(this), data);
-  else ownerOf(this).wsProtocol(`a text frame (${data.length} bytes): MQTT over WebSocket is binary`);
+  else wsProtocol(ownerOf(this), `a text frame (${data.length} bytes): MQTT over WebSocket is binary`);
 }
 
 function onError(this: WebSocket, err: Error & { code?: string }): void {
   const owner = ownerOf(this);
-  if (err.code === undefined || err.code.startsWith('WS_ERR_')) owner.wsProtocol(err.message);
+  if (err.code === undefined || err.code.startsWith('WS_ERR_')) wsProtocol(owner, err.message);
   else owner.socketError(err);
 }
 
+/** A close frame (code 1005 when it had none, 1006 when the connection ended without one). */
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
-  ownerOf(this).wsClosed(code, reason);
+  const owner = ownerOf(this);
+  if (!owner.closed && !owner.closing) {
+    const c = wsClosedReason(owner.state, code);
+    if (c !== undefined) {
+      const text = reason.length > 0 ? ` "${reason.toString('utf8').slice(0, 120)}"` : '';
+      owner.fail(c, undefined, `WebSocket close ${code}${text}`);
+    }
+  }
+  owner.socketClosed();
 }

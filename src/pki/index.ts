@@ -19,3 +19,4 @@ export {
 } from './pem-input.js';
 export { readInput } from './files.js';
 export type { FaultSpan } from './fault-spread.js';
+export { mintClientIdentities, type ClientIdentity } from './client-cert.js';

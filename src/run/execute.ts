@@ -11,6 +11,8 @@ import { brokerProcess, findLocalListener, startRunProbe, type BrokerProcess, ty
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { streamPlans } from '../traffic/registry.js';
+import { clientSpecs, hasCommands, receiversPerStream } from '../engine/clients/specs.js';
+import type { ClientsInit } from '../engine/clients/protocol.js';
 
 export interface ExecuteHooks {
   info: (line: string) => void;
@@ -54,6 +56,7 @@ function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
     policy,
     endAfterMs: executor.endAfterMs?.(c.load),
     startAt: c.startAt,
+    clients: clientsInit(plan, prep),
     worker: {
       storePath: prep.creds.storePath,
       deviceCount: c.devices,
@@ -75,10 +78,36 @@ function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
       sourceIps: c.sourceIps,
       reportMs: 250,
       // a policy acts on single devices: the workers say which connected, failed and dropped
-      reportOutcomes: policy !== undefined,
+      // and the controllers of a commands stream need to know which devices are there
+      reportOutcomes: policy !== undefined || hasCommands(c.traffic),
       resumeRatio: c.resumeRatio,
       reuseDevices: executor.reuseDevices(c.load) || c.reconnect !== undefined,
     },
+  };
+}
+
+/** The traffic's subscribers and controllers, connecting like the devices (same broker, TLS and MQTT version). */
+function clientsInit(plan: RunPlan, prep: Prepared): ClientsInit | undefined {
+  const c = plan.config;
+  if (prep.creds.clients.length === 0) return undefined;
+  return {
+    clients: clientSpecs(c.traffic, prep.creds.clients),
+    targets: prep.targets,
+    serverCaPem: prep.creds.serverCaPem,
+    servername: prep.servername,
+    minVersion: c.tls.minVersion,
+    maxVersion: c.tls.maxVersion,
+    mqttVersion: c.mqtt.version,
+    keepaliveS: c.mqtt.keepaliveS,
+    connectTimeoutMs: c.timeouts.tcpMs + c.timeouts.tlsMs + c.timeouts.connackMs,
+    reportMs: 250,
+    streams: c.traffic.map((s) => s.name),
+    receivers: receiversPerStream(c.traffic),
+    storePath: prep.creds.storePath,
+    deviceStart: prep.creds.deviceStart,
+    shard: c.shard.index,
+    holdMs: c.holdMs,
+    persistent: !c.mqtt.clean,
   };
 }
 
@@ -99,8 +128,9 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
         `--start-at ${at} passed ${(-wait / 1000).toFixed(1)}s ago: starting now, out of step with the other shards`,
       );
   }
-  const agg = new Aggregator({ startedAt: started.getTime() });
-  prep.exporter?.attach(agg, streamPlans(c.traffic));
+  const streams = streamPlans(c.traffic);
+  const agg = new Aggregator({ startedAt: started.getTime(), streams });
+  prep.exporter?.attach(agg, streams);
   const broker = localBroker(prep);
   // generator processes' CPU since they started, by pid (this process's own is read directly)
   const children = new Map<number, number>();
@@ -117,6 +147,8 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
       prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
     },
     onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
+    onClientDelta: (d, at) => agg.messages.ingest(d, at),
+    onWarning: (line) => hooks.warn(line),
   });
   hooks.onEngine?.(engine);
   let res: EngineResult;

@@ -8,7 +8,19 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { Summary } from '../model/summary.js';
-import { createCa, issueServer, loadCa, mintStore, openStore, type DeviceStore } from '../pki/index.js';
+import {
+  createCa,
+  issueServer,
+  loadCa,
+  mintClientIdentities,
+  mintStore,
+  openStore,
+  type ClientIdentity,
+  type DeviceStore,
+  type LoadedCa,
+} from '../pki/index.js';
+import { badDeviceId } from '../pki/profile.js';
+import { clientSlots } from '../engine/clients/specs.js';
 import { startExporter, type HerdExporter } from '../metrics/exporter.js';
 import type { TargetSpec } from '../engine/protocol.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../engine/embedded-broker.js';
@@ -23,6 +35,8 @@ export interface Credentials {
   mint: Summary['mint'];
   /** store index of this shard's first device */
   deviceStart: number;
+  /** the traffic's extra clients (subscribers, controllers), with certificates from the run's CA */
+  clients: ClientIdentity[];
 }
 
 export interface Prepared {
@@ -99,7 +113,11 @@ async function credentials(
     // a sharded run's devices are the store's first `total`; this shard runs its slice of them
     const mint = { count: 0, per_second: 0, loaded: c.devices };
     const serverCaPem = plan.serverCaPem ?? store.caCertPem;
-    return { store, storePath: c.store, serverCaPem, caDir: c.pkiDir, mint, deviceStart: start + slice.start };
+    const clients = clientIdentities(plan, store, () => {
+      if (c.pkiDir === undefined) return undefined;
+      return loadCa(c.pkiDir);
+    });
+    return { store, storePath: c.store, serverCaPem, caDir: c.pkiDir, mint, deviceStart: start + slice.start, clients };
   }
   let caDir = c.pkiDir;
   if (caDir === undefined) {
@@ -138,14 +156,52 @@ async function credentials(
     ...(seed === undefined ? {} : { seed }),
     ...(exporter === undefined ? {} : { onProgress: exporter.mintProgress(threads) }),
   });
+  const store = openStore(storePath);
   return {
-    store: openStore(storePath),
+    store,
+    clients: clientIdentities(plan, store, () => ca),
     storePath,
     serverCaPem: plan.serverCaPem ?? ca.certPem,
     caDir,
     mint: { count: stats.count, per_second: stats.perSecond, loaded: 0 },
     deviceStart: slice.start,
   };
+}
+
+/**
+ * Certificates for the traffic's subscribers and controllers (CN = client id), signed by
+ * the CA of the devices with the store's names and seed: the same run mints the same bytes.
+ * A store given without its CA's key cannot have them: the error names who needs one.
+ */
+function clientIdentities(plan: RunPlan, store: DeviceStore, ca: () => LoadedCa | undefined): ClientIdentity[] {
+  const slots = clientSlots(plan.config.traffic);
+  if (slots.length === 0) return [];
+  for (const s of slots) {
+    const why = badDeviceId(s.id);
+    if (why !== undefined) throw new UsageError(`the traffic's client id "${s.id}" ${why}`, 'traffic');
+  }
+  const loaded = ca();
+  if (loaded === undefined) {
+    const who = slots.map((s) => s.id);
+    const named = who.length > 3 ? `${who.slice(0, 3).join(', ')} and ${who.length - 3} more` : who.join(', ');
+    throw new UsageError(
+      `${named} need${who.length === 1 ? 's' : ''} a certificate from the CA of the devices in ${store.path}, ` +
+        `but the store holds no CA key: give --pki DIR (ca.crt + ca.key of that CA) with --store`,
+      '--store',
+    );
+  }
+  if (loaded.certPem.trim() !== store.caCertPem.trim())
+    throw new UsageError(
+      `${loaded.certPath} is not the CA of the devices in ${store.path}: the traffic's clients need that CA's key`,
+      '--pki',
+    );
+  const m = store.meta;
+  return mintClientIdentities(
+    loaded,
+    { country: m.country, org: m.org, uriDomain: m.uriDomain },
+    m.seed,
+    slots.map((s) => s.id),
+  );
 }
 
 /** The embedded broker: mTLS with the run's CA, client id = certificate CN, the CA's CRL when there is one. */

@@ -18,6 +18,7 @@ import {
   skipProperties,
   type ReaderState,
 } from '../../src/mqtt/packets.js';
+import { malformedProblem } from '../../src/mqtt/strict.js';
 
 function decode(buf: Buffer, protocolVersion: 4 | 5): Record<string, unknown> {
   const parser = mqttPacket.parser({ protocolVersion });
@@ -132,7 +133,7 @@ const collect = (s: Seen, type: number, _f: number, buf: Buffer, start: number, 
   s.got.push(`${type}:${buf.subarray(start, end).toString('hex')}`);
   return true;
 };
-const fresh = (): Seen => ({ partial: null, skip: 0, got: [] });
+const fresh = (): Seen => ({ partial: null, got: [] });
 
 const gen = (p: object, v: 4 | 5 = 4) => mqttPacket.generate(p as Packet, { protocolVersion: v });
 const connack = gen({ cmd: 'connack', returnCode: 0, sessionPresent: false });
@@ -149,9 +150,9 @@ const publish = gen({
 
 describe('reading', () => {
   const stream = Buffer.concat([connack, publish, suback, pingresp]);
-  const expected = ['2:0000', '9:000100', '13:'];
+  const expected = ['2:0000', `3:${publish.subarray(4).toString('hex')}`, '9:000100', '13:'];
 
-  it('coalesced: every packet in one chunk; PUBLISH skipped by length', () => {
+  it('coalesced: every packet in one chunk, a PUBLISH among them', () => {
     const s = fresh();
     expect(feed(s, stream, collect)).toBe(FEED_OK);
     expect(s.got).toEqual(expected);
@@ -168,14 +169,17 @@ describe('reading', () => {
     for (let i = 0; i < stream.length; i++) feed(s, stream.subarray(i, i + 1), collect);
     expect(s.got).toEqual(expected);
     expect(s.partial).toBeNull();
-    expect(s.skip).toBe(0);
   });
 
-  it('a PUBLISH payload is skipped without being buffered', () => {
+  it('a PUBLISH split over chunks is waited for; one longer than 1 MiB is malformed', () => {
     const s = fresh();
     feed(s, publish.subarray(0, 100), collect);
-    expect(s.partial).toBeNull();
-    expect(s.skip).toBeGreaterThan(19_000);
+    expect(s.partial).toHaveLength(100);
+    expect(s.got).toEqual([]);
+    feed(s, publish.subarray(100), collect);
+    expect(s.got).toEqual([expected[1]]);
+    // remaining length 1 MiB + 1 (0x80 0x80 0x40 is 1 MiB)
+    expect(feed(fresh(), Buffer.from([0x30, 0x81, 0x80, 0x40]), collect)).toBe(FEED_MALFORMED);
   });
 
   it('a remaining length of more than four bytes is malformed', () => {
@@ -186,9 +190,9 @@ describe('reading', () => {
     const s = fresh();
     expect(feed(s, Buffer.from([0x30, 0xff, 0xff, 0xff]), collect)).toBe(FEED_OK);
     expect(s.partial).not.toBeNull();
-    expect(feed(s, Buffer.from([0x01]), collect)).toBe(FEED_OK);
-    expect(s.partial).toBeNull();
-    expect(s.skip).toBe(0x7f + 0x7f * 128 + 0x7f * 16_384 + 2_097_152);
+    // whole, it says 4 MiB − 1: longer than the 1 MiB PUBLISH a device reads (not a five-byte length)
+    expect(feed(s, Buffer.from([0x01]), collect)).toBe(FEED_MALFORMED);
+    expect(malformedProblem(s.partial!)).toBe('PUBLISH longer than the 1 MiB the device reads');
   });
 
   it('a handler returning false stops reading', () => {

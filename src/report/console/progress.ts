@@ -1,4 +1,4 @@
-/** The live status line of a run for stderr: elapsed, rate, counts, connect p50/p99, the top failure. */
+/** The live status line of a run for stderr: elapsed, rate, counts, connect p50/p99, msgs/s, the top failure. */
 import type { AggregateSnapshot } from '../../metrics/aggregate.js';
 import { formatMs } from '../../model/units.js';
 import { int, lpad } from '../format.js';
@@ -14,6 +14,9 @@ export function progressLine(snap: AggregateSnapshot): string {
     `p50 ${snap.connectP50 === null ? '-' : formatMs(snap.connectP50)}`,
     `p99 ${snap.connectP99 === null ? '-' : formatMs(snap.connectP99)}`,
   ];
+  // with traffic: messages published and deliveries received per second
+  if (snap.messages !== undefined)
+    parts.push(`${int(snap.messages.publishRate)} msgs/s`, `delivered ${int(snap.messages.deliveryRate)}/s`);
   if (snap.rejectedAsExpected > 0) parts.push(`rejected ${int(snap.rejectedAsExpected)}`);
   if (snap.acceptedUnexpectedly > 0) parts.push(`INSECURE: ${int(snap.acceptedUnexpectedly)} faulty accepted`);
   if (snap.sessionDrops > 0) parts.push(`dropped by the broker ${int(snap.sessionDrops)}`);

@@ -7,6 +7,7 @@ import { formatMs } from '../../model/units.js';
 import { bytes, describeThreshold, int, lpad, pad, percent, tableMs } from '../format.js';
 import type { Summary, Verdict } from '../../model/summary.js';
 import { explainLoad } from '../../load/registry.js';
+import { MESSAGE_PHASE_LABEL, messagePhases, messageRows } from './messages.js';
 
 export interface ConsoleOptions {
   ascii?: boolean;
@@ -50,13 +51,17 @@ function latencyLines(s: Summary): string[] {
   const lines = [
     `  ${pad('latency ms', 16)}${['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => lpad(h, 10)).join('')}`,
   ];
-  for (const phase of PHASES) {
-    const l = s.latency[phase];
+  const rows = [
+    ...PHASES.map((p) => [PHASE_LABEL[p], s.latency[p]] as const),
+    // with traffic, the messages' phases after the connection's
+    ...messagePhases(s).map((p) => [MESSAGE_PHASE_LABEL[p], s.latency[p]!] as const),
+  ];
+  for (const [label, l] of rows) {
     const cells =
       l.count === 0
         ? [int(0), '-', '-', '-', '-', '-']
         : [int(l.count), ...[l.p50, l.p90, l.p99, l.p999, l.max].map(tableMs)];
-    lines.push(`  ${pad(PHASE_LABEL[phase], 16)}${cells.map((c) => lpad(c, 10)).join('')}`);
+    lines.push(`  ${pad(label, 16)}${cells.map((c) => lpad(c, 10)).join('')}`);
   }
   return lines;
 }
@@ -176,6 +181,7 @@ export function renderSummary(s: Summary, options: ConsoleOptions = {}): string 
   lines.push('');
   lines.push(...latencyLines(s), '');
   section('connections', connectionRows(s));
+  section('messages', messageRows(s));
 
   const res = s.resumption;
   if (res !== undefined) {

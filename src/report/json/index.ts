@@ -86,6 +86,10 @@ const ORDER: Record<string, readonly string[]> = {
     'p50',
     'p99',
     'failures',
+    'published',
+    'delivered',
+    'late',
+    'lost',
   ],
 };
 

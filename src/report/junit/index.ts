@@ -1,16 +1,13 @@
 /**
- * junit.xml for CI systems: one test case per threshold and one per security expectation
- * (fault kind). A failed threshold or an accepted faulty credential is a <failure>.
+ * junit.xml for CI systems: one test case per threshold (message ones included), one per
+ * security expectation (fault kind) and, with traffic, one per stream. A failed threshold,
+ * an accepted faulty credential or a stream that lost messages it must not is a <failure>.
  */
 import { escapeMarkup } from '../escape.js';
 import { describeThreshold } from '../format.js';
 import type { Summary } from '../../model/summary.js';
-
-interface Case {
-  classname: string;
-  name: string;
-  failure?: { type: string; message: string; detail: string };
-}
+import type { Case } from './case.js';
+import { streamCases } from './streams.js';
 
 function attrs(pairs: Record<string, string | number>): string {
   return Object.entries(pairs)
@@ -63,13 +60,15 @@ export function renderJUnit(summary: Summary): string {
     return c;
   });
 
-  const all = [...thresholds, ...security];
+  const streams = streamCases(summary);
+  const all = [...thresholds, ...security, ...streams];
   const failures = all.filter((c) => c.failure !== undefined).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({ name: `mqtt-herd ${summary.run.scenario}`, tests: all.length, failures, errors: 0, time: seconds.toFixed(3) })}>`,
     suite('mqtt-herd.thresholds', thresholds, timestamp, seconds),
     suite('mqtt-herd.security', security, timestamp, seconds),
+    ...(summary.messages === undefined ? [] : [suite('mqtt-herd.messages', streams, timestamp, seconds)]),
     '</testsuites>',
     '',
   ].join('\n');

@@ -1,0 +1,52 @@
+/** The traffic's part of the console summary: a block per stream and the message latency rows. */
+import { MESSAGE_PHASES, type MessagePhase, type StreamMessages } from '../../model/messages.js';
+import type { Summary } from '../../model/summary.js';
+import { bytes, int, pad, percent, rateNumber } from '../format.js';
+
+export const MESSAGE_PHASE_LABEL: Record<MessagePhase, string> = {
+  publish_ack: 'publish → ack',
+  delivery: 'delivery',
+  command_rtt: 'command rtt',
+};
+
+/** The message phases the summary has, in order. */
+export function messagePhases(s: Summary): MessagePhase[] {
+  return MESSAGE_PHASES.filter((p) => s.latency[p] !== undefined);
+}
+
+/** Share of the expected deliveries that never came (null when none were expected). */
+export function lossRate(m: StreamMessages): number | null {
+  const expected = m.lost + m.delivered - m.duplicated;
+  return expected <= 0 ? null : m.lost / expected;
+}
+
+/** Messages published per second over the run (null when it has no duration). */
+export function publishRate(s: Summary, m: StreamMessages): number | null {
+  const seconds = (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? m.published / seconds : null;
+}
+
+/** Two lines per stream: what was sent (and acknowledged), then what arrived. */
+export function messageRows(s: Summary): string[] {
+  const streams = Object.entries(s.messages ?? {});
+  if (streams.length === 0) return [];
+  const width = Math.max(...streams.map(([name]) => name.length)) + 2;
+  return streams.flatMap(([name, m]) => {
+    const r = publishRate(s, m);
+    const loss = lossRate(m);
+    const sent = [
+      `${int(m.published)} published`,
+      `${r === null ? '-' : rateNumber(Math.round(r * 10) / 10)} msgs/s`,
+      ...(m.unacked === undefined ? ['QoS 0'] : [`${int(m.acked)} acked`, `${int(m.unacked)} unacked`]),
+      bytes(m.bytes),
+    ];
+    const received = [
+      `${int(m.delivered)} delivered`,
+      `${int(m.lost)} lost${loss === null || m.lost === 0 ? '' : ` (${percent(loss)})`}`,
+      `${int(m.duplicated)} duplicated`,
+      `${int(m.out_of_order)} out of order`,
+      `${int(m.late)} late`,
+    ];
+    return [`${pad(name, width)}${sent.join(' · ')}`, `${pad('', width)}${received.join(' · ')}`];
+  });
+}
