@@ -66,6 +66,9 @@ function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
       servername: prep.servername,
       minVersion: c.tls.minVersion,
       maxVersion: c.tls.maxVersion,
+      alpn: c.tls.alpn,
+      groups: c.tls.groups,
+      ciphers: c.tls.ciphers,
       mqttVersion: c.mqtt.version,
       keepaliveS: c.mqtt.keepaliveS,
       subscribe: c.mqtt.subscribe,
@@ -149,7 +152,7 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
       prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
     },
     onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
-    onClientDelta: (d, at) => agg.messages.ingest(d, at),
+    onClientDelta: (d, at) => agg.ingestMessages(d, at),
     onWarning: (line) => hooks.warn(line),
   });
   hooks.onEngine?.(engine);
