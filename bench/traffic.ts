@@ -94,10 +94,11 @@ async function main(): Promise<void> {
       });
       const h = stat((r) => r.herd);
       const b = stat((r) => r.raw);
-      const line = (name: string, s: typeof h) =>
-        console.log(
-          `${String(qos).padEnd(4)} ${name.padEnd(10)} ${s.rate.toFixed(0).padStart(7)} ${(qos ? s.acked.toFixed(0) : '-').padStart(9)} ${s.cpu.toFixed(1).padStart(12)}`,
-        );
+      const line = (name: string, s: typeof h): void => {
+        const acked = qos ? s.acked.toFixed(0) : '-';
+        const cells = [s.rate.toFixed(0).padStart(7), acked.padStart(9), s.cpu.toFixed(1).padStart(12)];
+        console.log(`${String(qos).padEnd(4)} ${name.padEnd(10)} ${cells.join(' ')}`);
+      };
       line('baseline', b);
       line('herd', h);
       console.log(
