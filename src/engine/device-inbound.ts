@@ -51,7 +51,8 @@ export class DeviceInbound {
     private readonly version: 4 | 5,
     private readonly shard: number,
     private readonly rec: MessageRecorder,
-    private readonly deviceOf: (index: number) => DeviceState | undefined,
+    /** the device's state, made on first use (a persistent session's messages come before the hold starts) */
+    private readonly deviceOf: (index: number, id: string) => DeviceState,
   ) {}
 
   message(conn: FlowOwner, m: InboundPublish): void {
@@ -59,18 +60,17 @@ export class DeviceInbound {
     if (h === null) return;
     const c = this.traffic[h.stream];
     if (c === undefined) return;
-    const d = this.deviceOf(conn.index);
+    const d = this.deviceOf(conn.index, conn.id);
     if (c.kind === 'commands') {
       this.answer(conn, m, h, c as CommandsConfig, d);
       return;
     }
-    if (d === undefined) return;
     d.tracker ??= new SeqTracker();
     const micros = Math.max(0, (epochNow() - h.intended) * 1000);
     this.rec.delivered(h.stream, m.payloadEnd - m.payloadStart, micros, d.tracker.see(h.stream, h.device, h.seq));
   }
 
-  private responseTopic(m: InboundPublish, stream: number, c: CommandsConfig, d: DeviceState | undefined): Buffer {
+  private responseTopic(m: InboundPublish, stream: number, c: CommandsConfig, d: DeviceState): Buffer {
     if (this.version === 5 && m.responseTopicStart >= 0) {
       const n = m.responseTopicEnd - m.responseTopicStart;
       const t = Buffer.allocUnsafe(2 + n);
@@ -78,18 +78,16 @@ export class DeviceInbound {
       m.buf.copy(t, 2, m.responseTopicStart, m.responseTopicEnd);
       return t;
     }
-    const index = d?.index ?? 0;
-    const id = d?.id ?? '';
-    let t = d?.responseTopics.get(stream);
+    let t = d.responseTopics.get(stream);
     if (t === undefined) {
-      t = topicBytes(fillTopic(c.responseTopic, { id, i: index, shard: this.shard, stream: c.name }));
-      d?.responseTopics.set(stream, t);
+      t = topicBytes(fillTopic(c.responseTopic, { id: d.id, i: d.index, shard: this.shard, stream: c.name }));
+      d.responseTopics.set(stream, t);
     }
     return t;
   }
 
   /** The response: the command's payload with this device's index in its header. */
-  private answer(conn: FlowOwner, m: InboundPublish, h: MessageHeader, c: CommandsConfig, d: DeviceState | undefined) {
+  private answer(conn: FlowOwner, m: InboundPublish, h: MessageHeader, c: CommandsConfig, d: DeviceState) {
     const topic = this.responseTopic(m, h.stream, c, d);
     const props =
       this.version === 5

@@ -66,8 +66,8 @@ export class DeviceTraffic {
       const t = c as TelemetryConfig;
       this.means.set(i, meanIntervalMs(t, publishingDevices(init.deviceStart, init.deviceCount, t.share)));
     });
-    this.inbound = new DeviceInbound(init.traffic, init.mqttVersion, init.shard, rec, (index) =>
-      this.devices.get(index),
+    this.inbound = new DeviceInbound(init.traffic, init.mqttVersion, init.shard, rec, (index, id) =>
+      this.device(index, id),
     );
     this.hooks = { sink: rec, message: (conn, m) => this.inbound.message(conn, m) };
   }

@@ -200,6 +200,10 @@ class Connection implements WsOwner, Timed, HeldConnection {
     return this.device.index;
   }
 
+  get id(): string {
+    return this.device.id;
+  }
+
   private ensureFlow(): Flow {
     this.flow ??= new Flow(
       this.socket!,

@@ -37,8 +37,9 @@ export interface FlowOwner {
   /** calls `cb` once nothing is queued or in flight, or after `maxMs` */
   settle(maxMs: number, cb: () => void): void;
   readonly version: 4 | 5;
-  /** the device's index in the run, for the hooks */
+  /** the device's index in the run and its id, for the hooks */
   readonly index: number;
+  readonly id: string;
 }
 
 interface Pending {

@@ -229,3 +229,69 @@ describe('commands', () => {
     },
   );
 });
+
+describe('persistent sessions (clean: false)', () => {
+  it.each([
+    ['embedded', 4],
+    ['mosquitto', 4],
+    ['mosquitto', 5],
+  ] as const)(
+    '%s, MQTT %s: QoS 1 messages sent while the device was away arrive after it reconnects',
+    async (name, v) => {
+      const t = brokers.find(([n]) => n === name)![1]();
+      // device 1 does not publish (share 1%: frac(1 × 0.618) is above it); it receives on inbox/dev-1
+      const quiet = telemetry.fromScenario({ every: '1s', devices: '1%' }, 'telemetry');
+      if (!quiet.ok) throw new Error('config');
+      const rec = new MessageRecorder();
+      const dt = new DeviceTraffic(
+        { traffic: [quiet.config], mqttVersion: v, seed: 's', shard: 0, deviceStart: 0, deviceCount: N },
+        rec,
+      );
+      const { cert, key } = pem('dev-1');
+      const d = prepareDevice(
+        { id: 'dev-1', index: 1, certPem: cert, keyPem: key },
+        {
+          serverCaPem: caPem(),
+          mqttVersion: v,
+          keepaliveS: 30,
+          subscribe: 'inbox/{id}',
+          subscribeQos: 1,
+          clean: false,
+          sessionExpiryS: 300,
+        },
+      );
+      const opts: AttemptOptions = {
+        timeouts: { tcpMs: 10_000, tlsMs: 10_000, connackMs: 10_000, subscribeMs: 10_000 },
+        traffic: dt.hooks,
+      };
+      const first = await attemptOnce(d, t, opts);
+      if (!first.ok) throw new Error(`${first.phase}/${first.reason} ${first.detail ?? ''}`);
+      await first.held.disconnectAndWait(2000);
+      const sender = await client('controller-0', t, v, 'unused/topic', 0);
+      for (let seq = 0; seq < 5; seq++) {
+        const payload = Buffer.alloc(32);
+        writeHeader(payload, { stream: 0, device: 4, seq, intended: Date.now(), correlation: 0 });
+        await sender.publishAsync('inbox/dev-1', payload, { qos: 1 });
+      }
+      await sender.endAsync();
+      const again = await attemptOnce(d, t, opts);
+      if (!again.ok) throw new Error(`${again.phase}/${again.reason} ${again.detail ?? ''}`);
+      dt.start(1, 'dev-1', again.held, again.readyAt);
+      let delivered = 0;
+      let unique = 0;
+      try {
+        await until(() => {
+          for (const [, c] of rec.drain().streams) {
+            delivered += c.delivered;
+            unique += c.unique;
+          }
+          return unique >= 5;
+        }, 'the 5 queued messages delivered after the reconnect');
+      } finally {
+        await again.held.disconnectAndWait(2000);
+      }
+      expect(unique).toBe(5);
+      expect(delivered - unique).toBe(0);
+    },
+  );
+});
