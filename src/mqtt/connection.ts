@@ -19,7 +19,7 @@ import { FAILURE_PHASES, type FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
 import { DISCONNECT, PINGREQ } from './packets.js';
-import { Flow, WINDOW_CAP, type FlowSink } from './flow.js';
+import { Flow, NO_SINK, WINDOW_CAP } from './flow.js';
 import type { InboundPublish } from './inbound.js';
 import type { PublishQos } from './publish.js';
 import {
@@ -205,12 +205,8 @@ class Connection implements WsOwner, Timed, HeldConnection {
   }
 
   private ensureFlow(): Flow {
-    this.flow ??= new Flow(
-      this.socket!,
-      this.opts.traffic?.sink ?? NO_SINK,
-      Math.min(this.receiveMax, WINDOW_CAP),
-      this.version === 5,
-    );
+    const sink = this.opts.traffic?.sink ?? NO_SINK;
+    this.flow ??= new Flow(this.socket!, sink, Math.min(this.receiveMax, WINDOW_CAP), this.version === 5);
     return this.flow;
   }
 
@@ -378,9 +374,6 @@ class Connection implements WsOwner, Timed, HeldConnection {
     this.socket?.destroy();
   }
 }
-
-/** Counts of a connection without traffic hooks (it still acknowledges what it receives). */
-const NO_SINK: FlowSink = { published() {}, acked() {} };
 
 function failNow(c: Connection, cl: Classified, err: Error | undefined): void {
   c.fail(cl, err);

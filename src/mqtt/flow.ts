@@ -23,6 +23,9 @@ export interface FlowSink {
   acked(stream: number, qos: PublishQos, micros: number): void;
 }
 
+/** Counts of a connection without traffic hooks (it still acknowledges what it receives). */
+export const NO_SINK: FlowSink = { published() {}, acked() {} };
+
 /** What a run does with traffic: counts, and the PUBLISHes its devices receive. */
 export interface TrafficHooks {
   readonly sink: FlowSink;
