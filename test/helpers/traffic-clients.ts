@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { loadCa, mintClientIdentities } from '../../src/pki/index.js';
-import { writeHeader } from '../../src/traffic/header.js';
+import { readHeader, writeHeader } from '../../src/traffic/header.js';
 import { epochNow } from '../../src/util/clock.js';
 
 export function scenarioFile(yaml: string): string {
@@ -54,4 +54,43 @@ export async function publishHerd(
     writeHeader(payload, { stream: o.stream, device: o.device, seq, intended: epochNow(), correlation: 0 });
     await c.publishAsync(o.topic, payload, { qos: o.qos });
   }
+}
+
+export interface Responder {
+  /** commands received, with what they carried */
+  commands: { topic: string; seq: number; correlation: number; responseTopic?: string; correlationData?: Buffer }[];
+}
+
+/**
+ * Stands in for the devices' command handling: answers every command on `devices/+/commands`
+ * on its response topic (MQTT 5: the command's Response Topic; 3.1.1: the template), the
+ * header repeated with device = the index in the device id `dev-{i}`.
+ */
+export async function respondToCommands(
+  c: MqttClient,
+  qos: 0 | 1 | 2,
+  responseTemplate = 'devices/{id}/responses',
+): Promise<Responder> {
+  const r: Responder = { commands: [] };
+  c.on('message', (topic, payload, packet) => {
+    const h = readHeader(payload);
+    const id = topic.split('/')[1]!;
+    if (h === null) return;
+    const props = packet.properties;
+    r.commands.push({
+      topic,
+      seq: h.seq,
+      correlation: h.correlation,
+      ...(props?.responseTopic === undefined ? {} : { responseTopic: props.responseTopic }),
+      ...(props?.correlationData === undefined ? {} : { correlationData: Buffer.from(props.correlationData) }),
+    });
+    const answer = Buffer.from(payload);
+    writeHeader(answer, { ...h, device: Number(id.replace(/^dev-/, '')) });
+    const to = props?.responseTopic ?? responseTemplate.replace('{id}', id);
+    const opts =
+      props?.correlationData === undefined ? { qos } : { qos, properties: { correlationData: props.correlationData } };
+    c.publish(to, answer, opts);
+  });
+  await c.subscribeAsync('devices/+/commands', { qos });
+  return r;
 }
