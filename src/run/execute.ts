@@ -69,6 +69,11 @@ function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
       mqttVersion: c.mqtt.version,
       keepaliveS: c.mqtt.keepaliveS,
       subscribe: c.mqtt.subscribe,
+      clean: c.mqtt.clean,
+      sessionExpiryS: c.mqtt.sessionExpiryS,
+      traffic: c.traffic,
+      seed: c.seed,
+      shard: c.shard.index,
       timeouts: c.timeouts,
       inFlightCap: c.inFlight, // the coordinator splits it over the workers
       holdMs: c.holdMs,

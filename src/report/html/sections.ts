@@ -5,6 +5,8 @@
  * deltas against a baseline. Every value from the summary is escaped.
  */
 import { PHASES, type Phase } from '../../model/names.js';
+import type { MessagePhase } from '../../model/messages.js';
+import { allStreams, lossRate, messagePhases, publishRate } from '../messages.js';
 import { escapeMarkup as esc } from '../escape.js';
 import { explainReason } from '../explain/index.js';
 import { bytes, describeThreshold, int, ms, percent, tableMs, utcTime } from '../format.js';
@@ -18,12 +20,15 @@ const OK = '<span class="ok" title="held">✓</span>';
 const NO = '<span class="no" title="failed">✗</span>';
 const mark = (ok: boolean): string => (ok ? OK : NO);
 
-export const PHASE_LABEL: Record<Phase, string> = {
+export const PHASE_LABEL: Record<Phase | MessagePhase, string> = {
   tcp: 'TCP connect',
   tls: 'TLS handshake',
   connack: 'CONNECT → CONNACK',
   subscribe: 'SUBSCRIBE → SUBACK',
   connect: 'Connect, end to end',
+  publish_ack: 'PUBLISH → PUBACK / PUBCOMP',
+  delivery: 'Message delivery',
+  command_rtt: 'Command round trip',
 };
 
 const VERDICT_TEXT: Record<Verdict, { word: string; icon: string; meaning: string }> = {
@@ -91,6 +96,15 @@ export function verdictSection(s: Summary): string {
     tile('Peak active', int(c.active_peak), 'connections open at once'),
     rateTile(s),
   ];
+  const m = allStreams(s);
+  if (m !== null) {
+    const r = publishRate(s, m);
+    const loss = lossRate(m);
+    tiles.push(
+      tile('Messages', r === null ? '–' : `${int(r)}/s`, `${int(m.published)} published, average`),
+      tile('Message loss', loss === null ? '–' : percent(loss), `${int(m.lost)} deliveries lost`),
+    );
+  }
   if (c.rejected_as_expected + c.accepted_unexpectedly > 0) {
     tiles.push(
       tile(
@@ -164,14 +178,16 @@ ${table('grid', head, rows)}</section>`;
 }
 
 export function latencyTable(s: Summary): string {
-  const rows = PHASES.map((p) => {
-    const l = s.latency[p];
-    const cells =
-      l.count === 0
-        ? ['–', '–', '–', '–', '–', '–', '–']
-        : [l.min, l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(tableMs);
-    return tr([td(esc(PHASE_LABEL[p])), td(int(l.count), 'n'), ...cells.map((c) => td(c, 'n'))]);
-  }).join('\n');
+  const rows = [...PHASES, ...messagePhases(s)]
+    .map((p) => {
+      const l = s.latency[p]!;
+      const cells =
+        l.count === 0
+          ? ['–', '–', '–', '–', '–', '–', '–']
+          : [l.min, l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(tableMs);
+      return tr([td(esc(PHASE_LABEL[p])), td(int(l.count), 'n'), ...cells.map((c) => td(c, 'n'))]);
+    })
+    .join('\n');
   const numbers = ['count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
   return table('grid latency', [th('phase (ms)'), ...numbers.map((n) => th(n, 'n'))], rows);
 }
@@ -257,6 +273,9 @@ export function generatorSection(s: Summary): string {
   return `<section id="generator" class="half"><h2>Generator health</h2>${dl(rows)}</section>`;
 }
 
+/** A phase one of the runs has not measured at all. */
+const EMPTY = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, hdr: '' };
+
 interface DeltaRow {
   label: string;
   base: number;
@@ -289,9 +308,10 @@ function deltaRow(r: DeltaRow): string {
 /** The table of this run against a baseline: values, change, and whether it got better. */
 export function deltasSection(s: Summary, b: Summary): string {
   const rows: DeltaRow[] = [];
-  for (const p of PHASES) {
-    const cur = s.latency[p];
-    const base = b.latency[p];
+  const messagePhasesOfEither = [...new Set([...messagePhases(b), ...messagePhases(s)])];
+  for (const p of [...PHASES, ...messagePhasesOfEither]) {
+    const cur = s.latency[p] ?? EMPTY;
+    const base = b.latency[p] ?? EMPTY;
     if (cur.count === 0 && base.count === 0) continue;
     const keys: (keyof typeof cur & ('p50' | 'p90' | 'p99' | 'p999' | 'max'))[] =
       p === 'connect' ? ['p50', 'p90', 'p99', 'p999', 'max'] : ['p50', 'p99'];
@@ -337,6 +357,27 @@ export function deltasSection(s: Summary, b: Summary): string {
       better: 'lower',
     },
   );
+  const mb = allStreams(b);
+  const ms_ = allStreams(s);
+  if (mb !== null || ms_ !== null) {
+    const none = { published: 0, lost: 0, delivered: 0, duplicated: 0 } as NonNullable<typeof mb>;
+    rows.push(
+      {
+        label: 'Messages published /s',
+        base: mb === null ? 0 : (publishRate(b, mb) ?? 0),
+        cur: ms_ === null ? 0 : (publishRate(s, ms_) ?? 0),
+        fmt: (n) => n.toFixed(1),
+        better: 'higher',
+      },
+      {
+        label: 'Message loss',
+        base: lossRate(mb ?? none) ?? 0,
+        cur: lossRate(ms_ ?? none) ?? 0,
+        fmt: percent,
+        better: 'lower',
+      },
+    );
+  }
   const body = rows.map(deltaRow).join('\n');
   const baseline = `${esc(b.run.scenario)} · ${utc(b.run.started)} · verdict ${esc(b.verdict)} · id <code>${esc(b.run.id)}</code>`;
   const marks = '<span class="better">better</span> or <span class="worse">worse</span>';
