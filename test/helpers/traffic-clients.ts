@@ -56,25 +56,16 @@ export async function publishHerd(
   }
 }
 
-export interface Responder {
-  /** commands received, with what they carried */
+export interface CommandLog {
+  /** commands seen, with what they carried */
   commands: { topic: string; seq: number; correlation: number; responseTopic?: string; correlationData?: Buffer }[];
 }
 
-/**
- * Stands in for the devices' command handling: answers every command on `devices/+/commands`
- * on its response topic (MQTT 5: the command's Response Topic; 3.1.1: the template), the
- * header repeated with device = the index in the device id `dev-{i}`.
- */
-export async function respondToCommands(
-  c: MqttClient,
-  qos: 0 | 1 | 2,
-  responseTemplate = 'devices/{id}/responses',
-): Promise<Responder> {
-  const r: Responder = { commands: [] };
+/** Watches every command on `devices/+/commands` (the devices answer them; this only looks). */
+export async function watchCommands(c: MqttClient, qos: 0 | 1 | 2): Promise<CommandLog> {
+  const r: CommandLog = { commands: [] };
   c.on('message', (topic, payload, packet) => {
     const h = readHeader(payload);
-    const id = topic.split('/')[1]!;
     if (h === null) return;
     const props = packet.properties;
     r.commands.push({
@@ -84,12 +75,6 @@ export async function respondToCommands(
       ...(props?.responseTopic === undefined ? {} : { responseTopic: props.responseTopic }),
       ...(props?.correlationData === undefined ? {} : { correlationData: Buffer.from(props.correlationData) }),
     });
-    const answer = Buffer.from(payload);
-    writeHeader(answer, { ...h, device: Number(id.replace(/^dev-/, '')) });
-    const to = props?.responseTopic ?? responseTemplate.replace('{id}', id);
-    const opts =
-      props?.correlationData === undefined ? { qos } : { qos, properties: { correlationData: props.correlationData } };
-    c.publish(to, answer, opts);
   });
   await c.subscribeAsync('devices/+/commands', { qos });
   return r;

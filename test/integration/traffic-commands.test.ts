@@ -1,10 +1,9 @@
 /**
- * Controllers: a `herd run` with a commands stream sends commands at the fleet rate to the
- * devices it holds and times each round trip from the command's intended time. The
- * devices' answers come from a responder of the test's own here (it stands in for the
- * device side), so what is proved is the controllers': MQTT 5 Correlation Data (n, k) and
- * Response Topic, 3.1.1 by the response topic template, several controllers sharing the
- * responses through $share/herd.
+ * Commands end to end: a `herd run` with a commands stream — its controllers send commands
+ * at the fleet rate to the devices it holds, the devices answer on the response topic, the
+ * controllers time each round trip from the command's intended time. MQTT 5 with Correlation
+ * Data (n, k) and Response Topic, 3.1.1 by the response topic template, several controllers
+ * sharing the responses through $share/herd. A watcher of the test's own sees every command.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -12,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herd, spawnHerd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
-import { clientsOf, respondToCommands, scenarioFile, type Responder } from '../helpers/traffic-clients.js';
+import { clientsOf, scenarioFile, watchCommands, type CommandLog } from '../helpers/traffic-clients.js';
 import { startBroker, type RunningBroker } from '../../src/broker/index.js';
 import { CONTROLLER_BASE } from '../../src/traffic/header.js';
 
@@ -43,8 +42,8 @@ beforeAll(async () => {
 });
 
 async function roundTrips(port: number, version: 4 | 5, controllers = 1) {
-  const [c] = await clientsOf(pki, ['responder'], port, version);
-  const responder: Responder = await respondToCommands(c!, 1);
+  const [c] = await clientsOf(pki, ['watcher'], port, version);
+  const seen: CommandLog = await watchCommands(c!, 1);
   const out = tmp();
   const r = await herd([
     'run',
@@ -61,19 +60,19 @@ async function roundTrips(port: number, version: 4 | 5, controllers = 1) {
   ]);
   await c!.endAsync();
   expect([0, 97], r.stderr).toContain(r.code);
-  return { s: readSummaryFile(out), responder };
+  return { s: readSummaryFile(out), seen };
 }
 
-function expectAllAnswered(s: ReturnType<typeof readSummaryFile>, responder: Responder): void {
+function expectAllAnswered(s: ReturnType<typeof readSummaryFile>, seen: CommandLog): void {
   const m = s.messages!.commands!;
   expect(m.published).toBeGreaterThan(10);
-  expect(responder.commands).toHaveLength(m.published);
+  expect(seen.commands).toHaveLength(m.published);
   expect(m).toMatchObject({ acked: m.published, delivered: m.published, lost: 0, duplicated: 0, unacked: 0 });
   expect(s.latency.command_rtt!.count).toBe(m.published);
   // every command went to a device of the run, k = seq = correlation, each k once
-  const ks = responder.commands.map((x) => x.seq).sort((a, b) => a - b);
+  const ks = seen.commands.map((x) => x.seq).sort((a, b) => a - b);
   expect(ks).toEqual([...Array(m.published).keys()]);
-  for (const x of responder.commands) {
+  for (const x of seen.commands) {
     expect(x.topic).toMatch(/^devices\/dev-[0-3]\/commands$/);
     expect(x.correlation).toBe(x.seq);
   }
@@ -90,16 +89,16 @@ describe('controllers against the embedded broker', () => {
   });
   afterAll(() => broker?.close());
 
-  // its MQTT 5 bridge does not pass PUBLISH properties on: responses go by the template there
+  // its MQTT 5 bridge does not pass PUBLISH properties on: devices answer by the template there
   it('MQTT 5: every round trip timed', async () => {
-    const { s, responder } = await roundTrips(broker.port, 5);
-    expectAllAnswered(s, responder);
+    const { s, seen } = await roundTrips(broker.port, 5);
+    expectAllAnswered(s, seen);
   });
 
   it('MQTT 3.1.1: responses on the template topic, correlated by the header', async () => {
-    const { s, responder } = await roundTrips(broker.port, 4);
-    expectAllAnswered(s, responder);
-    expect(responder.commands.every((x) => x.responseTopic === undefined)).toBe(true);
+    const { s, seen } = await roundTrips(broker.port, 4);
+    expectAllAnswered(s, seen);
+    expect(seen.commands.every((x) => x.responseTopic === undefined)).toBe(true);
   });
 });
 
@@ -115,9 +114,9 @@ describe('controllers against Debian mosquitto', () => {
   afterAll(() => m?.stop());
 
   it('MQTT 5: Response Topic and Correlation Data (0, k) on every command', async () => {
-    const { s, responder } = await roundTrips(m.port, 5);
-    expectAllAnswered(s, responder);
-    for (const x of responder.commands) {
+    const { s, seen } = await roundTrips(m.port, 5);
+    expectAllAnswered(s, seen);
+    for (const x of seen.commands) {
       expect(x.responseTopic).toBe(x.topic.replace(/commands$/, 'responses'));
       expect(x.correlationData!.readUInt32BE(0)).toBe(0);
       expect(x.correlationData!.readUInt32BE(4)).toBe(x.seq);
@@ -125,14 +124,14 @@ describe('controllers against Debian mosquitto', () => {
   });
 
   it('two controllers share the responses ($share/herd): each command answered once, sent by controller k mod 2', async () => {
-    const { s, responder } = await roundTrips(m.port, 5, 2);
-    expectAllAnswered(s, responder);
-    for (const x of responder.commands) expect(x.correlationData!.readUInt32BE(0)).toBe(x.seq % 2);
+    const { s, seen } = await roundTrips(m.port, 5, 2);
+    expectAllAnswered(s, seen);
+    for (const x of seen.commands) expect(x.correlationData!.readUInt32BE(0)).toBe(x.seq % 2);
     expect(CONTROLLER_BASE).toBe(0xffffff00);
   });
 
   it('MQTT 3.1.1 against mosquitto', async () => {
-    const { s, responder } = await roundTrips(m.port, 4);
-    expectAllAnswered(s, responder);
+    const { s, seen } = await roundTrips(m.port, 4);
+    expectAllAnswered(s, seen);
   });
 });
