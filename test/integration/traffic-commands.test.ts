@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { herd, spawnHerd, readSummaryFile } from '../helpers/herd.js';
+import { herd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { clientsOf, scenarioFile, watchCommands, type CommandLog } from '../helpers/traffic-clients.js';
 import { startBroker, type RunningBroker } from '../../src/broker/index.js';
