@@ -51,7 +51,7 @@ function expectExact(s: ReturnType<typeof readSummaryFile>, k: number, qos: 0 | 
   expect(s.latency.delivery!.count).toBe(k * N * M);
 }
 
-describe('telemetry to subscribers, herd's embedded broker', () => {
+describe('telemetry to subscribers, the embedded broker', () => {
   it('N×M at QoS 1 to one subscriber (MQTT 3.1.1)', async () => {
     expectExact(await run([], 1, 1, 4), 1, 1);
   });
