@@ -8,7 +8,6 @@
  */
 import { Duplex } from 'node:stream';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import type { TLSSocket } from 'node:tls';
 
 /** 3.1.1 CONNACK return code → MQTT 5 CONNACK reason code. */
 const CONNACK_V5: Readonly<Record<number, number>> = { 0: 0x00, 1: 0x84, 2: 0x85, 3: 0x88, 4: 0x86, 5: 0x87 };
@@ -90,7 +89,7 @@ export class V5Bridge extends Duplex {
   /** UNSUBACK in MQTT 5 carries one reason code per topic; 3.1.1's carries none */
   private readonly unsubscribing = new Map<number, number>();
 
-  constructor(readonly socket: TLSSocket) {
+  constructor(readonly socket: Duplex) {
     super({ allowHalfOpen: false });
     this.fromClient.on('packet', (p: Packet) => this.inbound(p as unknown as Any));
     this.fromClient.on('error', (e: Error) => this.destroy(e));

@@ -28,6 +28,7 @@ import { DEVICE_BACKOFF } from '../load/reconnect.js';
 import { telemetryFromFlags, validateTraffic } from '../traffic/registry.js';
 import type { StreamConfig, TrafficShape } from '../traffic/stream.js';
 import { RUN_OPTIONS } from './run-options.js';
+import { alpnProblem, ciphersProblem, groupsProblem, servernameProblem } from '../mqtt/index.js';
 
 function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
   const v = str(p, name);
@@ -35,6 +36,38 @@ function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
   if (v === '1.2' || v === 'TLSv1.2') return 'TLSv1.2';
   if (v === '1.3' || v === 'TLSv1.3') return 'TLSv1.3';
   throw new UsageError(`expected 1.2 or 1.3, got "${v}"`, `--${name}`);
+}
+
+/**
+ * The TLS knobs: the flags over the scenario's. A flag's problem names the flag; the file's
+ * were checked with their positions when it was loaded.
+ */
+function tlsOf(p: Parsed, base: ScenarioSettings): RunConfig['tls'] {
+  const servername = str(p, 'servername');
+  const sniProblem = servername === undefined ? undefined : servernameProblem(servername);
+  if (sniProblem) throw new UsageError(sniProblem, '--servername');
+  const alpnFlag = str(p, 'alpn');
+  const alpn = alpnFlag === undefined ? undefined : alpnFlag.split(',').map((s) => s.trim());
+  const alpnBad = alpn === undefined ? undefined : alpnProblem(alpn);
+  if (alpnBad) throw new UsageError(alpnBad, '--alpn');
+  const groups = str(p, 'tls-groups');
+  const groupsBad = groups === undefined ? undefined : groupsProblem(groups);
+  if (groupsBad) throw new UsageError(groupsBad, '--tls-groups');
+  const ciphers = str(p, 'tls-ciphers');
+  const ciphersBad = ciphers === undefined ? undefined : ciphersProblem(ciphers);
+  if (ciphersBad) throw new UsageError(ciphersBad, '--tls-ciphers');
+  const minVersion = tlsVersion(p, 'tls-version') ?? base.minVersion;
+  const maxVersion = tlsVersion(p, 'tls-max-version') ?? base.maxVersion;
+  if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2')
+    throw new UsageError('is below the minimum TLS version (1.3)', '--tls-max-version');
+  return {
+    servername: servername ?? base.servername,
+    minVersion,
+    maxVersion,
+    alpn: alpn ?? base.alpn,
+    groups: groups ?? base.groups,
+    ciphers: ciphers ?? base.ciphers,
+  };
 }
 
 function targetsOf(p: Parsed, base: ScenarioSettings): string[] {
@@ -48,7 +81,10 @@ function targetsOf(p: Parsed, base: ScenarioSettings): string[] {
           .filter(Boolean);
   for (const t of targets)
     if (!parseTarget(t))
-      throw new UsageError(`expected mqtts://host:port, got "${t}"`, flag === undefined ? 'target' : '--target');
+      throw new UsageError(
+        `expected mqtt://, mqtts://, ws:// or wss:// host:port (ws: and a path, default /mqtt), got "${t}"`,
+        flag === undefined ? 'target' : '--target',
+      );
   return targets;
 }
 
@@ -167,6 +203,7 @@ function timeoutsOf(p: Parsed): RunConfig['timeouts'] {
   return {
     tcpMs: duration(p, 'tcp-timeout', all),
     tlsMs: duration(p, 'tls-timeout', all),
+    wsMs: duration(p, 'ws-timeout', all),
     connackMs: duration(p, 'connack-timeout', all),
     subscribeMs: duration(p, 'subscribe-timeout', all),
   };
@@ -236,11 +273,7 @@ export function runConfigFromFlags(p: Parsed, demo: boolean, base: ScenarioSetti
     reconnect,
     mqtt,
     traffic: trafficOf(p, base, { devices, mqttVersion: mqtt.version, holdMs }),
-    tls: {
-      servername: str(p, 'servername') ?? base.servername,
-      minVersion: tlsVersion(p, 'tls-version') ?? base.minVersion,
-      maxVersion: tlsVersion(p, 'tls-max-version') ?? base.maxVersion,
-    },
+    tls: tlsOf(p, base),
     timeouts: timeoutsOf(p),
     workers: positiveInt(p, 'workers', Math.max(1, availableParallelism()))!,
     processes: positiveInt(p, 'processes', undefined),

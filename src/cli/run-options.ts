@@ -25,6 +25,10 @@ export const RUN_OPTIONS: OptionSpec = {
   subscribe: { type: 'string' },
   'tls-version': { type: 'string' },
   'tls-max-version': { type: 'string' },
+  alpn: { type: 'string' },
+  'tls-groups': { type: 'string' },
+  'tls-ciphers': { type: 'string' },
+  'ws-timeout': { type: 'string' },
   'resume-ratio': { type: 'string' },
   'connect-timeout': { type: 'string' },
   'tcp-timeout': { type: 'string' },
@@ -58,11 +62,16 @@ export const RUN_OPTIONS: OptionSpec = {
 
 export const RUN_HELP = (): string => `herd run [SCENARIO.yaml] [flags]      (no arguments at all: the demo)
 
-  --target URL[,URL...]     mqtts://host:port of the broker(s); none: start the embedded broker
+  --target URL[,URL...]     the broker(s): mqtt://host:1883 (TCP), mqtts://host:8883 (TLS), ws://host:80/mqtt,
+                            wss://host:443/mqtt (WebSocket, subprotocol mqtt); they may mix; IPv6 as [::1];
+                            none: start the embedded broker
   --pki DIR                 CA (ca.crt + ca.key) to mint devices from; trusted for the server
   --store STORE             devices minted ahead of time (herd pki mint)
   --server-ca FILE          CA to trust for the server certificate (default: the run's CA)
-  --servername NAME         TLS SNI / name to verify (default: the target host)
+  --servername NAME         TLS SNI / name to verify (default: the target host; an IP target: its IP SANs)
+  --alpn P[,P...]           ALPN protocols to offer (AWS IoT Core on 443: x-amzn-mqtt-ca)
+  --tls-groups LIST         key exchange groups in order, e.g. X25519:P-256
+  --tls-ciphers LIST        cipher suites (TLS 1.3 TLS_AES_128_GCM_SHA256:..., TLS 1.2 OpenSSL names)
   --devices N               devices (default ${DEFAULTS.devices})
   --rate N/s|max            connects per second, open loop (default ${DEFAULT_RATE}/s); max: closed loop
   --in-flight N             cap on connects between start and CONNACK (default ${DEFAULTS.inFlight})
@@ -83,8 +92,8 @@ ${executorHelp()}
   --topic devices/{id}/telemetry   ... to this topic ({id} {i} {shard} {stream})
   --tls-version 1.2|1.3     minimum TLS version; --tls-max-version likewise
   --resume-ratio 0.5        share of reconnects that resume their TLS session (reported apart)
-  --connect-timeout 10s     timeout of each phase (tcp, tls, connack, subscribe); or one by one:
-  --tcp-timeout, --tls-timeout, --connack-timeout, --subscribe-timeout
+  --connect-timeout 10s     timeout of each phase (tcp, tls, ws, connack, subscribe); or one by one:
+  --tcp-timeout, --tls-timeout, --ws-timeout, --connack-timeout, --subscribe-timeout
   --workers N               connection worker threads (default: one per core)
   --processes N             generator processes (default: as many as the open-files limit requires)
   --source-ips A-B[,C]      local addresses to spread connections over

@@ -33,17 +33,19 @@ const PHASE_PERCENTILES: Record<Phase | MessagePhase, readonly number[]> = {
   connect: [50, 90, 99, 99.9],
   tcp: [50, 99],
   tls: [50, 99],
+  ws: [50, 99],
   connack: [50, 99],
   subscribe: [50, 99],
   publish_ack: [50, 99],
   delivery: [50, 99],
   command_rtt: [50, 99],
 };
-/** The connection's phases, then the messages' (those only when a run has traffic: no rows without data). */
+/** The connection's phases, then the messages' (a phase only when a run measured it: no ws rows without WebSocket, no message rows without traffic). */
 const PHASE_ORDER: readonly (Phase | MessagePhase)[] = [
   'connect',
   'tcp',
   'tls',
+  'ws',
   'connack',
   'subscribe',
   'publish_ack',

@@ -18,6 +18,7 @@ const GROUP_LABEL: Record<string, string> = {
   connect: 'connect (e2e)',
   tcp: 'tcp',
   tls: 'tls',
+  ws: 'ws',
   connack: 'connack',
   subscribe: 'subscribe',
   publish_ack: 'publish → ack',

@@ -3,11 +3,16 @@
  * who connects when; workers own the sockets and report compact deltas.
  */
 import type { RecorderDelta } from '../metrics/recorder.js';
+import type { Transport } from '../model/names.js';
 import type { StreamConfig } from '../traffic/stream.js';
 
 export interface TargetSpec {
   host: string;
   port: number;
+  /** how devices reach it (mqtt:// tcp, mqtts:// tls, ws://, wss://) */
+  transport: Transport;
+  /** ws and wss: the upgrade path */
+  path: string | undefined;
   /** the host name the address was resolved from: the TLS server name unless --servername says otherwise */
   servername?: string | undefined;
 }
@@ -25,6 +30,11 @@ export interface WorkerInit {
   servername: string | undefined;
   minVersion: 'TLSv1.2' | 'TLSv1.3' | undefined;
   maxVersion: 'TLSv1.2' | 'TLSv1.3' | undefined;
+  /** ALPN protocols offered (tls and wss targets) */
+  alpn: string[] | undefined;
+  /** key exchange groups (ecdhCurve) and cipher suites of every device's TLS context */
+  groups: string | undefined;
+  ciphers: string | undefined;
   mqttVersion: 4 | 5;
   keepaliveS: number;
   /** topic template with {id}; undefined: no subscription */
@@ -37,7 +47,7 @@ export interface WorkerInit {
   /** the run's seed (schedules are drawn from it) and this shard's index (topic {shard}) */
   seed: string | undefined;
   shard: number;
-  timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };
+  timeouts: { tcpMs: number; tlsMs: number; wsMs: number; connackMs: number; subscribeMs: number };
   /** this worker's share of --in-flight (in the plan: the whole cap) */
   inFlightCap: number;
   /** ms a connection is held after CONNACK; Infinity: until told to stop */

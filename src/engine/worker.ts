@@ -21,7 +21,7 @@ import {
   type Target,
 } from '../mqtt/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
+import { cpuMs, epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import { ArrivalQueue } from './arrival-queue.js';
 import { Outcomes } from './outcomes.js';
 import { DeviceTraffic, SETTLE_MS } from './telemetry.js';
@@ -34,11 +34,6 @@ interface Slot {
   busy: boolean;
   /** cut on purpose (a simulated outage): its end is a drop, not a failure */
   cut: boolean;
-}
-
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 }
 
 export class ConnectionWorker {
@@ -75,11 +70,14 @@ export class ConnectionWorker {
   ) {
     const sources = init.sourceIps.length ? init.sourceIps : [undefined];
     this.routes = init.targets.flatMap((t) =>
-      sources.map((localAddress) => ({
+      sources.map((localAddress): Target => ({
         host: t.host,
         port: t.port,
+        transport: t.transport,
+        path: t.path,
         servername: init.servername ?? t.servername,
         localAddress,
+        alpn: init.alpn,
       })),
     );
     const capture = init.resumeRatio > 0;
@@ -96,6 +94,10 @@ export class ConnectionWorker {
       sessionExpiryS: init.sessionExpiryS,
       minVersion: init.minVersion,
       maxVersion: init.maxVersion,
+      groups: init.groups,
+      ciphers: init.ciphers,
+      // mqtt:// and ws:// only: no device needs a TLS context
+      tls: init.targets.some((t) => t.transport === 'tls' || t.transport === 'wss'),
     };
   }
 
@@ -258,6 +260,7 @@ export class ConnectionWorker {
       if (o.ok && o.resumed) this.rec.resumedHandshake(t.tls);
       else this.rec.recordPhase('tls', t.tls);
     }
+    if (t.ws !== undefined) this.rec.recordPhase('ws', t.ws);
     if (t.connack !== undefined) this.rec.recordPhase('connack', t.connack);
     if (t.subscribe !== undefined) this.rec.recordPhase('subscribe', t.subscribe);
     if (o.ok) {
@@ -362,8 +365,6 @@ export class ConnectionWorker {
   }
 
   private report(final: boolean): void {
-    const lagP99Ms = lagMs(this.lag.percentile(99));
-    this.lag.reset();
     this.send({
       type: 'report',
       workerId: this.init.workerId,
@@ -376,7 +377,7 @@ export class ConnectionWorker {
       queued: this.queue.size,
       held: this.heldCount,
       idle: this.idle(),
-      lagP99Ms,
+      lagP99Ms: lagMs(this.lag.percentile(99)),
       lagRunP99Ms: lagMs(this.lagRun.percentile(99)),
       lagRunMeanMs: lagMs(this.lagRun.mean),
       pid: process.pid,
@@ -384,6 +385,7 @@ export class ConnectionWorker {
       rssBytes: process.memoryUsage.rss(),
       final,
     });
+    this.lag.reset();
   }
 
   private send(m: FromWorker): void {

@@ -190,7 +190,7 @@ function causes(s: Summary, facts: RunFacts | undefined, carried: readonly Findi
 
 /** Mean time of one attempt, ms: its phases one after the other. */
 function attemptMs(s: Summary): number {
-  return (['tcp', 'tls', 'connack', 'subscribe'] as const).reduce(
+  return (['tcp', 'tls', 'ws', 'connack', 'subscribe'] as const).reduce(
     (a, p) => a + (s.latency[p].count > 0 ? s.latency[p].mean : 0),
     0,
   );

@@ -33,6 +33,7 @@ export const METRICS = {
   connect_duration: { kind: 'duration', phase: 'connect', about: 'end to end, from the intended start to CONNACK' },
   tcp_duration: { kind: 'duration', phase: 'tcp', about: 'TCP connect' },
   tls_duration: { kind: 'duration', phase: 'tls', about: 'TLS handshake (full ones)' },
+  ws_duration: { kind: 'duration', phase: 'ws', about: 'WebSocket upgrade (ws://, wss://)' },
   connack_duration: { kind: 'duration', phase: 'connack', about: 'CONNECT → CONNACK' },
   subscribe_duration: { kind: 'duration', phase: 'subscribe', about: 'SUBSCRIBE → SUBACK' },
   connected: {

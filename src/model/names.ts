@@ -3,12 +3,15 @@
  * metrics in one file). The failure reasons are a closed list: extend it deliberately.
  */
 
-/** Phases measured per connection attempt, in order. `connect` is end to end. */
-export const PHASES = ['tcp', 'tls', 'connack', 'subscribe', 'connect'] as const;
+/**
+ * Phases measured per connection attempt, in order. `connect` is end to end; `tls` only over
+ * TLS (mqtts://, wss://), `ws` (the WebSocket upgrade) only over WebSocket (ws://, wss://).
+ */
+export const PHASES = ['tcp', 'tls', 'ws', 'connack', 'subscribe', 'connect'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Phases a failure can be attributed to. */
-export const FAILURE_PHASES = ['tcp', 'tls', 'connack', 'subscribe', 'session'] as const;
+export const FAILURE_PHASES = ['tcp', 'tls', 'ws', 'connack', 'subscribe', 'session'] as const;
 export type FailurePhase = (typeof FAILURE_PHASES)[number];
 
 /** Fixed failure reasons; `tls_alert_<name>` and `connack_<name>` are families. */
@@ -26,19 +29,40 @@ export const FAILURE_REASONS = [
   'closed_before_connack',
   'subscribe_rejected',
   'protocol_error',
+  'ws_protocol', // the WebSocket upgrade or framing broke the protocol (no `mqtt` subprotocol, a bad accept key, a text frame)
   // extensions of the contract's list, each for a case it did not name:
   'tcp_unreachable', // EHOSTUNREACH / ENETUNREACH
   'subscribe_timeout', // no SUBACK within the subscribe timeout
   'ping_timeout', // a held connection's PINGRESP did not come (session)
+  'ws_timeout', // no WebSocket upgrade response within the ws timeout
   'unclassified', // an error no rule knows: a bug to report, never hidden
 ] as const;
 export type FixedFailureReason = (typeof FAILURE_REASONS)[number];
-/** `disconnect_<name>`: an MQTT 5 DISCONNECT from the server, by reason code name (session). */
-export type FailureReason = FixedFailureReason | `tls_alert_${string}` | `connack_${string}` | `disconnect_${string}`;
+/**
+ * Families: `disconnect_<name>`: an MQTT 5 DISCONNECT from the server, by reason code name
+ * (session); `ws_rejected_<status>`: the WebSocket upgrade answered with an HTTP status other
+ * than 101 (ws); `ws_closed_<code>`: a WebSocket close frame from the server, by its close
+ * code, before CONNACK (connack: RabbitMQ's web_mqtt refuses a login with 1002) or after (session).
+ */
+export type FailureReason =
+  | FixedFailureReason
+  | `tls_alert_${string}`
+  | `connack_${string}`
+  | `disconnect_${string}`
+  | `ws_rejected_${number}`
+  | `ws_closed_${number}`;
 
 export function isFailureReason(s: string): s is FailureReason {
-  return (FAILURE_REASONS as readonly string[]).includes(s) || /^(tls_alert|connack|disconnect)_[a-z0-9_]+$/.test(s);
+  return (
+    (FAILURE_REASONS as readonly string[]).includes(s) ||
+    /^(tls_alert|connack|disconnect)_[a-z0-9_]+$/.test(s) ||
+    /^ws_(rejected|closed)_\d{3,4}$/.test(s)
+  );
 }
+
+/** How a device reaches a broker: the target URL's scheme (mqtt://, mqtts://, ws://, wss://). */
+export const TRANSPORTS = ['tcp', 'tls', 'ws', 'wss'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 /** Credential faults a device can be given (it must be rejected by the broker). */
 export const FAULTS = [

@@ -1,21 +1,21 @@
 /**
- * The lean per-connection MQTT driver: TCP connect, TLS handshake, CONNECT → CONNACK,
- * optional SUBSCRIBE → SUBACK, then a held connection that pings until disconnected.
- *
- * Per attempt it allocates the Connection (which is also the outcome and the held
- * handle) and what Node's tls.connect allocates; listeners are shared functions, timers
+ * The lean per-connection MQTT driver: TCP connect, TLS handshake (mqtts://, wss://), the
+ * WebSocket upgrade (ws://, wss://: ws.ts), CONNECT → CONNACK, optional SUBSCRIBE → SUBACK,
+ * then a held connection that pings until disconnected. Per attempt it allocates the
+ * Connection (also the outcome and the held handle) and what Node's net/tls.connect
+ * allocates (over WebSocket also the WebSocket); listeners are shared functions, timers
  * are the thread's shared deadline queues, packets were encoded by prepareDevice().
- * Phases are timed with performance.now(): tcp = 'connect', tls = 'secureConnect' − tcp,
- * connack = CONNACK − secureConnect, subscribe = SUBACK − CONNACK. A connection counts
+ * Phases are timed with performance.now(): tcp =
+ * 'connect', tls = 'secureConnect' − tcp, ws = upgrade done − (tls or tcp), connack =
+ * CONNACK − the transport being up, subscribe = SUBACK − CONNACK. A connection counts
  * only on CONNACK: in TLS 1.3 a client-certificate rejection arrives after secureConnect.
  * What the server sends goes through receive.ts, which checks every packet (strict.ts,
  * inbound.ts) before it calls the connection back (connackAccepted, subscribed, pingresp,
  * publishIn, ackIn, fail). Traffic (flow.ts) is built only when the first PUBLISH goes
  * out or comes in: a connection that only connects and pings allocates nothing for it.
  */
-import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { FailurePhase } from '../model/names.js';
+import { FAILURE_PHASES, type FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
 import { DISCONNECT, PINGREQ } from './packets.js';
@@ -31,18 +31,16 @@ import {
   type DriverReason,
   type DriverState,
 } from './reasons.js';
-import { kConn, listen, type Sock, type SocketOwner } from './socket-events.js';
+import { openWire } from './open.js';
+import type { Sock, Wire } from './socket-events.js';
+import type { Transport } from './transport.js';
 import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target } from './types.js';
+import type { WsOwner } from './ws.js';
 
 /** How long a broker gets to close the connection after our DISCONNECT. */
 const DISCONNECT_GRACE_MS = 2000;
 
-const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, connack: 2, subscribe: 3, session: 4 };
-
-// One options object reused for every tls.connect (Node copies it synchronously).
-const connectOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = { host: '', port: 0 };
-
-class Connection implements SocketOwner, Timed, HeldConnection {
+class Connection implements WsOwner, Timed, HeldConnection {
   partial: Buffer | null = null;
   deadlineSeq = 0;
   state: DriverState = 'tcp';
@@ -54,11 +52,14 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   error: Error | undefined = undefined;
   /** what arrived or was wrong, for people (a protocol error) */
   detail: string | undefined = undefined;
-  readonly timings: PhaseTimings = { tcp: undefined, tls: undefined, connack: undefined, subscribe: undefined };
+  // prettier-ignore
+  readonly timings: PhaseTimings = { tcp: undefined, tls: undefined, ws: undefined, connack: undefined, subscribe: undefined };
+  transport: Transport = 'tls';
   /** epoch ms (performance.timeOrigin-based, comparable across threads) of success */
   readyAt = 0;
   tls13 = false;
   resumed = false;
+  alpnProtocol: string | false = false;
   /** the server showed it accepted our certificate (a session ticket or application data came) */
   certAccepted = false;
   /** the CONNACK's return code (3.1.1) or reason code (5); -1 before CONNACK */
@@ -66,17 +67,20 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   keepaliveMs = 0;
   pings = 0;
   pongs = 0;
-  socket: Sock | null = null;
+  socket: Wire | null = null; // the socket (mqtt://, mqtts://) or the WebSocket (ws://, wss://)
   /** the server's Receive Maximum (MQTT 5 CONNACK; 65535 when it gives none) */
   receiveMax = 65_535;
   private flow: Flow | null = null;
   private t0 = 0;
   private tTcp = 0;
   private tTls = 0;
+  private tWs = 0;
+  private tUp = 0; // the transport carries MQTT (after tcp, tls or ws)
   private tConnack = 0;
   private awaitingPong = false;
-  private closing = false;
-  private closed = false;
+  /** our DISCONNECT is on its way / the connection is gone (ws.ts reads both) */
+  closing = false;
+  closed = false;
   private dropCb: ((phase: FailurePhase, reason: DriverReason, detail: string | undefined) => void) | undefined =
     undefined;
   private endCb: (() => void) | undefined = undefined;
@@ -95,27 +99,18 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   start(target: Target): void {
     const d = this.device;
     this.t0 = performance.now();
-    if (d.context === null) {
+    const tr = target.transport ?? 'tls';
+    this.transport = tr;
+    if ((tr === 'tls' || tr === 'wss') && d.context === null) {
       process.nextTick(failNow, this, { phase: 'tls', reason: 'tls_local_config' }, d.contextError ?? undefined);
       return;
     }
-    connectOpts.host = target.host;
-    connectOpts.port = target.port;
-    connectOpts.servername = target.servername;
-    connectOpts.localAddress = target.localAddress;
-    connectOpts.secureContext = d.context;
-    connectOpts.session = this.opts.resume ? d.session : undefined;
-    let s: Sock;
     try {
-      s = tls.connect(connectOpts) as Sock;
+      this.socket = openWire(this, target, tr, d, this.opts.resume ? d.session : undefined);
     } catch (e) {
       process.nextTick(failNow, this, classifyError(e as NodeJS.ErrnoException, 'tcp'), e);
       return;
     }
-    s[kConn] = this;
-    this.socket = s;
-    s.setNoDelay(true);
-    listen(s);
     deadlines.schedule(this, this.opts.timeouts.tcpMs);
   }
 
@@ -123,17 +118,40 @@ class Connection implements SocketOwner, Timed, HeldConnection {
 
   tcpUp(): void {
     this.tTcp = performance.now();
-    this.state = 'tls';
-    deadlines.schedule(this, this.opts.timeouts.tlsMs);
+    const tr = this.transport;
+    if (tr === 'tls' || tr === 'wss') {
+      this.state = 'tls';
+      deadlines.schedule(this, this.opts.timeouts.tlsMs);
+    } else if (tr === 'ws') this.upgrading();
+    else this.mqttUp(this.tTcp);
   }
 
   tlsUp(s: Sock): void {
     this.tTls = performance.now();
-    this.state = 'connack';
     this.tls13 = s.getProtocol() === 'TLSv1.3';
     this.resumed = s.isSessionReused();
+    this.alpnProtocol = s.alpnProtocol ?? false;
+    if (this.transport === 'wss') this.upgrading();
+    else this.mqttUp(this.tTls);
+  }
+
+  /** ws://, wss://: the upgrade request is on its way (ws wrote it as the socket came up). */
+  private upgrading(): void {
+    this.state = 'ws';
+    deadlines.schedule(this, this.opts.timeouts.wsMs ?? this.opts.timeouts.tlsMs);
+  }
+
+  wsUp(): void {
+    this.tWs = performance.now();
+    this.mqttUp(this.tWs);
+  }
+
+  /** The transport carries bytes: CONNECT. */
+  private mqttUp(at: number): void {
+    this.tUp = at;
+    this.state = 'connack';
     deadlines.schedule(this, this.opts.timeouts.connackMs);
-    s.write(this.device.packets.connect);
+    this.socket!.write(this.device.packets.connect);
   }
 
   /** A session ticket: the server finished the handshake on its side (TLS 1.3: it accepted our certificate). */
@@ -229,10 +247,11 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   /** Timings of the phases that completed before `failed` (all of them on success). */
   private fillTimings(failed: FailurePhase | null, now: number): void {
     const t = this.timings;
-    const upTo = failed === null ? 5 : PHASE_ORDER[failed];
+    const upTo = failed === null ? FAILURE_PHASES.length : FAILURE_PHASES.indexOf(failed);
     if (upTo > 0 && this.tTcp > 0) t.tcp = (this.tTcp - this.t0) * 1000;
     if (upTo > 1 && this.tTls > 0) t.tls = (this.tTls - this.tTcp) * 1000;
-    if (upTo > 2 && this.tConnack > 0) t.connack = (this.tConnack - this.tTls) * 1000;
+    if (upTo > 2 && this.tWs > 0) t.ws = (this.tWs - (this.tTls > 0 ? this.tTls : this.tTcp)) * 1000;
+    if (upTo > 3 && this.tConnack > 0) t.connack = (this.tConnack - this.tUp) * 1000;
     if (failed === null && this.device.packets.subscribe !== null) t.subscribe = (now - this.tConnack) * 1000;
   }
 
@@ -266,7 +285,8 @@ class Connection implements SocketOwner, Timed, HeldConnection {
   }
 
   protocolError(detail: string): boolean {
-    return this.fail({ phase: this.state === 'tcp' ? 'tls' : this.state, reason: 'protocol_error' }, undefined, detail);
+    const phase: FailurePhase = this.state === 'tcp' ? (this.transport === 'tcp' ? 'tcp' : 'tls') : this.state;
+    return this.fail({ phase, reason: 'protocol_error' }, undefined, detail);
   }
 
   onDeadline(): void {

@@ -34,6 +34,12 @@ export interface DriverRunOptions {
   username?: string | undefined;
   minVersion?: tls.SecureVersion | undefined;
   maxVersion?: tls.SecureVersion | undefined;
+  /** key exchange groups in order of preference, e.g. X25519:P-256 (Node's ecdhCurve) */
+  groups?: string | undefined;
+  /** OpenSSL cipher list (TLS 1.2) and/or TLS 1.3 suites (TLS_AES_128_GCM_SHA256:...) */
+  ciphers?: string | undefined;
+  /** false: no target uses TLS (mqtt://, ws:// only): no TLS context is built */
+  tls?: boolean | undefined;
 }
 
 /** What one device does besides the run's own subscription. */
@@ -46,7 +52,10 @@ export interface PreparedDevice {
   readonly id: string;
   readonly index: number;
   readonly fault: string | undefined;
-  /** null when the credentials could not be loaded: every attempt fails with tls_local_config */
+  /**
+   * null when the credentials could not be loaded (`contextError`): every TLS attempt fails
+   * with tls_local_config; null without an error when the run uses no TLS
+   */
   readonly context: tls.SecureContext | null;
   readonly contextError: Error | null;
   readonly packets: DevicePackets;
@@ -57,16 +66,20 @@ export interface PreparedDevice {
 export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions, extras?: DeviceExtras): PreparedDevice {
   let context: tls.SecureContext | null = null;
   let contextError: Error | null = null;
-  try {
-    context = tls.createSecureContext({
-      key: creds.keyPem,
-      cert: creds.certPem,
-      ca: run.serverCaPem,
-      minVersion: run.minVersion,
-      maxVersion: run.maxVersion,
-    });
-  } catch (e) {
-    contextError = e instanceof Error ? e : new Error(String(e));
+  if (run.tls !== false) {
+    try {
+      context = tls.createSecureContext({
+        key: creds.keyPem,
+        cert: creds.certPem,
+        ca: run.serverCaPem,
+        minVersion: run.minVersion,
+        maxVersion: run.maxVersion,
+        ecdhCurve: run.groups,
+        ciphers: run.ciphers,
+      });
+    } catch (e) {
+      contextError = e instanceof Error ? e : new Error(String(e));
+    }
   }
   return {
     id: creds.id,

@@ -10,7 +10,7 @@ import { LATE_MS } from '../model/messages.js';
 import { epochNow } from '../util/clock.js';
 import { PUBACK, PUBCOMP, PUBREC, PUBREL, encodeAck, packetIdOffset, setPacketId, type PublishQos } from './publish.js';
 import type { InboundPublish } from './inbound.js';
-import type { Sock } from './socket-events.js';
+import type { Wire } from './socket-events.js';
 
 /** In-flight QoS 1/2 messages per connection at most, whatever the server's Receive Maximum. */
 export const WINDOW_CAP = 64;
@@ -58,7 +58,7 @@ interface InFlight {
 }
 
 const kFlow = Symbol('herd.flow');
-type FlowSock = Sock & { [kFlow]?: Flow };
+type FlowSock = Wire & { [kFlow]?: Flow };
 
 function onDrain(this: FlowSock): void {
   this[kFlow]?.drained();
@@ -77,7 +77,7 @@ export class Flow {
   private stopped = false;
 
   constructor(
-    private readonly sock: Sock,
+    private readonly sock: Wire,
     private readonly sink: FlowSink,
     /** min(Receive Maximum, WINDOW_CAP) */
     readonly window: number,

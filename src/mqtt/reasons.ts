@@ -15,7 +15,7 @@ type ProposedReason =
 export type DriverReason = FailureReason | ProposedReason;
 
 /** Where an attempt (or a held connection) is when something happens. */
-export type DriverState = 'tcp' | 'tls' | 'connack' | 'subscribe' | 'session';
+export type DriverState = 'tcp' | 'tls' | 'ws' | 'connack' | 'subscribe' | 'session';
 
 /** TLS alert numbers (RFC 8446 §6 and the IANA registry) by name. */
 const TLS_ALERTS: Readonly<Record<number, string>> = {
@@ -132,6 +132,7 @@ export interface Classified {
 const PHASE_OF_STATE: Record<DriverState, FailurePhase> = {
   tcp: 'tcp',
   tls: 'tls',
+  ws: 'ws',
   connack: 'connack',
   subscribe: 'subscribe',
   session: 'session',
@@ -144,11 +145,13 @@ export function classifyTimeout(state: DriverState): Classified {
       ? 'tcp_timeout'
       : state === 'tls'
         ? 'tls_timeout'
-        : state === 'connack'
-          ? 'connack_timeout'
-          : state === 'subscribe'
-            ? 'subscribe_timeout'
-            : 'ping_timeout';
+        : state === 'ws'
+          ? 'ws_timeout'
+          : state === 'connack'
+            ? 'connack_timeout'
+            : state === 'subscribe'
+              ? 'subscribe_timeout'
+              : 'ping_timeout';
   return { phase: PHASE_OF_STATE[state], reason };
 }
 
@@ -216,6 +219,10 @@ export function classifyClose(state: DriverState, tls13: boolean, accepted: bool
       return { phase: 'tcp', reason: reset ? 'tcp_reset' : 'tcp_refused' };
     case 'tls':
       return { phase: 'tls', reason: 'tls_closed' };
+    case 'ws':
+      // wss: a Node TLS server rejects a client certificate by closing, before any HTTP response
+      if (tls13 && !accepted) return { phase: 'tls', reason: 'tls_closed' };
+      return { phase: 'ws', reason: 'closed_before_connack' };
     case 'connack':
       if (tls13 && !accepted) return { phase: 'tls', reason: 'tls_closed' };
       return { phase: 'connack', reason: 'closed_before_connack' };
@@ -224,6 +231,26 @@ export function classifyClose(state: DriverState, tls13: boolean, accepted: bool
     case 'session':
       return { phase: 'session', reason: reset ? 'tcp_reset' : 'tls_closed' };
   }
+}
+
+/**
+ * The server answered the WebSocket upgrade with another status than 101 (a wrong path:
+ * 404; a proxy that wants authentication: 401, 407; a broker that refuses the origin: 403).
+ */
+export function wsRejectedReason(status: number): `ws_rejected_${number}` {
+  return `ws_rejected_${Number.isInteger(status) && status >= 100 && status <= 999 ? status : 0}`;
+}
+
+/**
+ * A WebSocket close frame from the server, by its code: before CONNACK it is how the broker
+ * refused the session (RabbitMQ's web_mqtt: 1002 "unauthenticated"), after it a session drop.
+ * 1005 (no code) and 1006 (no close frame: the connection just ended) are not close frames:
+ * undefined, and the close is classified as any other (classifyClose).
+ */
+export function wsClosedReason(state: DriverState, code: number): Classified | undefined {
+  if (code === 1005 || code === 1006 || !Number.isInteger(code) || code < 1000 || code > 4999) return undefined;
+  const phase: FailurePhase = state === 'session' ? 'session' : state === 'subscribe' ? 'subscribe' : 'connack';
+  return { phase, reason: `ws_closed_${code}` };
 }
 
 /** An error, on one line, for people: its code and message (a protocol error or an unclassified one). */

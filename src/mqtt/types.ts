@@ -1,11 +1,18 @@
 /** The driver's API types: where to connect, per-run options, and what an attempt reports. */
 import type { FailurePhase } from '../model/names.js';
 import type { DriverReason } from './reasons.js';
+import type { Transport } from './transport.js';
 import type { FlowOwner, TrafficHooks } from './flow.js';
 
 export interface Target {
   host: string;
   port: number;
+  /** how to reach it (default tls: mqtts://) */
+  transport?: Transport | undefined;
+  /** ws and wss: the upgrade request's path (default /mqtt) */
+  path?: string | undefined;
+  /** ALPN protocols offered in the TLS handshake (tls and wss), e.g. ['x-amzn-mqtt-ca'] */
+  alpn?: string[] | undefined;
   /** SNI and the name checked in the server certificate; default: host (IPs are checked against IP SANs) */
   servername?: string | undefined;
   /** source address to bind (spreading over --source-ips) */
@@ -15,6 +22,8 @@ export interface Target {
 export interface Timeouts {
   tcpMs: number;
   tlsMs: number;
+  /** the WebSocket upgrade (ws and wss); default tlsMs */
+  wsMs?: number | undefined;
   connackMs: number;
   subscribeMs: number;
   /** wait for PINGRESP; default min(keepalive, 10 s) */
@@ -36,6 +45,8 @@ export interface AttemptOptions {
 export interface PhaseTimings {
   tcp: number | undefined;
   tls: number | undefined;
+  /** the WebSocket upgrade: request sent → 101 Switching Protocols checked */
+  ws: number | undefined;
   connack: number | undefined;
   subscribe: number | undefined;
 }
@@ -62,6 +73,8 @@ interface OutcomeDetails {
   readonly keepaliveMs: number;
   /** the handshake negotiated TLS 1.3 */
   readonly tls13: boolean;
+  /** the ALPN protocol the server selected; false: none (or no TLS) */
+  readonly alpnProtocol: string | false;
 }
 
 export type AttemptOutcome = OutcomeDetails &

@@ -44,7 +44,10 @@ export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
   const regression =
     summary === undefined ? undefined : baselineThresholds(summary, config.baselineMetrics, config.maxRegression);
   if (config.outDir !== undefined) checkOutDir(config.outDir);
-  const targets = config.targets.map((t) => parseTarget(t)!);
+  const targets: TargetSpec[] = config.targets.map((t) => {
+    const a = parseTarget(t)!;
+    return { host: a.host, port: a.port, transport: a.transport, path: a.path };
+  });
   await resolveTargets(targets);
   return {
     whole,

@@ -6,10 +6,11 @@ import type { Fault, KeyType, TlsVersion } from '../model/names.js';
 import type { LoadConfig } from '../load/executor.js';
 import type { BackoffConfig } from '../load/reconnect.js';
 import type { StreamConfig } from '../traffic/stream.js';
+import { parseBrokerUrl, type BrokerAddress } from '../mqtt/index.js';
 
 export interface RunConfig {
   scenario: string;
-  /** mqtts://host:port, several for a cluster; empty: start the embedded broker */
+  /** mqtt://, mqtts://, ws:// or wss:// URLs, several for a cluster (they may mix); empty: start the embedded broker */
   targets: string[];
   pkiDir: string | undefined;
   store: string | undefined;
@@ -37,8 +38,18 @@ export interface RunConfig {
   };
   /** what devices do once connected (src/traffic); empty: they connect, hold and ping */
   traffic: StreamConfig[];
-  tls: { servername: string | undefined; minVersion: TlsVersion | undefined; maxVersion: TlsVersion | undefined };
-  timeouts: { tcpMs: number; tlsMs: number; connackMs: number; subscribeMs: number };
+  tls: {
+    servername: string | undefined;
+    minVersion: TlsVersion | undefined;
+    maxVersion: TlsVersion | undefined;
+    /** ALPN protocols to offer, in order (AWS IoT Core on 443: x-amzn-mqtt-ca) */
+    alpn: string[] | undefined;
+    /** key exchange groups in order of preference, X25519:P-256 (Node's ecdhCurve) */
+    groups: string | undefined;
+    /** OpenSSL cipher list and/or TLS 1.3 suites */
+    ciphers: string | undefined;
+  };
+  timeouts: { tcpMs: number; tlsMs: number; wsMs: number; connackMs: number; subscribeMs: number };
   workers: number;
   /** generator processes (undefined: as many as the open-files limit requires) */
   processes: number | undefined;
@@ -71,7 +82,7 @@ export const DEFAULTS = {
   inFlight: 100,
   holdMs: 10_000,
   keepaliveS: 60,
-  timeouts: { tcpMs: 10_000, tlsMs: 10_000, connackMs: 10_000, subscribeMs: 10_000 },
+  timeouts: { tcpMs: 10_000, tlsMs: 10_000, wsMs: 10_000, connackMs: 10_000, subscribeMs: 10_000 },
   lingerMs: 0,
 } as const;
 
@@ -83,13 +94,12 @@ export const DEFAULTS = {
  */
 export const DEMO = { devices: 2000, rate: 150, holdMs: 5_000 } as const;
 
-/** Parse mqtts://host:port (or host:port) into a target; undefined when malformed. */
-export function parseTarget(url: string): { host: string; port: number } | undefined {
-  const m = url.match(/^(?:(mqtts|ssl|tls):\/\/)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/);
-  if (!m) return undefined;
-  const port = m[3] === undefined ? 8883 : Number(m[3]);
-  if (port < 1 || port > 65535) return undefined;
-  return { host: m[2]!.replace(/^\[|\]$/g, ''), port };
+/**
+ * Parse a target URL — mqtt://, mqtts:// (or a bare host:port), ws://, wss:// with a path —
+ * into where and how to connect; undefined when malformed.
+ */
+export function parseTarget(url: string): BrokerAddress | undefined {
+  return parseBrokerUrl(url);
 }
 
 /** Expand `127.0.0.2-127.0.0.9` and comma lists into addresses (IPv4 ranges within one /24… /16). */

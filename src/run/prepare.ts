@@ -83,7 +83,7 @@ export async function prepareRun(plan: RunPlan, hooks: PrepareHooks): Promise<Pr
     if (targets.length === 0) {
       broker = await embeddedBroker(plan, creds.caDir!, work);
       hooks.onBroker?.(broker);
-      targets.push({ host: broker.host, port: broker.port });
+      targets.push({ host: broker.host, port: broker.port, transport: 'tls', path: undefined });
       servername ??= 'localhost';
       hooks.info(`embedded broker listening on mqtts://${broker.host}:${broker.port}`);
     }

@@ -17,6 +17,7 @@ import { DEVICE_BACKOFF, type BackoffConfig, type Jitter } from '../load/reconne
 import { trafficFromScenario, validateTraffic } from '../traffic/registry.js';
 import type { StreamConfig } from '../traffic/stream.js';
 import { SchemaChecker, positionOf, type Problem } from './schema-check.js';
+import { alpnProblem, ciphersProblem, groupsProblem, parseBrokerUrl, servernameProblem } from '../mqtt/index.js';
 import { scenarioSchema } from './schema.js';
 
 /** What a scenario file sets; flags override it, defaults fill the rest. */
@@ -27,6 +28,9 @@ export interface ScenarioSettings {
   servername?: string;
   minVersion?: TlsVersion;
   maxVersion?: TlsVersion;
+  alpn?: string[];
+  groups?: string;
+  ciphers?: string;
   resumeRatio?: number;
   devices?: number;
   pkiDir?: string;
@@ -57,7 +61,16 @@ export interface ScenarioSettings {
 interface Raw {
   name?: string;
   target?: string | string[];
-  tls?: { ca?: string; servername?: string; version?: string; max_version?: string; resume_ratio?: number };
+  tls?: {
+    ca?: string;
+    servername?: string;
+    version?: string;
+    max_version?: string;
+    resume_ratio?: number;
+    alpn?: string | string[];
+    groups?: string;
+    ciphers?: string;
+  };
   devices?: {
     count?: number;
     ca?: string;
@@ -162,7 +175,16 @@ export function parseScenario(text: string, file: string): ScenarioSettings {
   const path = (p: string | undefined): string | undefined =>
     p === undefined ? undefined : resolve(dirname(resolve(file)), p);
   if (raw.name !== undefined) s.scenario = raw.name;
-  if (raw.target !== undefined) s.targets = Array.isArray(raw.target) ? raw.target : [raw.target];
+  if (raw.target !== undefined) {
+    s.targets = Array.isArray(raw.target) ? raw.target : [raw.target];
+    s.targets.forEach((t, i) => {
+      if (parseBrokerUrl(t) === undefined)
+        at(
+          Array.isArray(raw.target) ? ['target', i] : ['target'],
+          `expected mqtt://, mqtts://, ws:// or wss:// host:port (ws: and a path, default /mqtt), got "${t}"`,
+        );
+    });
+  }
   tlsSection(raw, s, at, path);
   devicesSection(raw, s, path);
   mqttSection(raw, s, at);
@@ -190,7 +212,27 @@ function thresholdsSection(raw: Raw, s: ScenarioSettings, at: At): void {
 function tlsSection(raw: Raw, s: ScenarioSettings, at: At, path: (p: string | undefined) => string | undefined): void {
   const t = raw.tls;
   if (!t) return;
-  if (t.servername !== undefined) s.servername = t.servername;
+  if (t.servername !== undefined) {
+    const bad = servernameProblem(t.servername);
+    if (bad) at(['tls', 'servername'], bad);
+    s.servername = t.servername;
+  }
+  if (t.alpn !== undefined) {
+    const list = Array.isArray(t.alpn) ? t.alpn : [t.alpn];
+    const bad = alpnProblem(list);
+    if (bad) at(['tls', 'alpn'], bad);
+    s.alpn = list;
+  }
+  if (t.groups !== undefined) {
+    const bad = groupsProblem(t.groups);
+    if (bad) at(['tls', 'groups'], bad);
+    s.groups = t.groups;
+  }
+  if (t.ciphers !== undefined) {
+    const bad = ciphersProblem(t.ciphers);
+    if (bad) at(['tls', 'ciphers'], bad);
+    s.ciphers = t.ciphers;
+  }
   if (t.version !== undefined) s.minVersion = tlsVersion(t.version);
   if (t.max_version !== undefined) s.maxVersion = tlsVersion(t.max_version);
   if (t.ca !== undefined) s.serverCa = path(t.ca);

@@ -21,18 +21,19 @@ const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
       description: 'scenario name (labels, reports)',
     },
     target: {
-      description: 'mqtts://host:port, or a list of them (a cluster); omitted: the embedded broker',
+      description:
+        'mqtt://host:port (TCP), mqtts://host:port (TLS), ws://host:port/path or wss://host:port/path (WebSocket, path default /mqtt), or a list of them (a cluster; they may mix); omitted: the embedded broker',
       anyOf: [
         {
           type: 'string',
-          pattern: '^(mqtts|ssl|tls)://[^\\s]+$',
+          pattern: '^(mqtts?|ssl|tls|tcp|wss?)://[^\\s]+$',
         },
         {
           type: 'array',
           minItems: 1,
           items: {
             type: 'string',
-            pattern: '^(mqtts|ssl|tls)://[^\\s]+$',
+            pattern: '^(mqtts?|ssl|tls|tcp|wss?)://[^\\s]+$',
           },
         },
       ],
@@ -58,6 +59,18 @@ const BASE: JsonSchema & { properties: Record<string, JsonSchema> } = {
           type: 'string',
           enum: ['1.2', '1.3'],
           description: 'maximum TLS version',
+        },
+        alpn: {
+          description: 'ALPN protocols to offer, in order (AWS IoT Core on 443: x-amzn-mqtt-ca)',
+          anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, items: { type: 'string' } }],
+        },
+        groups: {
+          type: 'string',
+          description: "key exchange groups in order of preference, e.g. X25519:P-256 (OpenSSL's names)",
+        },
+        ciphers: {
+          type: 'string',
+          description: 'cipher suites: TLS 1.3 (TLS_AES_128_GCM_SHA256:...) and/or TLS 1.2 OpenSSL names',
         },
         resume_ratio: {
           type: 'number',

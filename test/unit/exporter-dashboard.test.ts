@@ -39,7 +39,7 @@ describe('grafana dashboard', () => {
       ['shard', 'shard'],
     ]);
     for (const v of q.variables) expect(v.selector).toMatch(/^herd_run_info\b/);
-    expect(q.custom.phase).toEqual(['tcp', 'tls', 'connack', 'subscribe']);
+    expect(q.custom.phase).toEqual(['tcp', 'tls', 'ws', 'connack', 'subscribe']);
     for (const p of dash.panels.filter((p) => p.type !== 'row')) {
       expect(p.datasource?.uid, p.title).toBe('${datasource}');
       for (const t of p.targets ?? []) expect(t.datasource?.uid, p.title).toBe('${datasource}');

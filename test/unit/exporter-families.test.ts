@@ -191,7 +191,7 @@ describe('exporter families', () => {
         .get('herd_phase_duration_seconds')!
         .samples.filter((s) => s.labels.le === '+Inf')
         .map((s) => s.labels.phase),
-    ).toEqual(['tcp', 'tls', 'connack', 'subscribe']);
+    ).toEqual(['tcp', 'tls', 'ws', 'connack', 'subscribe']);
   });
 
   it('promtool check metrics accepts the output, empty and full', async () => {

@@ -16,6 +16,7 @@ export interface ConsoleOptions {
 const PHASE_LABEL: Record<Phase, string> = {
   tcp: 'tcp',
   tls: 'tls',
+  ws: 'ws upgrade',
   connack: 'connack',
   subscribe: 'subscribe',
   connect: 'connect (e2e)',

@@ -105,6 +105,20 @@ export const FIXED: Record<string, Entry> = {
     'The example shows what arrived (its first bytes, as hex and printable) or what was wrong. ' +
       'Check that the target port is the TLS MQTT listener and the MQTT version (--mqtt 3.1.1|5) the broker supports.',
   ],
+  ws_protocol: [
+    'The WebSocket upgrade or framing broke the protocol',
+    'The server answered 101 but without the `mqtt` subprotocol (or with another), with a wrong Sec-WebSocket-Accept, ' +
+      'an extension not asked for, or it sent a text frame or a broken frame: not an MQTT-over-WebSocket endpoint, ' +
+      'or a proxy that rewrites the upgrade.',
+    'The example shows what was wrong. Check that the target path is the broker’s MQTT WebSocket endpoint and that ' +
+      'any proxy passes Sec-WebSocket-Protocol through.',
+  ],
+  ws_timeout: [
+    'No answer to the WebSocket upgrade in time',
+    'The connection (and TLS on wss://) was up but the HTTP upgrade got no response: an overloaded broker or proxy, ' +
+      'or a port that waits for something else (an MQTT listener given a ws:// URL).',
+    'Check the target’s scheme and port; lower the rate; raise --ws-timeout only if slow answers are acceptable.',
+  ],
   unclassified: [
     'An error no other reason describes',
     'The driver saw an error code it does not classify.',

@@ -3,9 +3,10 @@
  * people reading a report who never ran the tool. Covers the closed list of
  * src/model/names.ts, the `tls_alert_<name>` family (every alert of the IANA registry),
  * the `connack_<name>` family (MQTT 3.1.1 codes 1–5 and MQTT 5 reason codes), the same
- * names as `disconnect_<name>`, and the driver's proposed reasons. An unknown member of a
+ * names as `disconnect_<name>`, the WebSocket families `ws_rejected_<status>` and
+ * `ws_closed_<code>`, and the driver's proposed reasons. An unknown member of a
  * family gets the family's explanation; anything else a generic one (never an exception).
- * The texts are in fixed.ts, tls-alerts.ts and mqtt-codes.ts.
+ * The texts are in fixed.ts, tls-alerts.ts, mqtt-codes.ts and websocket.ts.
  */
 
 export interface Explanation {
@@ -23,6 +24,7 @@ import type { Entry } from './entry.js';
 import { FIXED } from './fixed.js';
 import { CONNACK } from './mqtt-codes.js';
 import { ALERTS } from './tls-alerts.js';
+import { wsClosed, wsRejected } from './websocket.js';
 
 function make(reason: string, e: Entry, specific: boolean): Explanation {
   return { reason, title: e[0], cause: e[1], fix: e[2], specific };
@@ -50,6 +52,11 @@ export function explainReason(reason: string): Explanation {
       ],
       false,
     );
+  }
+  const ws = /^ws_(rejected|closed)_(\d+)$/.exec(reason);
+  if (ws !== null) {
+    const [e, specific] = ws[1] === 'rejected' ? wsRejected(ws[2]!) : wsClosed(ws[2]!);
+    return make(reason, e, specific);
   }
   const family = /^(connack|disconnect)_(.+)$/.exec(reason);
   if (family !== null) {

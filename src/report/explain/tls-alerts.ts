@@ -174,7 +174,7 @@ export const ALERTS: Record<string, Entry> = {
   ],
   no_application_protocol: [
     'No ALPN protocol in common',
-    'The broker requires an ALPN protocol (e.g. "mqtt" on AWS IoT port 443) the client did not offer.',
-    'Use the broker’s plain MQTT-over-TLS port (8883).',
+    'The broker requires an ALPN protocol the client did not offer: AWS IoT Core takes mTLS MQTT on port 443 only with "x-amzn-mqtt-ca".',
+    'Offer the protocol the broker wants (--alpn x-amzn-mqtt-ca, or tls.alpn in the scenario), or use its MQTT-over-TLS port (8883).',
   ],
 };

@@ -23,6 +23,7 @@ const mark = (ok: boolean): string => (ok ? OK : NO);
 export const PHASE_LABEL: Record<Phase | MessagePhase, string> = {
   tcp: 'TCP connect',
   tls: 'TLS handshake',
+  ws: 'WebSocket upgrade',
   connack: 'CONNECT → CONNACK',
   subscribe: 'SUBSCRIBE → SUBACK',
   connect: 'Connect, end to end',

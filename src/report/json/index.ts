@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError, InputErrors } from '../../errors.js';
 import type { Summary, WithSeries } from '../../model/summary.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import { createHistogram, encodeHistogram, latencyStats } from '../../metrics/hdr.js';
 import { summaryProblems } from './validate.js';
 
 /** Key order per JSON path ('[]' stands for any array element). Unlisted keys follow, sorted. */
@@ -44,7 +45,7 @@ const ORDER: Record<string, readonly string[]> = {
   'failures[]': ['phase', 'reason', 'count', 'example'],
   'findings[]': ['code', 'severity', 'message', 'evidence'],
   'security[]': ['fault', 'expected_rejections', 'rejected', 'accepted', 'reasons'],
-  latency: ['tcp', 'tls', 'connack', 'subscribe', 'connect', 'publish_ack', 'delivery', 'command_rtt'],
+  latency: ['tcp', 'tls', 'ws', 'connack', 'subscribe', 'connect', 'publish_ack', 'delivery', 'command_rtt'],
   'messages.*': ['published', 'acked', 'delivered', 'lost', 'duplicated', 'out_of_order', 'late', 'bytes', 'unacked'],
   'latency.*': ['count', 'min', 'mean', 'p50', 'p90', 'p99', 'p999', 'max', 'hdr'],
   mint: ['count', 'per_second', 'loaded'],
@@ -142,6 +143,10 @@ export function parseSummary(text: string, file: string): WithSeries<Summary> {
 function withDefaults(s: WithSeries<Summary>): WithSeries<Summary> {
   s.counts.session_drops ??= s.failures.filter((f) => f.phase === 'session').reduce((a, f) => a + f.count, 0);
   s.findings ??= [];
+  if ((s.latency as Partial<Summary['latency']>).ws === undefined) {
+    const empty = createHistogram('cumulative');
+    s.latency.ws = { ...latencyStats(empty), hdr: encodeHistogram(empty) };
+  }
   return s;
 }
 

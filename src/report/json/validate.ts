@@ -108,9 +108,10 @@ const summary = obj(
     security: arr(
       obj({ fault: str, expected_rejections: count, rejected: count, accepted: count, reasons: record(count) }),
     ),
+    // `ws` came with WebSocket targets: a summary written before reads as if it had none
     latency: obj(
-      Object.fromEntries(PHASES.map((ph) => [ph, phaseLatency])),
-      Object.fromEntries(MESSAGE_PHASES.map((ph) => [ph, phaseLatency])),
+      Object.fromEntries(PHASES.filter((ph) => ph !== 'ws').map((ph) => [ph, phaseLatency])),
+      Object.fromEntries([...MESSAGE_PHASES, 'ws'].map((ph) => [ph, phaseLatency])),
     ),
     mint: obj({ count, per_second: num, loaded: count }),
     generator: obj({
