@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herd, readSummaryFile } from '../helpers/herd.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { startBroker } from '../../src/broker/index.js';
+import { readFileSync } from 'node:fs';
 import { scenarioFile } from '../helpers/traffic-clients.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-e2e-'));
@@ -60,18 +62,41 @@ describe('telemetry to subscribers, the embedded broker', () => {
   });
 });
 
+const pki = join(tmp(), 'pki');
+beforeAll(async () => {
+  for (const a of [
+    ['pki', 'ca', '--out', pki],
+    ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1'],
+  ]) {
+    const r = await herd(a);
+    expect(r.code, r.stderr).toBe(0);
+  }
+});
+
+it("the subscribers take the devices' transport: wss:// (mTLS) and mqtt:// (plain TCP)", async () => {
+  const broker = await startBroker({
+    caPem: readFileSync(join(pki, 'ca.crt')),
+    certPem: readFileSync(join(pki, 'server.crt')),
+    keyPem: readFileSync(join(pki, 'server.key')),
+    tcpPort: 0,
+    wsPort: 0,
+  });
+  try {
+    for (const url of [`wss://127.0.0.1:${broker.wsPort}/mqtt`, `mqtt://127.0.0.1:${broker.tcpPort}`]) {
+      const s = await run(['--target', url, '--pki', pki, '--servername', 'localhost'], 1, 1, 5);
+      expectExact(s, 1, 1);
+    }
+    // the subscriber's and the devices' streams arrived on those listeners
+    expect(broker.stats().streams).toMatchObject({ wss: N + 1, tcp: N + 1, tls: 0 });
+  } finally {
+    await broker.close();
+  }
+});
+
 describe('telemetry to subscribers, Debian mosquitto', () => {
-  const pki = join(tmp(), 'pki');
   let m: Mosquitto;
   let args: string[];
   beforeAll(async () => {
-    for (const a of [
-      ['pki', 'ca', '--out', pki],
-      ['pki', 'server', '--ca', pki, '--out', pki, '--dns', 'localhost', '--ip', '127.0.0.1'],
-    ]) {
-      const r = await herd(a);
-      expect(r.code, r.stderr).toBe(0);
-    }
     m = await startMosquitto({
       cafile: join(pki, 'ca.crt'),
       certfile: join(pki, 'server.crt'),
