@@ -165,14 +165,17 @@ ${table('grid', head, rows)}</section>`;
 }
 
 export function latencyTable(s: Summary): string {
-  const rows = PHASES.map((p) => {
-    const l = s.latency[p];
-    const cells =
-      l.count === 0
-        ? ['–', '–', '–', '–', '–', '–', '–']
-        : [l.min, l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(tableMs);
-    return tr([td(esc(PHASE_LABEL[p])), td(int(l.count), 'n'), ...cells.map((c) => td(c, 'n'))]);
-  }).join('\n');
+  // the ws upgrade only when a WebSocket target was used
+  const rows = PHASES.filter((p) => p !== 'ws' || s.latency.ws.count > 0)
+    .map((p) => {
+      const l = s.latency[p];
+      const cells =
+        l.count === 0
+          ? ['–', '–', '–', '–', '–', '–', '–']
+          : [l.min, l.p50, l.p90, l.p99, l.p999, l.max, l.mean].map(tableMs);
+      return tr([td(esc(PHASE_LABEL[p])), td(int(l.count), 'n'), ...cells.map((c) => td(c, 'n'))]);
+    })
+    .join('\n');
   const numbers = ['count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
   return table('grid latency', [th('phase (ms)'), ...numbers.map((n) => th(n, 'n'))], rows);
 }
