@@ -20,69 +20,41 @@ import { UsageError } from '../errors.js';
 import { mergeSummaries } from '../run/merge.js';
 import type { Phase } from '../model/names.js';
 import { readSummary } from '../report/json/index.js';
-import { Ecdf, excludesZero, percentileDifference, proportionDifference, type Interval } from './noise.js';
+import { Ecdf, excludesZero, percentileDifference, proportionDifference } from './noise.js';
 import type { Summary } from '../model/summary.js';
 import type { Capacity } from '../model/capacity.js';
+import type { MessagePhase } from '../model/messages.js';
+import { delta, disjoint, type CompareRun, type Comparison, type MetricRow } from './rows.js';
+import { streamRows } from './streams.js';
 
-export interface CompareRun {
-  label: string;
-  files: string[];
-  /** the repeats of this configuration (one summary when not repeated) */
-  summaries: Summary[];
-  /** the repeats' histograms and counters pooled */
-  pooled: Summary;
-  /** the capacity searches among the repeats */
-  capacities: Capacity[];
-  /** settings that tell runs apart (target, protocol, key type, TLS versions, …) */
-  settings: Record<string, string>;
-}
+export type { CompareRun, Comparison, Delta, MetricRow, Noise } from './rows.js';
 
-export type Noise = 'bootstrap' | 'bootstrap and repeats' | 'knee brackets' | 'proportions';
-
-export interface Delta {
-  /** this run − the reference */
-  delta: number;
-  /** delta / |reference|; null when the reference is 0 */
-  relative: number | null;
-  /** 95% interval of the difference; null when there is none (knee brackets) */
-  ci: [number, number] | null;
-  beyondNoise: boolean;
-  verdict: 'better' | 'worse' | 'same';
-  noise: Noise;
-}
-
-export interface MetricRow {
-  /** connect, tcp, tls, connack, subscribe, failures, capacity */
-  group: string;
-  metric: string;
-  unit: 'ms' | 'fraction' | 'rate';
-  better: 'lower' | 'higher';
-  /** per run (pooled over repeats) */
-  values: (number | null)[];
-  /** per run: the lowest and highest of its repeats, or null without repeats */
-  spread: ([number, number] | null)[];
-  /** per run against the reference (null for the reference itself, or without data) */
-  deltas: (Delta | null)[];
-}
-
-export interface Comparison {
-  runs: CompareRun[];
-  rows: MetricRow[];
-  /** settings whose values differ between the runs */
-  differences: { setting: string; values: string[] }[];
-  /** things to keep in mind reading the comparison */
-  notes: string[];
-}
-
-const PHASE_PERCENTILES: Record<Phase, readonly number[]> = {
+const PHASE_PERCENTILES: Record<Phase | MessagePhase, readonly number[]> = {
   connect: [50, 90, 99, 99.9],
   tcp: [50, 99],
   tls: [50, 99],
   ws: [50, 99],
   connack: [50, 99],
   subscribe: [50, 99],
+  publish_ack: [50, 99],
+  delivery: [50, 99],
+  command_rtt: [50, 99],
 };
-const PHASE_ORDER: readonly Phase[] = ['connect', 'tcp', 'tls', 'ws', 'connack', 'subscribe'];
+/** The connection's phases, then the messages' (those only when a run has traffic: no rows without data). */
+const PHASE_ORDER: readonly (Phase | MessagePhase)[] = [
+  'connect',
+  'tcp',
+  'tls',
+  'ws',
+  'connack',
+  'subscribe',
+  'publish_ack',
+  'delivery',
+  'command_rtt',
+];
+
+/** How many values a run measured in a phase (0 when the summary has no such phase: no traffic). */
+const measured = (s: Summary, phase: Phase | MessagePhase): number => s.latency[phase]?.count ?? 0;
 
 /** What tells runs apart, from the summary (and a capacity search's settings). */
 function settingsOf(s: Summary): Record<string, string> {
@@ -175,41 +147,15 @@ function differences(runs: readonly CompareRun[]): { setting: string; values: st
     .filter((d) => new Set(d.values).size > 1);
 }
 
-function verdictOf(delta: number, beyond: boolean, better: 'lower' | 'higher'): Delta['verdict'] {
-  if (!beyond || delta === 0) return 'same';
-  return (better === 'lower') === delta < 0 ? 'better' : 'worse';
-}
-
-function delta(
-  ref: number,
-  value: number,
-  ci: Interval | null,
-  beyond: boolean,
-  better: 'lower' | 'higher',
-  noise: Noise,
-): Delta {
-  const d = value - ref;
-  return {
-    delta: d,
-    relative: ref === 0 ? null : d / Math.abs(ref),
-    ci: ci === null ? null : [ci.low, ci.high],
-    beyondNoise: beyond,
-    verdict: verdictOf(d, beyond, better),
-    noise,
-  };
-}
-
-const disjoint = (a: [number, number], b: [number, number]): boolean => a[1] < b[0] || b[1] < a[0];
-
-function percentileRow(runs: readonly CompareRun[], phase: Phase, p: number): MetricRow | null {
-  const ecdfs = runs.map((r) => (r.pooled.latency[phase].count > 0 ? Ecdf.fromHdr(r.pooled.latency[phase].hdr) : null));
+function percentileRow(runs: readonly CompareRun[], phase: Phase | MessagePhase, p: number): MetricRow | null {
+  const ecdfs = runs.map((r) => (measured(r.pooled, phase) > 0 ? Ecdf.fromHdr(r.pooled.latency[phase]!.hdr) : null));
   if (ecdfs.every((e) => e === null)) return null;
   const values = ecdfs.map((e) => (e === null ? null : e.quantile(p / 100)));
   const spread = runs.map((r) => {
     if (r.summaries.length < 2) return null;
     const v = r.summaries
-      .filter((s) => s.latency[phase].count > 0)
-      .map((s) => Ecdf.fromHdr(s.latency[phase].hdr).quantile(p / 100));
+      .filter((s) => measured(s, phase) > 0)
+      .map((s) => Ecdf.fromHdr(s.latency[phase]!.hdr).quantile(p / 100));
     return v.length < 2 ? null : ([Math.min(...v), Math.max(...v)] as [number, number]);
   });
   const deltas = runs.map((_, i) => {
@@ -292,6 +238,7 @@ export function compareRuns(runs: CompareRun[]): Comparison {
     }
   }
   rows.push(failureRow(runs));
+  rows.push(...streamRows(runs));
   const notes: string[] = [];
   const diffs = differences(runs);
   if (diffs.some((d) => d.setting === 'scenario'))

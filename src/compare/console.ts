@@ -21,6 +21,9 @@ const GROUP_LABEL: Record<string, string> = {
   ws: 'ws',
   connack: 'connack',
   subscribe: 'subscribe',
+  publish_ack: 'publish → ack',
+  delivery: 'delivery',
+  command_rtt: 'command rtt',
   failures: 'failures',
 };
 
@@ -80,8 +83,13 @@ export function renderComparison(c: Comparison, _options: CompareConsoleOptions 
   lines.push(`  ${head.join('')}`);
   let group = '';
   for (const row of c.rows) {
-    const g = row.group === group ? '' : (GROUP_LABEL[row.group] ?? row.group);
+    let g = row.group === group ? '' : (GROUP_LABEL[row.group] ?? row.group);
     group = row.group;
+    // a label too long for its column (a stream's name) gets a line of its own
+    if (g.length > 15) {
+      lines.push(`  ${g}`);
+      g = '';
+    }
     const cells = row.values.map((v, i) => {
       const sp = row.spread[i];
       return lpad(formatValue(row, v) + (sp === null || sp === undefined ? '' : '*'), width);

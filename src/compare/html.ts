@@ -5,6 +5,7 @@
  * uPlot, the percentile grid, the chart kit and the capacity section's table.
  */
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { MESSAGE_PHASES } from '../model/messages.js';
 import { int, utcTime } from '../report/format.js';
 import {
   chart,
@@ -143,13 +144,15 @@ ${table('grid compare', head, body)}</section>`;
 }
 
 function latencySection(c: Comparison): string {
-  const phases = PHASE_ORDER.filter((p) => c.runs.some((r) => r.pooled.latency[p].count > 0));
+  const phases = [...PHASE_ORDER, ...MESSAGE_PHASES].filter((p) =>
+    c.runs.some((r) => (r.pooled.latency[p]?.count ?? 0) > 0),
+  );
   const legend = c.runs.map((r, i) => `${swatch(i)}${letter(i)} ${esc(r.label)}`).join(' &nbsp; ');
   const figures = phases.map((p, i) => {
     const caption = c.runs
       .map((r, k) => {
         const l = r.pooled.latency[p];
-        return l.count > 0
+        return l !== undefined && l.count > 0
           ? `${letter(k)} p50 ${formatValue({ unit: 'ms' }, l.p50)}, p99 ${formatValue({ unit: 'ms' }, l.p99)}`
           : `${letter(k)} –`;
       })

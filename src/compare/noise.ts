@@ -158,3 +158,19 @@ export function proportionDifference(a: { hits: number; n: number }, b: { hits: 
 
 /** The interval leaves zero out: the runs differ by more than sampling noise. */
 export const excludesZero = (i: Interval): boolean => i.low > 0 || i.high < 0;
+
+/**
+ * Normal-approximation interval of the difference of two rates of counted events (b − a,
+ * per second), each count taken as Poisson: the variance of count/seconds is count/seconds².
+ */
+export function rateDifference(
+  a: { count: number; seconds: number },
+  b: { count: number; seconds: number },
+): Interval | null {
+  if (a.seconds <= 0 || b.seconds <= 0) return null;
+  const ra = a.count / a.seconds;
+  const rb = b.count / b.seconds;
+  const z = 1.959964;
+  const se = Math.sqrt(a.count / a.seconds ** 2 + b.count / b.seconds ** 2);
+  return { delta: rb - ra, low: rb - ra - z * se, high: rb - ra + z * se };
+}

@@ -4,6 +4,7 @@
  */
 import type { RecorderDelta } from '../metrics/recorder.js';
 import type { Transport } from '../model/names.js';
+import type { StreamConfig } from '../traffic/stream.js';
 
 export interface TargetSpec {
   host: string;
@@ -38,6 +39,14 @@ export interface WorkerInit {
   keepaliveS: number;
   /** topic template with {id}; undefined: no subscription */
   subscribe: string | undefined;
+  /** clean start (false: persistent sessions) and, MQTT 5 with clean false, the session expiry (s) */
+  clean: boolean;
+  sessionExpiryS: number;
+  /** what connected devices do (telemetry published, commands answered); empty: nothing */
+  traffic: StreamConfig[];
+  /** the run's seed (schedules are drawn from it) and this shard's index (topic {shard}) */
+  seed: string | undefined;
+  shard: number;
   timeouts: { tcpMs: number; tlsMs: number; wsMs: number; connackMs: number; subscribeMs: number };
   /** this worker's share of --in-flight (in the plan: the whole cap) */
   inFlightCap: number;

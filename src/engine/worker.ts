@@ -2,7 +2,8 @@
  * A connection worker: owns the sockets of its devices. It builds each device's TLS
  * context and packets once, starts attempts when the coordinator says (each with its
  * intended start, so queueing behind the in-flight cap shows in the `connect` latency),
- * holds connections with keepalive, and reports compact deltas. It decides no policy.
+ * holds connections with keepalive, runs what held devices do (telemetry.ts: their traffic
+ * streams), and reports compact deltas. It decides no policy.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
@@ -23,6 +24,7 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import { ArrivalQueue } from './arrival-queue.js';
 import { Outcomes } from './outcomes.js';
+import { DeviceTraffic, SETTLE_MS } from './telemetry.js';
 
 interface Slot {
   /** built when the device is first due, released when it will not connect again */
@@ -64,6 +66,8 @@ export class ConnectionWorker {
   private readonly attemptOptions: AttemptOptions;
   /** the same, offering the device's last session (for the resume_ratio share of reconnects) */
   private readonly resumeOptions: AttemptOptions;
+  /** what held devices do; undefined when the run has no device traffic */
+  private readonly traffic: DeviceTraffic | undefined;
 
   constructor(
     private readonly init: WorkerInit,
@@ -82,13 +86,17 @@ export class ConnectionWorker {
       })),
     );
     const capture = init.resumeRatio > 0;
-    this.attemptOptions = { timeouts: init.timeouts, captureSession: capture };
-    this.resumeOptions = { timeouts: init.timeouts, captureSession: capture, resume: true };
+    this.traffic = DeviceTraffic.needed(init.traffic) ? new DeviceTraffic(init, this.rec.messages) : undefined;
+    const traffic = this.traffic?.hooks;
+    this.attemptOptions = { timeouts: init.timeouts, captureSession: capture, traffic };
+    this.resumeOptions = { timeouts: init.timeouts, captureSession: capture, resume: true, traffic };
     this.runOptions = {
       serverCaPem: init.serverCaPem,
       mqttVersion: init.mqttVersion,
       keepaliveS: init.keepaliveS,
       subscribe: init.subscribe,
+      clean: init.clean,
+      sessionExpiryS: init.sessionExpiryS,
       minVersion: init.minVersion,
       maxVersion: init.maxVersion,
       groups: init.groups,
@@ -105,12 +113,12 @@ export class ConnectionWorker {
    */
   private prepared(k: number, slot: Slot): PreparedDevice {
     if (slot.prepared) return slot.prepared;
-    const d = this.store!.device(this.init.deviceStart + k);
-    const noCert = d.fault === 'no_cert';
-    slot.prepared = prepareDevice(
-      { id: d.id, certPem: noCert ? undefined : d.certPem, keyPem: noCert ? undefined : d.keyPem, fault: d.fault },
-      this.runOptions,
-    );
+    const index = this.init.deviceStart + k;
+    const d = this.store!.device(index);
+    const { id, fault } = d;
+    const [certPem, keyPem] = fault === 'no_cert' ? [] : [d.certPem, d.keyPem];
+    const creds = { id, index, certPem, keyPem, fault };
+    slot.prepared = prepareDevice(creds, this.runOptions, this.traffic?.extras(index, id));
     return slot.prepared;
   }
 
@@ -269,7 +277,7 @@ export class ConnectionWorker {
         this.rec.recordPhase('connect', Math.max(0, (o.readyAt - intended) * 1000));
         this.rec.connected();
         if (this.init.reportOutcomes) this.outcomes.connected.add(device, o.readyAt);
-        this.hold(device, slot, o.held);
+        this.hold(device, slot, o.held, o.readyAt);
       }
     } else {
       this.free(slot);
@@ -288,7 +296,7 @@ export class ConnectionWorker {
     if (!this.init.reuseDevices) slot.prepared = undefined;
   }
 
-  private hold(device: number, slot: Slot, held: HeldConnection): void {
+  private hold(device: number, slot: Slot, held: HeldConnection, readyAt: number): void {
     const hold = this.init.holdMs;
     if (hold === 0 || this.stopping) {
       held.disconnect();
@@ -298,9 +306,11 @@ export class ConnectionWorker {
     slot.held = held;
     this.heldCount++;
     this.rec.active(1);
+    const index = this.init.deviceStart + device;
     let timer: NodeJS.Timeout | undefined;
     const release = (): void => {
       if (timer) clearTimeout(timer);
+      this.traffic?.ended(index);
       slot.held = undefined;
       this.free(slot);
       this.heldCount--;
@@ -322,7 +332,15 @@ export class ConnectionWorker {
       }
       if (this.closed) this.pumpClosed();
     });
-    if (hold !== Infinity) timer = setTimeout(() => held.disconnect(), hold);
+    const t = this.traffic;
+    t?.start(index, slot.prepared!.id, held, readyAt);
+    if (hold !== Infinity) timer = setTimeout(() => (t ? t.finish(index, held) : held.disconnect()), hold);
+  }
+
+  /** A held device's graceful end: its traffic settles (≤ SETTLE_MS), then DISCONNECT. */
+  private async endHeld(h: HeldConnection): Promise<void> {
+    if (this.traffic !== undefined) await new Promise<void>((resolve) => h.settle(SETTLE_MS, resolve));
+    await h.disconnectAndWait(2000);
   }
 
   private async stop(graceful: boolean): Promise<void> {
@@ -331,11 +349,12 @@ export class ConnectionWorker {
     if (this.timer) clearTimeout(this.timer);
     // arrivals never started are dropped: they were not attempted
     this.queue.clear();
+    this.traffic?.stop();
     const waits: Promise<void>[] = [];
     for (const slot of this.slots.values()) {
       const h = slot.held;
       if (!h) continue;
-      waits.push(graceful ? h.disconnectAndWait(2000) : (h.destroy(), Promise.resolve()));
+      waits.push(graceful ? this.endHeld(h) : (h.destroy(), Promise.resolve()));
     }
     await Promise.all(waits);
     // attempts in flight finish on their own timeouts

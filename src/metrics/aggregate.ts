@@ -13,7 +13,7 @@ import type { RecorderDelta } from './recorder.js';
 import { SeriesBuilder } from './series.js';
 import type { FailureCount, PhaseLatency, ScheduleStats, Summary, TimeSeries } from '../model/summary.js';
 import { round } from '../util/numbers.js';
-import { MessageTotals, type StreamPlan } from './messages.js';
+import { MessageTotals, type MessageDelta, type StreamPlan } from './messages.js';
 
 export type Counts = Summary['counts'];
 export type Resumption = NonNullable<Summary['resumption']>;
@@ -174,8 +174,14 @@ export class Aggregator {
     this.#seriesMessages(delta, sec);
   }
 
+  /** Messages of a thread without connections (the traffic's extra clients), their interval ended at `at`. */
+  ingestMessages(messages: MessageDelta, at: number): void {
+    this.messages.ingest(messages, at);
+    this.#seriesMessages({ messages, to: at }, Math.floor(at / 1000));
+  }
+
   /** A delta's messages into the series and the live rates, and the loss found since the last delta. */
-  #seriesMessages(delta: RecorderDelta, sec: number): void {
+  #seriesMessages(delta: Pick<RecorderDelta, 'messages' | 'to'>, sec: number): void {
     const m = { published: 0, delivered: 0, late: 0 };
     for (const [, c] of delta.messages?.streams ?? []) {
       m.published += c.published;

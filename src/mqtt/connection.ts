@@ -224,7 +224,8 @@ class Connection implements WsOwner, Timed, HeldConnection {
   }
 
   publish(buf: Buffer, qos: PublishQos, stream: number, intended: number, payloadBytes: number): boolean {
-    if (this.state !== 'session' || this.closing || this.closed) return false;
+    // a response may go before SUBACK (a persistent session's queued commands come first)
+    if ((this.state !== 'session' && this.state !== 'subscribe') || this.closing || this.closed) return false;
     return this.ensureFlow().send(buf, qos, stream, intended, payloadBytes);
   }
 

@@ -6,8 +6,8 @@
  * intended send time: one written more than LATE_MS after it counts late, and its
  * publish → ack latency counts from it.
  */
-import { performance } from 'node:perf_hooks';
 import { LATE_MS } from '../model/messages.js';
+import { epochNow } from '../util/clock.js';
 import { PUBACK, PUBCOMP, PUBREC, PUBREL, encodeAck, packetIdOffset, setPacketId, type PublishQos } from './publish.js';
 import type { InboundPublish } from './inbound.js';
 import type { Wire } from './socket-events.js';
@@ -55,10 +55,6 @@ interface InFlight {
   intended: number;
   /** QoS 2: PUBREC came, PUBREL sent, PUBCOMP awaited */
   released: boolean;
-}
-
-function epochNow(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 const kFlow = Symbol('herd.flow');

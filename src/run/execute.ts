@@ -72,6 +72,11 @@ function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
       mqttVersion: c.mqtt.version,
       keepaliveS: c.mqtt.keepaliveS,
       subscribe: c.mqtt.subscribe,
+      clean: c.mqtt.clean,
+      sessionExpiryS: c.mqtt.sessionExpiryS,
+      traffic: c.traffic,
+      seed: c.seed,
+      shard: c.shard.index,
       timeouts: c.timeouts,
       inFlightCap: c.inFlight, // the coordinator splits it over the workers
       holdMs: c.holdMs,
@@ -147,7 +152,7 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
       prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
     },
     onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
-    onClientDelta: (d, at) => agg.messages.ingest(d, at),
+    onClientDelta: (d, at) => agg.ingestMessages(d, at),
     onWarning: (line) => hooks.warn(line),
   });
   hooks.onEngine?.(engine);

@@ -15,6 +15,7 @@ import type { Summary } from '../../src/model/summary.js';
 import { finalizeSummary } from '../../src/judge/verdict.js';
 import { chartPixels, launchChromium, openReport, type Browser } from '../helpers/chromium.js';
 import { herd, readSummaryFile } from '../helpers/herd.js';
+import { T0, telemetryAndCommands } from '../helpers/traffic.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const RUN = ['--devices', '300', '--hold', '2s', '--subscribe', 'device/{id}/commands', '--quiet'];
@@ -140,6 +141,83 @@ describe('herd report on real runs, in Chromium', () => {
     expect(legends).toContain('this run');
     expect(legends).toContain('baseline');
     await opened.page.close();
+  });
+});
+
+/**
+ * A run with traffic (a QoS 1 telemetry stream that lost 5 of 500 and a command stream),
+ * built by the real recorders and aggregator, against a baseline with traffic: the message
+ * phases, the messages/s chart and the per-stream table render with their data.
+ */
+describe('herd report with traffic, in Chromium', () => {
+  let dir: string;
+  let browser: Browser;
+  let report: string;
+  const summary = telemetryAndCommands({ thresholds: { delivery_duration: ['p(99) < 200ms'] } });
+  const baseline = telemetryAndCommands({ id: 'traffic-base', startedAt: T0 - 3_600_000 });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herd-report-traffic-'));
+    writeFileSync(join(dir, 'summary.json'), summaryToJson(summary));
+    writeFileSync(join(dir, 'base.json'), summaryToJson(baseline));
+    report = join(dir, 'report.html');
+    const r = await herd(['report', join(dir, 'summary.json'), '--html', report, '--baseline', join(dir, 'base.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('draws the message phases and the messages/s timeline, with data, and no console error', async () => {
+    const opened = await openReport(browser, report);
+    const { page } = opened;
+    const pixels = await chartPixels(page);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-traffic.png'), fullPage: true });
+    expect(opened.errors).toEqual([]);
+    expect(browser.leaks).toEqual([]);
+    const drawn = pixels.map((p) => p.chart);
+    for (const c of ['percentile:publish_ack', 'percentile:delivery', 'percentile:command_rtt', 'timeline:messages'])
+      expect(drawn, c).toContain(c);
+    expect(opened.charts).toBe(pixels.length);
+    for (const p of pixels.filter((x) => /publish_ack|delivery|command_rtt|messages/.test(x.chart))) {
+      expect(p.width, p.chart).toBeGreaterThan(250);
+      expect(p.colored, p.chart).toBeGreaterThan(150);
+    }
+    // the legend names every series it drew: the loss at the end of the run among them
+    const legend = await page.locator('[data-chart="timeline:messages"] .u-legend').innerText();
+    for (const l of ['published/s', 'delivered/s', 'lost/s', 'baseline published/s']) expect(legend).toContain(l);
+    await page.close();
+  });
+
+  it('lists the message phases in the latency table and each stream in the Messages table', async () => {
+    const opened = await openReport(browser, report);
+    const { page } = opened;
+    const latency = await page.locator('#latency table.latency tbody tr').allInnerTexts();
+    const row = (label: string): string[] => latency.find((r) => r.startsWith(label))!.split('\t');
+    expect(row('PUBLISH → PUBACK / PUBCOMP')[1]).toBe(String(summary.latency.publish_ack!.count));
+    expect(row('Message delivery')[1]).toBe(String(summary.latency.delivery!.count));
+    expect(row('Command round trip')[1]).toBe('100');
+    expect(await page.locator('nav.toc a[href="#messages"]').count()).toBe(1);
+    const streams = await page.locator('#messages tbody tr').allInnerTexts();
+    expect(streams).toHaveLength(2);
+    const t = streams
+      .find((r) => r.includes('telemetry'))!
+      .split('\t')
+      .map((c) => c.trim());
+    // ok, stream, published, msgs/s, acked, unacked, delivered, lost (and its share), duplicated, …
+    expect(t.slice(0, 8)).toEqual(['✗', 'telemetry', '500', '45.4', '499', '1', '496', '5\n1.00%']);
+    expect(streams.find((r) => r.includes('commands'))).toMatch(/^✓\tcommands\t100\t9\.1\t100\t0\t100\t0\t/);
+    expect(await page.locator('#messages tbody tr.row-no').count()).toBe(1);
+    const tiles = await page.locator('#verdict .tiles').innerText();
+    expect(tiles).toMatch(/message loss\s+0\.83%\s+5 deliveries lost/i);
+    const deltas = await page.locator('#baseline tbody').innerText();
+    expect(deltas).toContain('Message delivery p99');
+    expect(deltas).toContain('Messages published /s');
+    expect(opened.errors).toEqual([]);
+    await page.close();
   });
 });
 

@@ -5,10 +5,12 @@
  * rules. (That every expression returns data from a real run is the integration test.)
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { METRIC } from '../../src/model/names.js';
-import { dashboardQueries, promtool } from '../helpers/prometheus.js';
+import { MESSAGE_METRIC } from '../../src/model/messages.js';
+import { dashboardQueries, promtool, substitute } from '../helpers/prometheus.js';
 
 const DIR = join(import.meta.dirname, '../../dashboards');
 const dash = JSON.parse(readFileSync(join(DIR, 'mqtt-herd.json'), 'utf8')) as {
@@ -56,6 +58,7 @@ describe('grafana dashboard', () => {
   it('uses only metrics the exporter serves', () => {
     const known = new Set<string>([
       ...Object.values(METRIC),
+      ...Object.values(MESSAGE_METRIC),
       'process_cpu_seconds_total',
       'process_resident_memory_bytes',
       'process_open_fds',
@@ -66,8 +69,8 @@ describe('grafana dashboard', () => {
       for (const m of t.expr.matchAll(/\b(herd_[a-z_]+|process_[a-z_]+)\b/g))
         used.add(m[1]!.replace(/_(bucket|sum|count)$/, ''));
     for (const m of used) expect(known.has(m), m).toBe(true);
-    // every herd_ family is shown somewhere
-    for (const m of Object.values(METRIC)) expect(used.has(m), m).toBe(true);
+    // every herd_ family is shown somewhere, the traffic ones included
+    for (const m of [...Object.values(METRIC), ...Object.values(MESSAGE_METRIC)]) expect(used.has(m), m).toBe(true);
   });
 
   it('has the panels the issue asks for, laid out on a 24-column grid with unique ids', () => {
@@ -81,12 +84,34 @@ describe('grafana dashboard', () => {
       'Minting rate',
       'Event-loop lag p99 by worker',
       'CPU',
+      'Messages per second by stream',
+      'Lost and duplicated by stream',
+      'Publish → ack duration',
+      'Delivery duration by stream',
+      'Command round trip',
     ]) {
       expect(titles, t).toContain(t);
     }
     const ids = dash.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of dash.panels) expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+  });
+
+  it('has only expressions promtool parses (as recording rules, the variables filled in)', () => {
+    const values = { scenario: '.*', run: '.*', shard: '.*', phase: 'tls', __rate_interval: '5s' };
+    const rules = q.targets.map(
+      (t, i) => `      - record: herd:dashboard_${i}\n        expr: ${JSON.stringify(substitute(t.expr, values))}`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'herd-dash-'));
+    try {
+      const file = join(dir, 'dashboard.rules.yml');
+      writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
+      const r = promtool(['check', 'rules', file]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain(`SUCCESS: ${q.targets.length} rules found`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -110,5 +110,8 @@ describe('junit.xml with traffic', () => {
     const xml = renderJUnit(summaryOf({ n: 20, every: 10 }));
     expect(xml).not.toContain('mqtt-herd.messages');
     expect(Object.keys(cases(xml).suites)).toEqual(['mqtt-herd.thresholds', 'mqtt-herd.security']);
+    // traffic configured but nothing sent or measured: no stream to test either
+    const quiet = renderJUnit({ ...summaryOf({ n: 20, every: 10 }), messages: {} });
+    expect(quiet).not.toContain('mqtt-herd.messages');
   });
 });

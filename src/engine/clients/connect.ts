@@ -79,11 +79,14 @@ export function connectClient(who: Who, init: ClientsInit, target: TargetSpec): 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      client.removeAllListeners('error');
+      client.removeListener('error', onError);
+      client.removeListener('close', onClose);
       resolve(client);
     });
-    client.on('error', (e) => fail(failureReason(who.id, where, e)));
-    client.once('close', () => fail(`the broker at ${where} closed ${who.id}'s connection before its CONNACK`));
+    const onError = (e: Error): void => fail(failureReason(who.id, where, e));
+    const onClose = (): void => fail(`the broker at ${where} closed ${who.id}'s connection before its CONNACK`);
+    client.on('error', onError);
+    client.once('close', onClose);
   });
 }
 
@@ -107,6 +110,10 @@ export async function subscribeClient(
     granted = await Promise.race([client.subscribeAsync(filter, { qos }), late]);
   } catch (e) {
     if (e instanceof ClientFailure) throw e;
+    // MQTT.js rejects a SUBACK with a failure code as "Subscribe error: <reason>"
+    const refused = /^Subscribe error: (.*)$/.exec((e as Error).message);
+    if (refused)
+      throw new ClientFailure(`the broker refused ${id}'s subscription to ${filter} (SUBACK: ${refused[1]})`);
     throw new ClientFailure(`${id}: SUBSCRIBE to ${filter} failed: ${(e as Error).message}`);
   } finally {
     clearTimeout(timer);

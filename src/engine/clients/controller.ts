@@ -12,10 +12,9 @@ import { epochNow } from '../../util/clock.js';
 import { CONTROLLER_BASE, HEADER_BYTES, readHeader, writeHeader } from '../../traffic/header.js';
 import { fillTopic } from '../../traffic/topics.js';
 import type { MessageRecorder } from '../../metrics/messages.js';
+import { LATE_MS } from '../../model/messages.js';
 import type { ControllerSpec } from './protocol.js';
 
-/** A message written more than this after its intended time counts late. */
-export const LATE_MS = 100;
 /** A device whose hold ends sooner than this gets no command (its answer could miss it). */
 export const TARGET_MARGIN_MS = 1000;
 

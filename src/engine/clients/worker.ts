@@ -90,11 +90,13 @@ export class ClientWorker {
             byStream.set(spec.stream, s);
             await subscribeClient(client, spec.id, CommandStream.responseFilter(spec), spec.qos, init.connectTimeoutMs);
           }
+          let why = '';
+          client.on('error', (e) => (why = `: ${(e as { code?: string }).code ?? e.message}`));
           client.on('close', () => {
             if (!this.closing)
               this.send({
                 type: 'warning',
-                message: `${spec.id} lost its connection to ${target.host}:${target.port}: what it misses counts as lost`,
+                message: `${spec.id} lost its connection to ${target.host}:${target.port}${why}; what it misses counts as lost`,
               });
           });
         }),

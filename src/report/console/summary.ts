@@ -7,7 +7,7 @@ import { formatMs } from '../../model/units.js';
 import { bytes, describeThreshold, int, lpad, pad, percent, tableMs } from '../format.js';
 import type { Summary, Verdict } from '../../model/summary.js';
 import { explainLoad } from '../../load/registry.js';
-import { MESSAGE_PHASE_LABEL, messagePhases, messageRows } from './messages.js';
+import { MESSAGE_PHASE_LABEL, messagePhases, messageRows } from '../messages.js';
 
 export interface ConsoleOptions {
   ascii?: boolean;

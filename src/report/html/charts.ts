@@ -4,6 +4,7 @@
  * time). The boxes are drawn by the page's script from the data element.
  */
 import { PHASES } from '../../model/names.js';
+import { MESSAGE_PHASES } from '../../model/messages.js';
 import type { Summary } from '../../model/summary.js';
 import { escapeMarkup as esc } from '../escape.js';
 import { ms } from '../format.js';
@@ -15,11 +16,16 @@ import { latencyTable, PHASE_LABEL } from './sections.js';
 export const PHASE_ORDER = ['connect', ...PHASES.filter((p) => p !== 'connect')] as const;
 
 export function latencySection(s: Summary, data: ReportData): string {
-  const phases = PHASE_ORDER.filter(
-    (p) => s.latency[p].count > 0 || (data.baseline?.curves.phases[p] ?? null) !== null,
+  // the message phases only when this run or its baseline has traffic
+  const messages = MESSAGE_PHASES.filter(
+    (p) => s.latency[p] !== undefined || (data.baseline?.curves.phases[p] ?? null) !== null,
+  );
+  const all = [...PHASE_ORDER, ...messages];
+  const phases = all.filter(
+    (p) => (s.latency[p]?.count ?? 0) > 0 || (data.baseline?.curves.phases[p] ?? null) !== null,
   );
   const figures = phases.map((p, i) => {
-    const l = s.latency[p];
+    const l = s.latency[p] ?? { count: 0, p50: 0, p99: 0, max: 0 };
     const caption =
       l.count > 0
         ? `${l.count.toLocaleString('en-US')} values · p50 ${ms(l.p50)} · p99 ${ms(l.p99)} · max ${ms(l.max)}`
@@ -27,15 +33,19 @@ export function latencySection(s: Summary, data: ReportData): string {
     const box = chart(`percentile:${p}`, i === 0 ? 280 : 220, i !== 0);
     return figure(esc(PHASE_LABEL[p]), esc(caption), box, i === 0 ? 'wide' : '');
   });
-  const skipped = PHASE_ORDER.filter((p) => !phases.includes(p)).map((p) => PHASE_LABEL[p]);
+  const skipped = all.filter((p) => !phases.includes(p)).map((p) => PHASE_LABEL[p]);
   const note =
     skipped.length === 0 ? '' : `<p class="muted small">Not measured in this run: ${esc(skipped.join(', '))}.</p>`;
   const intro =
     'How long each phase took, for every percentile of the attempts: read a curve at 99% to see what 1 attempt in 100 waited at least. ' +
     'End to end counts from the moment the schedule meant the attempt to start, so a slow generator cannot hide a slow broker.';
   const dashed = data.baseline === null ? '' : ' The dashed grey curve is the baseline.';
+  const traffic =
+    messages.length === 0
+      ? ''
+      : ' Messages count from their intended send time too: publish to its acknowledgement, to its delivery, a command to its response.';
   return `<section id="latency"><h2>Latency by percentile</h2>
-<p class="muted">${intro}${dashed}</p>
+<p class="muted">${intro}${traffic}${dashed}</p>
 <div class="charts">${figures.join('\n')}</div>
 ${note}
 ${latencyTable(s)}
@@ -69,6 +79,16 @@ export function timelineSection(data: ReportData): string {
         )
       : `<figure><h3>Failures by reason</h3><div class="chart-empty">No failures during the run.</div></figure>`,
   ];
+  if (t.messages !== null) {
+    figures.push(
+      fig(
+        'messages',
+        'Messages per second',
+        'Messages published and deliveries received per second, over every stream; when there are any, ' +
+          'messages sent late and deliveries counted lost (30 s after sending, or when the run ended).',
+      ),
+    );
+  }
   const zoom = 'Drag across a chart to zoom in on a stretch of time; double-click to zoom out.';
   return `<section id="timeline"><h2>Timeline</h2><p class="muted">${zoom}${esc(coarse)}</p>
 <div class="charts">${figures.join('\n')}</div></section>`;

@@ -196,7 +196,7 @@ export const CHART_KIT_JS = String.raw`
 export const CLIENT_JS = String.raw`
 (function () {
 ${CHART_KIT_JS}
-  var RUN = '${RUN_COLOR}', BASE = '#9ca3af', ATTEMPT = '#94a3b8', FAIL = '#dc2626', ACTIVE = '#7c3aed', P99 = '#f59e0b';
+  var RUN = '${RUN_COLOR}', BASE = '#9ca3af', ATTEMPT = '#94a3b8', FAIL = '#dc2626', ACTIVE = '#7c3aed', P99 = '#f59e0b', DELIVERED = '#059669';
   var REASON_COLORS = ['#dc2626', '#ea580c', '#ca8a04', '#db2777', '#9333ea', '#0891b2', '#65a30d', '#6b7280'];
 
   function percentileChart(el, phase) {
@@ -226,6 +226,7 @@ ${CHART_KIT_JS}
   function timelineChart(el, kind) {
     var t = data.run.timeline;
     var b = data.baseline ? data.baseline.timeline : null;
+    var yLabel = { latency: 'ms', active: 'connections', messages: 'messages per second' }[kind] || 'per second';
     var fmt = kind === 'latency' ? fmtMs : fmtNum;
     var val = function (u, v) { return fmt(v); };
     var cols = [], series = [{ label: 'time', value: function (u, v) { return v == null ? '–' : fmtDur(v); } }];
@@ -249,8 +250,19 @@ ${CHART_KIT_JS}
       t.reasons.forEach(function (r, i) { add(r.reason, r.values, REASON_COLORS[i % REASON_COLORS.length]); });
       if (t.rejected.some(function (v) { return v > 0; })) add('faulty, rejected as expected', t.rejected, '#94a3b8', { dash: [4, 3], width: 1 });
       if (t.unexpected.some(function (v) { return v > 0; })) add('faulty, ACCEPTED', t.unexpected, '#111827', { width: 3 });
+    } else if (kind === 'messages') {
+      var m = t.messages;
+      add('published/s', m.published, RUN);
+      add('delivered/s', m.delivered, DELIVERED);
+      if (m.late.some(function (v) { return v > 0; })) add('late/s', m.late, P99, { dash: [4, 3] });
+      if (m.lost.some(function (v) { return v > 0; })) add('lost/s', m.lost, FAIL);
     }
-    var baseline = { rate: ['connected/s', b && b.connected], active: ['open connections', b && b.active], latency: ['p99', b && b.p99] }[kind];
+    var baseline = {
+      rate: ['connected/s', b && b.connected],
+      active: ['open connections', b && b.active],
+      latency: ['p99', b && b.p99],
+      messages: ['published/s', b && b.messages && b.messages.published]
+    }[kind];
     if (b && baseline && baseline[1]) {
       baseCols.push(baseline[1]);
       series.push({ label: 'baseline ' + baseline[0], stroke: BASE, width: 2, dash: [6, 4], value: val });
@@ -263,7 +275,7 @@ ${CHART_KIT_JS}
       scales: { x: { time: false }, y: { range: zeroUp } },
       axes: [
         { label: 'time since start', incrs: TIME_INCRS, space: 60, values: function (u, s) { return s.map(fmtDur); } },
-        { label: kind === 'latency' ? 'ms' : kind === 'active' ? 'connections' : 'per second', size: 64, values: function (u, s) { return s.map(fmt); } }
+        { label: yLabel, size: 64, values: function (u, s) { return s.map(fmt); } }
       ],
       series: series,
       cursor: { sync: { key: 'timeline' }, drag: { x: true, y: false } }

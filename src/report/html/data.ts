@@ -7,6 +7,7 @@
  */
 import { decodeHistogram } from '../../metrics/hdr.js';
 import { PHASES, type Phase } from '../../model/names.js';
+import { MESSAGE_PHASES, type MessagePhase } from '../../model/messages.js';
 import type { Summary, TimeSeries } from '../../model/summary.js';
 import type { SectionChart } from './section.js';
 
@@ -20,8 +21,8 @@ export const TIMELINE_REASONS = 8;
 export interface Curves {
   /** x = 1/(1 - percentile/100): 1 is p0, 10 is p90, 10^4 is p99.99 (log axis) */
   x: number[];
-  /** ms at each x, per phase; null when the phase recorded nothing */
-  phases: Record<Phase, number[] | null>;
+  /** ms at each x, per phase; null when the phase recorded nothing; message phases only when the run has them */
+  phases: Record<Phase, number[] | null> & Partial<Record<MessagePhase, number[] | null>>;
 }
 
 export interface Timeline {
@@ -41,6 +42,8 @@ export interface Timeline {
   p99: (number | null)[];
   /** failures per second by reason (the most frequent first, then "other") */
   reasons: { reason: string; values: number[] }[];
+  /** with traffic, per second over every stream (null without: the series has no message counts) */
+  messages: { published: number[]; delivered: number[]; late: number[]; lost: number[] } | null;
 }
 
 export interface RunData {
@@ -71,9 +74,10 @@ export const percentileOf = (x: number): number => 100 * (1 - 1 / x);
 
 /** Latency in ms at each point of the grid, per phase, from the encoded histograms. */
 export function latencyCurves(latency: Summary['latency'], grid: readonly number[] = percentileGrid()): Curves {
-  const phases = {} as Record<Phase, number[] | null>;
-  for (const phase of PHASES) {
-    const l = latency[phase];
+  const phases = {} as Curves['phases'];
+  const present = MESSAGE_PHASES.filter((p) => latency[p] !== undefined);
+  for (const phase of [...PHASES, ...present]) {
+    const l = latency[phase]!;
     let values: number[] | null = null;
     if (l.count > 0) {
       try {
@@ -128,6 +132,14 @@ export function timeline(summary: Summary & { series?: TimeSeries }): Timeline |
     p50: points.map((p) => p.p50),
     p99: points.map((p) => p.p99),
     reasons,
+    messages: points.some((p) => p.published !== undefined)
+      ? {
+          published: points.map((p) => perSecond(p.published ?? 0)),
+          delivered: points.map((p) => perSecond(p.delivered ?? 0)),
+          late: points.map((p) => perSecond(p.late ?? 0)),
+          lost: points.map((p) => perSecond(p.lost ?? 0)),
+        }
+      : null,
   };
 }
 

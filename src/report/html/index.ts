@@ -3,7 +3,7 @@
  * inlined, and a Content-Security-Policy forbids the page any request), readable on a
  * laptop, printable, and the same in Chromium and Firefox. The verdict comes first; then
  * what limited the run, the baseline deltas, the caller's extra sections (a capacity search's), thresholds,
- * security, latency percentile curves, timelines, failures explained, the run's
+ * security, messages per stream (with traffic), latency percentile curves, timelines, failures explained, the run's
  * configuration and the generator's health. Also the pieces other pages are built from.
  */
 import type { Summary, TimeSeries } from '../../model/summary.js';
@@ -16,6 +16,7 @@ import { jsonForScript, reportData, type ReportData } from './data.js';
 import { htmlPage, loadAssets } from './page.js';
 import { explanationSections, resumptionSection } from './extra.js';
 import { findingsSection } from './findings.js';
+import { messagesSection } from './messages.js';
 import {
   checkSections,
   placeSections,
@@ -73,6 +74,7 @@ function ownParts(s: AnySummary, baseline: AnySummary | undefined, data: ReportD
     { html: thresholdsSection(s), toc: [['thresholds', 'Thresholds']], slot: 'thresholds' },
     { html: securitySection(s), toc: s.security.length > 0 ? [['security', 'Security']] : [] },
     { html: explanationSections(s), toc: [] },
+    { html: messagesSection(s), toc: Object.keys(s.messages ?? {}).length === 0 ? [] : [['messages', 'Messages']] },
     { html: latencySection(s, data), toc: [['latency', 'Latency']], slot: 'latency' },
     { html: resumptionSection(s), toc: [] },
     { html: timelineSection(data), toc: [['timeline', 'Timeline']], slot: 'timeline' },

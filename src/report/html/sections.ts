@@ -5,6 +5,8 @@
  * deltas against a baseline. Every value from the summary is escaped.
  */
 import { PHASES, type Phase } from '../../model/names.js';
+import type { MessagePhase } from '../../model/messages.js';
+import { allStreams, lossRate, messagePhases, publishRate } from '../messages.js';
 import { escapeMarkup as esc } from '../escape.js';
 import { explainReason } from '../explain/index.js';
 import { bytes, describeThreshold, int, ms, percent, tableMs, utcTime } from '../format.js';
@@ -18,13 +20,16 @@ const OK = '<span class="ok" title="held">✓</span>';
 const NO = '<span class="no" title="failed">✗</span>';
 const mark = (ok: boolean): string => (ok ? OK : NO);
 
-export const PHASE_LABEL: Record<Phase, string> = {
+export const PHASE_LABEL: Record<Phase | MessagePhase, string> = {
   tcp: 'TCP connect',
   tls: 'TLS handshake',
   ws: 'WebSocket upgrade',
   connack: 'CONNECT → CONNACK',
   subscribe: 'SUBSCRIBE → SUBACK',
   connect: 'Connect, end to end',
+  publish_ack: 'PUBLISH → PUBACK / PUBCOMP',
+  delivery: 'Message delivery',
+  command_rtt: 'Command round trip',
 };
 
 const VERDICT_TEXT: Record<Verdict, { word: string; icon: string; meaning: string }> = {
@@ -92,6 +97,15 @@ export function verdictSection(s: Summary): string {
     tile('Peak active', int(c.active_peak), 'connections open at once'),
     rateTile(s),
   ];
+  const m = allStreams(s);
+  if (m !== null) {
+    const r = publishRate(s, m);
+    const loss = lossRate(m);
+    tiles.push(
+      tile('Messages', r === null ? '–' : `${int(r)}/s`, `${int(m.published)} published, average`),
+      tile('Message loss', loss === null ? '–' : percent(loss), `${int(m.lost)} deliveries lost`),
+    );
+  }
   if (c.rejected_as_expected + c.accepted_unexpectedly > 0) {
     tiles.push(
       tile(
@@ -166,9 +180,9 @@ ${table('grid', head, rows)}</section>`;
 
 export function latencyTable(s: Summary): string {
   // the ws upgrade only when a WebSocket target was used
-  const rows = PHASES.filter((p) => p !== 'ws' || s.latency.ws.count > 0)
+  const rows = [...PHASES.filter((p) => p !== 'ws' || s.latency.ws.count > 0), ...messagePhases(s)]
     .map((p) => {
-      const l = s.latency[p];
+      const l = s.latency[p]!;
       const cells =
         l.count === 0
           ? ['–', '–', '–', '–', '–', '–', '–']
@@ -261,6 +275,9 @@ export function generatorSection(s: Summary): string {
   return `<section id="generator" class="half"><h2>Generator health</h2>${dl(rows)}</section>`;
 }
 
+/** A phase one of the runs has not measured at all. */
+const EMPTY = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, hdr: '' };
+
 interface DeltaRow {
   label: string;
   base: number;
@@ -293,9 +310,10 @@ function deltaRow(r: DeltaRow): string {
 /** The table of this run against a baseline: values, change, and whether it got better. */
 export function deltasSection(s: Summary, b: Summary): string {
   const rows: DeltaRow[] = [];
-  for (const p of PHASES) {
-    const cur = s.latency[p];
-    const base = b.latency[p];
+  const messagePhasesOfEither = [...new Set([...messagePhases(b), ...messagePhases(s)])];
+  for (const p of [...PHASES, ...messagePhasesOfEither]) {
+    const cur = s.latency[p] ?? EMPTY;
+    const base = b.latency[p] ?? EMPTY;
     if (cur.count === 0 && base.count === 0) continue;
     const keys: (keyof typeof cur & ('p50' | 'p90' | 'p99' | 'p999' | 'max'))[] =
       p === 'connect' ? ['p50', 'p90', 'p99', 'p999', 'max'] : ['p50', 'p99'];
@@ -341,6 +359,27 @@ export function deltasSection(s: Summary, b: Summary): string {
       better: 'lower',
     },
   );
+  const mb = allStreams(b);
+  const ms_ = allStreams(s);
+  if (mb !== null || ms_ !== null) {
+    const none = { published: 0, lost: 0, delivered: 0, duplicated: 0 } as NonNullable<typeof mb>;
+    rows.push(
+      {
+        label: 'Messages published /s',
+        base: mb === null ? 0 : (publishRate(b, mb) ?? 0),
+        cur: ms_ === null ? 0 : (publishRate(s, ms_) ?? 0),
+        fmt: (n) => n.toFixed(1),
+        better: 'higher',
+      },
+      {
+        label: 'Message loss',
+        base: lossRate(mb ?? none) ?? 0,
+        cur: lossRate(ms_ ?? none) ?? 0,
+        fmt: percent,
+        better: 'lower',
+      },
+    );
+  }
   const body = rows.map(deltaRow).join('\n');
   const baseline = `${esc(b.run.scenario)} · ${utc(b.run.started)} · verdict ${esc(b.verdict)} · id <code>${esc(b.run.id)}</code>`;
   const marks = '<span class="better">better</span> or <span class="worse">worse</span>';

@@ -68,7 +68,7 @@ export function renderJUnit(summary: Summary): string {
     `<testsuites${attrs({ name: `mqtt-herd ${summary.run.scenario}`, tests: all.length, failures, errors: 0, time: seconds.toFixed(3) })}>`,
     suite('mqtt-herd.thresholds', thresholds, timestamp, seconds),
     suite('mqtt-herd.security', security, timestamp, seconds),
-    ...(summary.messages === undefined ? [] : [suite('mqtt-herd.messages', streams, timestamp, seconds)]),
+    ...(streams.length === 0 ? [] : [suite('mqtt-herd.messages', streams, timestamp, seconds)]),
     '</testsuites>',
     '',
   ].join('\n');

@@ -1,7 +1,10 @@
-/** The traffic's part of the console summary: a block per stream and the message latency rows. */
-import { MESSAGE_PHASES, type MessagePhase, type StreamMessages } from '../../model/messages.js';
-import type { Summary } from '../../model/summary.js';
-import { bytes, int, pad, percent, rateNumber } from '../format.js';
+/**
+ * The traffic's figures every output shows (loss rate, msgs/s, the message phases present),
+ * and its part of the console summary: two lines per stream, the message latency rows.
+ */
+import { MESSAGE_PHASES, type MessagePhase, type StreamMessages } from '../model/messages.js';
+import type { Summary } from '../model/summary.js';
+import { bytes, int, pad, percent, rateNumber } from './format.js';
 
 export const MESSAGE_PHASE_LABEL: Record<MessagePhase, string> = {
   publish_ack: 'publish → ack',
@@ -24,6 +27,24 @@ export function lossRate(m: StreamMessages): number | null {
 export function publishRate(s: Summary, m: StreamMessages): number | null {
   const seconds = (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000;
   return Number.isFinite(seconds) && seconds > 0 ? m.published / seconds : null;
+}
+
+/** All streams' counts added up (null without traffic). */
+export function allStreams(s: Summary): StreamMessages | null {
+  const list = Object.values(s.messages ?? {});
+  if (list.length === 0) return null;
+  const t: StreamMessages = {
+    published: 0,
+    acked: 0,
+    delivered: 0,
+    lost: 0,
+    duplicated: 0,
+    out_of_order: 0,
+    late: 0,
+    bytes: 0,
+  };
+  for (const m of list) for (const k of Object.keys(t) as (keyof StreamMessages)[]) t[k] = (t[k] ?? 0) + (m[k] ?? 0);
+  return t;
 }
 
 /** Two lines per stream: what was sent (and acknowledged), then what arrived. */
