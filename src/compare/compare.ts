@@ -40,7 +40,7 @@ const PHASE_PERCENTILES: Record<Phase | MessagePhase, readonly number[]> = {
   delivery: [50, 99],
   command_rtt: [50, 99],
 };
-/** The connection's phases, then the messages' (those only when a run has traffic: no rows without data). */
+/** The connection's phases, then the messages' (a phase only when a run measured it: no ws rows without WebSocket, no message rows without traffic). */
 const PHASE_ORDER: readonly (Phase | MessagePhase)[] = [
   'connect',
   'tcp',

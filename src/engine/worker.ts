@@ -21,7 +21,7 @@ import {
   type Target,
 } from '../mqtt/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
+import { cpuMs, epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import { ArrivalQueue } from './arrival-queue.js';
 import { Outcomes } from './outcomes.js';
 import { DeviceTraffic, SETTLE_MS } from './telemetry.js';
@@ -34,11 +34,6 @@ interface Slot {
   busy: boolean;
   /** cut on purpose (a simulated outage): its end is a drop, not a failure */
   cut: boolean;
-}
-
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 }
 
 export class ConnectionWorker {
@@ -370,8 +365,6 @@ export class ConnectionWorker {
   }
 
   private report(final: boolean): void {
-    const lagP99Ms = lagMs(this.lag.percentile(99));
-    this.lag.reset();
     this.send({
       type: 'report',
       workerId: this.init.workerId,
@@ -384,7 +377,7 @@ export class ConnectionWorker {
       queued: this.queue.size,
       held: this.heldCount,
       idle: this.idle(),
-      lagP99Ms,
+      lagP99Ms: lagMs(this.lag.percentile(99)),
       lagRunP99Ms: lagMs(this.lagRun.percentile(99)),
       lagRunMeanMs: lagMs(this.lagRun.mean),
       pid: process.pid,
@@ -392,6 +385,7 @@ export class ConnectionWorker {
       rssBytes: process.memoryUsage.rss(),
       final,
     });
+    this.lag.reset();
   }
 
   private send(m: FromWorker): void {

@@ -15,7 +15,7 @@
  * out or comes in: a connection that only connects and pings allocates nothing for it.
  */
 import { performance } from 'node:perf_hooks';
-import type { FailurePhase } from '../model/names.js';
+import { FAILURE_PHASES, type FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
 import type { PreparedDevice } from './device.js';
 import { DISCONNECT, PINGREQ } from './packets.js';
@@ -39,8 +39,6 @@ import type { WsOwner } from './ws.js';
 
 /** How long a broker gets to close the connection after our DISCONNECT. */
 const DISCONNECT_GRACE_MS = 2000;
-
-const PHASE_ORDER: Record<FailurePhase, number> = { tcp: 0, tls: 1, ws: 2, connack: 3, subscribe: 4, session: 5 };
 
 class Connection implements WsOwner, Timed, HeldConnection {
   partial: Buffer | null = null;
@@ -249,7 +247,7 @@ class Connection implements WsOwner, Timed, HeldConnection {
   /** Timings of the phases that completed before `failed` (all of them on success). */
   private fillTimings(failed: FailurePhase | null, now: number): void {
     const t = this.timings;
-    const upTo = failed === null ? 6 : PHASE_ORDER[failed];
+    const upTo = failed === null ? FAILURE_PHASES.length : FAILURE_PHASES.indexOf(failed);
     if (upTo > 0 && this.tTcp > 0) t.tcp = (this.tTcp - this.t0) * 1000;
     if (upTo > 1 && this.tTls > 0) t.tls = (this.tTls - this.tTcp) * 1000;
     if (upTo > 2 && this.tWs > 0) t.ws = (this.tWs - (this.tTls > 0 ? this.tTls : this.tTcp)) * 1000;

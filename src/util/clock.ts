@@ -13,3 +13,9 @@ export const LAG_RESOLUTION_MS = 10;
 export function lagMs(value: number): number {
   return Math.max(0, value / 1e6 - LAG_RESOLUTION_MS);
 }
+
+/** CPU this process has spent (user + system), ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
