@@ -29,7 +29,7 @@ import { DEVICE_BACKOFF } from '../load/reconnect.js';
 import { telemetryFromFlags, validateTraffic } from '../traffic/registry.js';
 import type { StreamConfig, TrafficShape } from '../traffic/stream.js';
 import { RUN_OPTIONS } from './run-options.js';
-import { alpnProblem, ciphersProblem, groupsProblem, servernameProblem } from '../mqtt/index.js';
+import { alpnProblem, ciphersProblem, groupsProblem, isSecure, servernameProblem } from '../mqtt/index.js';
 
 function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
   const v = str(p, name);
@@ -90,6 +90,13 @@ function targetsOf(p: Parsed, base: ScenarioSettings): string[] {
         `expected mqtt://, mqtts://, ws:// or wss:// host:port (ws: and a path, default /mqtt), got "${t}"`,
         flag === undefined ? 'target' : '--target',
       );
+  const faults = Object.keys(base.faults ?? {});
+  const plain = targets.find((t) => !isSecure(parseTarget(t)!.transport));
+  if (faults.length > 0 && plain !== undefined)
+    throw new UsageError(
+      `the scenario's certificate faults (${faults.join(', ')}) need TLS: ${plain} has no client certificate to reject; use mqtts:// or wss://`,
+      flag === undefined ? 'target' : '--target',
+    );
   return targets;
 }
 
