@@ -14,8 +14,9 @@ import type { Wire } from './socket-events.js';
 
 /** In-flight QoS 1/2 messages per connection at most, whatever the server's Receive Maximum. */
 export const WINDOW_CAP = 64;
-/** Messages waiting (window full or socket backpressure) per connection at most. */
+/** Messages waiting (window full or socket backpressure) per connection at most, and their bytes. */
 export const QUEUE_CAP = 1024;
+export const QUEUE_BYTES_CAP = 1_048_576;
 
 /** Where the counts go (a MessageRecorder is one). Stream -1 is not counted. */
 export interface FlowSink {
@@ -72,6 +73,7 @@ export class Flow {
   private readonly inFlight = new Map<number, InFlight>();
   private readonly queue: Pending[] = [];
   private head = 0;
+  private queuedBytes = 0;
   private nextId = 1;
   private blocked = false;
   /** QoS 2 deliveries received and acknowledged with PUBREC, awaiting PUBREL */
@@ -101,7 +103,9 @@ export class Flow {
   send(buf: Buffer, qos: PublishQos, stream: number, intended: number, bytes: number): boolean {
     if (this.stopped) return false;
     if (this.queued > 0 || this.blocked || (qos > 0 && this.inFlight.size >= this.window)) {
-      if (this.queued >= QUEUE_CAP) return false;
+      if (this.queued >= QUEUE_CAP || (this.queued > 0 && this.queuedBytes + buf.length > QUEUE_BYTES_CAP))
+        return false;
+      this.queuedBytes += buf.length;
       this.queue.push({ buf, qos, stream, intended, bytes });
       return true;
     }
@@ -136,6 +140,7 @@ export class Flow {
       const p = q[this.head]!;
       if (p.qos > 0 && this.inFlight.size >= this.window) break;
       q[this.head++] = undefined as unknown as Pending;
+      this.queuedBytes -= p.buf.length;
       this.write(p.buf, p.qos, p.stream, p.intended, p.bytes);
     }
     if (this.head === q.length) {
@@ -219,6 +224,7 @@ export class Flow {
     this.stopped = true;
     this.queue.length = 0;
     this.head = 0;
+    this.queuedBytes = 0;
     this.settled();
   }
 }

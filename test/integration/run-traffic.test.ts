@@ -81,10 +81,22 @@ traffic:
     expect(readSummaryFile(out).latency.command_rtt?.count).toBe(c.published);
   });
 
-  it('a schedule the generator cannot keep (a message per ms per device) is inconclusive, exit 97', async () => {
+  it('a schedule the generator cannot keep (64 KB per ms per device: ~1 GB/s) is inconclusive, exit 97', async () => {
     const out = tmp();
     const r = await herd(
-      ['run', '--devices', '20', '--rate', '100/s', '--hold', '1s', '--publish-every', '1ms', '--out', out, '--quiet'],
+      [
+        'run',
+        '--devices',
+        '10',
+        '--rate',
+        '100/s',
+        '--hold',
+        '1s',
+        '--publish-every',
+        '1ms',
+        '--payload',
+        '65536',
+      ].concat(['--out', out, '--quiet']),
       90_000,
     );
     expect(r.code).toBe(97);

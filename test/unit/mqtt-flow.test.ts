@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-import { Flow, QUEUE_CAP, type FlowSink } from '../../src/mqtt/flow.js';
+import { Flow, QUEUE_BYTES_CAP, QUEUE_CAP, type FlowSink } from '../../src/mqtt/flow.js';
 import { allocPublish, preparePublish } from '../../src/mqtt/publish.js';
 import type { Sock } from '../../src/mqtt/socket-events.js';
 import type { InboundPublish } from '../../src/mqtt/inbound.js';
@@ -124,10 +124,17 @@ describe('flow', () => {
     expect(s.published).toBe(4);
   });
 
-  it('the queue is bounded: past QUEUE_CAP send() refuses', () => {
+  it('the queue is bounded: past QUEUE_CAP messages or QUEUE_BYTES_CAP bytes send() refuses', () => {
     const flow = new Flow(held().sock, sink().f, 1, false);
     for (let k = 0; k <= QUEUE_CAP; k++) expect(flow.send(msg(), 1, 0, epochNow(), 8)).toBe(true);
     expect(flow.send(msg(), 1, 0, epochNow(), 8)).toBe(false);
+    const big = new Flow(held().sock, sink().f, 1, false);
+    const p = preparePublish('t', 1, false, 4);
+    expect(big.send(allocPublish(p, 1000), 1, 0, epochNow(), 1000)).toBe(true); // in flight
+    const n = Math.floor(QUEUE_BYTES_CAP / 300_000);
+    for (let k = 0; k < n; k++) expect(big.send(allocPublish(p, 300_000), 1, 0, epochNow(), 300_000)).toBe(true);
+    expect(big.send(allocPublish(p, 300_000), 1, 0, epochNow(), 300_000)).toBe(false);
+    expect(big.queued).toBe(n);
   });
 
   it('a message written more than LATE_MS after its intended time counts late', () => {
