@@ -77,7 +77,8 @@ export type ToClients =
 export type FromClients =
   | { type: 'ready'; clients: number; prepMs: number }
   | { type: 'report'; delta: MessageDelta; at: number }
-  | { type: 'controllers-stopped'; outstanding: number }
+  /** outstanding: commands still unanswered; skipped: commands due while no device could take one */
+  | { type: 'controllers-stopped'; outstanding: number; skipped: number }
   | { type: 'drained'; missing: number }
   | { type: 'closed' }
   | { type: 'warning'; message: string }

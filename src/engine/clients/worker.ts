@@ -142,7 +142,11 @@ export class ClientWorker {
         const last = (): number => Math.max(0, ...this.commands.map((c) => c.lastResponseAt));
         await settle(() => this.commands.every((c) => c.outstanding === 0), last, DRAIN_QUIET_MS, DRAIN_MAX_MS);
         this.report();
-        this.send({ type: 'controllers-stopped', outstanding: this.commands.reduce((a, c) => a + c.outstanding, 0) });
+        this.send({
+          type: 'controllers-stopped',
+          outstanding: this.commands.reduce((a, c) => a + c.outstanding, 0),
+          skipped: this.commands.reduce((a, c) => a + c.skipped, 0),
+        });
         return;
       }
       case 'drain': {
