@@ -4,7 +4,10 @@
  * same devices, same concurrency, against one Debian mosquitto, in one invocation; then
  * memory per held connection at 10,000 held (generator and broker).
  *
- *   npm run build && node dist/bench/handshake.js [--devices 4000] [--reps 3] [--held 10000]
+ *   npm run build && node dist/bench/handshake.js [--devices 4000] [--reps 3] [--held 10000] [--transports-only]
+ *
+ * Then the same per transport (mqtt://, mqtts://, wss://) and per device key type against
+ * `herd broker` (bench/transports.ts); --transports-only runs only that part.
  *
  * CPU is what the whole process used (start-up, store, contexts, handshakes), read with
  * bash's `times` for each child. The machine is shared and noisy: runs alternate, medians.
@@ -17,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { createCa, issueServer, mintStore } from '../src/pki/index.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import type { Summary } from '../src/model/summary.js';
+import { transportsBench } from './transports.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     reps: { type: 'string' },
     held: { type: 'string' },
     concurrency: { type: 'string' },
+    'transports-only': { type: 'boolean' },
   },
 });
 const N = Number(values.devices ?? 4000);
@@ -233,4 +238,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (values['transports-only'] !== true) await main();
+await transportsBench({ devices: N, reps: REPS, concurrency: CONC });

@@ -1,6 +1,6 @@
 /**
- * `herd broker [--port P] [--pki DIR]`: the embedded mTLS broker, standalone, until
- * SIGINT/SIGTERM. Reads DIR/ca.crt, DIR/server.crt, DIR/server.key and, when present,
+ * `herd broker [--port P] [--tcp-port P] [--ws-port P] [--pki DIR]`: the embedded mTLS
+ * broker, standalone, until SIGINT/SIGTERM; plain TCP and WebSocket listeners as asked. Reads DIR/ca.crt, DIR/server.crt, DIR/server.key and, when present,
  * DIR/crl.pem (written by `herd pki mint --faults` and `herd pki crl`).
  */
 import { existsSync } from 'node:fs';
@@ -9,14 +9,23 @@ import tls from 'node:tls';
 import { ExitCode, InputError, UsageError } from '../errors.js';
 import { checkIsCa, checkKeyMatches, readCertificatePem, readInput, readPrivateKeyPem } from '../pki/index.js';
 import { startBroker, type BrokerOptions } from '../broker/broker.js';
-import { bool, nonNegativeInt, parse, str } from './args.js';
+import { bool, nonNegativeInt, parse, str, type Parsed } from './args.js';
+import { alpnProblem } from '../mqtt/index.js';
 
-const HELP = `Usage: herd broker [--port P] [--pki DIR] [--host H] [--identity cn|spiffe|none] [--uri-domain D]
+const HELP = `Usage: herd broker [--port P] [--tcp-port P] [--ws-port P] [--ws-plain-port P] [--pki DIR] [--host H]
+                   [--identity cn|spiffe|none] [--uri-domain D] [--alpn P,...] [--require-alpn]
 
 The embedded MQTT broker (aedes; MQTT 3.1.1 and 5) behind TLS that requires a client
 certificate signed by DIR/ca.crt. Runs until Ctrl-C.
 
-  --port P          port to listen on (default 0: any free port, printed)
+  --port P          the mTLS listener (mqtts://) (default 0: any free port, printed)
+  --tcp-port P      also plain MQTT over TCP (mqtt://) on P (0: any free port); no certificate, any client id
+  --ws-port P       also MQTT over WebSocket with the same mTLS (wss://) on P (0: any free port)
+  --ws-plain-port P also MQTT over WebSocket without TLS (ws://) on P; no certificate, any client id
+  --ws-path PATH    the WebSocket path (default /mqtt; another path is answered 404)
+  --alpn P[,P...]   ALPN protocols the TLS listeners select from; a client offering only others gets the
+                    no_application_protocol alert (AWS IoT Core on 443: x-amzn-mqtt-ca)
+  --require-alpn    with --alpn: also close clients that offer no ALPN at all
   --pki DIR         directory with ca.crt, server.crt, server.key and optionally crl.pem (default pki)
   --host H          address to listen on (default 127.0.0.1)
   --identity MODE   cn: the client id must equal the certificate CN (default);
@@ -30,6 +39,12 @@ const OPTIONS = {
   host: { type: 'string' },
   identity: { type: 'string' },
   'uri-domain': { type: 'string' },
+  'tcp-port': { type: 'string' },
+  'ws-port': { type: 'string' },
+  'ws-plain-port': { type: 'string' },
+  'ws-path': { type: 'string' },
+  alpn: { type: 'string' },
+  'require-alpn': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,8 +83,7 @@ function readCrl(file: string, caPem: string): string {
 function brokerOptions(argv: string[]): BrokerOptions | null {
   const p = parse(argv, OPTIONS);
   if (bool(p, 'help')) return null;
-  const port = nonNegativeInt(p, 'port', 0)!;
-  if (port > 65_535) throw new UsageError(`expected a port 0–65535, got ${port}`, '--port');
+  const port = portOf(p, 'port') ?? 0;
   const identity = str(p, 'identity') ?? 'cn';
   if (identity !== 'cn' && identity !== 'spiffe' && identity !== 'none') {
     throw new UsageError(`expected cn, spiffe or none, got "${identity}"`, '--identity');
@@ -95,6 +109,35 @@ function brokerOptions(argv: string[]): BrokerOptions | null {
     port,
     identity,
     uriDomain: str(p, 'uri-domain') ?? 'herd.local',
+    ...listenersOf(p),
+  };
+}
+
+function portOf(p: Parsed, name: string): number | undefined {
+  const port = nonNegativeInt(p, name, undefined);
+  if (port !== undefined && port > 65_535) throw new UsageError(`expected a port 0–65535, got ${port}`, `--${name}`);
+  return port;
+}
+
+/** The other listeners and the ALPN the TLS ones select from. */
+function listenersOf(p: Parsed): Partial<BrokerOptions> {
+  const wsPath = str(p, 'ws-path');
+  if (wsPath !== undefined && !/^\/[^\s?#]*$/.test(wsPath))
+    throw new UsageError(`expected a path like /mqtt, got "${wsPath}"`, '--ws-path');
+  const alpnText = str(p, 'alpn');
+  const alpn = alpnText?.split(',').map((s) => s.trim());
+  const bad = alpn === undefined ? undefined : alpnProblem(alpn);
+  if (bad) throw new UsageError(bad, '--alpn');
+  const requireAlpn = bool(p, 'require-alpn');
+  if (requireAlpn && alpn === undefined)
+    throw new UsageError('goes with --alpn (the protocols to require)', '--require-alpn');
+  return {
+    tcpPort: portOf(p, 'tcp-port'),
+    wsPort: portOf(p, 'ws-port'),
+    wsPlainPort: portOf(p, 'ws-plain-port'),
+    wsPath,
+    alpnProtocols: alpn,
+    requireAlpn,
   };
 }
 
@@ -110,7 +153,16 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
-      throw new UsageError(`cannot listen on ${o.host}:${o.port}: ${err.code}`, '--port');
+      const at = (err as NodeJS.ErrnoException & { port?: number }).port ?? o.port;
+      const flag =
+        at === o.tcpPort
+          ? '--tcp-port'
+          : at === o.wsPort
+            ? '--ws-port'
+            : at === o.wsPlainPort
+              ? '--ws-plain-port'
+              : '--port';
+      throw new UsageError(`cannot listen on ${o.host}:${at}: ${err.code}`, flag);
     }
     throw e;
   }
@@ -120,9 +172,22 @@ export async function brokerCommand(argv: string[]): Promise<number> {
       : o.identity === 'spiffe'
         ? `client id from spiffe://${o.uriDomain}/device/<id>`
         : 'client id = certificate CN';
+  const host = broker.host.includes(':') ? `[${broker.host}]` : broker.host;
+  const alpn = o.alpnProtocols ? `; ALPN ${o.alpnProtocols.join(',')}${o.requireAlpn ? ' required' : ''}` : '';
   process.stdout.write(
-    `herd broker listening on mqtts://${broker.host}:${broker.port} (client certificate required; ${check}${o.crlPem ? '; CRL loaded' : ''})\n`,
+    `herd broker listening on mqtts://${host}:${broker.port} (client certificate required; ${check}${o.crlPem ? '; CRL loaded' : ''}${alpn})\n`,
   );
+  const path = o.wsPath ?? '/mqtt';
+  if (broker.tcpPort !== undefined)
+    process.stdout.write(`herd broker listening on mqtt://${host}:${broker.tcpPort} (plain TCP, any client)\n`);
+  if (broker.wsPort !== undefined)
+    process.stdout.write(
+      `herd broker listening on wss://${host}:${broker.wsPort}${path} (WebSocket, client certificate required)\n`,
+    );
+  if (broker.wsPlainPort !== undefined)
+    process.stdout.write(
+      `herd broker listening on ws://${host}:${broker.wsPlainPort}${path} (WebSocket, any client)\n`,
+    );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -134,8 +199,13 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   });
   const s = broker.stats();
   await broker.close();
+  const seen = (m: Record<string, number>): string =>
+    Object.entries(m)
+      .map(([k, n]) => `${k === '' ? '(none)' : k} ${n}`)
+      .join(', ') || '-';
   process.stderr.write(
-    `herd broker: stopped after ${s.connacksAccepted} accepted connections, ${s.connacksRefused} refused, ${s.rejectedCertificates} certificates rejected\n`,
+    `herd broker: stopped after ${s.connacksAccepted} accepted connections, ${s.connacksRefused} refused, ${s.rejectedCertificates} certificates rejected\n` +
+      `herd broker: TLS handshakes by server name: ${seen(s.servernames)}; by ALPN protocol: ${seen(s.alpn)}\n`,
   );
   return ExitCode.ok;
 }

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { InputError, InputErrors, UsageError } from '../errors.js';
 import { type KeyType, type TlsVersion } from '../model/names.js';
+import { TLS_CONTEXTS, type TlsContexts } from '../model/summary.js';
 import { unmintableKey } from '../pki/index.js';
 import {
   bool,
@@ -28,7 +29,7 @@ import { DEVICE_BACKOFF } from '../load/reconnect.js';
 import { telemetryFromFlags, validateTraffic } from '../traffic/registry.js';
 import type { StreamConfig, TrafficShape } from '../traffic/stream.js';
 import { RUN_OPTIONS } from './run-options.js';
-import { alpnProblem, ciphersProblem, groupsProblem, servernameProblem } from '../mqtt/index.js';
+import { alpnProblem, ciphersProblem, groupsProblem, isSecure, servernameProblem } from '../mqtt/index.js';
 
 function tlsVersion(p: Parsed, name: string): TlsVersion | undefined {
   const v = str(p, name);
@@ -56,11 +57,15 @@ function tlsOf(p: Parsed, base: ScenarioSettings): RunConfig['tls'] {
   const ciphers = str(p, 'tls-ciphers');
   const ciphersBad = ciphers === undefined ? undefined : ciphersProblem(ciphers);
   if (ciphersBad) throw new UsageError(ciphersBad, '--tls-ciphers');
+  const contexts = str(p, 'tls-contexts') ?? 'shared';
+  if (!(TLS_CONTEXTS as readonly string[]).includes(contexts))
+    throw new UsageError(`"${contexts}": expected shared or per-device`, '--tls-contexts');
   const minVersion = tlsVersion(p, 'tls-version') ?? base.minVersion;
   const maxVersion = tlsVersion(p, 'tls-max-version') ?? base.maxVersion;
   if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2')
     throw new UsageError('is below the minimum TLS version (1.3)', '--tls-max-version');
   return {
+    contexts: contexts as TlsContexts,
     servername: servername ?? base.servername,
     minVersion,
     maxVersion,
@@ -85,6 +90,13 @@ function targetsOf(p: Parsed, base: ScenarioSettings): string[] {
         `expected mqtt://, mqtts://, ws:// or wss:// host:port (ws: and a path, default /mqtt), got "${t}"`,
         flag === undefined ? 'target' : '--target',
       );
+  const faults = Object.keys(base.faults ?? {});
+  const plain = targets.find((t) => !isSecure(parseTarget(t)!.transport));
+  if (faults.length > 0 && plain !== undefined)
+    throw new UsageError(
+      `the scenario's certificate faults (${faults.join(', ')}) need TLS: ${plain} has no client certificate to reject; use mqtts:// or wss://`,
+      flag === undefined ? 'target' : '--target',
+    );
   return targets;
 }
 

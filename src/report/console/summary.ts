@@ -52,7 +52,8 @@ function latencyLines(s: Summary): string[] {
     `  ${pad('latency ms', 16)}${['count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => lpad(h, 10)).join('')}`,
   ];
   const rows = [
-    ...PHASES.map((p) => [PHASE_LABEL[p], s.latency[p]] as const),
+    // the ws upgrade only when a WebSocket target was used
+    ...PHASES.filter((p) => p !== 'ws' || s.latency.ws.count > 0).map((p) => [PHASE_LABEL[p], s.latency[p]] as const),
     // with traffic, the messages' phases after the connection's
     ...messagePhases(s).map((p) => [MESSAGE_PHASE_LABEL[p], s.latency[p]!] as const),
   ];

@@ -179,7 +179,8 @@ ${table('grid', head, rows)}</section>`;
 }
 
 export function latencyTable(s: Summary): string {
-  const rows = [...PHASES, ...messagePhases(s)]
+  // the ws upgrade only when a WebSocket target was used
+  const rows = [...PHASES.filter((p) => p !== 'ws' || s.latency.ws.count > 0), ...messagePhases(s)]
     .map((p) => {
       const l = s.latency[p]!;
       const cells =
