@@ -45,8 +45,10 @@ export interface ClientsInit {
   maxVersion: 'TLSv1.2' | 'TLSv1.3' | undefined;
   mqttVersion: 4 | 5;
   keepaliveS: number;
-  /** from the start of the TCP connect to the SUBACK */
+  /** from the start of the TCP connect to the CONNACK */
   connectTimeoutMs: number;
+  /** from the SUBSCRIBE to its SUBACK */
+  subscribeTimeoutMs: number;
   reportMs: number;
   /** stream names in run order (a topic's {stream}) */
   streams: string[];

@@ -83,12 +83,18 @@ export class ClientWorker {
             let tracker = trackers.get(key);
             if (tracker === undefined) trackers.set(key, (tracker = new SeqTracker()));
             attachSubscriber(client, tracker, counted, this.sink);
-            await subscribeClient(client, spec.id, spec.filter, spec.qos, init.connectTimeoutMs);
+            await subscribeClient(client, spec.id, spec.filter, spec.qos, init.subscribeTimeoutMs);
           } else {
             const s = byStream.get(spec.stream) ?? { spec, clients: [] };
             s.clients[spec.n] = client;
             byStream.set(spec.stream, s);
-            await subscribeClient(client, spec.id, CommandStream.responseFilter(spec), spec.qos, init.connectTimeoutMs);
+            await subscribeClient(
+              client,
+              spec.id,
+              CommandStream.responseFilter(spec),
+              spec.qos,
+              init.subscribeTimeoutMs,
+            );
           }
           let why = '';
           client.on('error', (e) => (why = `: ${(e as { code?: string }).code ?? e.message}`));
