@@ -101,7 +101,12 @@ export class ClientHost {
   /** Controllers stop sending and wait for their responses; resolves with the ones still missing. */
   async stopControllers(): Promise<number> {
     if (!this.controllers || this.done) return 0;
-    return (await this.ask({ type: 'stop-controllers' }, 'controllers-stopped')).outstanding;
+    const r = await this.ask({ type: 'stop-controllers' }, 'controllers-stopped');
+    if (r.skipped > 0)
+      this.events.onWarning(
+        `${r.skipped} command(s) were due while no device could take one (held, with more than 1 s of its hold left): not sent`,
+      );
+    return r.outstanding;
   }
 
   /** Subscribers wait for what was published (per stream index); resolves with the deliveries still missing. */

@@ -45,8 +45,10 @@ export interface ClientsInit {
   maxVersion: 'TLSv1.2' | 'TLSv1.3' | undefined;
   mqttVersion: 4 | 5;
   keepaliveS: number;
-  /** from the start of the TCP connect to the SUBACK */
+  /** from the start of the TCP connect to the CONNACK */
   connectTimeoutMs: number;
+  /** from the SUBSCRIBE to its SUBACK */
+  subscribeTimeoutMs: number;
   reportMs: number;
   /** stream names in run order (a topic's {stream}) */
   streams: string[];
@@ -77,7 +79,8 @@ export type ToClients =
 export type FromClients =
   | { type: 'ready'; clients: number; prepMs: number }
   | { type: 'report'; delta: MessageDelta; at: number }
-  | { type: 'controllers-stopped'; outstanding: number }
+  /** outstanding: commands still unanswered; skipped: commands due while no device could take one */
+  | { type: 'controllers-stopped'; outstanding: number; skipped: number }
   | { type: 'drained'; missing: number }
   | { type: 'closed' }
   | { type: 'warning'; message: string }

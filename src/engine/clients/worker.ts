@@ -83,12 +83,18 @@ export class ClientWorker {
             let tracker = trackers.get(key);
             if (tracker === undefined) trackers.set(key, (tracker = new SeqTracker()));
             attachSubscriber(client, tracker, counted, this.sink);
-            await subscribeClient(client, spec.id, spec.filter, spec.qos, init.connectTimeoutMs);
+            await subscribeClient(client, spec.id, spec.filter, spec.qos, init.subscribeTimeoutMs);
           } else {
             const s = byStream.get(spec.stream) ?? { spec, clients: [] };
             s.clients[spec.n] = client;
             byStream.set(spec.stream, s);
-            await subscribeClient(client, spec.id, CommandStream.responseFilter(spec), spec.qos, init.connectTimeoutMs);
+            await subscribeClient(
+              client,
+              spec.id,
+              CommandStream.responseFilter(spec),
+              spec.qos,
+              init.subscribeTimeoutMs,
+            );
           }
           let why = '';
           client.on('error', (e) => (why = `: ${(e as { code?: string }).code ?? e.message}`));
@@ -142,7 +148,11 @@ export class ClientWorker {
         const last = (): number => Math.max(0, ...this.commands.map((c) => c.lastResponseAt));
         await settle(() => this.commands.every((c) => c.outstanding === 0), last, DRAIN_QUIET_MS, DRAIN_MAX_MS);
         this.report();
-        this.send({ type: 'controllers-stopped', outstanding: this.commands.reduce((a, c) => a + c.outstanding, 0) });
+        this.send({
+          type: 'controllers-stopped',
+          outstanding: this.commands.reduce((a, c) => a + c.outstanding, 0),
+          skipped: this.commands.reduce((a, c) => a + c.skipped, 0),
+        });
         return;
       }
       case 'drain': {
