@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { InputError, InputErrors, UsageError } from '../errors.js';
 import { type KeyType, type TlsVersion } from '../model/names.js';
+import { TLS_CONTEXTS, type TlsContexts } from '../model/summary.js';
 import { unmintableKey } from '../pki/index.js';
 import {
   bool,
@@ -56,11 +57,15 @@ function tlsOf(p: Parsed, base: ScenarioSettings): RunConfig['tls'] {
   const ciphers = str(p, 'tls-ciphers');
   const ciphersBad = ciphers === undefined ? undefined : ciphersProblem(ciphers);
   if (ciphersBad) throw new UsageError(ciphersBad, '--tls-ciphers');
+  const contexts = str(p, 'tls-contexts') ?? 'shared';
+  if (!(TLS_CONTEXTS as readonly string[]).includes(contexts))
+    throw new UsageError(`"${contexts}": expected shared or per-device`, '--tls-contexts');
   const minVersion = tlsVersion(p, 'tls-version') ?? base.minVersion;
   const maxVersion = tlsVersion(p, 'tls-max-version') ?? base.maxVersion;
   if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2')
     throw new UsageError('is below the minimum TLS version (1.3)', '--tls-max-version');
   return {
+    contexts: contexts as TlsContexts,
     servername: servername ?? base.servername,
     minVersion,
     maxVersion,

@@ -27,6 +27,7 @@ export const RUN_OPTIONS: OptionSpec = {
   'tls-max-version': { type: 'string' },
   alpn: { type: 'string' },
   'tls-groups': { type: 'string' },
+  'tls-contexts': { type: 'string' },
   'tls-ciphers': { type: 'string' },
   'ws-timeout': { type: 'string' },
   'resume-ratio': { type: 'string' },
@@ -71,6 +72,9 @@ export const RUN_HELP = (): string => `herd run [SCENARIO.yaml] [flags]      (no
   --servername NAME         TLS SNI / name to verify (default: the target host; an IP target: its IP SANs)
   --alpn P[,P...]           ALPN protocols to offer (AWS IoT Core on 443: x-amzn-mqtt-ca)
   --tls-groups LIST         key exchange groups in order, e.g. X25519:P-256
+  --tls-contexts shared|per-device
+                            one TLS context per worker, given each device's certificate per connect
+                            (default; less memory and CPU), or a context per device
   --tls-ciphers LIST        cipher suites (TLS 1.3 TLS_AES_128_GCM_SHA256:..., TLS 1.2 OpenSSL names)
   --devices N               devices (default ${DEFAULTS.devices})
   --rate N/s|max            connects per second, open loop (default ${DEFAULT_RATE}/s); max: closed loop

@@ -6,8 +6,11 @@
  * whether it is beyond noise:
  *
  *   latency percentiles  bootstrap over the HDR data (compare-noise.ts); with repeats of
- *                        both configurations, the repeats' ranges must not overlap either
+ *                        both configurations, the repeats' ranges must not overlap either;
+ *                        the message phases (publish_ack, delivery, command_rtt) too
  *   failure rate         interval of the difference of two proportions
+ *   per traffic stream   msgs/s and delivered/s: the difference of two Poisson rates; loss:
+ *                        of two proportions (streams.ts)
  *   capacity knee        each search brackets its knee between the rate that held and the
  *                        rate that broke; knees whose brackets do not overlap differ
  *

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { EngineResult } from './coordinator.js';
 import type { HostLimits } from './limits.js';
-import type { FailureCount, Summary } from '../model/summary.js';
+import type { FailureCount, Summary, TlsContexts } from '../model/summary.js';
 import { round } from '../util/numbers.js';
 
 /**
@@ -26,6 +26,8 @@ export interface HealthInput {
   limits: HostLimits;
   workers: number;
   closedLoop: boolean;
+  /** how the workers gave devices their certificates; undefined: no TLS target */
+  tlsContexts?: TlsContexts | undefined;
 }
 
 export function assessGenerator(h: HealthInput): Summary['generator'] {
@@ -54,5 +56,6 @@ export function assessGenerator(h: HealthInput): Summary['generator'] {
     workers: h.workers,
     processes: h.res.processes,
     rss_peak_bytes: Math.max(h.res.rssPeakBytes, process.memoryUsage.rss()),
+    ...(h.tlsContexts === undefined ? {} : { tls_contexts: h.tlsContexts }),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { RecorderDelta } from '../metrics/recorder.js';
 import type { Transport } from '../model/names.js';
+import type { TlsContexts } from '../model/summary.js';
 import type { StreamConfig } from '../traffic/stream.js';
 
 export interface TargetSpec {
@@ -57,6 +58,8 @@ export interface WorkerInit {
   reportMs: number;
   /** share of reconnects that offer the device's last TLS session (resumption) */
   resumeRatio: number;
+  /** shared: one TLS context per worker, each device's certificate set on it per connect */
+  tlsContexts: TlsContexts;
   /** devices connect more than once (closed loop, constant connections, storms): keep their contexts */
   reuseDevices: boolean;
   /** report which devices failed and when each connected (an executor's policy needs it) */

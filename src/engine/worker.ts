@@ -25,6 +25,7 @@ import { cpuMs, epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import { ArrivalQueue } from './arrival-queue.js';
 import { Outcomes } from './outcomes.js';
 import { DeviceTraffic, SETTLE_MS } from './telemetry.js';
+import { driverOptions } from './driver-options.js';
 
 interface Slot {
   /** built when the device is first due, released when it will not connect again */
@@ -85,26 +86,13 @@ export class ConnectionWorker {
     const traffic = this.traffic?.hooks;
     this.attemptOptions = { timeouts: init.timeouts, captureSession: capture, traffic };
     this.resumeOptions = { timeouts: init.timeouts, captureSession: capture, resume: true, traffic };
-    this.runOptions = {
-      serverCaPem: init.serverCaPem,
-      mqttVersion: init.mqttVersion,
-      keepaliveS: init.keepaliveS,
-      subscribe: init.subscribe,
-      clean: init.clean,
-      sessionExpiryS: init.sessionExpiryS,
-      minVersion: init.minVersion,
-      maxVersion: init.maxVersion,
-      groups: init.groups,
-      ciphers: init.ciphers,
-      // mqtt:// and ws:// only: no device needs a TLS context
-      tls: init.targets.some((t) => t.transport === 'tls' || t.transport === 'wss'),
-    };
+    this.runOptions = driverOptions(init);
   }
 
   /**
-   * A device's TLS context and packets, built once when it is first due (arrivals come
-   * ~50 ms ahead, so mostly before its intended start). Building every device's context
-   * up front would cost ~0.7 ms CPU and ~34 KB each before the first connect.
+   * A device's packets (and, without shared contexts, its TLS context), built once when it is
+   * first due (arrivals come ~50 ms ahead, so mostly before its intended start). Building
+   * every device's context up front would cost ~0.7 ms CPU and ~34 KB each before the first connect.
    */
   private prepared(k: number, slot: Slot): PreparedDevice {
     if (slot.prepared) return slot.prepared;

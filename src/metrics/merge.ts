@@ -108,6 +108,7 @@ export function mergeGenerator(summaries: readonly Summary[]): Summary['generato
     workers: sum(g.map((x) => x.workers)),
     processes: sum(g.map((x) => x.processes)),
     rss_peak_bytes: Math.max(...g.map((x) => x.rss_peak_bytes)),
+    ...tlsContextsOf(g),
   };
 }
 
@@ -205,4 +206,11 @@ export function mergeMessages(summaries: readonly Summary[]): Summary['messages'
     }
   }
   return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** Shards that all shared their contexts shared them; one per-device shard makes the merge per-device. */
+function tlsContextsOf(g: readonly Summary['generator'][]): Pick<Summary['generator'], 'tls_contexts'> {
+  const seen = g.map((x) => x.tls_contexts).filter((x) => x !== undefined);
+  if (seen.length === 0) return {};
+  return { tls_contexts: seen.includes('per-device') ? 'per-device' : 'shared' };
 }

@@ -99,6 +99,12 @@ export interface Summary {
     workers: number;
     processes: number;
     rss_peak_bytes: number;
+    /**
+     * how devices' certificates reached their TLS connections: one shared context per worker
+     * given each device's certificate and key per connect, or a context per device (asked, or
+     * the fallback where Node cannot share). Absent when no target used TLS.
+     */
+    tls_contexts?: TlsContexts;
   };
   thresholds: ThresholdResult[];
   /** what limited the run (schedule kept or not and why, retries, backlog, CPU, fds, ports) */
@@ -222,3 +228,7 @@ export interface Recovery {
   /** recovery times (µs) as a compressed HDR histogram, for exact merges and thresholds */
   hdr: string;
 }
+
+/** How device certificates reach their TLS connections (--tls-contexts). */
+export const TLS_CONTEXTS = ['shared', 'per-device'] as const;
+export type TlsContexts = (typeof TLS_CONTEXTS)[number];

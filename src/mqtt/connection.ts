@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { FAILURE_PHASES, type FailurePhase } from '../model/names.js';
 import { deadlines, type Timed } from './deadlines.js';
-import type { PreparedDevice } from './device.js';
+import { CredentialsError, type PreparedDevice } from './device.js';
 import { DISCONNECT, PINGREQ } from './packets.js';
 import { Flow, WINDOW_CAP, type FlowSink } from './flow.js';
 import type { InboundPublish } from './inbound.js';
@@ -37,6 +37,7 @@ import type { Transport } from './transport.js';
 import type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target } from './types.js';
 import type { WsOwner } from './ws.js';
 
+const LOCAL_CONFIG: Classified = { phase: 'tls', reason: 'tls_local_config' };
 /** How long a broker gets to close the connection after our DISCONNECT. */
 const DISCONNECT_GRACE_MS = 2000;
 
@@ -101,14 +102,14 @@ class Connection implements WsOwner, Timed, HeldConnection {
     this.t0 = performance.now();
     const tr = target.transport ?? 'tls';
     this.transport = tr;
-    if ((tr === 'tls' || tr === 'wss') && d.context === null) {
-      process.nextTick(failNow, this, { phase: 'tls', reason: 'tls_local_config' }, d.contextError ?? undefined);
-      return;
-    }
+    // a device whose own context could not be built (shared contexts: dial() finds out)
+    if ((tr === 'tls' || tr === 'wss') && d.context === null && d.shared === undefined)
+      return void process.nextTick(failNow, this, LOCAL_CONFIG, d.contextError ?? undefined);
     try {
       this.socket = openWire(this, target, tr, d, this.opts.resume ? d.session : undefined);
     } catch (e) {
-      process.nextTick(failNow, this, classifyError(e as NodeJS.ErrnoException, 'tcp'), e);
+      const c = e instanceof CredentialsError ? LOCAL_CONFIG : classifyError(e as NodeJS.ErrnoException, 'tcp');
+      process.nextTick(failNow, this, c, e);
       return;
     }
     deadlines.schedule(this, this.opts.timeouts.tcpMs);

@@ -4,6 +4,7 @@
  * encoded CONNECT and SUBSCRIBE.
  */
 import tls from 'node:tls';
+import type { SharedContexts } from './contexts.js';
 import { encodeDevicePackets, type DevicePackets, type MqttVersion } from './packets.js';
 
 export interface DeviceCredentials {
@@ -40,6 +41,11 @@ export interface DriverRunOptions {
   ciphers?: string | undefined;
   /** false: no target uses TLS (mqtt://, ws:// only): no TLS context is built */
   tls?: boolean | undefined;
+  /**
+   * The thread's shared contexts (contexts.ts), when connections copy their context's
+   * certificate: devices then keep only their PEM, applied just before each connect.
+   */
+  shared?: SharedContexts | undefined;
 }
 
 /** What one device does besides the run's own subscription. */
@@ -58,6 +64,10 @@ export interface PreparedDevice {
    */
   readonly context: tls.SecureContext | null;
   readonly contextError: Error | null;
+  /** with shared contexts: the contexts, and the PEM they are given for this device's connects */
+  readonly shared: SharedContexts | undefined;
+  readonly certPem: string | Buffer | undefined;
+  readonly keyPem: string | Buffer | undefined;
   readonly packets: DevicePackets;
   /** the latest TLS session the server issued (AttemptOptions.captureSession), for resumption */
   session: Buffer | undefined;
@@ -66,7 +76,8 @@ export interface PreparedDevice {
 export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions, extras?: DeviceExtras): PreparedDevice {
   let context: tls.SecureContext | null = null;
   let contextError: Error | null = null;
-  if (run.tls !== false) {
+  const shared = run.tls !== false ? run.shared : undefined;
+  if (run.tls !== false && shared === undefined) {
     try {
       context = tls.createSecureContext({
         key: creds.keyPem,
@@ -87,6 +98,9 @@ export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions, e
     fault: creds.fault,
     context,
     contextError,
+    shared,
+    certPem: shared === undefined ? undefined : creds.certPem,
+    keyPem: shared === undefined ? undefined : creds.keyPem,
     packets: encodeDevicePackets(creds.id, {
       version: run.mqttVersion,
       keepaliveS: run.keepaliveS,
@@ -100,3 +114,23 @@ export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions, e
     session: undefined,
   };
 }
+
+/**
+ * The context a TLS connect of this device uses, now: its own, or the shared one holding its
+ * certificate and key (valid until the next call: hand it straight to tls.connect). Throws
+ * when its credentials cannot be loaded.
+ */
+export function contextFor(d: PreparedDevice): tls.SecureContext {
+  if (d.shared !== undefined) {
+    try {
+      return d.shared.forConnect(d.certPem, d.keyPem);
+    } catch (e) {
+      throw new CredentialsError(e instanceof Error ? e.message : String(e), { cause: e });
+    }
+  }
+  if (d.context === null) throw new CredentialsError(d.contextError?.message ?? 'no TLS context');
+  return d.context;
+}
+
+/** A device's certificate or key could not be loaded (the attempt fails with tls_local_config). */
+export class CredentialsError extends Error {}

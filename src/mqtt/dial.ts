@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { PreparedDevice } from './device.js';
+import { contextFor, type PreparedDevice } from './device.js';
 import { kConn, type Sock, type SocketOwner } from './socket-events.js';
 import type { Target } from './types.js';
 
@@ -14,7 +14,8 @@ const tcpOpts: net.TcpNetConnectOpts = { host: '', port: 0 };
 
 /**
  * Opens the socket toward `target` and ties it to `owner` (listeners are the caller's to add).
- * `session`: a TLS session to offer for resumption. Throws what net/tls.connect throw synchronously.
+ * `session`: a TLS session to offer for resumption. Throws what net/tls.connect throw synchronously,
+ * and a CredentialsError when the device's certificate or key cannot be loaded.
  */
 export function dial(
   owner: SocketOwner,
@@ -29,7 +30,8 @@ export function dial(
     tlsOpts.port = target.port;
     tlsOpts.servername = target.servername;
     tlsOpts.localAddress = target.localAddress;
-    tlsOpts.secureContext = device.context!;
+    // the device's own context, or the shared one given its certificate and key just now
+    tlsOpts.secureContext = contextFor(device);
     tlsOpts.session = session;
     tlsOpts.ALPNProtocols = target.alpn;
     s = tls.connect(tlsOpts) as Sock;

@@ -10,6 +10,7 @@ export {
   type DriverRunOptions,
   type PreparedDevice,
 } from './device.js';
+export { SharedContexts, sharedContextsWork, type SharedContextOptions } from './contexts.js';
 export { encodeConnect, type MqttVersion } from './packets.js';
 export type { DriverReason } from './reasons.js';
 export type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target, Timeouts } from './types.js';

@@ -6,6 +6,7 @@ import type { Fault, KeyType, TlsVersion } from '../model/names.js';
 import type { LoadConfig } from '../load/executor.js';
 import type { BackoffConfig } from '../load/reconnect.js';
 import type { StreamConfig } from '../traffic/stream.js';
+import type { TlsContexts } from '../model/summary.js';
 import { parseBrokerUrl, type BrokerAddress } from '../mqtt/index.js';
 
 export interface RunConfig {
@@ -39,6 +40,8 @@ export interface RunConfig {
   /** what devices do once connected (src/traffic); empty: they connect, hold and ping */
   traffic: StreamConfig[];
   tls: {
+    /** shared: one TLS context per worker, each device's certificate set per connect; per-device: a context each */
+    contexts: TlsContexts;
     servername: string | undefined;
     minVersion: TlsVersion | undefined;
     maxVersion: TlsVersion | undefined;

@@ -86,6 +86,7 @@ function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
       // and the controllers of a commands stream need to know which devices are there
       reportOutcomes: policy !== undefined || hasCommands(c.traffic),
       resumeRatio: c.resumeRatio,
+      tlsContexts: c.tls.contexts,
       reuseDevices: executor.reuseDevices(c.load) || c.reconnect !== undefined,
     },
   };

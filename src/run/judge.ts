@@ -4,7 +4,8 @@
  * decides nothing but `insecure`), and what limited the run found (judge/findings.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { PhaseLatency, Summary } from '../model/summary.js';
+import type { PhaseLatency, Summary, TlsContexts } from '../model/summary.js';
+import { isSecure, sharedContextsWork } from '../mqtt/index.js';
 import { finalizeSummary } from '../judge/verdict.js';
 import type { MessagePhase } from '../model/messages.js';
 import { summarizeMessages } from '../metrics/messages.js';
@@ -51,6 +52,7 @@ function runFacts(plan: RunPlan, ex: Executed): RunFacts {
       limit: plan.limits.fdLimit,
     },
     ports: { perPair: Math.ceil(plan.peak / pairs), available: hi - lo + 1, pairs },
+    tlsContextsAsked: c.tls.contexts,
   };
 }
 
@@ -76,6 +78,16 @@ function traffic(
   return { messages, latency };
 }
 
+/**
+ * How the workers gave devices their certificates: shared when asked and this Node can (the
+ * workers run the same check, contexts.ts, on the same binary), else per device; undefined
+ * when no target used TLS.
+ */
+function tlsContextsUsed(plan: RunPlan, prep: Prepared): TlsContexts | undefined {
+  if (!prep.targets.some((t) => isSecure(t.transport))) return undefined;
+  return plan.config.tls.contexts === 'shared' && sharedContextsWork() ? 'shared' : 'per-device';
+}
+
 export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
   const { res, agg } = ex;
   const counts = agg.counts();
@@ -86,6 +98,7 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
     limits: plan.limits,
     workers: plan.workers,
     closedLoop: plan.schedule.kind === 'closed',
+    tlsContexts: tlsContextsUsed(plan, prep),
   });
   const { latency: messageLatency, ...messages } = traffic(plan, ex, generator);
   const resumption = agg.resumption(plan.config.resumeRatio);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { loadCa, mintClientIdentities } from '../../src/pki/index.js';
-import { writeHeader } from '../../src/traffic/header.js';
+import { readHeader, writeHeader } from '../../src/traffic/header.js';
 import { epochNow } from '../../src/util/clock.js';
 
 export function scenarioFile(yaml: string): string {
@@ -54,4 +54,28 @@ export async function publishHerd(
     writeHeader(payload, { stream: o.stream, device: o.device, seq, intended: epochNow(), correlation: 0 });
     await c.publishAsync(o.topic, payload, { qos: o.qos });
   }
+}
+
+export interface CommandLog {
+  /** commands seen, with what they carried */
+  commands: { topic: string; seq: number; correlation: number; responseTopic?: string; correlationData?: Buffer }[];
+}
+
+/** Watches every command on `devices/+/commands` (the devices answer them; this only looks). */
+export async function watchCommands(c: MqttClient, qos: 0 | 1 | 2): Promise<CommandLog> {
+  const r: CommandLog = { commands: [] };
+  c.on('message', (topic, payload, packet) => {
+    const h = readHeader(payload);
+    if (h === null) return;
+    const props = packet.properties;
+    r.commands.push({
+      topic,
+      seq: h.seq,
+      correlation: h.correlation,
+      ...(props?.responseTopic === undefined ? {} : { responseTopic: props.responseTopic }),
+      ...(props?.correlationData === undefined ? {} : { correlationData: Buffer.from(props.correlationData) }),
+    });
+  });
+  await c.subscribeAsync('devices/+/commands', { qos });
+  return r;
 }

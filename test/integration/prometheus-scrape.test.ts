@@ -4,13 +4,15 @@
  *   A  150 devices from a store with expired and revoked devices, embedded broker, SUBSCRIBE
  *   C  the same with 10x the devices (1500)
  *   B  100 freshly minted devices against a closed port (every attempt tcp_refused)
+ *   D  20 sessions on a mosquitto stopped under them (session drops)
+ *   E  20 devices with traffic: QoS 1 telemetry to a subscriber, and a controller's commands
  * Then, over Prometheus's HTTP API: the counters equal each run's summary.json, failures
  * carry their reasons, histogram_quantile agrees with the HDR percentiles, every PromQL
  * expression of the dashboard and every recording rule returns data, and C has exactly
  * the series of A.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DURATION_BUCKETS_S, METRIC } from '../../src/model/names.js';
@@ -40,9 +42,34 @@ function ok(r: HerdResult, what: string, codes = [0, 97, 98]): void {
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-prom-'));
 let prom: Prometheus;
-const port = { a: 0, b: 0, c: 0, d: 0 };
-const summary: Record<'a' | 'b' | 'c' | 'd', Summary> = {} as never;
-const RUNS = ['a', 'b', 'c', 'd'] as const;
+const port = { a: 0, b: 0, c: 0, d: 0, e: 0 };
+const summary: Record<'a' | 'b' | 'c' | 'd' | 'e', Summary> = {} as never;
+const RUNS = ['a', 'b', 'c', 'd', 'e'] as const;
+
+/** Run E's scenario: every traffic family gets series (publish acks at QoS 1, deliveries, command round trips). */
+const TRAFFIC = `name: scrape-traffic
+devices: { count: 20, id_template: "dev-{i}", key: p256, seed: 9 }
+mqtt: { version: 5, keepalive: 30, clean: true }
+load: { executor: arrival-rate, rate: 100/s, hold: 4s }
+traffic:
+  - kind: telemetry
+    name: telemetry
+    topic: "devices/{id}/telemetry"
+    every: 250ms
+    payload: 64
+    qos: 1
+  - kind: subscribers
+    count: 1
+    filter: "devices/+/telemetry"
+    qos: 1
+  - kind: commands
+    name: commands
+    controllers: 1
+    rate: 20/s
+    command_topic: "devices/{id}/commands"
+    response_topic: "devices/{id}/responses"
+    qos: 1
+`;
 let live = '';
 let t0 = 0;
 let t1 = 0;
@@ -57,14 +84,14 @@ async function last(metric: string, p: number, extra = ''): Promise<number[]> {
 beforeAll(async () => {
   const pki = join(dir, 'pki');
   const store = join(dir, 'faulty.store');
-  // five distinct ports, free a moment ago: four exporters and one nobody listens on
+  // six distinct ports, free a moment ago: five exporters and one nobody listens on
   const ports = new Set<number>();
-  while (ports.size < 5) ports.add(await freePort());
-  const [a0, b0, c0, d0, closed] = [...ports] as [number, number, number, number, number];
-  Object.assign(port, { a: a0, b: b0, c: c0, d: d0 });
+  while (ports.size < 6) ports.add(await freePort());
+  const [a0, b0, c0, d0, e0, closed] = [...ports] as [number, number, number, number, number, number];
+  Object.assign(port, { a: a0, b: b0, c: c0, d: d0, e: e0 });
   // Prometheus starts (and takes its first scrapes) while the devices are minted
   const started = Prometheus.start({
-    targets: [inst(port.a), inst(port.b), inst(port.c), inst(port.d)],
+    targets: RUNS.map((k) => inst(port[k])),
     ruleFiles: [RULES],
     scrapeInterval: '1s',
   });
@@ -92,6 +119,7 @@ beforeAll(async () => {
     prom = await started;
   }
   t0 = Math.floor(Date.now() / 1000);
+  writeFileSync(join(dir, 'traffic.yaml'), TRAFFIC);
   const common = [
     '--pki',
     pki,
@@ -164,6 +192,25 @@ beforeAll(async () => {
     );
   }
   const [[a, b, c], d] = await Promise.all([runs, droppedSessions()]);
+  // E after the others, so its traffic does not slow their connects on a small machine
+  const e = await herd(
+    [
+      'run',
+      join(dir, 'traffic.yaml'),
+      '--pki',
+      pki,
+      '--workers',
+      '2',
+      '--linger',
+      '3s',
+      '-q',
+      '--metrics-port',
+      String(port.e),
+      '--out',
+      join(dir, 'e'),
+    ],
+    90_000,
+  );
   t1 = Math.ceil(Date.now() / 1000);
   ok(a, 'run A');
   // B's broker is a closed port: nothing connects, so the default gates fail it (99)
@@ -171,8 +218,9 @@ beforeAll(async () => {
   ok(c, 'run C');
   // D's broker went away under its sessions: the default gate on session drops fails it (99)
   ok(d, 'run D', [99, 97]);
+  ok(e, 'run E');
   for (const k of RUNS) summary[k] = readSummaryAt(join(dir, k, 'summary.json'));
-}, 60_000);
+}, 120_000);
 
 /**
  * Run D: 20 sessions held on a mosquitto that is stopped once all are up, so the broker
@@ -295,6 +343,28 @@ describe('a real Prometheus scraping real runs', () => {
     expect(await last('herd_certs_minted_total', port.b)).toEqual([100]);
     expect(await last('herd_cert_mint_duration_seconds_count', port.b)).toEqual([100]);
     expect(await last('herd_certs_minted_total', port.a)).toEqual([0]);
+  });
+
+  it('the traffic counters and histograms equal E’s summary, per stream', async () => {
+    const m = summary.e.messages!;
+    expect(m.telemetry!.published).toBeGreaterThan(0);
+    expect(m.commands!.published).toBeGreaterThan(0);
+    for (const [stream, s] of Object.entries(m)) {
+      const at = `,stream="${stream}"`;
+      expect(await last(MESSAGE_METRIC.published, port.e, at), stream).toEqual([s.published]);
+      expect(await last(MESSAGE_METRIC.received, port.e, at), stream).toEqual([s.delivered]);
+      expect(await last(MESSAGE_METRIC.lost, port.e, at), stream).toEqual([s.lost]);
+      expect(await last(MESSAGE_METRIC.duplicated, port.e, at), stream).toEqual([s.duplicated]);
+    }
+    expect(await last(`${MESSAGE_METRIC.publishAck}_count`, port.e, ',qos="1"')).toEqual([
+      summary.e.latency.publish_ack!.count,
+    ]);
+    expect(await last(`${MESSAGE_METRIC.delivery}_count`, port.e, ',stream="telemetry"')).toEqual([
+      m.telemetry!.delivered - m.telemetry!.duplicated,
+    ]);
+    expect(await last(`${MESSAGE_METRIC.commandRtt}_count`, port.e)).toEqual([summary.e.latency.command_rtt!.count]);
+    const out = await last(MESSAGE_METRIC.bytes, port.e, ',direction="out"');
+    expect(out).toEqual([m.telemetry!.bytes + m.commands!.bytes]);
   });
 
   it('herd_run_info joins every generator to its run id and shard', async () => {

@@ -66,3 +66,26 @@ it('with the CA given too, a client that cannot reach the broker is exit 2 namin
   );
   expect(r.stderr).not.toMatch(/\n\s+at /);
 });
+
+it('a sharded run with subscribers or controllers is refused (exit 2) rather than counted wrong', async () => {
+  const port = await freePort();
+  const r = await herd([
+    'run',
+    scenario,
+    '--target',
+    `mqtts://127.0.0.1:${port}`,
+    '--pki',
+    pki,
+    '--shard-index',
+    '0',
+    '--shard-count',
+    '2',
+    '--seed',
+    's',
+    '--quiet',
+  ]);
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toContain(
+    "--shard-count: the traffic's subscribers and controllers (subscriber-0, ...) do not run in a sharded run yet",
+  );
+});

@@ -18,7 +18,8 @@ import {
   setPacketId,
 } from '../../src/mqtt/publish.js';
 import { ack, inbound, readAck, readPublish } from '../../src/mqtt/inbound.js';
-import { encodeSubscribeMany } from '../../src/mqtt/packets.js';
+import { encodeDevicePackets, encodeSubscribeMany } from '../../src/mqtt/packets.js';
+import { connackProblem, subackProblem } from '../../src/mqtt/strict.js';
 
 function decode(buf: Buffer, protocolVersion: 4 | 5): Record<string, unknown> {
   const parser = mqttPacket.parser({ protocolVersion });
@@ -239,5 +240,42 @@ describe('ack reading', () => {
     const buf = Buffer.from([b0, rest.length, ...rest]);
     const [flags, start, end] = body(buf);
     expect(readAck(type, flags, buf, start, end, v5)).toBe(problem);
+  });
+});
+
+describe('sessions and several filters', () => {
+  it('session present is a protocol error after a clean start, and accepted when the CONNECT asked for none', () => {
+    const buf = Buffer.from([0x01, 0x00]);
+    expect(connackProblem(0, buf, 0, 2, false)).toBe('CONNACK flags 0x01 with clean start');
+    expect(connackProblem(0, buf, 0, 2, false, false)).toBeNull();
+    expect(connackProblem(0, Buffer.from([0x01, 0x05]), 0, 2, false, false)).toBe(
+      'CONNACK flags 0x01 with return code 0x05',
+    );
+  });
+
+  it('SUBACK carries one code per filter of the SUBSCRIBE', () => {
+    const two = Buffer.from([0, 1, 0, 1]);
+    expect(subackProblem(0, two, 0, 4, false, 2)).toBeNull();
+    expect(subackProblem(0, two, 0, 4, false, 1)).toBe('SUBACK with 2 reason codes for 1 subscription');
+    expect(subackProblem(0, Buffer.from([0, 1, 0, 7]), 0, 4, false, 2)).toBe('SUBACK code 0x07 (not a SUBACK code)');
+  });
+
+  it('CONNECT with clean false and, MQTT 5, the Session Expiry Interval', () => {
+    const p = encodeDevicePackets('dev-1', { version: 5, keepaliveS: 30, clean: false, sessionExpiryS: 3600 });
+    expect(decode(p.connect, 5)).toMatchObject({ clean: false, properties: { sessionExpiryInterval: 3600 } });
+    expect(p.clean).toBe(false);
+    const q = encodeDevicePackets('dev-1', {
+      version: 4,
+      keepaliveS: 30,
+      subscribe: 'a/{id}',
+      extraSubscriptions: [{ topic: 'devices/dev-1/commands', qos: 1 }],
+    });
+    expect(q.subscriptions).toBe(2);
+    expect(decode(q.subscribe!, 4)).toMatchObject({
+      subscriptions: [
+        { topic: 'a/dev-1', qos: 0 },
+        { topic: 'devices/dev-1/commands', qos: 1 },
+      ],
+    });
   });
 });

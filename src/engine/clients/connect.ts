@@ -1,13 +1,17 @@
 /**
- * One extra client's connection: MQTT.js over mTLS with the client's own certificate, to
- * the CONNACK and the SUBACK of its subscription. A failure says whose it is: the tool's
- * (cannot reach the broker, does not trust its certificate) or the broker's (refused the
- * certificate, the CONNECT or the subscription).
+ * One extra client's connection: MQTT.js over the devices' transport (mTLS with the
+ * client's own certificate on mqtts:// and wss://), to the CONNACK and the SUBACK of its
+ * subscription. A failure says whose it is: the tool's (cannot reach the broker, does not
+ * trust its certificate) or the broker's (refused the certificate, the CONNECT or the
+ * subscription).
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Qos } from '../../model/messages.js';
 import type { TargetSpec } from '../protocol.js';
 import type { ClientsInit } from './protocol.js';
+
+/** MQTT.js's protocol for each transport of a target (the devices': mqtt://, mqtts://, ws://, wss://). */
+const PROTOCOL = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' } as const;
 
 export class ClientFailure extends Error {
   constructor(message: string) {
@@ -41,17 +45,23 @@ export interface Who {
 /** Connects, resolving at the CONNACK; every failure a ClientFailure. */
 export function connectClient(who: Who, init: ClientsInit, target: TargetSpec): Promise<MqttClient> {
   const where = `${target.host}:${target.port}`;
+  const secure = target.transport === 'tls' || target.transport === 'wss';
   const opts: IClientOptions = {
-    protocol: 'mqtts',
+    protocol: PROTOCOL[target.transport],
     host: target.host,
     port: target.port,
-    key: who.keyPem,
-    cert: who.certPem,
-    ca: init.serverCaPem,
-    servername: init.servername ?? target.servername ?? target.host,
-    rejectUnauthorized: true,
-    ...(init.minVersion === undefined ? {} : { minVersion: init.minVersion }),
-    ...(init.maxVersion === undefined ? {} : { maxVersion: init.maxVersion }),
+    ...(target.transport === 'ws' || target.transport === 'wss' ? { path: target.path ?? '/mqtt' } : {}),
+    ...(secure
+      ? {
+          key: who.keyPem,
+          cert: who.certPem,
+          ca: init.serverCaPem,
+          servername: init.servername ?? target.servername ?? target.host,
+          rejectUnauthorized: true,
+          ...(init.minVersion === undefined ? {} : { minVersion: init.minVersion }),
+          ...(init.maxVersion === undefined ? {} : { maxVersion: init.maxVersion }),
+        }
+      : {}),
     clientId: who.id,
     protocolVersion: init.mqttVersion,
     keepalive: init.keepaliveS,

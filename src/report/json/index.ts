@@ -58,6 +58,7 @@ const ORDER: Record<string, readonly string[]> = {
     'workers',
     'processes',
     'rss_peak_bytes',
+    'tls_contexts',
   ],
   schedule: [
     'attempts',

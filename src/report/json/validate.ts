@@ -5,6 +5,7 @@
 import { decodeHistogram } from '../../metrics/hdr.js';
 import { FAILURE_PHASES, PHASES } from '../../model/names.js';
 import { MESSAGE_PHASES } from '../../model/messages.js';
+import { TLS_CONTEXTS } from '../../model/summary.js';
 
 type Check = (value: unknown, path: string, errors: string[]) => void;
 
@@ -114,16 +115,19 @@ const summary = obj(
       Object.fromEntries([...MESSAGE_PHASES, 'ws'].map((ph) => [ph, phaseLatency])),
     ),
     mint: obj({ count, per_second: num, loaded: count }),
-    generator: obj({
-      cpu_ms_per_handshake: num,
-      event_loop_lag_p99_ms: num,
-      saturated: bool,
-      saturation_reasons: arr(str),
-      fd_limit: num,
-      workers: count,
-      processes: count,
-      rss_peak_bytes: num,
-    }),
+    generator: obj(
+      {
+        cpu_ms_per_handshake: num,
+        event_loop_lag_p99_ms: num,
+        saturated: bool,
+        saturation_reasons: arr(str),
+        fd_limit: num,
+        workers: count,
+        processes: count,
+        rss_peak_bytes: num,
+      },
+      { tls_contexts: oneOf(...TLS_CONTEXTS) },
+    ),
     thresholds: arr(obj({ metric: str, expression: str, ok: bool, value: nullableNum }, { default: bool })),
     verdict: oneOf('pass', 'fail', 'inconclusive', 'insecure'),
     verdict_reason: str,
