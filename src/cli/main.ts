@@ -55,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`herd: unknown command "${name}"\n\n${USAGE}`);
     return ExitCode.usage;
   }
+  if (name === 'run' || name === 'capacity') {
+    // before the command's modules load: under a tiny open-files limit the module loader
+    // itself would hit EMFILE, and the user would get a stack instead of the fix
+    const { checkFileLimit, hostLimits } = await import('../engine/limits.js');
+    checkFileLimit(hostLimits());
+  }
   const cmd = await load();
   return cmd(rest);
 }
