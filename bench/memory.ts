@@ -3,7 +3,10 @@
  * generator process, one mosquitto), next to the same run holding nothing (hold 0s), and
  * mosquitto's memory per connection.
  *
- *   npm run build && node dist/bench/memory.js [--held 10000,19000] [--rate 800]
+ * With --contexts shared,per-device (the default) each size runs once per way devices get their
+ * certificate (herd run --tls-contexts), so the two compare in one invocation.
+ *
+ *   npm run build && node dist/bench/memory.js [--held 10000,19000] [--rate 800] [--contexts shared,per-device]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,7 +18,10 @@ import { startMosquitto } from '../test/helpers/mosquitto.js';
 import type { Summary } from '../src/model/summary.js';
 import { MiB, rssOf, sampler, treeRss } from './procs.js';
 
-const { values } = parseArgs({ options: { held: { type: 'string' }, rate: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { held: { type: 'string' }, rate: { type: 'string' }, contexts: { type: 'string' } },
+});
+const CONTEXTS = (values.contexts ?? 'shared,per-device').split(',');
 const SIZES = (values.held ?? '10000,19000').split(',').map(Number);
 const RATE = Number(values.rate ?? 800);
 const herdBin = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
@@ -65,43 +71,48 @@ async function main(): Promise<void> {
   });
   console.log(`bench/memory: held connections per generator process, mosquitto on port ${m.port}, ${RATE}/s`);
   try {
-    for (const n of SIZES) {
-      const common = [
-        'run',
-        '--target',
-        `mqtts://127.0.0.1:${m.port}`,
-        '--store',
-        store,
-        '--server-ca',
-        join(pki, 'ca.crt'),
-        '--servername',
-        'localhost',
-        '--devices',
-        String(n),
-        '--rate',
-        `${RATE}/s`,
-        '--processes',
-        '1',
-        '--keepalive',
-        '60s',
-      ];
-      const idle = await run([...common, '--hold', '0s'], m.pid);
-      const brokerIdle = rssOf(m.pid);
-      // hold each connection long enough that all n are up at once
-      const held = await run([...common, '--hold', `${Math.ceil(n / RATE) + 10}s`], m.pid);
-      const k = held.summary.counts.active_peak;
-      const total = (held.peak - held.started) / k;
-      const marginal = (held.peak - idle.peak) / k;
-      console.log(
-        `  ${k} held (of ${n}): herd RSS ${(held.started / MiB).toFixed(0)} MiB started → ${(held.peak / MiB).toFixed(0)} MiB peak: ` +
-          `${(total / 1024).toFixed(1)} KB per held connection, all included (target ≤ 90); ` +
-          `${(marginal / 1024).toFixed(1)} KB above the same run holding none (peak ${(idle.peak / MiB).toFixed(0)} MiB); ` +
-          `mosquitto ${((held.brokerPeak - brokerIdle) / k / 1024).toFixed(1)} KB per connection`,
-      );
-    }
+    for (const n of SIZES) for (const contexts of CONTEXTS) await size(n, contexts, store, pki, m);
   } finally {
     await m.stop();
   }
+}
+
+/** One size, one way of giving devices their certificates: herd holding n, and holding none. */
+async function size(n: number, contexts: string, store: string, pki: string, m: { port: number; pid: number }) {
+  const common = [
+    'run',
+    '--target',
+    `mqtts://127.0.0.1:${m.port}`,
+    '--store',
+    store,
+    '--server-ca',
+    join(pki, 'ca.crt'),
+    '--servername',
+    'localhost',
+    '--devices',
+    String(n),
+    '--rate',
+    `${RATE}/s`,
+    '--processes',
+    '1',
+    '--keepalive',
+    '60s',
+    '--tls-contexts',
+    contexts,
+  ];
+  const idle = await run([...common, '--hold', '0s'], m.pid);
+  const brokerIdle = rssOf(m.pid);
+  // hold each connection long enough that all n are up at once
+  const held = await run([...common, '--hold', `${Math.ceil(n / RATE) + 10}s`], m.pid);
+  const k = held.summary.counts.active_peak;
+  const total = (held.peak - held.started) / k;
+  const marginal = (held.peak - idle.peak) / k;
+  console.log(
+    `  ${contexts}: ${k} held (of ${n}): herd RSS ${(held.started / MiB).toFixed(0)} MiB started → ${(held.peak / MiB).toFixed(0)} MiB peak: ` +
+      `${(total / 1024).toFixed(1)} KB per held connection, all included (target ≤ 64); ` +
+      `${(marginal / 1024).toFixed(1)} KB above the same run holding none (peak ${(idle.peak / MiB).toFixed(0)} MiB); ` +
+      `mosquitto ${((held.brokerPeak - brokerIdle) / k / 1024).toFixed(1)} KB per connection`,
+  );
 }
 
 await main();
