@@ -7,7 +7,7 @@ const USAGE = `herd — MQTT mTLS connection load simulator
 Usage:
   herd pki ca|server|device|mint|export|crl ...   certificates for a CA, a broker and devices
   herd run [SCENARIO.yaml] [flags]                run a load (no arguments: the demo)
-  herd broker [--port P] [--pki DIR]              the embedded mTLS broker, standalone
+  herd broker [--port P] [--tcp-port P] [--ws-port P] [--pki DIR]   the embedded broker, standalone
   herd validate SCENARIO.yaml                     check a scenario without running it
   herd merge SHARD.json... --out SUMMARY.json     merge shard summaries exactly
   herd report SUMMARY.json --html FILE            render a summary as HTML
@@ -54,6 +54,12 @@ async function main(argv: string[]): Promise<number> {
   if (!load) {
     process.stderr.write(`herd: unknown command "${name}"\n\n${USAGE}`);
     return ExitCode.usage;
+  }
+  if (name === 'run' || name === 'capacity') {
+    // before the command's modules load: under a tiny open-files limit the module loader
+    // itself would hit EMFILE, and the user would get a stack instead of the fix
+    const { checkFileLimit, hostLimits } = await import('../engine/limits.js');
+    checkFileLimit(hostLimits());
   }
   const cmd = await load();
   return cmd(rest);

@@ -67,7 +67,10 @@ function settingsOf(s: Summary): Record<string, string> {
     mqtt: s.run.mqtt,
     executor: s.run.executor,
   };
-  const run = s.run as Summary['run'] & { key?: unknown; tls?: { min_version?: unknown; max_version?: unknown } };
+  const run = s.run as Summary['run'] & {
+    key?: unknown;
+    tls?: { min_version?: unknown; max_version?: unknown; alpn?: unknown; groups?: unknown; ciphers?: unknown };
+  };
   const k = s.capacity?.config;
   const key = k?.key ?? (typeof run.key === 'string' ? run.key : undefined);
   if (key !== undefined) out.key = key;
@@ -75,6 +78,9 @@ function settingsOf(s: Summary): Record<string, string> {
   const tlsMin = k?.tls_min_version ?? (typeof run.tls?.min_version === 'string' ? run.tls.min_version : undefined);
   if (tlsMin !== undefined && tlsMin !== null) out['tls min'] = tlsMin;
   if (tlsMax !== undefined && tlsMax !== null) out['tls max'] = tlsMax;
+  if (Array.isArray(run.tls?.alpn)) out.alpn = run.tls.alpn.join(',');
+  if (typeof run.tls?.groups === 'string') out['tls groups'] = run.tls.groups;
+  if (typeof run.tls?.ciphers === 'string') out['tls ciphers'] = run.tls.ciphers;
   if (k !== undefined) {
     out['in-flight'] = String(k.in_flight);
     out.hold = `${k.hold_ms / 1000}s`;

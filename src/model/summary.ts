@@ -60,7 +60,14 @@ export interface Summary {
     executor: string;
     /** device key type and the client's TLS version bounds (null: Node's default) */
     key?: string;
-    tls?: { min_version: string | null; max_version: string | null };
+    tls?: {
+      min_version: string | null;
+      max_version: string | null;
+      /** ALPN offered, key exchange groups, cipher suites; absent: Node's defaults */
+      alpn?: string[];
+      groups?: string;
+      ciphers?: string;
+    };
     /** stopped early (Ctrl-C / SIGTERM): the verdict is inconclusive unless insecure */
     interrupted?: boolean;
   };

@@ -31,7 +31,13 @@ function runSection(plan: RunPlan, prep: Prepared, ex: Executed): Summary['run']
     devices: c.devices,
     executor: c.load.executor,
     key: c.key,
-    tls: { min_version: c.tls.minVersion ?? null, max_version: c.tls.maxVersion ?? null },
+    tls: {
+      min_version: c.tls.minVersion ?? null,
+      max_version: c.tls.maxVersion ?? null,
+      ...(c.tls.alpn ? { alpn: c.tls.alpn } : {}),
+      ...(c.tls.groups ? { groups: c.tls.groups } : {}),
+      ...(c.tls.ciphers ? { ciphers: c.tls.ciphers } : {}),
+    },
     ...(ex.res.interrupted ? { interrupted: true } : {}),
   };
 }

@@ -2,7 +2,8 @@
  * ALPN and SNI reach the server: the embedded broker records the ALPN protocol it selected
  * and the server name it saw for every handshake, on mqtts:// and on wss://; a broker that
  * requires an ALPN protocol the device does not offer answers with the alert, reported as
- * tls_alert_no_application_protocol (as AWS IoT Core on 443 without x-amzn-mqtt-ca).
+ * tls_alert_no_application_protocol (as AWS IoT Core on 443 without x-amzn-mqtt-ca). The
+ * key exchange groups and cipher suites a device is given are the ones it negotiates.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
 import { prepareDevice, type AttemptOptions, type PreparedDevice, type Target } from '../../src/mqtt/index.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
-import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
+import { attemptOnce, captureTlsSockets, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-alpn-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -102,5 +103,43 @@ describe('SNI', () => {
     // a name the certificate does not have is the device's own refusal
     const wrong = await attemptOnce(device(), { host: '127.0.0.1', port: b.port, servername: 'broker.example' }, opts);
     expect(outcomeLabel(wrong)).toBe('tls/tls_server_untrusted');
+  });
+});
+
+describe('groups and ciphers', () => {
+  it('the device offers only the key exchange group and cipher suite it was given', async () => {
+    const b = await broker();
+    const cap = captureTlsSockets();
+    try {
+      const d = prepareDevice(
+        { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
+        { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30 },
+      );
+      const tuned = prepareDevice(
+        { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
+        {
+          serverCaPem: readFileSync(ca.crt),
+          mqttVersion: 4,
+          keepaliveS: 30,
+          groups: 'P-384',
+          ciphers: 'TLS_CHACHA20_POLY1305_SHA256',
+        },
+      );
+      const t: Target = { host: '127.0.0.1', port: b.port, servername: 'localhost' };
+      const plain = await attemptOnce(d, t, opts);
+      const [s0] = cap.sockets;
+      const info0 = { group: s0!.getEphemeralKeyInfo(), cipher: s0!.getCipher().name };
+      const o = await attemptOnce(tuned, t, opts);
+      const s1 = cap.sockets[1]!;
+      const info1 = { group: s1.getEphemeralKeyInfo(), cipher: s1.getCipher().name };
+      expect(outcomeLabel(plain)).toBe('connected');
+      expect(outcomeLabel(o)).toBe('connected');
+      expect(info0.group).toMatchObject({ name: 'X25519' });
+      expect(info0.cipher).not.toBe('TLS_CHACHA20_POLY1305_SHA256');
+      expect(info1.group).toMatchObject({ type: 'ECDH', size: 384 });
+      expect(info1.cipher).toBe('TLS_CHACHA20_POLY1305_SHA256');
+    } finally {
+      cap.restore();
+    }
   });
 });

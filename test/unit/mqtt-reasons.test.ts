@@ -8,6 +8,8 @@ import {
   connackReason,
   disconnectReason,
   tlsAlertName,
+  wsClosedReason,
+  wsRejectedReason,
 } from '../../src/mqtt/reasons.js';
 
 const err = (code: string, message = '') => ({ code, message });
@@ -171,10 +173,38 @@ describe('CONNACK and DISCONNECT codes', () => {
   });
 });
 
+describe('WebSocket', () => {
+  it('an upgrade answered with another status than 101 is ws_rejected_<status>', () => {
+    expect(wsRejectedReason(404)).toBe('ws_rejected_404');
+    expect(wsRejectedReason(503)).toBe('ws_rejected_503');
+    for (const s of [400, 401, 404, 426, 503]) expect(isFailureReason(wsRejectedReason(s))).toBe(true);
+  });
+
+  it('a close frame is ws_closed_<code> in the phase it came in; 1005 and 1006 are no close frame', () => {
+    expect(wsClosedReason('connack', 1002)).toEqual({ phase: 'connack', reason: 'ws_closed_1002' });
+    expect(wsClosedReason('subscribe', 1008)).toEqual({ phase: 'subscribe', reason: 'ws_closed_1008' });
+    expect(wsClosedReason('session', 1001)).toEqual({ phase: 'session', reason: 'ws_closed_1001' });
+    expect(wsClosedReason('connack', 4403)).toEqual({ phase: 'connack', reason: 'ws_closed_4403' });
+    for (const code of [1005, 1006, 999, 5000]) expect(wsClosedReason('connack', code)).toBeUndefined();
+    expect(isFailureReason('ws_closed_1002')).toBe(true);
+    expect(isFailureReason('ws_closed_x')).toBe(false);
+  });
+
+  it('the upgrade phase: its timeout, a close during it (a Node TLS server rejecting the certificate: tls)', () => {
+    expect(show(classifyTimeout('ws'))).toBe('ws/ws_timeout');
+    expect(show(classifyClose('ws', true, false))).toBe('tls/tls_closed');
+    expect(show(classifyClose('ws', true, true))).toBe('ws/closed_before_connack');
+    expect(show(classifyClose('ws', false, false))).toBe('ws/closed_before_connack');
+    expect(show(classifyError(err('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'ws'))).toBe(
+      'tls/tls_alert_certificate_required',
+    );
+  });
+});
+
 it('every reason the driver can give is in the closed list, except the proposed ones', () => {
   const proposed = /^(subscribe_timeout|ping_timeout|tcp_unreachable|unclassified|disconnect_[a-z0-9_]+)$/;
   const all = [
-    ...['tcp', 'tls', 'connack', 'subscribe', 'session'].map((s) => classifyTimeout(s as 'tcp').reason),
+    ...['tcp', 'tls', 'ws', 'connack', 'subscribe', 'session'].map((s) => classifyTimeout(s as 'tcp').reason),
     ...[
       'ECONNREFUSED',
       'ETIMEDOUT',
@@ -187,7 +217,7 @@ it('every reason the driver can give is in the closed list, except the proposed 
       'ERR_SSL_X',
       'E?',
     ].flatMap((c) =>
-      (['tcp', 'tls', 'connack', 'subscribe', 'session'] as const).map((s) => classifyError(err(c), s).reason),
+      (['tcp', 'tls', 'ws', 'connack', 'subscribe', 'session'] as const).map((s) => classifyError(err(c), s).reason),
     ),
   ];
   for (const r of all) expect(isFailureReason(r) || proposed.test(r), r).toBe(true);
