@@ -3,28 +3,26 @@
  * TLS settings and, when this Node allows it, the thread's shared TLS contexts (one context,
  * each device's certificate and key set on it just before its connect: src/mqtt/contexts.ts).
  */
-import { SharedContexts, sharedContextsWork, type DriverRunOptions } from '../mqtt/index.js';
+import { contextOptions, isSecure, SharedContexts, sharedContextsWork, type DriverRunOptions } from '../mqtt/index.js';
 import type { WorkerInit } from './protocol.js';
 
 export function driverOptions(init: WorkerInit): DriverRunOptions {
   // mqtt:// and ws:// only: no device needs a TLS context
-  const tls = init.targets.some((t) => t.transport === 'tls' || t.transport === 'wss');
-  const { serverCaPem: ca, minVersion, maxVersion, groups: ecdhCurve, ciphers } = init;
-  return {
+  const tls = init.targets.some((t) => isSecure(t.transport));
+  const options: DriverRunOptions = {
     serverCaPem: init.serverCaPem,
     mqttVersion: init.mqttVersion,
     keepaliveS: init.keepaliveS,
     subscribe: init.subscribe,
     clean: init.clean,
     sessionExpiryS: init.sessionExpiryS,
-    minVersion,
-    maxVersion,
+    minVersion: init.minVersion,
+    maxVersion: init.maxVersion,
     groups: init.groups,
-    ciphers,
+    ciphers: init.ciphers,
     tls,
-    shared:
-      tls && init.tlsContexts === 'shared' && sharedContextsWork()
-        ? new SharedContexts({ ca, minVersion, maxVersion, ecdhCurve, ciphers })
-        : undefined,
   };
+  if (tls && init.tlsContexts === 'shared' && sharedContextsWork())
+    options.shared = new SharedContexts(contextOptions(options));
+  return options;
 }

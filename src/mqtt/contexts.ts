@@ -13,15 +13,6 @@
 import tls from 'node:tls';
 import { PROBE_IDENTITIES } from './probe-identities.js';
 
-/** The context options every device of a run shares. */
-export interface SharedContextOptions {
-  ca?: string | Buffer | undefined;
-  minVersion?: tls.SecureVersion | undefined;
-  maxVersion?: tls.SecureVersion | undefined;
-  ecdhCurve?: string | undefined;
-  ciphers?: string | undefined;
-}
-
 /** Node's native context: what `tls.SecureContext.context` is, for the two calls used here. */
 interface NativeContext {
   setCert(pem: string | Buffer): void;
@@ -70,7 +61,8 @@ export class SharedContexts {
   private readonly withCertNative: NativeContext;
   private readonly noCert: tls.SecureContext;
 
-  constructor(options: SharedContextOptions) {
+  /** `options`: what every device's context holds (device.ts contextOptions) */
+  constructor(options: tls.SecureContextOptions) {
     this.withCert = tls.createSecureContext(options);
     this.withCertNative = native(this.withCert)!;
     this.noCert = tls.createSecureContext(options);

@@ -79,15 +79,7 @@ export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions, e
   const shared = run.tls !== false ? run.shared : undefined;
   if (run.tls !== false && shared === undefined) {
     try {
-      context = tls.createSecureContext({
-        key: creds.keyPem,
-        cert: creds.certPem,
-        ca: run.serverCaPem,
-        minVersion: run.minVersion,
-        maxVersion: run.maxVersion,
-        ecdhCurve: run.groups,
-        ciphers: run.ciphers,
-      });
+      context = tls.createSecureContext({ ...contextOptions(run), key: creds.keyPem, cert: creds.certPem });
     } catch (e) {
       contextError = e instanceof Error ? e : new Error(String(e));
     }
@@ -112,6 +104,17 @@ export function prepareDevice(creds: DeviceCredentials, run: DriverRunOptions, e
       sessionExpiryS: run.clean === false ? run.sessionExpiryS : undefined,
     }),
     session: undefined,
+  };
+}
+
+/** What every device's TLS context holds, its own or the shared one: all but its certificate and key. */
+export function contextOptions(run: DriverRunOptions): tls.SecureContextOptions {
+  return {
+    ca: run.serverCaPem,
+    minVersion: run.minVersion,
+    maxVersion: run.maxVersion,
+    ecdhCurve: run.groups,
+    ciphers: run.ciphers,
   };
 }
 

@@ -4,13 +4,14 @@
  */
 export { attempt } from './connection.js';
 export {
+  contextOptions,
   prepareDevice,
   type DeviceCredentials,
   type DeviceExtras,
   type DriverRunOptions,
   type PreparedDevice,
 } from './device.js';
-export { SharedContexts, sharedContextsWork, type SharedContextOptions } from './contexts.js';
+export { SharedContexts, sharedContextsWork } from './contexts.js';
 export { encodeConnect, type MqttVersion } from './packets.js';
 export type { DriverReason } from './reasons.js';
 export type { AttemptOptions, AttemptOutcome, HeldConnection, PhaseTimings, Target, Timeouts } from './types.js';
