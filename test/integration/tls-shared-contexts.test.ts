@@ -63,31 +63,19 @@ describe('shared TLS contexts', () => {
     bare.destroy();
   });
 
-  it('mosquitto sees every client id with its own certificate: 300 devices, 2 workers, connects overlapping', async () => {
+  /** herd run of the first `devices` of the store against this mosquitto, with its exit code checked; its summary. */
+  async function run(devices: number, rate: string, ...extra: string[]) {
     const out = tmp();
-    const r = await herd([
-      'run',
-      '--target',
-      `mqtts://127.0.0.1:${m.port}`,
-      '--store',
-      store,
-      '--servername',
-      'localhost',
-      '--devices',
-      '300',
-      '--rate',
-      '300/s',
-      '--workers',
-      '2',
-      '--hold',
-      '1s',
-      '--out',
-      out,
-      '--quiet',
-    ]);
-    // 97 only if this shared machine stalled the generator: identities are what this test is about
+    const target = `mqtts://127.0.0.1:${m.port}`;
+    const common = ['--store', store, '--servername', 'localhost', '--out', out, '--quiet'];
+    const r = await herd(['run', '--target', target, ...common, '--devices', `${devices}`, '--rate', rate, ...extra]);
+    // 97 only if this shared machine stalled the generator: identities are what these tests are about
     expect([0, 97], r.stderr + m.log()).toContain(r.code);
-    const s = readSummaryFile(out);
+    return readSummaryFile(out);
+  }
+
+  it('mosquitto sees every client id with its own certificate: 300 devices, 2 workers, connects overlapping', async () => {
+    const s = await run(300, '300/s', '--workers', '2', '--hold', '1s');
     expect(s.generator.tls_contexts).toBe('shared');
     expect(s.counts).toMatchObject({ attempted: 300, connected: 300, failed: 0 });
     // "New client connected from 127.0.0.1:port as <client id> (p2, c1, k60, u'<certificate CN>')."
@@ -98,29 +86,7 @@ describe('shared TLS contexts', () => {
   });
 
   it('--tls-contexts per-device builds a context per device, and says so', async () => {
-    const out = tmp();
-    const r = await herd([
-      'run',
-      '--target',
-      `mqtts://127.0.0.1:${m.port}`,
-      '--store',
-      store,
-      '--servername',
-      'localhost',
-      '--devices',
-      '20',
-      '--rate',
-      '100/s',
-      '--hold',
-      '0s',
-      '--tls-contexts',
-      'per-device',
-      '--out',
-      out,
-      '--quiet',
-    ]);
-    expect([0, 97], r.stderr).toContain(r.code);
-    const s = readSummaryFile(out);
+    const s = await run(20, '100/s', '--hold', '0s', '--tls-contexts', 'per-device');
     expect(s.generator.tls_contexts).toBe('per-device');
     expect(s.counts).toMatchObject({ attempted: 20, connected: 20 });
     // asked for on purpose: no fallback finding
