@@ -11,6 +11,7 @@ import type { Finding, Summary } from '../model/summary.js';
 import { formatMs } from '../model/units.js';
 import { tcpFindings, type NetCounters } from './findings-tcp.js';
 import { cpuFindings, scheduleCpu, type CpuSample } from './findings-cpu.js';
+import { heldBackFinding } from './findings-traffic.js';
 
 export type { NetCounters } from './findings-tcp.js';
 export type { CpuSample } from './findings-cpu.js';
@@ -138,6 +139,8 @@ export function findingsOf(s: Summary, facts?: RunFacts, carried: readonly Findi
   if (schedule !== undefined) out.unshift(schedule);
   const resumed = resumption(s);
   if (resumed !== undefined) out.push(resumed);
+  const held = heldBackFinding(s);
+  if (held !== undefined) out.push(held);
   if (s.generator.tls_contexts === 'per-device' && facts?.tlsContextsAsked === 'shared') out.push(CONTEXT_FALLBACK);
   if (facts !== undefined) out.push(...limits(s, facts));
   return out

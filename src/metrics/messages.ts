@@ -31,6 +31,8 @@ export interface StreamCounts {
   duplicated: number;
   outOfOrder: number;
   late: number;
+  /** of `late`: held back by the broker (queued for its window or socket while on time) */
+  heldBack: number;
   bytesOut: number;
   bytesIn: number;
 }
@@ -55,6 +57,7 @@ const zero = (): StreamCounts => ({
   duplicated: 0,
   outOfOrder: 0,
   late: 0,
+  heldBack: 0,
   bytesOut: 0,
   bytesIn: 0,
 });
@@ -74,12 +77,13 @@ export class MessageRecorder {
     return c;
   }
 
-  /** A PUBLISH of `bytes` payload bytes was written; `late`: after its schedule allowed. */
-  published(stream: number, bytes: number, late: boolean): void {
+  /** A PUBLISH of `bytes` payload bytes was written; `late`: after its schedule allowed; `heldBack`: by the broker. */
+  published(stream: number, bytes: number, late: boolean, heldBack = false): void {
     const c = this.of(stream);
     c.published++;
     c.bytesOut += bytes;
     if (late) c.late++;
+    if (heldBack) c.heldBack++;
   }
 
   /** Its PUBACK / PUBCOMP came, `micros` after the intended send time. */
@@ -284,6 +288,7 @@ export function summarizeMessages(
       duplicated: c.duplicated,
       out_of_order: c.outOfOrder,
       late: c.late,
+      held_back: c.heldBack,
       bytes: c.bytesOut,
       ...(p.qos > 0 ? { unacked: Math.max(0, c.published - c.acked) } : {}),
     };

@@ -26,8 +26,14 @@ export interface StreamMessages {
   duplicated: number;
   /** deliveries received after a later message of the same publisher */
   out_of_order: number;
-  /** messages sent later than their schedule allowed (the generator fell behind) */
+  /** messages sent later than their schedule allowed (the generator fell behind, or the broker held them back) */
   late: number;
+  /**
+   * of `late`: those on time when due that waited for the broker — its in-flight window full
+   * (acknowledgements slow) or its socket not reading. The broker's pace, not the generator's.
+   * Absent in summaries written before it was counted.
+   */
+  held_back?: number;
   /** payload bytes sent */
   bytes: number;
   /** QoS 1/2 messages sent but not acknowledged when the run ended */

@@ -4,7 +4,9 @@
  * (socket.write returned false: wait for 'drain'), a bounded queue for what cannot go
  * yet, and the acknowledgements of what the server delivers. Every PUBLISH carries its
  * intended send time: one written more than LATE_MS after it counts late, and its
- * publish → ack latency counts from it.
+ * publish → ack latency counts from it. A late message that was on time when it was handed
+ * over and waited in the queue (the window full: the server's acknowledgements slow; or its
+ * socket not reading) was held back by the broker, not by the generator, and says so.
  */
 import { LATE_MS } from '../model/messages.js';
 import { epochNow } from '../util/clock.js';
@@ -20,7 +22,8 @@ export const QUEUE_BYTES_CAP = 1_048_576;
 
 /** Where the counts go (a MessageRecorder is one). Stream -1 is not counted. */
 export interface FlowSink {
-  published(stream: number, bytes: number, late: boolean): void;
+  /** `late`: written more than LATE_MS after its intended time; `heldBack`: late because it waited for the broker */
+  published(stream: number, bytes: number, late: boolean, heldBack: boolean): void;
   acked(stream: number, qos: PublishQos, micros: number): void;
 }
 
@@ -52,6 +55,8 @@ interface Pending {
   stream: number;
   intended: number;
   bytes: number;
+  /** late already when it was handed over: the generator's lateness, not the broker's */
+  lateOnArrival: boolean;
 }
 
 interface InFlight {
@@ -106,14 +111,23 @@ export class Flow {
       if (this.queued >= QUEUE_CAP || (this.queued > 0 && this.queuedBytes + buf.length > QUEUE_BYTES_CAP))
         return false;
       this.queuedBytes += buf.length;
-      this.queue.push({ buf, qos, stream, intended, bytes });
+      const lateOnArrival = epochNow() - intended > LATE_MS;
+      this.queue.push({ buf, qos, stream, intended, bytes, lateOnArrival });
       return true;
     }
-    this.write(buf, qos, stream, intended, bytes);
+    this.write(buf, qos, stream, intended, bytes, true);
     return true;
   }
 
-  private write(buf: Buffer, qos: PublishQos, stream: number, intended: number, bytes: number): void {
+  /** `lateOnArrival`: it was already late when handed over (true for what was not queued) */
+  private write(
+    buf: Buffer,
+    qos: PublishQos,
+    stream: number,
+    intended: number,
+    bytes: number,
+    lateOnArrival: boolean,
+  ): void {
     if (qos > 0) {
       let id = this.nextId;
       while (this.inFlight.has(id)) id = id === 65_535 ? 1 : id + 1;
@@ -122,7 +136,10 @@ export class Flow {
       this.inFlight.set(id, { stream, qos, intended, released: false });
     }
     const ok = this.sock.write(buf);
-    if (stream >= 0) this.sink.published(stream, bytes, epochNow() - intended > LATE_MS);
+    if (stream >= 0) {
+      const late = epochNow() - intended > LATE_MS;
+      this.sink.published(stream, bytes, late, late && !lateOnArrival);
+    }
     if (!ok) {
       this.blocked = true;
       this.sock.once('drain', onDrain);
@@ -141,7 +158,7 @@ export class Flow {
       if (p.qos > 0 && this.inFlight.size >= this.window) break;
       q[this.head++] = undefined as unknown as Pending;
       this.queuedBytes -= p.buf.length;
-      this.write(p.buf, p.qos, p.stream, p.intended, p.bytes);
+      this.write(p.buf, p.qos, p.stream, p.intended, p.bytes, p.lateOnArrival);
     }
     if (this.head === q.length) {
       q.length = 0;

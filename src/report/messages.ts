@@ -66,7 +66,7 @@ export function messageRows(s: Summary): string[] {
       `${int(m.lost)} lost${loss === null || m.lost === 0 ? '' : ` (${percent(loss)})`}`,
       `${int(m.duplicated)} duplicated`,
       `${int(m.out_of_order)} out of order`,
-      `${int(m.late)} late`,
+      `${int(m.late)} late${(m.held_back ?? 0) > 0 ? ` (${int(m.held_back!)} held back by the broker)` : ''}`,
     ];
     return [`${pad(name, width)}${sent.join(' · ')}`, `${pad('', width)}${received.join(' · ')}`];
   });

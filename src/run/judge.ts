@@ -75,7 +75,8 @@ function traffic(
   if (plan.config.traffic.length === 0) return { latency: {} };
   const { messages, latency } = summarizeMessages(ex.agg.messages, streamPlans(plan.config.traffic));
   const published = Object.values(messages).reduce((a, m) => a + m.published, 0);
-  const late = Object.values(messages).reduce((a, m) => a + m.late, 0);
+  // what the broker held back (its window full, its socket not reading) is its pace, not the generator's
+  const late = Object.values(messages).reduce((a, m) => a + m.late - (m.held_back ?? 0), 0);
   if (published > 0 && late / published > LATE_SATURATION) {
     generator.saturated = true;
     generator.saturation_reasons.push(

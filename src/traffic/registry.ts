@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { JsonSchema } from '../util/json-schema.js';
 import type { ConfigProblem } from '../load/executor.js';
 import type { StreamPlan } from '../metrics/messages.js';
-import { fillTopic, topicMatches } from './topics.js';
+import { filterCoverage } from './topics.js';
 import type { AnyStream, Parsed, StreamConfig, TrafficShape } from './stream.js';
 import { telemetry, type TelemetryConfig } from './telemetry.js';
 import { commands } from './commands.js';
@@ -88,6 +88,7 @@ export function validateTraffic(traffic: readonly StreamConfig[], run: TrafficSh
     names.add(c.name);
     for (const p of streamOf(c).validate(c, run)) problems.push({ path: [i, ...p.path], message: p.message });
   });
+  problems.push(...partialFilters(traffic));
   return problems;
 }
 
@@ -114,20 +115,46 @@ export function telemetryFromFlags(f: {
 
 /**
  * How many receivers each message of a publishing stream reaches: the subscribers whose
- * filter matches its topic (a shared subscription group counts once), judged on device 0's
- * topic. 0 for streams that publish nothing to subscribers.
+ * filter matches every device's topic (a shared subscription group counts once; a filter
+ * matching only some devices is refused by validateTraffic). 0 for streams that publish
+ * nothing to subscribers.
  */
 export function receiversOf(traffic: readonly StreamConfig[], index: number): number {
   const c = traffic[index];
   if (c === undefined || c.kind !== telemetry.kind) return 0;
-  const topic = fillTopic((c as TelemetryConfig).topic, { id: 'dev-0', i: 0, shard: 0, stream: c.name });
   let n = 0;
   for (const s of traffic) {
     if (s.kind !== subscribers.kind) continue;
     const sub = s as SubscribersConfig;
-    if (topicMatches(sub.filter, topic)) n += sub.filter.startsWith('$share/') ? 1 : sub.count;
+    if (coverage(sub, c as TelemetryConfig) === 'all') n += sub.filter.startsWith('$share/') ? 1 : sub.count;
   }
   return n;
+}
+
+const coverage = (sub: SubscribersConfig, t: TelemetryConfig) =>
+  filterCoverage(sub.filter, t.topic, { shard: 0, stream: t.name });
+
+/**
+ * Subscribers whose filter matches some devices' telemetry topics and not others: loss is
+ * counted per message × the receivers it reaches, so such a count would be wrong.
+ */
+function partialFilters(traffic: readonly StreamConfig[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  traffic.forEach((s, i) => {
+    if (s.kind !== subscribers.kind) return;
+    const sub = s as SubscribersConfig;
+    for (const t of traffic) {
+      if (t.kind !== telemetry.kind || coverage(sub, t as TelemetryConfig) !== 'some') continue;
+      problems.push({
+        path: [i, 'filter'],
+        message:
+          `"${sub.filter}" matches the topic "${(t as TelemetryConfig).topic}" of stream "${t.name}" for some ` +
+          'devices only; loss is counted per message × the subscribers it reaches, so a filter must match every ' +
+          "device's topic of a stream or none: put + (or #) at the device's level",
+      });
+    }
+  });
+  return problems;
 }
 
 /** Streams and what they do, for `herd run --help`. */

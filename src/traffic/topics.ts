@@ -76,3 +76,32 @@ export function topicMatches(filter: string, topic: string): boolean {
   }
   return fl.length === tl.length;
 }
+
+/**
+ * Which devices' topics of a per-device `template` a subscription `filter` matches: `all`
+ * (every level that names the device, {id} or {i}, is + or under #), `none`, or `some`
+ * (the filter names particular devices). {shard} and {stream} are the same for every device
+ * of a run and take `fixed`'s values.
+ */
+export function filterCoverage(
+  filter: string,
+  template: string,
+  fixed: Pick<TopicVars, 'shard' | 'stream'>,
+): 'all' | 'some' | 'none' {
+  const f = sharedFilter(filter);
+  if (f === null) return 'none';
+  const levels = template.replaceAll('{shard}', String(fixed.shard)).replaceAll('{stream}', fixed.stream).split('/');
+  const fl = f.split('/');
+  if ((fl[0] === '+' || fl[0] === '#') && levels[0]!.startsWith('$')) return 'none';
+  let particular = false;
+  for (let i = 0; i < fl.length; i++) {
+    const l = fl[i]!;
+    if (l === '#') break;
+    if (i >= levels.length) return 'none';
+    if (l === '+') continue;
+    if (/\{(id|i)\}/.test(levels[i]!)) particular = true;
+    else if (l !== levels[i]) return 'none';
+  }
+  if (fl.at(-1) !== '#' && fl.length !== levels.length) return 'none';
+  return particular ? 'some' : 'all';
+}

@@ -105,6 +105,7 @@ function totals(rec: MessageRecorder) {
     duplicated: 0,
     outOfOrder: 0,
     late: 0,
+    heldBack: 0,
     bytesOut: 0,
     bytesIn: 0,
   };

@@ -36,7 +36,7 @@ describe('message recorders and totals', () => {
     const b = new MessageRecorder();
     for (let i = 0; i < 10; i++) a.published(0, 100, i === 0);
     for (let i = 0; i < 10; i++) a.acked(0, 1, 1000 + i);
-    for (let i = 0; i < 5; i++) b.published(0, 100, false);
+    for (let i = 0; i < 5; i++) b.published(0, 100, i < 2, i < 2); // late, held back by the broker
     for (let i = 0; i < 12; i++) b.delivered(0, 100, 2000, 'new');
     b.delivered(0, 100, 2000, 'duplicate');
     b.delivered(0, 100, 2000, 'out-of-order');
@@ -55,7 +55,8 @@ describe('message recorders and totals', () => {
       unique: 13,
       duplicated: 1,
       outOfOrder: 1,
-      late: 1,
+      late: 3,
+      heldBack: 2,
       bytesOut: 1500,
       bytesIn: 1400,
     });
@@ -94,6 +95,7 @@ describe('summarizeMessages', () => {
         duplicated: 3,
         out_of_order: 0,
         late: 0,
+        held_back: 0,
         bytes: 25_600,
         unacked: 2,
       },

@@ -5,12 +5,13 @@
  * delivers is acknowledged as its QoS says (a QoS 2 duplicate not passed on), and acks the
  * flow never asked for are named.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import { Flow, QUEUE_BYTES_CAP, QUEUE_CAP, type FlowSink } from '../../src/mqtt/flow.js';
 import { allocPublish, preparePublish } from '../../src/mqtt/publish.js';
 import type { Sock } from '../../src/mqtt/socket-events.js';
 import type { InboundPublish } from '../../src/mqtt/inbound.js';
+import { performance } from 'node:perf_hooks';
 import { epochNow } from '../../src/util/clock.js';
 
 /** A writable whose writes complete only on release(); what was handed to write(), in order. */
@@ -35,11 +36,12 @@ function held(highWaterMark = 1 << 20) {
 }
 
 function sink() {
-  const s = { published: 0, late: 0, acked: [] as number[] };
+  const s = { published: 0, late: 0, heldBack: 0, acked: [] as number[] };
   const f: FlowSink = {
-    published: (_stream, _bytes, late) => {
+    published: (_stream, _bytes, late, heldBack) => {
       s.published++;
       if (late) s.late++;
+      if (heldBack) s.heldBack++;
     },
     acked: (_stream, qos) => s.acked.push(qos),
   };
@@ -142,7 +144,40 @@ describe('flow', () => {
     const flow = new Flow(held().sock, f, 64, false);
     flow.send(msg(), 1, 0, epochNow() - 150, 8);
     flow.send(msg(), 1, 0, epochNow() - 50, 8);
-    expect(s).toMatchObject({ published: 2, late: 1 });
+    expect(s).toMatchObject({ published: 2, late: 1, heldBack: 0 });
+  });
+
+  describe('late, and whose doing it was', () => {
+    /** performance.now() (what epochNow reads) held still, moved on by `advance` */
+    function stillClock() {
+      let now = performance.now();
+      vi.spyOn(performance, 'now').mockImplementation(() => now);
+      return { advance: (ms: number) => (now += ms) };
+    }
+    afterEach(() => vi.restoreAllMocks());
+
+    it('on time when due, then waiting for the broker’s window past LATE_MS: late and held back by the broker', () => {
+      const clock = stillClock();
+      const { s, f } = sink();
+      const flow = new Flow(held().sock, f, 1, false);
+      flow.send(msg(), 1, 0, epochNow(), 8);
+      flow.send(msg(), 1, 0, epochNow() - 50, 8); // on time, queued: the window is full
+      expect(s).toMatchObject({ published: 1, late: 0, heldBack: 0 });
+      clock.advance(100); // the broker's PUBACK takes its time
+      expect(flow.onAck(4, 1, 0)).toBeNull();
+      expect(s).toMatchObject({ published: 2, late: 1, heldBack: 1 });
+    });
+
+    it('late already when handed over, then queued: the generator’s lateness, not the broker’s', () => {
+      const clock = stillClock();
+      const { s, f } = sink();
+      const flow = new Flow(held().sock, f, 1, false);
+      flow.send(msg(), 1, 0, epochNow(), 8);
+      flow.send(msg(), 1, 0, epochNow() - 150, 8);
+      clock.advance(100);
+      expect(flow.onAck(4, 1, 0)).toBeNull();
+      expect(s).toMatchObject({ published: 2, late: 1, heldBack: 0 });
+    });
   });
 
   it('deliveries: QoS 1 gets PUBACK, QoS 2 PUBREC (a duplicate is acked, not passed on), PUBREL gets PUBCOMP', () => {

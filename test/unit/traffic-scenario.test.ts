@@ -79,6 +79,22 @@ describe('a scenario’s traffic', () => {
     expect(found[1]).toMatch(/traffic\[0\]\.properties: MQTT 5 properties need mqtt\.version 5/);
   });
 
+  it('refuses a subscriber filter that matches some devices of a stream only (their loss could not be counted)', () => {
+    const found = problems(
+      scenario(
+        '  - { kind: telemetry, every: 1s, topic: "devices/{id}/telemetry" }',
+        '  - { kind: subscribers, filter: "devices/dev-1/telemetry" }',
+        '  - { kind: subscribers, filter: "devices/+/telemetry" }',
+        '  - { kind: subscribers, filter: "devices/dev-1/other" }',
+      ),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^t\.yaml:6:\d+: traffic\[1\]\.filter: "devices\/dev-1\/telemetry" matches the topic "devices\/\{id\}\/telemetry" of stream "telemetry" for some devices only; .*put \+ \(or #\) at the device's level$/,
+      ),
+    ]);
+  });
+
   it('refuses a payload too small for the header', () => {
     expect(problems(scenario('  - { kind: telemetry, every: 1s, payload: 10 }')).join('\n')).toMatch(
       /payload: expected 24…268435455 bytes/,

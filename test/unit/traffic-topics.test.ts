@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  filterCoverage,
   fillTopic,
   topicFilterProblem,
   topicMatches,
@@ -70,5 +71,30 @@ describe('topicMatches', () => {
     ['$share/bad', 'bad', false],
   ])('%s against %s: %s', (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
+  });
+});
+
+describe('filterCoverage: which devices of a per-device topic a filter reaches', () => {
+  const fixed = { shard: 0, stream: 'telemetry' };
+  it.each([
+    ['devices/+/telemetry', 'devices/{id}/telemetry', 'all'],
+    ['devices/#', 'devices/{id}/telemetry', 'all'],
+    ['#', 'devices/{id}/telemetry', 'all'],
+    ['$share/g/devices/+/telemetry', 'devices/{id}/telemetry', 'all'],
+    ['devices/+/+', 'devices/{id}/{stream}', 'all'],
+    ['devices/+/telemetry', 'devices/{id}/{stream}', 'all'],
+    ['devices/+/other', 'devices/{id}/{stream}', 'none'],
+    ['devices/dev-1/telemetry', 'devices/{id}/telemetry', 'some'],
+    ['devices/dev-1/#', 'devices/{id}/telemetry', 'some'],
+    ['fleet/7', 'fleet/{i}', 'some'],
+    ['fleet/+', 'fleet/n-{i}', 'all'],
+    ['devices/dev-1/other', 'devices/{id}/telemetry', 'none'],
+    ['devices/+', 'devices/{id}/telemetry', 'none'],
+    ['devices/+/telemetry/x', 'devices/{id}/telemetry', 'none'],
+    ['+/x', '$aws/{id}/x', 'none'],
+    ['site/0/+', 'site/{shard}/{id}', 'all'],
+    ['site/1/+', 'site/{shard}/{id}', 'none'],
+  ] as const)('%s on %s: %s', (filter, template, expected) => {
+    expect(filterCoverage(filter, template, fixed)).toBe(expected);
   });
 });

@@ -158,7 +158,7 @@ const summary = obj(
           late: count,
           bytes: count,
         },
-        { unacked: count },
+        { unacked: count, held_back: count },
       ),
     ),
     findings: arr(obj({ code: str, severity: oneOf('info', 'warning', 'error'), message: str, evidence: record(any) })),
