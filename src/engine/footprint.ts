@@ -5,8 +5,10 @@
  * runs on this machine, the broker's CPU over the same phases.
  *
  * The ramp runs from the schedule's start until its last attempt has ended (every arrival
- * received, none queued or in flight); the hold from there until the run ends the held
- * connections. The coordinator feeds it the start, every worker report and both ends.
+ * received, none queued or in flight); the hold from there while the connections stay
+ * held: until fewer than 99% of the most held since are left (their --hold ran out, the
+ * broker or a storm cut them) or the run ends them — so releasing them (DISCONNECT, TLS
+ * close) is no part of what holding costs. The coordinator feeds it the start, every worker report and both ends.
  * Generator CPU and RSS are this process (its worker threads included) plus the generator
  * child processes as of their latest report (every 250 ms).
  */
@@ -39,12 +41,15 @@ export interface FootprintResult {
   heldPeak: { held: number; rssBytes: number } | undefined;
   /** undefined: the run stopped before the ramp began */
   ramp: (PhaseCost & { handshakes: number }) | undefined;
-  /** undefined: the run ended before the ramp did, or nothing was held after it */
+  /** undefined: the run ended before the ramp did, or nothing stayed held after it */
   hold: (PhaseCost & { connectionSeconds: number }) | undefined;
   /** the broker's CPU from the start to the end (undefined: unknown) */
   brokerCpuMs: number | undefined;
   ms: number;
 }
+
+/** The hold ends when fewer than this share of the most held since the ramp are left. */
+const HOLD_KEPT = 0.99;
 
 const cost = (a: Mark, b: Mark): PhaseCost => ({
   ms: Math.max(0, b.at - a.at),
@@ -64,6 +69,7 @@ export class Footprint {
   private connectionMs = 0;
   private heldSince = 0;
   private held = 0;
+  private holdPeak = 0;
 
   constructor(private readonly gauges: Gauges) {}
 
@@ -87,6 +93,10 @@ export class Footprint {
     if (this.rampEnd === undefined) this.handshakes += attempts;
     this.holding(at);
     this.held = held;
+    if (this.rampEnd !== undefined && this.holdEnd === undefined) {
+      this.holdPeak = Math.max(this.holdPeak, held);
+      if (held < HOLD_KEPT * this.holdPeak) this.holdEnd = this.mark(at);
+    }
     if (held > 0 && held >= (this.heldPeak?.held ?? 0)) {
       const rss = this.gauges.rssBytes();
       if (held > (this.heldPeak?.held ?? 0) || rss > this.heldPeak!.rssBytes) this.heldPeak = { held, rssBytes: rss };
@@ -105,6 +115,7 @@ export class Footprint {
     if (!this.ramping || this.handshakes === 0) return;
     this.rampEnd = this.mark(at);
     this.heldSince = at;
+    this.holdPeak = this.held;
   }
 
   /** The run starts ending the held connections. */

@@ -39,22 +39,27 @@ describe('Footprint', () => {
     expect(f.ramping).toBe(true);
     f.endRamp(300);
     expect(f.ramping).toBe(false);
-    // the hold: 30 held for 1 s, then 20 for 0.5 s; the RSS at 30 held grows after the first sample
+    // the hold: 30 held for 1 s, then 31 (a retry) for 0.5 s; the RSS at the most held grows after its first sample
+    f.report(1300, 0, 31);
     g.rss = 4500;
-    f.report(1300, 0, 20);
+    f.report(1800, 0, 31);
+    g.rss = 4400;
+    f.report(1900, 0, 31);
     g.cpu = 460;
     g.broker = 130;
-    f.endHold(1800);
-    f.report(1900, 0, 0); // after the hold: counts for neither phase
+    // one of 31 gone (their --hold ran out): releasing is no part of the hold
+    f.report(2000, 0, 30);
+    f.report(2100, 0, 0);
+    f.endHold(2200);
     g.cpu = 500;
     g.broker = 140;
-    const r = f.finish(2000);
+    const r = f.finish(2300);
     expect(r.rssBeforeBytes).toBe(1000);
-    expect(r.heldPeak).toEqual({ held: 30, rssBytes: 4000 });
+    expect(r.heldPeak).toEqual({ held: 31, rssBytes: 4500 });
     expect(r.ramp).toEqual({ ms: 300, cpuMs: 300, brokerCpuMs: 60, handshakes: 30 });
-    expect(r.hold).toEqual({ ms: 1500, cpuMs: 60, brokerCpuMs: 20, connectionSeconds: 30 * 1 + 20 * 0.5 });
+    expect(r.hold).toEqual({ ms: 1700, cpuMs: 60, brokerCpuMs: 20, connectionSeconds: 30 * 1 + 31 * 0.7 });
     expect(r.brokerCpuMs).toBe(90);
-    expect(r.ms).toBe(2000);
+    expect(r.ms).toBe(2300);
   });
 
   it('has no hold when the run ends during the ramp, and no broker figures when its CPU is unknown', () => {
