@@ -23,6 +23,7 @@ import { Aedes, type Client } from 'aedes';
 import { V5Bridge, sniffProtocolLevel } from './v5-bridge.js';
 import { identityMatches, peerIdentity, type IdentityMode, type PeerIdentity } from './identity.js';
 import { attachWebSocket, tcpServer, tlsServerOptions } from './listeners.js';
+import { parseShare, SharedSubscriptions } from './shared-subs.js';
 
 export interface BrokerOptions {
   caPem: string | Buffer;
@@ -141,6 +142,8 @@ class EmbeddedBroker implements RunningBroker {
     wsRejected: {},
   };
 
+  private readonly shares = new SharedSubscriptions();
+
   constructor(private readonly o: BrokerOptions) {
     this.host = o.host ?? '127.0.0.1';
     this.port = o.port ?? 0;
@@ -170,15 +173,26 @@ class EmbeddedBroker implements RunningBroker {
           this.s.subscriptionsRefused++;
           return done(null, null);
         }
-        done(null, sub);
+        // a shared subscription reaches aedes as its inner filter; forwarding picks one member per message
+        const share = parseShare(sub.topic);
+        if (share === null) return done(null, sub);
+        this.shares.join(client.id, share);
+        done(null, { ...sub, topic: share.filter });
       },
+      authorizeForward: (client, packet) =>
+        this.shares.forwards(client.id, packet.topic, (packet as { brokerCounter?: number }).brokerCounter ?? 0)
+          ? packet
+          : null,
     });
     aedes.on('connackSent', (p) => {
       if (p.returnCode === 0) this.s.connacksAccepted++;
       else this.s.connacksRefused++;
     });
     aedes.on('clientReady', () => this.s.connected++);
-    aedes.on('clientDisconnect', () => this.s.connected--);
+    aedes.on('clientDisconnect', (client) => {
+      this.s.connected--;
+      this.shares.leave(client.id);
+    });
     aedes.on('ping', () => this.s.pings++);
     aedes.on('clientError', () => this.s.clientErrors++);
     aedes.on('connectionError', () => this.s.clientErrors++);

@@ -12,6 +12,7 @@ import type { Summary } from '../model/summary.js';
 import { parseThresholds, type Threshold } from '../judge/thresholds.js';
 import { defaultGates } from '../judge/gates.js';
 import { executorOf } from '../load/registry.js';
+import { streamPlans } from '../traffic/registry.js';
 import { baselineThresholds, type BaselineRow } from '../judge/baseline.js';
 import type { TargetSpec } from '../engine/protocol.js';
 import { readSummary } from '../report/json/index.js';
@@ -60,6 +61,7 @@ export async function checkRun(whole: RunConfig): Promise<CheckedRun> {
       ...defaultGates(config.thresholds, {
         defaults: config.defaultGates,
         executor: executorOf(config.load).gates?.(config.load),
+        deliveries: streamPlans(config.traffic).some((p) => p.receivers > 0),
       }),
     ],
     baseline: summary === undefined ? undefined : { summary, rows: regression!.rows },

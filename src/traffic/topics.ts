@@ -11,6 +11,10 @@ export interface TopicVars {
   stream: string;
 }
 
+import { sharedFilter, topicMatches } from '../mqtt/topic-match.js';
+
+export { topicMatches };
+
 const VARS = ['id', 'i', 'shard', 'stream', 'n'] as const;
 
 /**
@@ -51,30 +55,6 @@ export function topicFilterProblem(filter: string): string | null {
     if (l.includes('+') && l !== '+') return '+ must be a whole level';
   }
   return null;
-}
-
-/** The filter without a `$share/<group>/` prefix; null when the prefix is malformed. */
-function sharedFilter(filter: string): string | null {
-  if (!filter.startsWith('$share/')) return filter;
-  const m = /^\$share\/([^/+#]+)\/(.+)$/.exec(filter);
-  return m === null ? null : m[2]!;
-}
-
-/** Whether `topic` matches `filter` (MQTT 3.1.1 §4.7; `$share/…` as its inner filter). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = sharedFilter(filter);
-  if (f === null) return false;
-  const fl = f.split('/');
-  const tl = topic.split('/');
-  // a filter starting with a wildcard does not match topics starting with $
-  if ((fl[0] === '+' || fl[0] === '#') && topic.startsWith('$')) return false;
-  for (let i = 0; i < fl.length; i++) {
-    const l = fl[i]!;
-    if (l === '#') return true;
-    if (i >= tl.length) return false;
-    if (l !== '+' && l !== tl[i]) return false;
-  }
-  return fl.length === tl.length;
 }
 
 /**

@@ -102,6 +102,11 @@ describe('controllers against the embedded broker', () => {
     expect(stderr).toMatch(/warning: \d+ command\(s\) were due while no device could take one/);
     expect(seen.commands.every((x) => x.responseTopic === undefined)).toBe(true);
   });
+
+  it('two controllers share the responses ($share/herd, which the embedded broker serves too): each answered once', async () => {
+    const { s, seen } = await roundTrips(broker.port, 4, 2);
+    expectAllAnswered(s, seen);
+  });
 });
 
 describe('controllers against Debian mosquitto', () => {

@@ -66,4 +66,24 @@ describe('default gates', () => {
     ]);
     expect(adjusted.thresholds.every((t) => t.default === true)).toBe(true);
   });
+
+  it('with traffic that expects deliveries, also hold it to ≤1% of them lost (absent otherwise)', () => {
+    const stream = (delivered: number, lost: number) => ({
+      telemetry: { published: 1000, acked: 1000, delivered, lost, duplicated: 0, out_of_order: 0, late: 0, bytes: 0 },
+    });
+    const loss = (messages: Summary['messages']) => {
+      const { thresholds } = runThresholds({}, { defaults: true, deliveries: true });
+      const c = counts({ attempted: 10, connected: 10 });
+      return evaluate(thresholds, { counts: c, latency: {} as Summary['latency'], messages }).find(
+        (r) => r.metric === 'message_loss',
+      );
+    };
+    expect(loss(stream(1000, 0))).toMatchObject({ expression: 'rate <= 0.01', ok: true, default: true });
+    expect(loss(stream(995, 5))?.ok).toBe(true);
+    expect(loss(stream(0, 1000))?.ok).toBe(false); // every message lost: not a pass
+    expect(runThresholds({}, { defaults: true }).thresholds.map((t) => t.metric)).not.toContain('message_loss');
+    expect(
+      runThresholds({ message_loss: [] }, { defaults: true, deliveries: true }).thresholds.map((t) => t.metric),
+    ).not.toContain('message_loss');
+  });
 });
