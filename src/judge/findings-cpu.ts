@@ -79,10 +79,13 @@ export function scheduleCpu(s: Summary, f: CpuRunFacts): { words: string; eviden
   const threads = Math.min(f.broker?.threads ?? f.cores, f.cores);
   const gen = m.generator === null ? '' : `the generator's processes used ${c1(m.generator)} of the ${f.cores} cores`;
   const ceiling = threads === 1 ? 'of the one core its thread can use' : `of the ${threads} cores its threads can use`;
-  const broker = m.broker === null ? '' : `${name} ${pct(m.broker / threads)} ${ceiling}`;
+  const broker =
+    m.broker === null
+      ? "the broker's CPU is unknown (not a process of this machine that /proc shows)"
+      : `${name} ${pct(m.broker / threads)} ${ceiling}`;
   const host = m.host === null ? '' : ` (the machine ${pct(m.host)} busy)`;
   return {
-    words: `While the schedule ran ${[gen, broker].filter((x) => x !== '').join(' and ')}${host}.`,
+    words: `While the schedule ran ${[gen, broker].filter((x) => x !== '').join(m.broker === null ? '; ' : ' and ')}${host}.`,
     evidence: {
       cores: f.cores,
       generator_cores: m.generator === null ? null : r3(m.generator),

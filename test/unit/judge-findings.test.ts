@@ -168,6 +168,15 @@ describe('findings: the schedule', () => {
       "While the schedule ran the generator's processes used 0.6 of the 8 cores and mosquitto (pid 4242) 97% of the one core its thread can use",
     );
     expect(slipped.message).toContain("Limited by the broker's CPU");
+    // a remote broker: the generator's side alone, and that the broker's is unknown
+    const remote = find(
+      findingsOf(s, facts({ cores: 8, cpu: samples.map((x) => ({ ...x, broker: null })) })),
+      'schedule_slipped',
+    );
+    expect(remote.message).toContain(
+      "While the schedule ran the generator's processes used 0.6 of the 8 cores; the broker's CPU is unknown",
+    );
+    expect(remote.evidence).toMatchObject({ broker_cores: null, broker_pid: null });
     // a merge has no CPU samples: the shortfall alone
     const merged = find(findingsOf(s), 'schedule_slipped');
     expect(merged.message).not.toContain('While the schedule ran');
