@@ -204,7 +204,7 @@ export function mergeMessages(summaries: readonly Summary[]): Summary['messages'
         out[name] = { ...m };
         continue;
       }
-      for (const k of Object.keys(m) as (keyof typeof m)[]) t[k] = (t[k] ?? 0) + (m[k] ?? 0);
+      for (const k of Object.keys(m) as (keyof typeof m)[]) if (k !== 'qos') t[k] = (t[k] ?? 0) + (m[k] ?? 0);
     }
   }
   return Object.keys(out).length === 0 ? undefined : out;

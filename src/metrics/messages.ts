@@ -290,6 +290,7 @@ export function summarizeMessages(
       late: c.late,
       held_back: c.heldBack,
       bytes: c.bytesOut,
+      qos: p.qos,
       ...(p.qos > 0 ? { unacked: Math.max(0, c.published - c.acked) } : {}),
     };
   });

@@ -36,6 +36,8 @@ export interface StreamMessages {
   held_back?: number;
   /** payload bytes sent */
   bytes: number;
+  /** the QoS its messages are published at (absent in summaries written before it was recorded) */
+  qos?: Qos;
   /** QoS 1/2 messages sent but not acknowledged when the run ended */
   unacked?: number;
 }

@@ -55,7 +55,8 @@ export function allStreams(s: Summary): StreamMessages | null {
     late: 0,
     bytes: 0,
   };
-  for (const m of list) for (const k of Object.keys(t) as (keyof StreamMessages)[]) t[k] = (t[k] ?? 0) + (m[k] ?? 0);
+  const keys = Object.keys(t) as Exclude<keyof StreamMessages, 'qos'>[];
+  for (const m of list) for (const k of keys) t[k] = (t[k] ?? 0) + (m[k] ?? 0);
   return t;
 }
 
@@ -71,6 +72,7 @@ export function messageRows(s: Summary): string[] {
       `${int(m.published)} published`,
       `${r === null ? '-' : rateNumber(Math.round(r * 10) / 10)} msgs/s`,
       ...(m.unacked === undefined ? ['QoS 0'] : [`${int(m.acked)} acked`, `${int(m.unacked)} unacked`]),
+      ...(m.qos === undefined || m.qos === 0 ? [] : [`QoS ${m.qos}`]),
       bytes(m.bytes),
     ];
     const received = [

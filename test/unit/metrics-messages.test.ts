@@ -97,6 +97,7 @@ describe('summarizeMessages', () => {
         late: 0,
         held_back: 0,
         bytes: 25_600,
+        qos: 1,
         unacked: 2,
       },
     });

@@ -27,7 +27,7 @@ export function messagesSection(s: Summary): string {
       return tr(
         [
           td(markCell, 'c'),
-          td(`<code>${esc(name)}</code>${acked ? '' : ' <span class="muted small">QoS 0</span>'}`),
+          td(`<code>${esc(name)}</code> <span class="muted small">QoS ${m.qos ?? (acked ? '1/2' : 0)}</span>`),
           td(int(m.published), 'n'),
           td(r === null ? '–' : rateNumber(Math.round(r * 10) / 10), 'n'),
           td(acked ? int(m.acked) : '–', 'n'),

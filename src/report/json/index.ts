@@ -48,6 +48,7 @@ const ORDER: Record<string, readonly string[]> = {
   'security[]': ['fault', 'expected_rejections', 'rejected', 'accepted', 'reasons'],
   latency: ['tcp', 'tls', 'ws', 'connack', 'subscribe', 'connect', 'publish_ack', 'delivery', 'command_rtt'],
   'messages.*': [
+    'qos',
     'published',
     'acked',
     'delivered',

@@ -158,7 +158,7 @@ const summary = obj(
           late: count,
           bytes: count,
         },
-        { unacked: count, held_back: count },
+        { unacked: count, held_back: count, qos: oneOf(0, 1, 2) },
       ),
     ),
     findings: arr(obj({ code: str, severity: oneOf('info', 'warning', 'error'), message: str, evidence: record(any) })),
