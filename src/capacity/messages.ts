@@ -107,30 +107,33 @@ export interface MessageStepRun {
   perDevice: number;
   /** messages scheduled: publishing devices × messages each */
   scheduled: number;
+  /** when the fleet's first messages are meant to go (epoch ms) */
+  alignAtMs: number;
 }
 
 /**
  * Step `rate` (messages/s for the fleet) for about `durationMs`, in a run starting now that
- * takes `prepMs` to start its connects: every device publishes `perDevice` messages, one
- * every publishing / rate seconds, from one instant after the whole fleet has connected.
+ * is expected to take `prep.expectedMs` to start its connects and surely takes
+ * `prep.floorMs`: every device publishes `perDevice` messages, one every publishing / rate
+ * seconds, from one instant after the whole fleet has connected.
  */
 export function messageStepRun(
   p: MessagePlan,
   traffic: readonly StreamConfig[],
   rate: number,
   durationMs: number,
-  prepMs: number,
+  prep: { expectedMs: number; floorMs: number },
   now: number,
 ): MessageStepRun {
   const intervalMs = (p.publishing / rate) * 1000;
   const perDevice = Math.max(1, Math.ceil((rate * durationMs) / 1000 / p.publishing));
   const length = Math.round(perDevice * intervalMs);
   const connectMs = (p.devices / p.connectRate) * 1000;
-  const alignAtMs = now + prepMs + connectMs + ALIGN_MARGIN_MS;
-  // a hold counts from a device's CONNACK, none of which is before now: enough for the last message of any
-  // (a jittered schedule may end up to an interval later)
+  const alignAtMs = now + prep.expectedMs + connectMs + ALIGN_MARGIN_MS;
+  // a hold counts from a device's CONNACK, none of which comes before the run's connects start
+  // (not sooner than floorMs from now): enough for the last message of any, a jittered one too
   const jitterMs = p.stream.jitter.kind === 'none' ? 0 : intervalMs;
-  const holdMs = Math.ceil(alignAtMs - now + length + jitterMs + TAIL_MS);
+  const holdMs = Math.ceil(alignAtMs - (now + prep.floorMs) + length + jitterMs + TAIL_MS);
   const stream: TelemetryConfig = {
     ...p.stream,
     everyMs: undefined,
@@ -146,6 +149,7 @@ export function messageStepRun(
     durationMs: length,
     perDevice,
     scheduled: perDevice * p.publishing,
+    alignAtMs,
   };
 }
 

@@ -33,7 +33,8 @@ import {
   type PlannedStep,
   type SearchResult,
 } from './search.js';
-import { startProbe, type BrokerProcess } from '../engine/probe.js';
+import { startProbe, type BrokerProcess, type ProbeSample } from '../engine/probe.js';
+import { probeWindow, settingsOf, stepConfig } from './step-config.js';
 import { defaultMessageSlo, fleetOf, messageStepRun, type MessagePlan } from './messages.js';
 import { judgeMessageStep } from './message-step.js';
 import { capacityUnit, type CapacityUnit } from '../model/capacity.js';
@@ -74,8 +75,9 @@ export class CapacityRun {
   private engine: Engine | undefined;
   private stopped = false;
   private search: BreakpointSearch | undefined;
-  /** a message step's time from runHerd to its first connect, as last measured */
+  /** a message step's time from runHerd to its first connect: what to expect, and the quickest seen */
   private prepMs = FIRST_PREP_MS;
+  private prepMinMs: number | undefined;
 
   constructor(
     private readonly c: CapacityConfig,
@@ -190,30 +192,42 @@ export class CapacityRun {
     if (devices.count < plan.devices)
       throw new UsageError(`${base.store} holds ${devices.count} devices, the fleet is ${plan.devices}`, '--devices');
     const now = Date.now();
-    const r = messageStepRun(plan, base.traffic, planned.rate, planned.durationMs, this.prepMs, now);
+    // no run starts its connects in less than half the quickest start seen so far
+    const prep = { expectedMs: this.prepMs, floorMs: (this.prepMinMs ?? 0) / 2 };
+    const r = messageStepRun(plan, base.traffic, planned.rate, planned.durationMs, prep, now);
     this.hooks.onStepStart?.({ ...planned, durationMs: r.durationMs }, index);
     const config: RunConfig = {
       ...stepConfig(base, env, slo),
+      // the traffic's subscribers get certificates from the devices' CA
+      pkiDir: base.pkiDir ?? env.caDir,
       store: devices.storePath,
       devices: plan.devices,
       load: r.load,
       holdMs: r.holdMs,
       traffic: r.traffic,
     };
-    const { summary, sample } = await this.runStep(config, env, info);
+    // CPU over the traffic alone, not the connects and waits around it
+    const window = { fromMs: r.alignAtMs, toMs: r.alignAtMs + r.durationMs };
+    const { summary, sample } = await this.runStep(config, env, info, window);
     // the next step waits for its fleet as long as this one took to start connecting, and some
     const first = Date.parse(summary.schedule?.first_intended ?? '');
-    if (Number.isFinite(first)) this.prepMs = Math.max(300, Math.min(10_000, (first - now) * 1.2 + 200));
+    if (Number.isFinite(first)) {
+      this.prepMs = Math.max(300, Math.min(10_000, (first - now) * 1.2 + 200));
+      this.prepMinMs = Math.min(this.prepMinMs ?? Infinity, first - now);
+    }
     const step = judgeMessageStep(summary, { ...planned, durationMs: r.durationMs }, plan, r.scheduled, sample);
     return { step, summary };
   }
 
+  /** A step's run, the broker's and the machine's CPU measured over it (or over `window`, epoch ms, only). */
   private async runStep(
     config: RunConfig,
     env: SearchEnvironment,
     info: (l: string) => void,
-  ): Promise<{ summary: Summary; sample: { hostCpu: number | null; brokerCpu: number | null } }> {
-    const probe = startProbe(env.brokerProcess);
+    window?: { fromMs: number; toMs: number },
+  ): Promise<{ summary: Summary; sample: ProbeSample }> {
+    const w = window === undefined ? undefined : probeWindow(env.brokerProcess, window);
+    const probe = w === undefined ? startProbe(env.brokerProcess) : undefined;
     const { summary } = await runHerd(config, {
       onInfo: (l) => {
         if (!l.startsWith('metrics on')) info(l);
@@ -225,7 +239,7 @@ export class CapacityRun {
       onProgress: (snap, state) => this.hooks.onProgress?.(snap, state),
     });
     this.engine = undefined;
-    return { summary, sample: probe.stop() };
+    return { summary, sample: probe?.stop() ?? w!.stop() };
   }
 
   private outcome(
@@ -314,49 +328,6 @@ function searchConfig(c: CapacityConfig): BreakpointConfig {
   if (c.messages === undefined) return c.search;
   const longestS = (c.search.stepMs ?? STEP_MAX_MS) / 1000;
   return { ...c.search, minRate: Math.max(c.search.minRate, c.messages.publishing / longestS) };
-}
-
-/** What the rate depends on besides the broker. */
-function settingsOf(
-  base: RunConfig,
-  env: { brokerProcess: BrokerProcess | undefined; target: string },
-): Capacity['config'] {
-  return {
-    key: base.key,
-    tls_min_version: base.tls.minVersion ?? null,
-    tls_max_version: base.tls.maxVersion ?? null,
-    mqtt: base.mqtt.version === 5 ? '5' : '3.1.1',
-    in_flight: base.inFlight,
-    hold_ms: base.holdMs,
-    workers: base.workers,
-    target: env.target,
-    broker: env.brokerProcess ?? null,
-  };
-}
-
-/** What every step's run shares: the search's broker and SLOs, nothing but first connects, no outputs. */
-function stepConfig(base: RunConfig, env: SearchEnvironment, slo: Record<string, string[]>): RunConfig {
-  return {
-    ...base,
-    targets: env.targets,
-    serverCa: env.serverCa,
-    // the traffic's subscribers get certificates from the devices' CA
-    pkiDir: base.pkiDir ?? env.caDir,
-    tls: { ...base.tls, servername: env.servername },
-    thresholds: slo,
-    // a step is held to the search's SLOs alone, and measures first connects
-    defaultGates: false,
-    reconnect: undefined,
-    faults: {},
-    outDir: undefined,
-    metricsPort: undefined,
-    push: undefined,
-    baseline: undefined,
-    startAt: undefined,
-    lingerMs: 0,
-    shard: { index: 0, count: 1 },
-    quiet: true,
-  };
 }
 
 /** insecure 98, generator saturated or stopped by the user 97 ("at least"), no rate held 99, else 0. */

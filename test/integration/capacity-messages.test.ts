@@ -7,7 +7,7 @@
  * message per device per step and exits 99; bad input is exit 2 naming the flag or the
  * place in the scenario.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,12 @@ describe('herd capacity --search messages', () => {
     expect(r.stdout).toMatch(/published 600\/600, acked 600, delivered 600\/600/);
     expect(r.stdout).toMatch(/^ {2}fleet {7}20 devices \(20 publishing on telemetry, QoS 1\)/m);
     expect(s.verdict_reason).toMatch(/^max sustainable message rate at least 100\/s/);
+    // report.html: the capacity section in messages/s, each step's counts
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/Max sustainable message rate<\/div><div class="tile-value">≥ 100 msg\/s/);
+    expect(html).toMatch(/>messages\/s<\/th>/);
+    expect(html).toMatch(/published 600 of 600, acked 600, delivered 600 of 600/);
+    expect(html).toMatch(/Fleet: 20 devices \(20 publishing on <code>telemetry<\/code>, QoS 1\)/);
   });
 
   it('an SLO that no rate can hold: steps down to one message per device per step, then exit 99', async () => {
