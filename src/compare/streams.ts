@@ -7,10 +7,12 @@
  */
 import type { StreamMessages } from '../model/messages.js';
 import type { Summary } from '../model/summary.js';
+import { trafficSeconds } from '../report/messages.js';
 import { excludesZero, proportionDifference, rateDifference, type Interval } from './noise.js';
 import { delta, disjoint, type CompareRun, type Delta, type MetricRow, type Noise } from './rows.js';
 
-const seconds = (s: Summary): number => Math.max(0, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000) || 0;
+/** Rates are per second of the traffic (the connect ramp and the drain left out), as in a run's own report. */
+const seconds = (s: Summary): number => trafficSeconds(s) ?? 0;
 
 /** What one figure is made of in one summary: hits out of n (a rate: events out of seconds). */
 type Part = (m: StreamMessages, s: Summary) => { hits: number; n: number };

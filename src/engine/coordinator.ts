@@ -12,10 +12,12 @@ import type { FromWorker, WorkerInit } from './protocol.js';
 import type { Schedule } from '../load/schedule.js';
 import type { LoadPolicy } from '../load/policy.js';
 import type { Summary } from '../model/summary.js';
-import { epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
+import { cpuMs, epochNow, lagMs, LAG_RESOLUTION_MS } from '../util/clock.js';
 import type { MessageDelta } from '../metrics/messages.js';
 import { ClientHost } from './clients/host.js';
 import type { ClientsInit } from './clients/protocol.js';
+import { Footprint, type FootprintResult } from './footprint.js';
+import { processCpuMs } from './probe.js';
 
 /** How far ahead of their intended start arrivals are handed to workers. */
 const LOOKAHEAD_MS = 50;
@@ -36,6 +38,8 @@ export interface EnginePlan {
   startAt?: number | undefined;
   /** the traffic's extra clients (subscribers, controllers), connected before any device */
   clients?: ClientsInit | undefined;
+  /** the broker's process when it runs on this machine: its CPU is read at the phases' ends */
+  brokerPid?: number | undefined;
 }
 
 export type WorkerReport = Extract<FromWorker, { type: 'report' }>;
@@ -78,6 +82,8 @@ export interface EngineResult {
   /** the most resident memory seen, this process plus the generator processes */
   rssPeakBytes: number;
   processes: number;
+  /** memory per held connection and CPU per phase (ramp, hold), the generator's and a local broker's */
+  footprint: FootprintResult;
   /** what the executor's policy adds to the summary */
   policyResult: Partial<Pick<Summary, 'recovery'>>;
 }
@@ -101,6 +107,7 @@ export class Engine {
   /** messages the devices published, per stream index (what the subscribers should receive) */
   private readonly published: number[] = [];
   private rejectDone: ((e: Error) => void) | undefined;
+  private readonly footprint: Footprint;
 
   constructor(
     private readonly plan: EnginePlan,
@@ -110,6 +117,13 @@ export class Engine {
     this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
     this.runLag = new Array<number>(plan.workers).fill(0);
     this.runLagMean = new Array<number>(plan.workers).fill(0);
+    const children = (k: 'cpuMs' | 'rss'): number => [...this.children.values()].reduce((a, c) => a + c[k], 0);
+    const pid = plan.brokerPid;
+    this.footprint = new Footprint({
+      cpuMs: () => cpuMs() + children('cpuMs'),
+      rssBytes: () => process.memoryUsage.rss() + children('rss'),
+      brokerCpuMs: () => (pid === undefined ? undefined : processCpuMs(pid)),
+    });
   }
 
   /** Stop scheduling, disconnect what is held and finish (Ctrl-C). */
@@ -136,20 +150,11 @@ export class Engine {
     this.clients = clients;
     const clientsReady = clients?.start();
     clientsReady?.catch(() => undefined);
-    const workersReady = this.pool.start(
-      // the cap on connects in flight, split so the workers' shares add up to it (at least 1 each)
-      (id) => ({
-        ...this.plan.worker,
-        inFlightCap: Math.max(1, splitEven(this.plan.worker.inFlightCap, this.plan.workers)[id]!),
-        workerId: id,
-        workers: this.plan.workers,
-      }),
-      {
-        onMessage: (m) => this.onMessage(m),
-        onFailure: (e) => this.rejectDone?.(e),
-        finished: () => this.stopping && this.finals >= this.plan.workers,
-      },
-    );
+    const workersReady = this.pool.start((id) => this.workerInit(id), {
+      onMessage: (m) => this.onMessage(m),
+      onFailure: (e) => this.rejectDone?.(e),
+      finished: () => this.stopping && this.finals >= this.plan.workers,
+    });
     try {
       await workersReady;
       await clientsReady;
@@ -167,6 +172,7 @@ export class Engine {
       await new Promise((r) => setTimeout(r, this.plan.startAt! - epochNow()));
     }
     this.hooks.onStart?.(this.t0);
+    this.footprint.begin(epochNow());
     const cpu0 = process.cpuUsage();
     const timers = this.startClock(lag);
     try {
@@ -187,6 +193,7 @@ export class Engine {
     }
     const cpu = process.cpuUsage(cpu0);
     const ended = epochNow();
+    const footprint = this.footprint.finish(ended);
     await this.pool.terminate();
     return {
       t0: this.t0,
@@ -200,8 +207,15 @@ export class Engine {
       cpuMs: (cpu.user + cpu.system) / 1000 + [...this.children.values()].reduce((a, c) => a + c.cpuMs, 0),
       rssPeakBytes: this.rssPeak,
       processes: this.pool.processCount,
+      footprint,
       policyResult: this.plan.policy?.result?.() ?? {},
     };
+  }
+
+  /** A worker's init: the cap on connects in flight split so the workers' shares add up to it (at least 1 each). */
+  private workerInit(id: number): WorkerInit {
+    const inFlightCap = Math.max(1, splitEven(this.plan.worker.inFlightCap, this.plan.workers)[id]!);
+    return { ...this.plan.worker, inFlightCap, workerId: id, workers: this.plan.workers };
   }
 
   private startClock(lag: ReturnType<typeof monitorEventLoopDelay>): NodeJS.Timeout[] {
@@ -293,6 +307,8 @@ export class Engine {
       this.rejectDone?.(fatalError(m));
       return;
     }
+    if (m.type === 'ready' && m.pid !== process.pid)
+      this.children.set(m.pid, { cpuMs: m.processCpuMs, rss: m.rssBytes });
     if (m.type !== 'report') return;
     this.last[m.workerId] = m;
     for (const [i, c] of m.delta.messages?.streams ?? []) this.published[i] = (this.published[i] ?? 0) + c.published;
@@ -300,6 +316,8 @@ export class Engine {
     if (m.pid !== process.pid) this.children.set(m.pid, { cpuMs: m.processCpuMs, rss: m.rssBytes });
     this.runLag[m.workerId] = m.lagRunP99Ms;
     this.runLagMean[m.workerId] = m.lagRunMeanMs;
+    this.footprint.report(epochNow(), m.delta.attempts, this.state(0).held);
+    if (this.footprint.ramping && this.scheduleDone && this.settled()) this.footprint.endRamp(epochNow());
     // what happened to single devices, each with its time: the policy counts from there
     const policy = this.plan.policy;
     if (policy && !this.stopping) {
@@ -323,15 +341,20 @@ export class Engine {
    */
   private maybeFinish(): void {
     if (this.stopping || !this.scheduleDone) return;
-    const settled = this.last.every(
-      (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0,
-    );
+    const settled = this.settled();
     const next = this.plan.policy?.advance(epochNow(), settled, this.ops) ?? 'quiet';
     if (next === 'stop') return this.stop(true);
     if (next === 'wait' || this.plan.worker.holdMs === Infinity) return;
     if (this.plan.schedule.kind === 'closed' && this.plan.schedule.total === undefined) return;
     const quiet = settled && this.last.every((r) => r !== undefined && r.held === 0 && r.idle);
     if (quiet) this.stop(true);
+  }
+
+  /** Every worker has received all it was handed, and nothing is queued or in flight. */
+  private settled(): boolean {
+    return this.last.every(
+      (r, i) => r !== undefined && r.received === (this.dispatchedTo[i] ?? 0) && r.inFlight === 0 && r.queued === 0,
+    );
   }
 
   private readonly dispatchedTo: number[] = [];
@@ -345,6 +368,7 @@ export class Engine {
   private stop(graceful: boolean): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.footprint.endHold(epochNow());
     const devices = (): void => this.pool.broadcast({ type: 'stop', graceful });
     if (graceful && this.clients?.controllers) this.clients.stopControllers().then(devices, devices);
     else devices();

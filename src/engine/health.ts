@@ -5,8 +5,11 @@
 import { availableParallelism } from 'node:os';
 import type { EngineResult } from './coordinator.js';
 import type { HostLimits } from './limits.js';
-import type { FailureCount, Summary, TlsContexts } from '../model/summary.js';
+import type { BrokerProcessStats, FailureCount, GeneratorPhases, Summary, TlsContexts } from '../model/summary.js';
 import { round } from '../util/numbers.js';
+import type { FootprintResult } from './footprint.js';
+import type { BrokerProcess } from './probe.js';
+import { kbPerConnection, perConnectionSecond, perHandshake } from '../metrics/footprint.js';
 
 /**
  * A worker whose event loop stalls this long at p99, or this much on average, delays
@@ -55,7 +58,62 @@ export function assessGenerator(h: HealthInput): Summary['generator'] {
     fd_limit: h.limits.fdLimit,
     workers: h.workers,
     processes: h.res.processes,
-    rss_peak_bytes: Math.max(h.res.rssPeakBytes, process.memoryUsage.rss()),
+    rss_peak_bytes: Math.max(h.res.rssPeakBytes, process.memoryUsage.rss(), h.res.footprint.heldPeak?.rssBytes ?? 0),
+    ...memoryOf(h.res.footprint),
+    phases: phasesOf(h.res.footprint),
     ...(h.tlsContexts === undefined ? {} : { tls_contexts: h.tlsContexts }),
+  };
+}
+
+function memoryOf(f: FootprintResult): Pick<Summary['generator'], 'kb_per_connection' | 'memory'> {
+  const memory = {
+    before_bytes: f.rssBeforeBytes,
+    held_bytes: f.heldPeak?.rssBytes ?? null,
+    held: f.heldPeak?.held ?? 0,
+  };
+  return { kb_per_connection: kbPerConnection(memory), memory };
+}
+
+function phasesOf(f: FootprintResult): GeneratorPhases {
+  const { ramp, hold } = f;
+  return {
+    ramp:
+      ramp === undefined
+        ? null
+        : {
+            ms: Math.round(ramp.ms),
+            cpu_ms: round(ramp.cpuMs),
+            handshakes: ramp.handshakes,
+            cpu_ms_per_handshake: perHandshake(ramp.cpuMs, ramp.handshakes),
+          },
+    hold:
+      hold === undefined
+        ? null
+        : {
+            ms: Math.round(hold.ms),
+            cpu_ms: round(hold.cpuMs),
+            connection_seconds: round(hold.connectionSeconds),
+            cpu_ms_per_connection_second: perConnectionSecond(hold.cpuMs, hold.connectionSeconds),
+          },
+  };
+}
+
+/** The local broker's CPU over the run and the generator's phases; undefined when it is unknown. */
+export function brokerProcessStats(
+  broker: BrokerProcess | undefined,
+  f: FootprintResult,
+  embedded: boolean,
+): BrokerProcessStats | undefined {
+  if (broker === undefined || f.brokerCpuMs === undefined) return undefined;
+  const ms = (x: number | undefined): number | null => (x === undefined ? null : round(x));
+  return {
+    pid: broker.pid,
+    command: broker.name,
+    threads: broker.threads,
+    embedded,
+    cpu_ms: round(f.brokerCpuMs),
+    cores: round(f.brokerCpuMs / Math.max(1, f.ms)),
+    ramp_cpu_ms: ms(f.ramp?.brokerCpuMs),
+    hold_cpu_ms: ms(f.hold?.brokerCpuMs),
   };
 }

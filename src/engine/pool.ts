@@ -16,7 +16,7 @@ export function fatalError(m: Extract<FromWorker, { type: 'fatal' }>): HerdError
 }
 
 export interface PoolEvents {
-  /** every message after `ready` */
+  /** every message, `ready` included */
   onMessage(m: FromWorker): void;
   /** a worker failed or exited when it should not have */
   onFailure(e: Error): void;
@@ -48,7 +48,10 @@ export class WorkerPool {
       ready.push(
         new Promise<void>((resolve, reject) => {
           w.onMessage((m: FromWorker) => {
-            if (m.type === 'ready') return resolve();
+            if (m.type === 'ready') {
+              events.onMessage(m); // the process's CPU and memory before any connect
+              return resolve();
+            }
             if (m.type === 'fatal') reject(fatalError(m)); // before ready nothing else is listening
             events.onMessage(m);
           });

@@ -46,7 +46,7 @@ function hostJiffies(): [number, number] | undefined {
 }
 
 /** CPU ms a process has used (user + system), or undefined when it is gone or hidden. */
-function processCpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   const stat = read(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
   // the command name may hold spaces and parentheses: fields start after the last ')'

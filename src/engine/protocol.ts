@@ -84,7 +84,16 @@ export interface TimedDevices {
 }
 
 export type FromWorker =
-  | { type: 'ready'; workerId: number; devices: number; prepMs: number }
+  | {
+      type: 'ready';
+      workerId: number;
+      devices: number;
+      prepMs: number;
+      /** the worker's process before its first connect: pid, CPU used since it started (ms), resident memory */
+      pid: number;
+      processCpuMs: number;
+      rssBytes: number;
+    }
   | {
       type: 'report';
       workerId: number;

@@ -121,7 +121,16 @@ export class ConnectionWorker {
     this.lag.enable();
     this.lagRun.enable();
     this.reporter = setInterval(() => this.report(false), this.init.reportMs);
-    this.send({ type: 'ready', workerId, devices: this.slots.size, prepMs: epochNow() - t });
+    const [pid, processCpuMs, rssBytes] = [process.pid, cpuMs(), process.memoryUsage.rss()];
+    this.send({
+      type: 'ready',
+      workerId,
+      devices: this.slots.size,
+      prepMs: epochNow() - t,
+      pid,
+      processCpuMs,
+      rssBytes,
+    });
   }
 
   onMessage(m: ToWorker): void {

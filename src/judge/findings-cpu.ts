@@ -24,7 +24,7 @@ export interface CpuSample {
 export interface CpuRunFacts {
   cores: number;
   cpu: readonly CpuSample[];
-  broker: { name: string; threads: number } | undefined;
+  broker: { name: string; threads: number; pid?: number } | undefined;
 }
 
 /** The thresholds these findings take (FINDING_LIMITS). */
@@ -62,6 +62,39 @@ function means(samples: readonly CpuSample[]): Means {
     return ms === 0 ? null : known.reduce((a, x) => a + x[k]! * x.ms, 0) / ms;
   };
   return { host: mean('host'), broker: mean('broker'), generator: mean('generator') };
+}
+
+/**
+ * Who spent the CPU while the schedule ran, for a schedule that slipped: the cores the
+ * generator and the broker used on average, in words and as evidence (undefined: /proc
+ * said nothing).
+ */
+export function scheduleCpu(s: Summary, f: CpuRunFacts): { words: string; evidence: Finding['evidence'] } | undefined {
+  const m = means(duringSchedule(s, f.cpu));
+  if (m.generator === null && m.broker === null) return undefined;
+  const name =
+    f.broker === undefined
+      ? 'the broker'
+      : `${f.broker.name}${f.broker.pid === undefined ? '' : ` (pid ${f.broker.pid})`}`;
+  const threads = Math.min(f.broker?.threads ?? f.cores, f.cores);
+  const gen = m.generator === null ? '' : `the generator's processes used ${c1(m.generator)} of the ${f.cores} cores`;
+  const ceiling = threads === 1 ? 'of the one core its thread can use' : `of the ${threads} cores its threads can use`;
+  const broker =
+    m.broker === null
+      ? "the broker's CPU is unknown (not a process of this machine that /proc shows)"
+      : `${name} ${pct(m.broker / threads)} ${ceiling}`;
+  const host = m.host === null ? '' : ` (the machine ${pct(m.host)} busy)`;
+  return {
+    words: `While the schedule ran ${[gen, broker].filter((x) => x !== '').join(m.broker === null ? '; ' : ' and ')}${host}.`,
+    evidence: {
+      cores: f.cores,
+      generator_cores: m.generator === null ? null : r3(m.generator),
+      broker_cores: m.broker === null ? null : r3(m.broker),
+      broker_threads: f.broker === undefined ? null : threads,
+      broker_pid: f.broker?.pid ?? null,
+      machine_busy: m.host === null ? null : r3(m.host),
+    },
+  };
 }
 
 /** CPU ms the broker spent per attempt over the whole run (null when its CPU is unknown). */

@@ -10,7 +10,7 @@
 import type { Finding, Summary } from '../model/summary.js';
 import { formatMs } from '../model/units.js';
 import { tcpFindings, type NetCounters } from './findings-tcp.js';
-import { cpuFindings, type CpuSample } from './findings-cpu.js';
+import { cpuFindings, scheduleCpu, type CpuSample } from './findings-cpu.js';
 import { heldBackFinding } from './findings-traffic.js';
 
 export type { NetCounters } from './findings-tcp.js';
@@ -25,7 +25,7 @@ export interface RunFacts {
   /** the kernel's TCP counters over the execute stage (undefined: /proc does not say) */
   net: NetCounters | undefined;
   /** the broker's process when it runs on this machine: its name and the threads its handshakes run on */
-  broker: { name: string; threads: number } | undefined;
+  broker: { name: string; threads: number; pid?: number } | undefined;
   /** connections per generator process at the plan's peak, the sockets its open-files limit leaves, that limit */
   fds: { perProcess: number; usable: number; limit: number };
   /** connections per (source, target) address pair at the peak, the ephemeral ports of one pair, the pairs */
@@ -135,7 +135,7 @@ export function findingsOf(s: Summary, facts?: RunFacts, carried: readonly Findi
   }));
   out.push(...causes(s, facts, carried), ...carried);
   out.push(...tcpFindings(s, facts?.net, facts?.broker?.name, L));
-  const schedule = scheduleFinding(s, out);
+  const schedule = scheduleFinding(s, out, facts);
   if (schedule !== undefined) out.unshift(schedule);
   const resumed = resumption(s);
   if (resumed !== undefined) out.push(resumed);
@@ -149,7 +149,7 @@ export function findingsOf(s: Summary, facts?: RunFacts, carried: readonly Findi
     .map(([f]) => f);
 }
 
-function scheduleFinding(s: Summary, causes: readonly Finding[]): Finding | undefined {
+function scheduleFinding(s: Summary, causes: readonly Finding[], facts: RunFacts | undefined): Finding | undefined {
   const sch = s.schedule;
   if (sch === undefined) return undefined;
   const lag = sch.start_lag;
@@ -172,16 +172,27 @@ function scheduleFinding(s: Summary, causes: readonly Finding[]): Finding | unde
     return { code: 'schedule_kept', severity: 'info', message, evidence };
   }
   const why = [...new Set(causes.map((c) => CAUSE_LABEL[c.code]).filter((c) => c !== undefined))];
+  const cpu = facts === undefined ? undefined : scheduleCpu(s, facts);
+  const short =
+    sch.asked_per_second === null || sch.asked_per_second === 0
+      ? null
+      : Math.max(0, 1 - achieved / sch.asked_per_second);
+  const by = short === null ? '' : ` (${pct(short)} short of the rate asked)`;
   const limited =
     why.length > 0
       ? `Limited by ${why.join(', ')} (see the findings below).`
       : 'None of the usual limits (in-flight cap, CPU, event-loop lag) showed.';
   const message =
-    `The schedule slipped: ${asked}attempts started at ${perS(achieved)}, ${formatMs(lag.p99)} late at p99 ` +
+    `The schedule slipped: ${asked}attempts started at ${perS(achieved)}${by}, ${formatMs(lag.p99)} late at p99 ` +
     `(p50 ${formatMs(lag.p50)}, the latest ${formatMs(lag.max)}); connect latency counts from the intended start, ` +
-    `so it holds this wait. ${limited} To keep the schedule here, ask for about ${perS(achieved * L.headroom)} ` +
+    `so it holds this wait. ${cpu === undefined ? '' : `${cpu.words} `}${limited} To keep the schedule here, ask for about ${perS(achieved * L.headroom)} ` +
     '(--rate, or the stages of the scenario) or remove what limited it.';
-  return { code: 'schedule_slipped', severity: 'warning', message, evidence };
+  return {
+    code: 'schedule_slipped',
+    severity: 'warning',
+    message,
+    evidence: { ...evidence, short_share: short === null ? null : r3(short), ...cpu?.evidence },
+  };
 }
 
 /** What limited the pace of the attempts: the in-flight cap, CPU, event-loop lag. */

@@ -11,6 +11,7 @@ import { addInto, createHistogram, decodeHistogram, encodeHistogram, latencyStat
 import { sortFailures, sortRecord } from './aggregate.js';
 import { mergeSeries } from './series.js';
 import { round } from '../util/numbers.js';
+import { mergeFootprint } from './footprint.js';
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
@@ -108,6 +109,7 @@ export function mergeGenerator(summaries: readonly Summary[]): Summary['generato
     workers: sum(g.map((x) => x.workers)),
     processes: sum(g.map((x) => x.processes)),
     rss_peak_bytes: Math.max(...g.map((x) => x.rss_peak_bytes)),
+    ...mergeFootprint(g),
     ...tlsContextsOf(g),
   };
 }

@@ -107,6 +107,15 @@ export interface Summary {
     processes: number;
     rss_peak_bytes: number;
     /**
+     * resident memory the generator's processes grew by per held connection, KB:
+     * (memory.held_bytes − memory.before_bytes) / memory.held; null when nothing was held
+     * (absent in summaries written before it existed)
+     */
+    kb_per_connection?: number | null;
+    memory?: GeneratorMemory;
+    /** the generator's CPU while the schedule ramped and while connections were held */
+    phases?: GeneratorPhases;
+    /**
      * how devices' certificates reached their TLS connections: one shared context per worker
      * given each device's certificate and key per connect, or a context per device (asked, or
      * the fallback where Node cannot share). Absent when no target used TLS.
@@ -116,6 +125,8 @@ export interface Summary {
   thresholds: ThresholdResult[];
   /** what limited the run (schedule kept or not and why, retries, backlog, CPU, fds, ports) */
   findings: Finding[];
+  /** the broker's process when it runs on this machine and /proc shows it (absent in a merge of shards) */
+  broker_process?: BrokerProcessStats;
   /** an open-loop run: how well the attempts kept to their intended starts (absent for the closed loop) */
   schedule?: ScheduleStats;
   verdict: Verdict;
@@ -128,6 +139,63 @@ export interface Summary {
   recovery?: Recovery;
   /** a capacity search (`herd capacity`): the knee, the steps and what limited it */
   capacity?: Capacity;
+}
+
+/** The generator's resident memory (its processes, worker threads included) before the first connect and at the most held. */
+export interface GeneratorMemory {
+  before_bytes: number;
+  /** at the sample with the most connections held (null: none held) */
+  held_bytes: number | null;
+  /** connections held at that sample (0: none) */
+  held: number;
+}
+
+/**
+ * The ramp: from the schedule's start until its last attempt ended (every one connected or
+ * failed); the hold: from then until the run ended the held connections. Null: the phase
+ * did not happen (the run stopped during the ramp; nothing was held after it).
+ */
+export interface GeneratorPhases {
+  ramp: RampPhase | null;
+  hold: HoldPhase | null;
+}
+
+export interface RampPhase {
+  ms: number;
+  cpu_ms: number;
+  /** attempts started during the ramp (each a TCP connect, a TLS handshake, a CONNECT) */
+  handshakes: number;
+  /** null: no handshake */
+  cpu_ms_per_handshake: number | null;
+}
+
+export interface HoldPhase {
+  ms: number;
+  cpu_ms: number;
+  /** the held connections' time added up (held × seconds) */
+  connection_seconds: number;
+  /** what holding one connection for a second costs: × connections / 1000 = cores (null: none held) */
+  cpu_ms_per_connection_second: number | null;
+}
+
+/**
+ * The broker's process when it runs on this machine (a loopback target whose listener
+ * /proc shows, or herd's embedded broker — a child process, so never counted as the
+ * generator's): its CPU over the run and over the generator's phases.
+ */
+export interface BrokerProcessStats {
+  pid: number;
+  /** /proc/<pid>/comm, or `herd embedded broker` */
+  command: string;
+  /** the threads its connections run on (mosquitto and the embedded broker: 1) */
+  threads: number;
+  embedded: boolean;
+  /** CPU ms from the schedule's start to the run's end, and the cores that is on average */
+  cpu_ms: number;
+  cores: number;
+  /** CPU ms during the generator's ramp and hold (null: that phase did not happen) */
+  ramp_cpu_ms: number | null;
+  hold_cpu_ms: number | null;
 }
 
 /**

@@ -23,10 +23,22 @@ export function lossRate(m: StreamMessages): number | null {
   return expected <= 0 ? null : m.lost / expected;
 }
 
-/** Messages published per second over the run (null when it has no duration). */
-export function publishRate(s: Summary, m: StreamMessages): number | null {
+/**
+ * The seconds the traffic ran: from the first second of the series in which a message was
+ * published or delivered to the end of the last such second (the connect ramp before and
+ * the drain after are not traffic); the whole run when there is no series to tell.
+ */
+export function trafficSeconds(s: Summary): number | null {
+  const pts = s.series?.points.filter((p) => (p.published ?? 0) + (p.delivered ?? 0) > 0) ?? [];
+  if (pts.length > 0) return pts.at(-1)!.t + s.series!.resolution - pts[0]!.t;
   const seconds = (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000;
-  return Number.isFinite(seconds) && seconds > 0 ? m.published / seconds : null;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
+
+/** Messages published per second of the traffic (trafficSeconds). */
+export function publishRate(s: Summary, m: StreamMessages): number | null {
+  const seconds = trafficSeconds(s);
+  return seconds === null ? null : m.published / seconds;
 }
 
 /** All streams' counts added up (null without traffic). */

@@ -146,17 +146,20 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
     return (own.user + own.system) / 1000 + [...children.values()].reduce((a, b) => a + b, 0);
   };
   let probe: { stop(): RunProbe } | undefined;
-  const engine = new Engine(enginePlan(plan, prep), {
-    onStart: () => (probe = startRunProbe({ broker, generatorCpuMs })),
-    onReport: (r) => {
-      if (r.pid !== process.pid) children.set(r.pid, r.processCpuMs);
-      agg.ingest(r.delta, r.workerId);
-      prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
+  const engine = new Engine(
+    { ...enginePlan(plan, prep), brokerPid: broker?.pid },
+    {
+      onStart: () => (probe = startRunProbe({ broker, generatorCpuMs })),
+      onReport: (r) => {
+        if (r.pid !== process.pid) children.set(r.pid, r.processCpuMs);
+        agg.ingest(r.delta, r.workerId);
+        prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
+      },
+      onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
+      onClientDelta: (d, at) => agg.ingestMessages(d, at),
+      onWarning: (line) => hooks.warn(line),
     },
-    onTick: (s) => hooks.onProgress?.(agg.snapshot(), s),
-    onClientDelta: (d, at) => agg.ingestMessages(d, at),
-    onWarning: (line) => hooks.warn(line),
-  });
+  );
   hooks.onEngine?.(engine);
   let res: EngineResult;
   try {

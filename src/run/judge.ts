@@ -11,7 +11,7 @@ import type { MessagePhase } from '../model/messages.js';
 import { summarizeMessages } from '../metrics/messages.js';
 import { streamPlans } from '../traffic/registry.js';
 import { findingsOf, type RunFacts } from '../judge/findings.js';
-import { assessGenerator } from '../engine/health.js';
+import { assessGenerator, brokerProcessStats } from '../engine/health.js';
 import { socketsPerProcess } from '../engine/limits.js';
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
@@ -51,7 +51,8 @@ function runFacts(plan: RunPlan, ex: Executed): RunFacts {
     cores: availableParallelism(),
     cpu: ex.probe.cpu,
     net: ex.probe.net,
-    broker: ex.broker === undefined ? undefined : { name: ex.broker.name, threads: ex.broker.threads },
+    broker:
+      ex.broker === undefined ? undefined : { name: ex.broker.name, threads: ex.broker.threads, pid: ex.broker.pid },
     fds: {
       perProcess: Math.ceil(plan.peak / plan.processes),
       usable: socketsPerProcess(plan.limits),
@@ -110,6 +111,7 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
   const { latency: messageLatency, ...messages } = traffic(plan, ex, generator);
   const resumption = agg.resumption(plan.config.resumeRatio);
   const schedule = agg.schedule(plan.config.inFlight);
+  const broker = brokerProcessStats(ex.broker, res.footprint, prep.broker !== undefined);
   const summary = finalizeSummary(
     {
       version: 1,
@@ -125,6 +127,7 @@ export function judgeRun(plan: RunPlan, prep: Prepared, ex: Executed): Summary {
       series: agg.series(),
       ...res.policyResult,
       ...(resumption === undefined ? {} : { resumption }),
+      ...(broker === undefined ? {} : { broker_process: broker }),
       ...(schedule === undefined ? {} : { schedule }),
     },
     plan.thresholds,

@@ -144,6 +144,45 @@ describe('findings: the schedule', () => {
     expect(find(found, 'broker_cpu').message).toMatch(/^mosquitto used 1.0 cores, all that its one thread/);
   });
 
+  it('a slipped schedule says by how much and which side spent the CPU: the generator, or the broker near its one core', () => {
+    const s = summaryOf({ n: 500, every: 5, lag: (i) => i * 2 });
+    const sch = s.schedule!;
+    const samples = cpu(Date.parse(sch.first_intended), Date.parse(sch.last_started), {
+      host: 0.4,
+      generator: 0.6,
+      broker: 0.97,
+    });
+    const broker = { name: 'mosquitto', threads: 1, pid: 4242 };
+    const slipped = find(findingsOf(s, facts({ cores: 8, cpu: samples, broker })), 'schedule_slipped');
+    const short = 1 - sch.achieved_per_second! / sch.asked_per_second!;
+    expect(slipped.evidence).toMatchObject({
+      short_share: Math.round(short * 1000) / 1000,
+      cores: 8,
+      generator_cores: 0.6,
+      broker_cores: 0.97,
+      broker_threads: 1,
+      broker_pid: 4242,
+    });
+    expect(slipped.message).toContain(`(${Math.round(short * 100)}% short of the rate asked)`);
+    expect(slipped.message).toContain(
+      "While the schedule ran the generator's processes used 0.6 of the 8 cores and mosquitto (pid 4242) 97% of the one core its thread can use",
+    );
+    expect(slipped.message).toContain("Limited by the broker's CPU");
+    // a remote broker: the generator's side alone, and that the broker's is unknown
+    const remote = find(
+      findingsOf(s, facts({ cores: 8, cpu: samples.map((x) => ({ ...x, broker: null })) })),
+      'schedule_slipped',
+    );
+    expect(remote.message).toContain(
+      "While the schedule ran the generator's processes used 0.6 of the 8 cores; the broker's CPU is unknown",
+    );
+    expect(remote.evidence).toMatchObject({ broker_cores: null, broker_pid: null });
+    // a merge has no CPU samples: the shortfall alone
+    const merged = find(findingsOf(s), 'schedule_slipped');
+    expect(merged.message).not.toContain('While the schedule ran');
+    expect(merged.evidence.short_share).toBe(slipped.evidence.short_share);
+  });
+
   it('event-loop lag explains a slip when no CPU is full', () => {
     const s = summaryOf({ n: 400, every: 5, lag: (i) => (i % 3) * 150 }, { event_loop_lag_p99_ms: 140 });
     expect(codes(findingsOf(s, facts()))).toEqual(['schedule_slipped', 'event_loop_lag']);

@@ -22,9 +22,10 @@ describe('console summary with traffic', () => {
     const block = lines.slice(at, at + 4).join('\n');
     const t = s.messages!.telemetry!;
     expect(t).toMatchObject({ published: 500, acked: 499, unacked: 1, lost: 5, duplicated: 1, delivered: 496 });
-    expect(lines[at]).toMatch(/telemetry\s+500 published · 45\.4 msgs\/s · 499 acked · 1 unacked · 125\.0 KiB$/);
+    // msgs/s per second of traffic: its 10 s, not the whole run
+    expect(lines[at]).toMatch(/telemetry\s+500 published · 50 msgs\/s · 499 acked · 1 unacked · 125\.0 KiB$/);
     expect(lines[at + 1]).toMatch(/^\s+496 delivered · 5 lost \(1\.00%\) · 1 duplicated · 0 out of order · 0 late$/);
-    expect(block).toMatch(/commands\s+100 published · 9\.1 msgs\/s · 100 acked · 0 unacked/);
+    expect(block).toMatch(/commands\s+100 published · 10 msgs\/s · 100 acked · 0 unacked/);
     expect(block).toContain('100 delivered · 0 lost ·');
   });
 

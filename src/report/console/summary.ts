@@ -8,6 +8,7 @@ import { bytes, describeThreshold, int, lpad, pad, percent, tableMs } from '../f
 import type { Summary, Verdict } from '../../model/summary.js';
 import { explainLoad } from '../../load/registry.js';
 import { MESSAGE_PHASE_LABEL, messagePhases, messageRows } from '../messages.js';
+import { costRows } from '../cost.js';
 
 export interface ConsoleOptions {
   ascii?: boolean;
@@ -132,6 +133,7 @@ function generatorRows(s: Summary, yes: string, no: string): string[] {
   return [
     `cpu ${g.cpu_ms_per_handshake.toFixed(2)} ms/handshake · event-loop lag p99 ${formatMs(g.event_loop_lag_p99_ms)} · ${g.workers} workers · ${processes}`,
     `fd limit ${int(g.fd_limit)} · rss peak ${bytes(g.rss_peak_bytes)}`,
+    ...costRows(s).map(([label, value]) => `${label.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}: ${value}`),
     g.saturated
       ? `${no} saturated: ${g.saturation_reasons.join('; ') || 'no reason recorded'}`
       : `${yes} not saturated`,

@@ -11,6 +11,7 @@ import { escapeMarkup as esc } from '../escape.js';
 import { explainReason } from '../explain/index.js';
 import { bytes, describeThreshold, int, ms, percent, tableMs, utcTime } from '../format.js';
 import { table, td, th, tr } from './markup.js';
+import { costRows } from '../cost.js';
 import type { Summary, Verdict, TimeSeries } from '../../model/summary.js';
 
 /** Escaped text in which `backticked` words are set as code. */
@@ -271,6 +272,7 @@ export function generatorSection(s: Summary): string {
     ['Workers', `${int(g.workers)} in ${int(g.processes)} ${g.processes === 1 ? 'process' : 'processes'}`],
     ['File descriptor limit', int(g.fd_limit)],
     ['Memory peak (RSS)', bytes(g.rss_peak_bytes)],
+    ...costRows(s).map(([k, v]): [string, string] => [k, esc(v)]),
   ];
   return `<section id="generator" class="half"><h2>Generator health</h2>${dl(rows)}</section>`;
 }

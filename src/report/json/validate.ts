@@ -79,6 +79,14 @@ const hdr: Check = (v, p, e) => {
 
 const phaseLatency = obj({ count, min: num, mean: num, p50: num, p90: num, p99: num, p999: num, max: num, hdr });
 
+const nullable =
+  (check: Check): Check =>
+  (v, p, e) => {
+    if (v !== null) check(v, p, e);
+  };
+const rampPhase = obj({ ms: num, cpu_ms: num, handshakes: count, cpu_ms_per_handshake: nullableNum });
+const holdPhase = obj({ ms: num, cpu_ms: num, connection_seconds: num, cpu_ms_per_connection_second: nullableNum });
+
 const summary = obj(
   {
     version: oneOf(1),
@@ -126,7 +134,12 @@ const summary = obj(
         processes: count,
         rss_peak_bytes: num,
       },
-      { tls_contexts: oneOf(...TLS_CONTEXTS) },
+      {
+        tls_contexts: oneOf(...TLS_CONTEXTS),
+        kb_per_connection: nullableNum,
+        memory: obj({ before_bytes: num, held_bytes: nullableNum, held: count }),
+        phases: obj({ ramp: nullable(rampPhase), hold: nullable(holdPhase) }),
+      },
     ),
     thresholds: arr(obj({ metric: str, expression: str, ok: bool, value: nullableNum }, { default: bool })),
     verdict: oneOf('pass', 'fail', 'inconclusive', 'insecure'),
@@ -149,6 +162,16 @@ const summary = obj(
       ),
     ),
     findings: arr(obj({ code: str, severity: oneOf('info', 'warning', 'error'), message: str, evidence: record(any) })),
+    broker_process: obj({
+      pid: count,
+      command: str,
+      threads: count,
+      embedded: bool,
+      cpu_ms: num,
+      cores: num,
+      ramp_cpu_ms: nullableNum,
+      hold_cpu_ms: nullableNum,
+    }),
     schedule: obj({
       attempts: count,
       first_intended: str,
