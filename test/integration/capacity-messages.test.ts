@@ -3,7 +3,8 @@
  * fleet of 20 devices held to a maximum message rate steps 50 → 100 messages/s and
  * confirms 100, every step's messages counted exactly (published = acknowledged =
  * delivered = the devices × the messages each, rate × step rounded up to whole messages
- * per device), its answer in messages/s; an SLO that no rate can hold steps down to one
+ * per device), its answer in messages/s; the stream and fleet from flags alone
+ * (--publish-every, --devices) are judged by their acks; an SLO that no rate can hold steps down to one
  * message per device per step and exits 99; bad input is exit 2 naming the flag or the
  * place in the scenario.
  */
@@ -120,6 +121,46 @@ describe('herd capacity --search messages', () => {
     expect(html).toMatch(/>messages\/s<\/th>/);
     expect(html).toMatch(/published 600 of 600, acked 600, delivered 600 of 600/);
     expect(html).toMatch(/Fleet: 20 devices \(20 publishing on <code>telemetry<\/code>, QoS 1\)/);
+  });
+
+  it('without a scenario: --publish-every gives the stream, --devices the fleet; acks judge it', async () => {
+    const out = join(dir, 'flags');
+    const r = await herd(
+      [
+        'capacity',
+        '--search',
+        'messages',
+        '--devices',
+        '10',
+        '--publish-every',
+        '1s',
+        '--qos',
+        '1',
+        '--rate',
+        '40/s',
+        '--max-rate',
+        '40/s',
+        '--duration',
+        '1s',
+        '--budget',
+        '60s',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      90_000,
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const cap = readSummaryFile(out).capacity!;
+    expect(cap).toMatchObject({ unit: 'messages/s', max_rate: 40, limited_by: 'max_rate', confirmed: true });
+    expect(cap.fleet).toMatchObject({ devices: 10, connect_rate: 100, qos: 1, subscribers: 0, publishing: 10 });
+    expect(cap.slo).toEqual(['publish_ack_duration p(99) < 500ms']);
+    const steps = cap.steps.filter((x) => !x.saturated);
+    expect(steps.map((x) => [x.kind === 'retry' ? 'ramp' : x.kind, x.messages!.published, x.messages!.acked])).toEqual([
+      ['ramp', 40, 40],
+      ['confirm', 240, 240],
+    ]);
+    expect(steps.every((x) => x.messages!.latency === 'publish_ack' && x.messages!.delivered === 0)).toBe(true);
   });
 
   it('an SLO that no rate can hold: steps down to one message per device per step, then exit 99', async () => {
