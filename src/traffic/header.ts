@@ -77,3 +77,15 @@ export function findHexHeader(payload: Buffer): MessageHeader | null {
   if (!/^[0-9a-f]+$/.test(hex)) return null;
   return readHeader(Buffer.from(hex, 'hex'));
 }
+
+/**
+ * The header an MQTT 5 PUBLISH carries in its `herd` user property (a template without
+ * `{herd}`): 48 hex characters, or null. `value` is the property as a client library gives
+ * it (a string, or a list when the property repeats).
+ */
+export function userPropertyHeader(value: string | string[] | undefined): MessageHeader | null {
+  const hex = Array.isArray(value) ? value.at(-1) : value;
+  if (hex === undefined || hex.length !== HEADER_BYTES * 2 || !hex.startsWith(HEX_MAGIC) || !/^[0-9a-f]+$/.test(hex))
+    return null;
+  return readHeader(Buffer.from(hex, 'hex'));
+}

@@ -17,7 +17,7 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'herd-e2e-'));
 const N = 4;
 const M = 5;
 
-const scenario = (k: number, qos: 0 | 1 | 2, version: 4 | 5): string =>
+const scenario = (k: number, qos: 0 | 1 | 2, version: 4 | 5, payload = '64'): string =>
   scenarioFile(`name: telemetry-e2e
 devices: { count: ${N} }
 mqtt: { version: ${version} }
@@ -27,7 +27,7 @@ traffic:
     topic: "devices/{id}/telemetry"
     every: 200ms
     count: ${M}
-    payload: 64
+    payload: ${payload}
     qos: ${qos}
   - kind: subscribers
     count: ${k}
@@ -35,9 +35,9 @@ traffic:
     qos: ${qos}
 `);
 
-async function run(args: string[], k: number, qos: 0 | 1 | 2, version: 4 | 5) {
+async function run(args: string[], k: number, qos: 0 | 1 | 2, version: 4 | 5, payload?: string) {
   const out = tmp();
-  const r = await herd(['run', scenario(k, qos, version), ...args, '--out', out, '--quiet']);
+  const r = await herd(['run', scenario(k, qos, version, payload), ...args, '--out', out, '--quiet']);
   expect([0, 97], r.stderr).toContain(r.code);
   return readSummaryFile(out);
 }
@@ -111,5 +111,8 @@ describe('telemetry to subscribers, Debian mosquitto', () => {
   });
   it('fan-out to 2 subscribers at QoS 2: 2×N×M (MQTT 3.1.1)', async () => {
     expectExact(await run(args, 2, 2, 4), 2, 2);
+  });
+  it('an MQTT 5 JSON template without {herd}: the header rides in the `herd` user property, every message counted', async () => {
+    expectExact(await run(args, 1, 1, 5, `{ template: '{"id":"{id}","seq":{seq}}' }`), 1, 1);
   });
 });
