@@ -26,6 +26,8 @@ export interface SearchEnvironment {
   /** a store with at least `needed` devices (as many as there are, for a user's store) */
   ensure(needed: number): Promise<Devices>;
   target: string;
+  /** the CA the devices' certificates come from, when its key is here (the traffic's subscribers need it) */
+  caDir: string | undefined;
 }
 
 /** The broker (given, or embedded here) and a way to get enough devices for a step. */
@@ -71,7 +73,7 @@ export async function searchEnvironment(
     );
   const ensure = deviceSupply(base, caDir, userStore, work, info);
   const target = targets.join(',');
-  return { targets, serverCa, servername, brokerProcess, ensure, target };
+  return { targets, serverCa, servername, brokerProcess, ensure, target, caDir };
 }
 
 /**

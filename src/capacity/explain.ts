@@ -4,18 +4,15 @@
  * phase at the 1 s SYN retry (listen backlog), the broker process at its cores, the whole
  * machine busy, the phase that grew, attempts queueing behind the in-flight cap.
  */
-import { availableParallelism } from 'node:os';
 import { explainReason } from '../report/explain/index.js';
-import { ms, percent, rate } from '../report/format.js';
+import { ms, percent, rate as connectRate, rateNumber } from '../report/format.js';
 import type { SearchResult } from './search.js';
-import type { Capacity, CapacityFinding, CapacityStep } from '../model/capacity.js';
+import type { Capacity, CapacityFinding, CapacityStep, CapacityUnit } from '../model/capacity.js';
+import { BUSY, cpuFindings, hostFinding, type RateWords } from './explain-machine.js';
+import { messageEvidence } from './explain-messages.js';
 
 /** A TCP connect this slow is a SYN retransmitted after the kernel's 1 s initial RTO. */
 const SYN_RETRY_MS = 900;
-/** Busier than this, a machine has no headroom left. */
-const BUSY = 0.85;
-/** A broker this busy on its cores queues work: at 80% utilisation bursts already wait. */
-const BROKER_BUSY = 0.8;
 
 type Phase = keyof CapacityStep['phases_p99'];
 const PHASE_WORDS: Record<Phase, string> = {
@@ -25,7 +22,10 @@ const PHASE_WORDS: Record<Phase, string> = {
   subscribe: 'SUBSCRIBE → SUBACK',
 };
 
-const cores = (c: number): string => (c < 1.5 ? `${Math.round(c * 100)}% of a core` : `${c.toFixed(1)} cores`);
+/** A rate in the search's unit: 310/s for connects, 310 messages/s for messages. */
+export function rateWords(unit: CapacityUnit | undefined): RateWords {
+  return unit === 'messages/s' ? (r) => `${rateNumber(r)} messages/s` : (r) => connectRate(r);
+}
 
 export interface ExplainInput {
   result: SearchResult;
@@ -33,6 +33,8 @@ export interface ExplainInput {
   config: Capacity['config'];
   maxRateAllowed: number;
   budgetMs: number;
+  /** what the rates count (default connects/s) */
+  unit?: CapacityUnit;
 }
 
 /** The step that shows the limit: the lowest rate that broke (the last one at it). */
@@ -49,6 +51,7 @@ function holdingStep(steps: readonly CapacityStep[], maxRate: number | null): Ca
 
 export function explainCapacity(x: ExplainInput): { reason: string; findings: CapacityFinding[] } {
   const { result, steps } = x;
+  const rate = rateWords(x.unit);
   const findings: CapacityFinding[] = [];
   const held = holdingStep(steps, result.maxRate);
   const heldText =
@@ -63,7 +66,10 @@ export function explainCapacity(x: ExplainInput): { reason: string; findings: Ca
       else if (result.maxRate === null)
         reason = `no rate held the SLOs: at ${rate(b.rate)}, the lowest tried, ${b.broke.join('; ')}`;
       else reason = `${heldText}; at ${rate(b.rate)} ${b.broke.join('; ')}`;
-      if (b !== undefined) findings.push(...evidence(b, held, x.config));
+      if (b !== undefined)
+        findings.push(
+          ...(x.unit === 'messages/s' ? messageEvidence(b, held, x.config, rate) : evidence(b, held, x.config)),
+        );
       if (!result.confirmed && result.maxRate !== null)
         findings.push({
           kind: 'budget',
@@ -80,7 +86,7 @@ export function explainCapacity(x: ExplainInput): { reason: string; findings: Ca
           kind: 'generator',
           text: `generator saturated at ${rate(s.rate)}: ${s.saturation_reasons.join('; ') || 'no reason recorded'}`,
         });
-        if (s.host_cpu !== null && s.host_cpu >= BUSY) findings.push(hostFinding(s));
+        if (s.host_cpu !== null && s.host_cpu >= BUSY) findings.push(hostFinding(s, rate));
       }
       findings.push({
         kind: 'generator',
@@ -125,43 +131,21 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
       .join(', ');
     out.push({
       kind: 'failures',
-      text: `${percent(b.failed / finished)} of attempts failed at ${rate(b.rate)}: ${list}`,
+      text: `${percent(b.failed / finished)} of attempts failed at ${connectRate(b.rate)}: ${list}`,
     });
   }
   const tcp = b.phases_p99.tcp;
   if (tcp !== null && tcp >= SYN_RETRY_MS && (a?.phases_p99.tcp ?? 0) < SYN_RETRY_MS / 2) {
-    const before = a === undefined ? '' : ` (${ms(a.phases_p99.tcp)} at ${rate(a.rate)})`;
+    const before = a === undefined ? '' : ` (${ms(a.phases_p99.tcp)} at ${connectRate(a.rate)})`;
     out.push({
       kind: 'listen_backlog',
       text:
-        `TCP connect p99 was ${ms(tcp)} at ${rate(b.rate)}${before}: SYNs were dropped and retried after 1 s, ` +
+        `TCP connect p99 was ${ms(tcp)} at ${connectRate(b.rate)}${before}: SYNs were dropped and retried after 1 s, ` +
         "so the broker's listen backlog overflowed (mosquitto listens with a backlog of 100). " +
         `Lower --in-flight (${config.in_flight}) or raise the broker's backlog and net.core.somaxconn`,
     });
   }
-  // the broker at its cores comes first; else a full machine, then the broker's own share
-  const broker = config.broker;
-  const hostBusy = b.host_cpu !== null && b.host_cpu >= BUSY;
-  if (broker !== null && b.broker_cpu !== null) {
-    const usable = Math.min(broker.threads, availableParallelism());
-    const used = `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${rate(b.rate)}`;
-    if (b.broker_cpu >= BROKER_BUSY * usable) {
-      const single = broker.threads === 1 ? ' and has one thread, so it cannot use another' : '';
-      out.push({
-        kind: 'broker_cpu',
-        text: `${used}${single}: it is CPU-bound on the connect path (TLS handshakes above all)`,
-      });
-      if (hostBusy) out.push(hostFinding(b));
-    } else {
-      if (hostBusy) out.push(hostFinding(b));
-      out.push({
-        kind: 'broker_cpu',
-        text: `${used}: it was not out of CPU${hostBusy ? ' — it did not get more of this busy machine' : ''}`,
-      });
-    }
-  } else if (hostBusy) {
-    out.push(hostFinding(b));
-  }
+  out.push(...cpuFindings(b, config, connectRate, 'the connect path (TLS handshakes above all)'));
   const grown = growth(b, a);
   if (grown !== undefined) out.push({ kind: 'phase', text: grown });
   const phases = Object.values(b.phases_p99).reduce<number>((s, v) => s + (v ?? 0), 0);
@@ -171,27 +155,15 @@ function evidence(b: CapacityStep, a: CapacityStep | undefined, config: Capacity
       text:
         `end-to-end p99 ${ms(b.p99)} against ${ms(phases)} for the phases themselves: ` +
         `attempts waited for one of the ${config.in_flight} in-flight slots (--in-flight) ` +
-        `because the broker completed ${rate(round1(b.achieved))} of ${rate(b.rate)} scheduled`,
+        `because the broker completed ${connectRate(round1(b.achieved))} of ${connectRate(b.rate)} scheduled`,
     });
   } else if (b.achieved < 0.9 * b.rate) {
     out.push({
       kind: 'queueing',
-      text: `the broker completed ${rate(round1(b.achieved))} of ${rate(b.rate)} scheduled`,
+      text: `the broker completed ${connectRate(round1(b.achieved))} of ${connectRate(b.rate)} scheduled`,
     });
   }
   return out;
-}
-
-function hostFinding(s: CapacityStep): CapacityFinding {
-  const parts = [`generator ${cores(s.generator_cpu)}`];
-  if (s.broker_cpu !== null) parts.push(`broker ${cores(s.broker_cpu)}`);
-  return {
-    kind: 'host_cpu',
-    text:
-      `this machine's ${availableParallelism()} CPUs were ${Math.round((s.host_cpu ?? 0) * 100)}% busy at ${rate(s.rate)} ` +
-      `(${parts.join(', ')}, the rest other processes): ` +
-      "where the generator and broker share a machine, the knee is the machine's as much as the broker's",
-  };
 }
 
 /** The phase whose p99 grew the most from the step that held to the one that broke. */
@@ -206,7 +178,7 @@ function growth(b: CapacityStep, a: CapacityStep | undefined): string | undefine
   }
   if (best === undefined || best.by <= 0) return undefined;
   const p = best.phase;
-  return `${PHASE_WORDS[p]} grew the most: p99 ${ms(a.phases_p99[p])} at ${rate(a.rate)} → ${ms(b.phases_p99[p])} at ${rate(b.rate)}`;
+  return `${PHASE_WORDS[p]} grew the most: p99 ${ms(a.phases_p99[p])} at ${connectRate(a.rate)} → ${ms(b.phases_p99[p])} at ${connectRate(b.rate)}`;
 }
 
 function round1(x: number): number {

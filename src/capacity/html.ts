@@ -18,19 +18,22 @@ import {
   type HtmlSection,
 } from '../report/html/index.js';
 import { int, ms, rate } from '../report/format.js';
-import type { Capacity, CapacityStep } from '../model/capacity.js';
+import { capacityUnit, type Capacity, type CapacityStep } from '../model/capacity.js';
 import type { Summary } from '../model/summary.js';
 
 export interface StepsData {
   steps: { rate: number; achieved: number; p50: number | null; p99: number | null; ok: boolean }[];
-  /** the p99 SLO on end-to-end connect, ms, when the search had one */
+  /** the p99 SLO on the latency charted (end-to-end connect; a message search's delivery or publish → ack), ms */
   sloP99: number | null;
 }
 
-/** The p99 bound of a `connect_duration p(99) < 500ms` SLO, in ms. */
+/** The p99 bound of a `connect_duration p(99) < 500ms` SLO (delivery_duration, publish_ack_duration), in ms. */
 export function sloP99Ms(slo: readonly string[]): number | null {
   for (const s of slo) {
-    const m = /^(?:connect_duration|connect) p\(99\) <=? (\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
+    const m =
+      /^(?:connect_duration|connect|delivery_duration|publish_ack_duration) p\(99\) <=? (\d+(?:\.\d+)?)(ms|s|m)?$/.exec(
+        s.trim(),
+      );
     if (m !== null) return Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
   }
   return null;
@@ -59,7 +62,8 @@ const LIMITED: Record<Capacity['limited_by'], string> = {
 };
 
 export function answerText(c: Capacity): string {
-  return c.max_rate === null ? 'none held' : `${c.at_least ? '≥ ' : ''}${rate(c.max_rate)}`;
+  const unit = capacityUnit(c) === 'messages/s' ? ' msg' : '';
+  return c.max_rate === null ? 'none held' : `${c.at_least ? '≥ ' : ''}${c.max_rate}${unit}/s`;
 }
 
 function stepRow(s: CapacityStep, i: number): string {
@@ -72,7 +76,17 @@ function stepRow(s: CapacityStep, i: number): string {
     : s.ok
       ? '<span class="ok" title="held">✓</span>'
       : '<span class="no" title="broke">✗</span>';
+  const m = s.messages;
+  const counts =
+    m === undefined
+      ? []
+      : [
+          `published ${int(m.published)} of ${int(m.scheduled)}` +
+            (m.acked > 0 ? `, acked ${int(m.acked)}` : '') +
+            (m.expected_deliveries > 0 ? `, delivered ${int(m.delivered)} of ${int(m.expected_deliveries)}` : ''),
+        ];
   const notes = [
+    ...counts,
     ...(s.ok ? [] : s.broke),
     ...(s.saturated ? [`generator saturated: ${s.saturation_reasons.join('; ')}`] : []),
   ];
@@ -89,7 +103,7 @@ function stepRow(s: CapacityStep, i: number): string {
     n(String(i + 1)),
     td(esc(s.kind)),
     ...[rate(s.rate), rate(s.achieved), ms(s.p50), ms(s.p99)].map((v) => n(esc(v))),
-    n(int(s.failed)),
+    n(int(s.messages === undefined ? s.failed : s.messages.lost)),
     n(esc(formatMs(s.duration_ms))),
     td(state, 'c'),
     td(`${failures}${notesHtml}${cpuHtml}`),
@@ -97,16 +111,22 @@ function stepRow(s: CapacityStep, i: number): string {
   return tr(cells, s.ok ? '' : 'row-no');
 }
 
-const STEP_COLUMNS = [
-  th('step', 'n'),
-  th('kind'),
-  ...['rate', 'achieved', 'p50', 'p99', 'failed', 'length'].map((n) => th(n, 'n')),
-  th('ok', 'c'),
-  th('failures by reason · what broke'),
-];
+function stepColumns(c: Capacity): string[] {
+  const messages = capacityUnit(c) === 'messages/s';
+  const names = messages
+    ? ['messages/s', 'achieved', 'p50', 'p99', 'lost', 'length']
+    : ['rate', 'achieved', 'p50', 'p99', 'failed', 'length'];
+  return [
+    th('step', 'n'),
+    th('kind'),
+    ...names.map((n) => th(n, 'n')),
+    th('ok', 'c'),
+    th(messages ? 'messages · what broke' : 'failures by reason · what broke'),
+  ];
+}
 
 export function stepTable(c: Capacity): string {
-  return table('grid steps', STEP_COLUMNS, c.steps.map(stepRow).join('\n'));
+  return table('grid steps', stepColumns(c), c.steps.map(stepRow).join('\n'));
 }
 
 export function findingsList(c: Capacity): string {
@@ -123,9 +143,10 @@ function capacitySection(c: Capacity): string {
   ]
     .filter((x) => x !== '')
     .join(', ');
+  const messages = capacityUnit(c) === 'messages/s';
   const tiles = [
     [
-      'Max sustainable rate',
+      messages ? 'Max sustainable message rate' : 'Max sustainable rate',
       answerText(c),
       c.confirmed ? 'confirmed by a longer hold' : c.at_least ? 'a lower bound' : 'not confirmed',
     ],
@@ -142,14 +163,28 @@ function capacitySection(c: Capacity): string {
       return el('div', parts.join(''), 'tile');
     })
     .join('');
+  const judged = c.steps.find((s) => s.messages !== undefined && s.messages.latency !== null)?.messages?.latency;
+  const latency = messages
+    ? `${judged === 'publish_ack' ? 'Publish → ack' : 'Delivery'} p99 (and p50)`
+    : 'End-to-end connect p99 (and p50)';
   const latencyCaption =
-    'End-to-end connect p99 (and p50) of each step, against the rate scheduled; the dashed red line is the p99 SLO.';
-  const achievedCaption =
-    'Connects per second the broker completed, against the rate scheduled; a broker that keeps up follows the dashed line.';
+    `${latency} of each step, against the ${messages ? 'messages/s' : 'rate'} scheduled; ` +
+    'the dashed red line is the p99 SLO.';
+  const achievedCaption = messages
+    ? 'Messages per second the broker passed on (delivered, else acknowledged), against the messages/s scheduled; ' +
+      'a broker that keeps up follows the dashed line.'
+    : 'Connects per second the broker completed, against the rate scheduled; a broker that keeps up follows the dashed line.';
   const broker =
     k.broker === null
       ? ''
       : ` · broker ${esc(k.broker.name)} (pid ${k.broker.pid}, ${k.broker.threads} thread${k.broker.threads === 1 ? '' : 's'})`;
+  const f = c.fleet;
+  const fleet =
+    f === undefined
+      ? ''
+      : `<p class="muted small">Fleet: ${int(f.devices)} devices (${int(f.publishing)} publishing on ` +
+        `<code>${esc(f.stream)}</code>, QoS ${f.qos}), connected at ${esc(rate(f.connect_rate))} each step; ` +
+        `${f.subscribers === 0 ? 'no subscribers' : `${int(f.subscribers)} subscriber(s)`}.</p>`;
   const settings = [
     `device key <code>${esc(k.key)}</code>`,
     `TLS ${esc(tls || 'default versions')}`,
@@ -169,6 +204,7 @@ ${figure('Achieved by rate', achievedCaption, chart('capacity:achieved', 240, tr
 </div>
 <h3>Steps</h3>
 ${stepTable(c)}
+${fleet}
 <p class="muted small">SLOs: ${c.slo.map((s) => `<code>${esc(s)}</code>`).join(' · ')}. Settings: ${settings.join(' · ')}.</p>
 </section>`;
 }

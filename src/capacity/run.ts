@@ -26,13 +26,18 @@ import type { RunConfig } from '../run/config.js';
 import { searchEnvironment, type SearchEnvironment } from './environment.js';
 import type { EmbeddedBroker } from '../engine/embedded-broker.js';
 import {
+  STEP_MAX_MS,
   BreakpointSearch,
   validateBreakpoint,
   type BreakpointConfig,
   type PlannedStep,
   type SearchResult,
 } from './search.js';
-import { startProbe, type BrokerProcess } from '../engine/probe.js';
+import { startProbe, type BrokerProcess, type ProbeSample } from '../engine/probe.js';
+import { probeWindow, settingsOf, stepConfig } from './step-config.js';
+import { defaultMessageSlo, fleetOf, messageStepRun, type MessagePlan } from './messages.js';
+import { judgeMessageStep } from './message-step.js';
+import { capacityUnit, type CapacityUnit } from '../model/capacity.js';
 
 /** The SLOs a search holds each step to when the scenario and flags set none. */
 export const DEFAULT_SLO: Record<string, string[]> = {
@@ -43,11 +48,15 @@ export const DEFAULT_SLO: Record<string, string[]> = {
 const SETTLE_MS = 1000;
 /** What a step costs beyond its own duration until one has been measured (start-up, drain, settle). */
 const FIRST_OVERHEAD_MS = 2500;
+/** A message step: how long a run takes to start its connects until one has been measured. */
+const FIRST_PREP_MS = 1500;
 
 export interface CapacityConfig {
   /** everything a run takes; its load, hold, outputs and exporter are the search's to set */
   run: RunConfig;
   search: BreakpointConfig;
+  /** a message search (`--search messages`, messagePlan): the fleet and the stream whose rate is stepped */
+  messages?: MessagePlan;
 }
 
 export interface CapacityHooks {
@@ -66,6 +75,9 @@ export class CapacityRun {
   private engine: Engine | undefined;
   private stopped = false;
   private search: BreakpointSearch | undefined;
+  /** a message step's time from runHerd to its first connect: what to expect, and the quickest seen */
+  private prepMs = FIRST_PREP_MS;
+  private prepMinMs: number | undefined;
 
   constructor(
     private readonly c: CapacityConfig,
@@ -80,10 +92,13 @@ export class CapacityRun {
   }
 
   async run(): Promise<CapacityOutcome> {
-    const { run: base, search: cfg } = this.c;
+    const { run: base } = this.c;
+    const cfg = searchConfig(this.c);
     const problems = validateBreakpoint(cfg);
     if (problems.length > 0) throw new UsageError(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-    const slo = Object.keys(base.thresholds).length > 0 ? base.thresholds : DEFAULT_SLO;
+    const msg = this.c.messages;
+    const userSlo = Object.keys(base.thresholds).length > 0;
+    const slo = userSlo ? base.thresholds : msg !== undefined ? defaultMessageSlo(msg) : DEFAULT_SLO;
     const parsed = parseThresholds(slo);
     if (parsed.errors.length > 0) throw new UsageError(parsed.errors.map((e) => e.message).join('; '), '--threshold');
     const info = this.hooks.onInfo ?? (() => undefined);
@@ -107,7 +122,10 @@ export class CapacityRun {
           break;
         }
         const stepStart = performance.now();
-        const { step, summary } = await this.step(d.step, steps.length, base, slo, env, info);
+        const { step, summary } =
+          msg === undefined
+            ? await this.step(d.step, steps.length, base, slo, env, info)
+            : await this.messageStep(d.step, steps.length, msg, slo, env, info);
         if (this.stopped) {
           // cut short: it neither held nor broke (the search ends 'interrupted')
           step.ok = false;
@@ -151,28 +169,65 @@ export class CapacityRun {
     const durationMs = Math.round((count / planned.rate) * 1000);
     this.hooks.onStepStart?.({ ...planned, durationMs }, index);
     const config: RunConfig = {
-      ...base,
-      targets: env.targets,
+      ...stepConfig(base, env, slo),
       store: devices.storePath,
-      serverCa: env.serverCa,
       devices: count,
       load: constantRateLoad(planned.rate, durationMs),
-      tls: { ...base.tls, servername: env.servername },
-      thresholds: slo,
-      // a step is held to the search's SLOs alone, and measures first connects
-      defaultGates: false,
-      reconnect: undefined,
-      faults: {},
-      outDir: undefined,
-      metricsPort: undefined,
-      push: undefined,
-      baseline: undefined,
-      startAt: undefined,
-      lingerMs: 0,
-      shard: { index: 0, count: 1 },
-      quiet: true,
     };
-    const probe = startProbe(env.brokerProcess);
+    const { summary, sample } = await this.runStep(config, env, info);
+    return { step: judgeStep(summary, { ...planned, durationMs }, sample), summary };
+  }
+
+  /** A message step: the fleet connects, then publishes at the step's rate from one instant on. */
+  private async messageStep(
+    planned: PlannedStep,
+    index: number,
+    plan: MessagePlan,
+    slo: Record<string, string[]>,
+    env: SearchEnvironment,
+    info: (l: string) => void,
+  ): Promise<{ step: CapacityStep; summary: Summary }> {
+    const base = this.c.run;
+    const devices = await env.ensure(plan.devices);
+    if (devices.count < plan.devices)
+      throw new UsageError(`${base.store} holds ${devices.count} devices, the fleet is ${plan.devices}`, '--devices');
+    const now = Date.now();
+    // no run starts its connects in less than half the quickest start seen so far
+    const prep = { expectedMs: this.prepMs, floorMs: (this.prepMinMs ?? 0) / 2 };
+    const r = messageStepRun(plan, base.traffic, planned.rate, planned.durationMs, prep, now);
+    this.hooks.onStepStart?.({ ...planned, durationMs: r.durationMs }, index);
+    const config: RunConfig = {
+      ...stepConfig(base, env, slo),
+      // the traffic's subscribers get certificates from the devices' CA
+      pkiDir: base.pkiDir ?? env.caDir,
+      store: devices.storePath,
+      devices: plan.devices,
+      load: r.load,
+      holdMs: r.holdMs,
+      traffic: r.traffic,
+    };
+    // CPU over the traffic alone, not the connects and waits around it
+    const window = { fromMs: r.alignAtMs, toMs: r.alignAtMs + r.durationMs };
+    const { summary, sample } = await this.runStep(config, env, info, window);
+    // the next step waits for its fleet as long as this one took to start connecting, and some
+    const first = Date.parse(summary.schedule?.first_intended ?? '');
+    if (Number.isFinite(first)) {
+      this.prepMs = Math.max(300, Math.min(10_000, (first - now) * 1.2 + 200));
+      this.prepMinMs = Math.min(this.prepMinMs ?? Infinity, first - now);
+    }
+    const step = judgeMessageStep(summary, { ...planned, durationMs: r.durationMs }, plan, r.scheduled, sample);
+    return { step, summary };
+  }
+
+  /** A step's run, the broker's and the machine's CPU measured over it (or over `window`, epoch ms, only). */
+  private async runStep(
+    config: RunConfig,
+    env: SearchEnvironment,
+    info: (l: string) => void,
+    window?: { fromMs: number; toMs: number },
+  ): Promise<{ summary: Summary; sample: ProbeSample }> {
+    const w = window === undefined ? undefined : probeWindow(env.brokerProcess, window);
+    const probe = w === undefined ? startProbe(env.brokerProcess) : undefined;
     const { summary } = await runHerd(config, {
       onInfo: (l) => {
         if (!l.startsWith('metrics on')) info(l);
@@ -184,8 +239,7 @@ export class CapacityRun {
       onProgress: (snap, state) => this.hooks.onProgress?.(snap, state),
     });
     this.engine = undefined;
-    const sample = probe.stop();
-    return { step: judgeStep(summary, { ...planned, durationMs }, sample), summary };
+    return { summary, sample: probe?.stop() ?? w!.stop() };
   }
 
   private outcome(
@@ -197,25 +251,19 @@ export class CapacityRun {
     when: { started: Date; ended: Date },
   ): CapacityOutcome {
     const { run: base, search: cfg } = this.c;
-    const config: Capacity['config'] = {
-      key: base.key,
-      tls_min_version: base.tls.minVersion ?? null,
-      tls_max_version: base.tls.maxVersion ?? null,
-      mqtt: base.mqtt.version === 5 ? '5' : '3.1.1',
-      in_flight: base.inFlight,
-      hold_ms: base.holdMs,
-      workers: base.workers,
-      target: env.target,
-      broker: env.brokerProcess ?? null,
-    };
+    const config = settingsOf(base, env);
+    const msg = this.c.messages;
+    const unit: CapacityUnit = msg === undefined ? 'connects/s' : 'messages/s';
     const { reason, findings } = explainCapacity({
       result,
       steps,
       config,
       maxRateAllowed: cfg.maxRate,
       budgetMs: cfg.budgetMs,
+      unit,
     });
     const capacity: Capacity = {
+      unit,
       max_rate: result.maxRate,
       limited_by: result.limitedBy,
       steps,
@@ -235,6 +283,7 @@ export class CapacityRun {
         ended: when.ended.toISOString(),
       },
       config,
+      ...(msg === undefined ? {} : { fleet: fleetOf(msg) }),
     };
     // the summary of the step that gives the answer: the longest hold at max_rate, else where it broke
     const pick = (pred: (s: CapacityStep) => boolean): number => {
@@ -271,6 +320,16 @@ export class CapacityRun {
   }
 }
 
+/**
+ * The search's bounds; a message search gives up below one message per publishing device
+ * in the longest step (below that a step would have to be longer than asked).
+ */
+function searchConfig(c: CapacityConfig): BreakpointConfig {
+  if (c.messages === undefined) return c.search;
+  const longestS = (c.search.stepMs ?? STEP_MAX_MS) / 1000;
+  return { ...c.search, minRate: Math.max(c.search.minRate, c.messages.publishing / longestS) };
+}
+
 /** insecure 98, generator saturated or stopped by the user 97 ("at least"), no rate held 99, else 0. */
 function verdictFor(r: SearchResult): Verdict {
   if (r.limitedBy === 'insecure') return 'insecure';
@@ -285,5 +344,6 @@ function headline(r: SearchResult, c: Capacity, insecure: string | undefined): s
   if (r.maxRate === null) return c.reason;
   const how = r.atLeast ? 'at least ' : '';
   const sure = r.confirmed ? ' (confirmed by a longer hold)' : r.atLeast ? '' : ' (not confirmed)';
-  return `max sustainable connect rate ${how}${rateText(r.maxRate)}${sure}: ${c.reason}`;
+  const what = capacityUnit(c) === 'messages/s' ? 'message rate' : 'connect rate';
+  return `max sustainable ${what} ${how}${rateText(r.maxRate)}${sure}: ${c.reason}`;
 }

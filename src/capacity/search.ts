@@ -37,7 +37,7 @@ export interface BreakpointConfig {
 const STEP_ATTEMPTS = 300;
 /** A step shorter than this cannot build a queue worth seeing: 10% over capacity for 3 s is a 300 ms backlog. */
 const STEP_MIN_MS = 3_000;
-const STEP_MAX_MS = 10_000;
+export const STEP_MAX_MS = 10_000;
 /** The confirming hold is this many times a step, within CONFIRM_MIN_MS…CONFIRM_MAX_MS. */
 const CONFIRM_FACTOR = 2;
 const CONFIRM_MIN_MS = 6_000;

@@ -26,11 +26,6 @@ export function judgeStep(
   const broke = s.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}: ${describeThreshold(t)}`);
   if (achieved < ACHIEVED_MIN * planned.rate)
     broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
-  const failures: Record<string, number> = {};
-  for (const f of s.failures) if (f.phase !== 'session') failures[f.reason] = (failures[f.reason] ?? 0) + f.count;
-  const wallS = Math.max(0.001, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
-  const p = (phase: 'tcp' | 'tls' | 'connack' | 'subscribe'): number | null =>
-    l[phase].count > 0 ? l[phase].p99 : null;
   return {
     rate: planned.rate,
     achieved,
@@ -40,10 +35,26 @@ export function judgeStep(
     kind: planned.kind,
     ok: broke.length === 0 && !s.generator.saturated && s.verdict !== 'insecure',
     duration_ms: planned.durationMs,
+    broke,
+    ...stepContext(s, probe),
+  };
+}
+
+/** What every step records besides its rate and latencies: connects, failures, saturation, phases, CPU. */
+export function stepContext(
+  s: Summary,
+  probe: { hostCpu: number | null; brokerCpu: number | null },
+): Omit<CapacityStep, 'rate' | 'achieved' | 'p50' | 'p99' | 'failed' | 'kind' | 'ok' | 'duration_ms' | 'broke'> {
+  const l = s.latency;
+  const failures: Record<string, number> = {};
+  for (const f of s.failures) if (f.phase !== 'session') failures[f.reason] = (failures[f.reason] ?? 0) + f.count;
+  const wallS = Math.max(0.001, (Date.parse(s.run.ended) - Date.parse(s.run.started)) / 1000);
+  const p = (phase: 'tcp' | 'tls' | 'connack' | 'subscribe'): number | null =>
+    l[phase].count > 0 ? l[phase].p99 : null;
+  return {
     attempted: s.counts.attempted,
     connected: s.counts.connected,
     failures,
-    broke,
     saturated: s.generator.saturated,
     saturation_reasons: s.generator.saturation_reasons,
     phases_p99: { tcp: p('tcp'), tls: p('tls'), connack: p('connack'), subscribe: p('subscribe') },

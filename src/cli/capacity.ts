@@ -7,17 +7,19 @@
  * stopped the search), 98 insecure, 99 no rate held the SLOs.
  */
 import { UsageError } from '../errors.js';
-import { bool, parse, str, type OptionSpec } from './args.js';
+import { bool, parse, str, type OptionSpec, type Parsed } from './args.js';
 import { runConfigFromFlags } from './run-flags.js';
 import { RUN_OPTIONS } from './run-options.js';
 import { loadScenario } from '../scenario/load.js';
 import { parseDurationMs, parsePercentFraction, parseRatePerSecond, formatMs } from '../model/units.js';
 import { BREAKPOINT_DEFAULTS, type BreakpointConfig } from '../capacity/search.js';
 import { CapacityRun, DEFAULT_SLO, type CapacityConfig } from '../capacity/run.js';
+import { messagePlan } from '../capacity/messages.js';
+import { DEFAULT_RATE } from '../load/registry.js';
 import { LiveLine, progressLine, renderSummary } from '../report/console/index.js';
 import { andList } from '../report/format.js';
 import { writeRunOutputs } from '../report/index.js';
-import { renderCapacity, STEP_HEADER, stepLine } from '../capacity/console.js';
+import { renderCapacity, stepHeader, stepLine } from '../capacity/console.js';
 import { capacityReportSections } from '../capacity/html.js';
 
 /** Run flags that mean nothing to a search (it sets the load, the devices and the outputs itself). */
@@ -36,18 +38,42 @@ const NOT_FOR_CAPACITY: Record<string, string> = {
   'baseline-metrics': 'compare capacity searches with herd compare',
 };
 
+/** Flags that a message search sets itself, or that do not fit it. */
+const NOT_FOR_MESSAGES: Record<string, string> = {
+  hold: 'a message search holds the fleet through each step itself',
+  messages: 'a message search sets how many messages each device sends in a step (rate × step length)',
+};
+
+/** A message search starts here and steps up to here unless told (messages/s for the fleet). */
+const MESSAGE_DEFAULTS = { startRate: 100, maxRate: 100_000 } as const;
+
 const CAPACITY_OPTIONS: OptionSpec = {
   ...RUN_OPTIONS,
+  search: { type: 'string' },
   'max-rate': { type: 'string' },
   budget: { type: 'string' },
   precision: { type: 'string' },
 };
 
 const CAPACITY_HELP = `herd capacity [SCENARIO.yaml] [run's flags] [--max-rate N/s] [--budget 3m]
+herd capacity SCENARIO.yaml --search messages [--devices N] [--rate N/s] [--max-rate N/s]
 
 Finds the highest connect rate the broker sustains within the SLOs: steps of open-loop
 load doubling from --rate, then bisection between the last rate that held and the first
 that broke, then a longer hold at the rate found to confirm it.
+
+  --search messages   find the highest message rate (messages/s for the whole fleet) instead,
+                      at a fixed fleet: the scenario's devices (or --devices) and its one
+                      telemetry stream (or --publish-every with --qos, --payload, --topic).
+                      Each step connects the fleet anew at the scenario's connect rate
+                      (arrival-rate's rate, else ${DEFAULT_RATE}/s), then every device publishes from
+                      one instant on, evenly spread, until the fleet sent rate × step length
+                      messages; only that traffic is judged. --rate and --max-rate are then
+                      messages/s (default ${MESSAGE_DEFAULTS.startRate}/s and ${MESSAGE_DEFAULTS.maxRate}/s); the SLOs default to
+                      delivery_duration:p(99) < 500ms and message_loss:rate < 0.001 with a
+                      subscribers stream, publish_ack_duration:p(99) < 500ms with QoS 1/2.
+                      The stream's every, rate, count and start_delay are the search's;
+                      --hold and --messages do not apply.
 
   --rate N/s          the first step (default ${BREAKPOINT_DEFAULTS.startRate}/s)
   --max-rate N/s      never step above this (default ${BREAKPOINT_DEFAULTS.maxRate}/s)
@@ -60,6 +86,7 @@ that broke, then a longer hold at the rate found to confirm it.
                       ${Object.entries(DEFAULT_SLO)
                         .map(([m, l]) => l.map((e) => `${m}:${e}`).join(', '))
                         .join(', ')})
+  --devices N         a message search's fleet (a connect search sizes its steps itself)
   --target, --pki, --store, --server-ca, --servername, --key, --seed, --in-flight, --mqtt,
   --keepalive, --subscribe, --tls-version, --tls-max-version, --connect-timeout, --workers,
   --source-ips, --out, --quiet: as for herd run. Without --target: the embedded broker.
@@ -78,24 +105,24 @@ function flagValue<T>(name: string, text: string | undefined, parseFn: (t: strin
   }
 }
 
-function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false; config: CapacityConfig } {
-  const parsed = parse(argv, CAPACITY_OPTIONS, true);
-  if (bool(parsed, 'help')) return { help: true };
-  for (const [flag, why] of Object.entries(NOT_FOR_CAPACITY))
-    if (parsed.values[flag] !== undefined) throw new UsageError(why, `--${flag}`);
-  if (parsed.positionals.length > 1)
-    throw new UsageError(
-      `expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`,
-    );
+type Mode = 'connects' | 'messages';
+
+function modeOf(text: string | undefined): Mode {
+  if (text === undefined || text === 'connects') return 'connects';
+  if (text === 'messages') return 'messages';
+  throw new UsageError(
+    `expected connects (the connect rate, the default) or messages (the message rate), got "${text}"`,
+    '--search',
+  );
+}
+
+/** The search's bounds from the flags: rates in the unit of the search. */
+function searchOf(parsed: Parsed, mode: Mode): BreakpointConfig {
+  const dflt = mode === 'messages' ? MESSAGE_DEFAULTS : BREAKPOINT_DEFAULTS;
   const rateText = str(parsed, 'rate');
   if (rateText === 'max') throw new UsageError('a capacity search is open loop: give the first step as N/s', '--rate');
-  const startRate = flagValue('rate', rateText, parseRatePerSecond, BREAKPOINT_DEFAULTS.startRate as number);
-  const maxRate = flagValue(
-    'max-rate',
-    str(parsed, 'max-rate'),
-    parseRatePerSecond,
-    Math.max(BREAKPOINT_DEFAULTS.maxRate, startRate),
-  );
+  const startRate = flagValue('rate', rateText, parseRatePerSecond, dflt.startRate as number);
+  const maxRate = flagValue('max-rate', str(parsed, 'max-rate'), parseRatePerSecond, Math.max(dflt.maxRate, startRate));
   const budgetMs = flagValue(
     'budget',
     str(parsed, 'budget'),
@@ -114,17 +141,7 @@ function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false;
     parsePercentFraction,
     BREAKPOINT_DEFAULTS.precision as number,
   );
-  const holdGiven = str(parsed, 'hold') !== undefined;
-  // the search sets the load: keep the run flags from fighting the scenario's executor
-  const values = { ...parsed.values };
-  for (const k of ['rate', 'duration']) delete values[k];
-  const scenarioFile = parsed.positionals[0];
-  const run = runConfigFromFlags(
-    { values, positionals: [] },
-    false,
-    scenarioFile === undefined ? {} : loadScenario(scenarioFile),
-  );
-  const search: BreakpointConfig = {
+  return {
     startRate,
     maxRate,
     minRate: BREAKPOINT_DEFAULTS.minRate,
@@ -133,6 +150,32 @@ function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false;
     stepMs,
     budgetMs,
   };
+}
+
+function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false; config: CapacityConfig } {
+  const parsed = parse(argv, CAPACITY_OPTIONS, true);
+  if (bool(parsed, 'help')) return { help: true };
+  const mode = modeOf(str(parsed, 'search'));
+  for (const [flag, why] of Object.entries(NOT_FOR_CAPACITY))
+    if (parsed.values[flag] !== undefined && !(mode === 'messages' && flag === 'devices'))
+      throw new UsageError(why, `--${flag}`);
+  if (mode === 'messages')
+    for (const [flag, why] of Object.entries(NOT_FOR_MESSAGES))
+      if (parsed.values[flag] !== undefined) throw new UsageError(why, `--${flag}`);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(
+      `expected one scenario file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`,
+    );
+  const search = searchOf(parsed, mode);
+  const holdGiven = str(parsed, 'hold') !== undefined;
+  // the search sets the load: keep the run flags from fighting the scenario's executor
+  const values = { ...parsed.values };
+  for (const k of ['rate', 'duration', 'search']) delete values[k];
+  const scenarioFile = parsed.positionals[0];
+  const scenario = scenarioFile === undefined ? {} : loadScenario(scenarioFile);
+  const run = runConfigFromFlags({ values, positionals: [] }, false, scenario);
+  const origin = str(parsed, 'publish-every') === undefined ? scenario.origin : undefined;
+  const messages = mode === 'messages' ? messagePlan(run, origin, Object.keys(run.thresholds).length > 0) : undefined;
   return {
     config: {
       run: {
@@ -141,6 +184,7 @@ function capacityConfigFromArgs(argv: string[]): { help: true } | { help: false;
         scenario: scenarioFile === undefined ? 'capacity' : run.scenario,
       },
       search,
+      ...(messages === undefined ? {} : { messages }),
     },
     help: false,
   };
@@ -160,11 +204,20 @@ export async function capacityCommand(argv: string[]): Promise<number> {
     if (!quiet) live.print(l);
   };
   const say = (l: string): void => print(`herd: ${l}`);
+  const unit = config.messages === undefined ? 'connects/s' : 'messages/s';
+  const per = config.messages === undefined ? '/s' : ' messages/s';
+  if (config.messages !== undefined) {
+    const m = config.messages;
+    say(
+      `message search: ${m.devices} devices connect at ${m.connectRate}/s each step, ${m.publishing} of them publish ` +
+        `on ${m.stream.name} (QoS ${m.stream.qos}) at the step's rate; ${m.subscribers} subscriber(s)`,
+    );
+  }
   const search = new CapacityRun(config, {
     onInfo: say,
     onStepStart: (s, i) => {
-      if (i === 0) print(`       ${STEP_HEADER}`);
-      if (!quiet) live.update(`step ${i + 1} (${s.kind}) ${s.rate}/s for ${formatMs(s.durationMs)}…`);
+      if (i === 0) print(`       ${stepHeader(unit)}`);
+      if (!quiet) live.update(`step ${i + 1} (${s.kind}) ${s.rate}${per} for ${formatMs(s.durationMs)}…`);
     },
     onStepDone: (s, i) => print(`       ${stepLine(s, i, { ascii: !live.tty })}`),
     onProgress: (snap) => {
@@ -188,7 +241,7 @@ export async function capacityCommand(argv: string[]): Promise<number> {
     process.stdout.write(renderCapacity(summary.capacity!, { ascii }));
     const step = summary.capacity!.steps.find((s) => s.rate === summary.capacity!.max_rate);
     process.stdout.write(
-      `\n${step === undefined ? 'the step shown' : `at ${summary.capacity!.max_rate}/s`}, in detail:\n`,
+      `\n${step === undefined ? 'the step shown' : `at ${summary.capacity!.max_rate}${per}`}, in detail:\n`,
     );
     process.stdout.write(renderSummary(summary, { ascii }));
     const out = config.run.outDir;

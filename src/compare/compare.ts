@@ -25,7 +25,7 @@ import type { Phase } from '../model/names.js';
 import { readSummary } from '../report/json/index.js';
 import { Ecdf, excludesZero, percentileDifference, proportionDifference } from './noise.js';
 import type { Summary } from '../model/summary.js';
-import type { Capacity } from '../model/capacity.js';
+import { capacityUnit, type Capacity } from '../model/capacity.js';
 import type { MessagePhase } from '../model/messages.js';
 import { delta, disjoint, type CompareRun, type Comparison, type MetricRow } from './rows.js';
 import { streamRows } from './streams.js';
@@ -218,6 +218,9 @@ export function kneeBracket(caps: readonly Capacity[]): [number, number] | null 
 
 function capacityRow(runs: readonly CompareRun[]): MetricRow | null {
   if (runs.every((r) => r.capacities.length === 0)) return null;
+  // a connect knee and a message knee are not one metric
+  const units = new Set(runs.flatMap((r) => r.capacities.map(capacityUnit)));
+  if (units.size > 1) return null;
   const values = runs.map((r) => {
     const v = r.capacities.map((c) => c.max_rate).filter((x): x is number => x !== null);
     return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
@@ -233,7 +236,8 @@ function capacityRow(runs: readonly CompareRun[]): MetricRow | null {
     if (i === 0 || a === null || a === undefined || b === null || b === undefined) return null;
     return delta(values[0]!, values[i]!, null, disjoint(a, b), 'higher', 'knee brackets');
   });
-  return { group: 'capacity', metric: 'max connect rate', unit: 'rate', better: 'higher', values, spread, deltas };
+  const metric = units.has('messages/s') ? 'max message rate' : 'max connect rate';
+  return { group: 'capacity', metric, unit: 'rate', better: 'higher', values, spread, deltas };
 }
 
 export function compareRuns(runs: CompareRun[]): Comparison {

@@ -13,7 +13,7 @@ import type { CommandsConfig } from '../traffic/commands.js';
 import type { TopicVars } from '../traffic/topics.js';
 import { fillTopic } from '../traffic/topics.js';
 import { buildTelemetry, built, prepareTelemetry, type TelemetryPublisher } from '../traffic/payload.js';
-import { intervalMs, meanIntervalMs, publishes, publishingDevices, seedOf } from '../traffic/schedule.js';
+import { fleetPhase, intervalMs, meanIntervalMs, publishes, publishingDevices, seedOf } from '../traffic/schedule.js';
 import { epochNow } from '../util/clock.js';
 import { Ticker } from './ticker.js';
 import { DeviceInbound, type DeviceState } from './device-inbound.js';
@@ -114,7 +114,11 @@ export class DeviceTraffic {
       const c = p.tp.c;
       p.held = held;
       if (c.count !== undefined && p.seq >= c.count) continue;
-      p.next = readyAt + c.startDelayMs;
+      // a fleet aligned on one instant (a capacity step) starts together, spread over an interval
+      p.next =
+        c.alignAtMs === undefined
+          ? readyAt + c.startDelayMs
+          : Math.max(readyAt, c.alignAtMs + fleetPhase(p.tp.device, c.share) * p.meanMs);
       this.ticker.schedule(p.next, { p, gen: p.gen });
     }
   }

@@ -2,18 +2,56 @@
  * `capacity` in summary.json: what a capacity search (`herd capacity`) found. The contract
  * names max_rate, limited_by and steps [{rate, achieved, p50, p99, failed}]; the rest says
  * how sure the answer is and why the search stopped where it did.
+ *
+ * Two searches: the connect rate (`unit` connects/s, the default) and, with
+ * `--search messages`, the fleet-wide message rate of a connected fleet (`unit`
+ * messages/s): then rates are messages per second, p50/p99 the message latency judged
+ * (delivery, else publish → ack) and each step has `messages`.
  */
 
+/** What a search's rates count. */
+export type CapacityUnit = 'connects/s' | 'messages/s';
+
+/** The unit of a search (summaries written before message searches have none: connects/s). */
+export function capacityUnit(c: { unit?: CapacityUnit }): CapacityUnit {
+  return c.unit ?? 'connects/s';
+}
+
+/** A message step's counts: published = messages_per_device × publishing devices when the generator kept up. */
+export interface StepMessages {
+  /** the telemetry stream stepped */
+  stream: string;
+  /** messages scheduled for the step (the publishing devices × messages each) */
+  scheduled: number;
+  published: number;
+  /** QoS 1/2: acknowledged */
+  acked: number;
+  /** deliveries to the subscribers (a fan-out of k counts k per message) */
+  delivered: number;
+  /** deliveries expected (published × the subscribers each message reaches); 0 without subscribers */
+  expected_deliveries: number;
+  lost: number;
+  duplicated: number;
+  late: number;
+  /** which latency p50/p99 are: delivery (a subscriber received it) or publish_ack */
+  latency: 'delivery' | 'publish_ack' | null;
+}
+
 export interface CapacityStep {
-  /** connects per second scheduled */
+  /** connects (or, in a message search, messages) per second scheduled */
   rate: number;
-  /** connects per second completed: connected / (step + its p99), so a broker that falls behind shows its own pace */
+  /**
+   * per second completed: connected / (step + its p99), so a broker that falls behind shows
+   * its own pace; a message step: messages delivered (else acknowledged, else sent) / step
+   */
   achieved: number;
-  /** end-to-end connect latency, ms (null: nothing connected) */
+  /** end-to-end connect latency (message search: the message latency of `messages.latency`), ms (null: none) */
   p50: number | null;
   p99: number | null;
-  /** attempts that failed */
+  /** attempts that failed (message search: the fleet's connects that failed) */
   failed: number;
+  /** a message search's counts */
+  messages?: StepMessages;
   kind: StepKind;
   /** every SLO held, the rate was achieved and the generator kept up */
   ok: boolean;
@@ -42,8 +80,23 @@ export interface CapacityFinding {
   text: string;
 }
 
+/** The fleet a message search holds connected while it steps the message rate. */
+export interface CapacityFleet {
+  devices: number;
+  /** connects per second the fleet connects at, each step */
+  connect_rate: number;
+  /** the telemetry stream stepped, its QoS, and the subscribers counting deliveries */
+  stream: string;
+  qos: number;
+  subscribers: number;
+  /** devices of the fleet that publish on the stream */
+  publishing: number;
+}
+
 export interface Capacity {
-  /** the highest rate that held its SLOs (connects/s); null when none did */
+  /** what max_rate, ceiling and the steps' rates count (absent in older summaries: connects/s) */
+  unit?: CapacityUnit;
+  /** the highest rate that held its SLOs (in `unit`); null when none did */
   max_rate: number | null;
   limited_by: LimitedBy;
   steps: CapacityStep[];
@@ -80,6 +133,8 @@ export interface Capacity {
     target: string;
     broker: { pid: number; name: string; threads: number } | null;
   };
+  /** a message search: the fleet each step connects and holds */
+  fleet?: CapacityFleet;
 }
 
 export type StepKind = 'ramp' | 'bisect' | 'confirm' | 'retry';

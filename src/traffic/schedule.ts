@@ -20,6 +20,17 @@ export function publishes(index: number, share: number): boolean {
   return x - Math.floor(x) < share;
 }
 
+/**
+ * Where in one interval device `index`'s first message falls (0–1) when a fleet starts
+ * together: its golden-ratio position among the publishing devices, so any number of them
+ * spreads evenly over the interval and the fleet's rate is smooth from the start.
+ */
+export function fleetPhase(index: number, share: number): number {
+  const x = index * GOLDEN;
+  const f = x - Math.floor(x);
+  return share >= 1 ? f : Math.min(0.999_999, f / share);
+}
+
 /** How many of the devices [start, start + count) publish with `share`. */
 export function publishingDevices(start: number, count: number, share: number): number {
   if (share >= 1) return count;

@@ -38,6 +38,12 @@ export interface TelemetryConfig {
   /** share of the devices that publish (0–1) */
   share: number;
   properties: Mqtt5Properties;
+  /**
+   * Not in scenarios (a capacity search sets it): the fleet's first messages go from this
+   * instant (epoch ms), spread evenly over one interval (schedule.ts fleetPhase), whenever
+   * the devices connected before it; start_delay is not used. Undefined: from each CONNACK.
+   */
+  alignAtMs?: number;
 }
 
 const TEMPLATE_VARS = ['id', 'i', 'shard', 'stream', 'seq', 'ts', 'herd', 'random'];
