@@ -208,8 +208,8 @@ describe('herd report with traffic, in Chromium', () => {
       .split('\t')
       .map((c) => c.trim());
     // ok, stream, published, msgs/s, acked, unacked, delivered, lost (and its share), duplicated, …
-    expect(t.slice(0, 8)).toEqual(['✗', 'telemetry', '500', '45.4', '499', '1', '496', '5\n1.00%']);
-    expect(streams.find((r) => r.includes('commands'))).toMatch(/^✓\tcommands\t100\t9\.1\t100\t0\t100\t0\t/);
+    expect(t.slice(0, 8)).toEqual(['✗', 'telemetry QoS 1', '500', '50', '499', '1', '496', '5\n1.00%']);
+    expect(streams.find((r) => r.includes('commands'))).toMatch(/^✓\tcommands QoS 1\t100\t10\t100\t0\t100\t0\t/);
     expect(await page.locator('#messages tbody tr.row-no').count()).toBe(1);
     const tiles = await page.locator('#verdict .tiles').innerText();
     expect(tiles).toMatch(/message loss\s+0\.83%\s+5 deliveries lost/i);

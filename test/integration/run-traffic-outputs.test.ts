@@ -73,7 +73,9 @@ describe('a real traffic run: every output carries its messages', () => {
   });
 
   it('console: the Messages block and the message phases', () => {
-    expect(stdout).toMatch(/messages\s+telemetry\s+200 published · [\d.]+ msgs\/s · 200 acked · 0 unacked · 19\.5 KiB/);
+    expect(stdout).toMatch(
+      /messages\s+telemetry\s+200 published · [\d.]+ msgs\/s · 200 acked · 0 unacked · QoS 1 · 19\.5 KiB/,
+    );
     expect(stdout).toMatch(/400 delivered · 0 lost · 0 duplicated · 0 out of order · \d+ late/);
     expect(stdout).toMatch(/\n {2}publish → ack\s+200\s/);
     expect(stdout).toMatch(/\n {2}delivery\s+400\s/);
@@ -100,7 +102,7 @@ describe('a real traffic run: every output carries its messages', () => {
           .split('\t')
           .slice(0, 7)
           .map((c) => c.trim()),
-      ).toEqual(['✓', 'telemetry', '200', expect.stringMatching(/^\d+(\.\d)?$/), '200', '0', '400']);
+      ).toEqual(['✓', 'telemetry QoS 1', '200', expect.stringMatching(/^\d+(\.\d)?$/), '200', '0', '400']);
       const messages = (await chartPixels(opened.page)).find((p) => p.chart === 'timeline:messages');
       expect(messages?.colored).toBeGreaterThan(150);
     } finally {
