@@ -3,16 +3,12 @@
  * published what it was scheduled, the broker passed on what it got at (about) the rate
  * scheduled, and the generator kept up. Its row of the step table, in messages/s.
  */
-import { describeThreshold } from '../report/format.js';
 import type { Summary } from '../model/summary.js';
 import type { CapacityStep, StepMessages } from '../model/capacity.js';
 import type { PlannedStep } from './search.js';
 import type { MessagePlan } from './messages.js';
-import { rateText, stepContext } from './step.js';
+import { stepRecord } from './step.js';
 import { round } from '../util/numbers.js';
-
-/** A step that completes less than this share of its scheduled rate fell behind, whatever its latencies. */
-const ACHIEVED_MIN = 0.9;
 
 /** The step's message counts, off the summary's stream of the plan. */
 export function stepMessages(s: Summary, plan: MessagePlan, scheduled: number): StepMessages {
@@ -59,23 +55,9 @@ export function judgeMessageStep(
   // per second of the step: a broker that falls behind a message schedule (which never waits) shows
   // in the latencies and losses, not in a longer step
   const achieved = round(completed(m, plan.stream.qos) / (planned.durationMs / 1000), 1);
-  const broke = s.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}: ${describeThreshold(t)}`);
+  const broke: string[] = [];
   if (s.counts.connected < plan.devices)
     broke.push(`${s.counts.connected} of the fleet's ${plan.devices} devices connected`);
   if (m.published < scheduled) broke.push(`published ${m.published} of ${scheduled} messages scheduled`);
-  if (achieved < ACHIEVED_MIN * planned.rate)
-    broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
-  return {
-    rate: planned.rate,
-    achieved,
-    p50,
-    p99,
-    failed: s.counts.failed,
-    kind: planned.kind,
-    ok: broke.length === 0 && !s.generator.saturated && s.verdict !== 'insecure',
-    duration_ms: planned.durationMs,
-    broke,
-    messages: m,
-    ...stepContext(s, probe),
-  };
+  return { ...stepRecord(s, planned, probe, { achieved, p50, p99, broke }), messages: m };
 }

@@ -23,14 +23,30 @@ export function judgeStep(
   const l = s.latency;
   const p99 = l.connect.count > 0 ? l.connect.p99 : null;
   const achieved = round(s.counts.connected / (planned.durationMs / 1000 + (p99 ?? 0) / 1000), 1);
+  return stepRecord(s, planned, probe, { achieved, p50: l.connect.count > 0 ? l.connect.p50 : null, p99 });
+}
+
+/**
+ * A step's row from its summary and the figures its kind measured: it broke on every
+ * threshold that failed, on `broke` (what else its kind requires, in that order), and on an
+ * achieved rate short of the scheduled one; it is ok when nothing broke, the generator kept
+ * up and no faulty credential was accepted.
+ */
+export function stepRecord(
+  s: Summary,
+  planned: PlannedStep,
+  probe: { hostCpu: number | null; brokerCpu: number | null },
+  f: { achieved: number; p50: number | null; p99: number | null; broke?: readonly string[] },
+): CapacityStep {
   const broke = s.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}: ${describeThreshold(t)}`);
-  if (achieved < ACHIEVED_MIN * planned.rate)
-    broke.push(`achieved ${rateText(achieved)} of ${rateText(planned.rate)} scheduled`);
+  broke.push(...(f.broke ?? []));
+  if (f.achieved < ACHIEVED_MIN * planned.rate)
+    broke.push(`achieved ${rateText(f.achieved)} of ${rateText(planned.rate)} scheduled`);
   return {
     rate: planned.rate,
-    achieved,
-    p50: l.connect.count > 0 ? l.connect.p50 : null,
-    p99,
+    achieved: f.achieved,
+    p50: f.p50,
+    p99: f.p99,
     failed: s.counts.failed,
     kind: planned.kind,
     ok: broke.length === 0 && !s.generator.saturated && s.verdict !== 'insecure',
