@@ -117,11 +117,10 @@ export class Engine {
     this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
     this.runLag = new Array<number>(plan.workers).fill(0);
     this.runLagMean = new Array<number>(plan.workers).fill(0);
-    const children = (k: 'cpuMs' | 'rss'): number => [...this.children.values()].reduce((a, c) => a + c[k], 0);
     const pid = plan.brokerPid;
     this.footprint = new Footprint({
-      cpuMs: () => cpuMs() + children('cpuMs'),
-      rssBytes: () => process.memoryUsage.rss() + children('rss'),
+      cpuMs: () => this.generatorCpuMs(),
+      rssBytes: () => this.generatorRss(),
       brokerCpuMs: () => (pid === undefined ? undefined : processCpuMs(pid)),
     });
   }
@@ -204,12 +203,26 @@ export class Engine {
       workerLagP99Ms: [...this.runLag],
       workerLagMeanMs: [...this.runLagMean],
       coordinatorLagP99Ms: lagMs(lag.percentile(99)),
-      cpuMs: (cpu.user + cpu.system) / 1000 + [...this.children.values()].reduce((a, c) => a + c.cpuMs, 0),
+      cpuMs: (cpu.user + cpu.system) / 1000 + this.childrenSum('cpuMs'),
       rssPeakBytes: this.rssPeak,
       processes: this.pool.processCount,
       footprint,
       policyResult: this.plan.policy?.result?.() ?? {},
     };
+  }
+
+  /** CPU ms the generator processes used since they started: this one (its threads included) and the others as of their latest message. */
+  generatorCpuMs(): number {
+    return cpuMs() + this.childrenSum('cpuMs');
+  }
+
+  /** Resident memory of the generator processes: this one now, the others as of their latest message. */
+  private generatorRss(): number {
+    return process.memoryUsage.rss() + this.childrenSum('rss');
+  }
+
+  private childrenSum(k: 'cpuMs' | 'rss'): number {
+    return [...this.children.values()].reduce((a, c) => a + c[k], 0);
   }
 
   /** A worker's init: the cap on connects in flight split so the workers' shares add up to it (at least 1 each). */
@@ -272,8 +285,7 @@ export class Engine {
       timers.push(setTimeout(() => this.stop(true), Math.max(0, this.t0 + this.plan.endAfterMs - epochNow())));
     timers.push(
       setInterval(() => {
-        const rss = process.memoryUsage.rss() + [...this.children.values()].reduce((a, c) => a + c.rss, 0);
-        this.rssPeak = Math.max(this.rssPeak, rss);
+        this.rssPeak = Math.max(this.rssPeak, this.generatorRss());
         this.hooks.onTick?.(this.state(lagMs(lag.percentile(99))));
         this.maybeFinish();
       }, 1000),

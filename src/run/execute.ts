@@ -139,19 +139,12 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
   const agg = new Aggregator({ startedAt: started.getTime(), streams });
   prep.exporter?.attach(agg, streams);
   const broker = localBroker(prep);
-  // generator processes' CPU since they started, by pid (this process's own is read directly)
-  const children = new Map<number, number>();
-  const generatorCpuMs = (): number => {
-    const own = process.cpuUsage();
-    return (own.user + own.system) / 1000 + [...children.values()].reduce((a, b) => a + b, 0);
-  };
   let probe: { stop(): RunProbe } | undefined;
   const engine = new Engine(
     { ...enginePlan(plan, prep), brokerPid: broker?.pid },
     {
-      onStart: () => (probe = startRunProbe({ broker, generatorCpuMs })),
+      onStart: () => (probe = startRunProbe({ broker, generatorCpuMs: () => engine.generatorCpuMs() })),
       onReport: (r) => {
-        if (r.pid !== process.pid) children.set(r.pid, r.processCpuMs);
         agg.ingest(r.delta, r.workerId);
         prep.exporter?.workerLag(r.workerId, r.lagP99Ms);
       },
