@@ -217,13 +217,9 @@ export class Engine {
   }
 
   /** Resident memory of the generator processes: this one now, the others as of their latest message. */
-  private generatorRss(): number {
-    return process.memoryUsage.rss() + this.childrenSum('rss');
-  }
-
-  private childrenSum(k: 'cpuMs' | 'rss'): number {
-    return [...this.children.values()].reduce((a, c) => a + c[k], 0);
-  }
+  private readonly generatorRss = (): number => process.memoryUsage.rss() + this.childrenSum('rss');
+  private readonly childrenSum = (k: 'cpuMs' | 'rss'): number =>
+    [...this.children.values()].reduce((a, c) => a + c[k], 0);
 
   /** A worker's init: the cap on connects in flight split so the workers' shares add up to it (at least 1 each). */
   private workerInit(id: number): WorkerInit {
