@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { createCa, issueServer, loadCa, mintStore, openStore, type DeviceStore } from '../pki/index.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../engine/embedded-broker.js';
-import { brokerProcess as brokerProcessOf, findLocalListener, type BrokerProcess } from '../engine/probe.js';
+import { brokerProcess as brokerProcessOf, findLocalListeners, type BrokerProcess } from '../engine/probe.js';
 import { parseTarget, type RunConfig } from '../run/config.js';
 
 export interface Devices {
@@ -58,14 +58,16 @@ export async function searchEnvironment(
     servername ??= 'localhost';
     brokerProcess = brokerProcessOf(e.broker.pid, 'herd embedded broker', 1);
     info(`embedded broker listening on ${targets[0]} (pid ${e.broker.pid}): measuring its CPU`);
-  } else if (targets.length === 1) {
-    const t = parseTarget(targets[0]!);
-    brokerProcess = t === undefined ? undefined : findLocalListener(t.host, t.port);
-    if (brokerProcess !== undefined)
+  } else {
+    const parsed = targets.map(parseTarget);
+    brokerProcess = parsed.every((t) => t !== undefined) ? findLocalListeners(parsed) : undefined;
+    if (brokerProcess !== undefined) {
+      const b = brokerProcess;
+      const which = b.pids.length > 1 ? `pids ${b.pids.join(', ')}` : `pid ${b.pid}`;
       info(
-        `the broker on ${targets[0]} is ${brokerProcess.name} ` +
-          `(pid ${brokerProcess.pid}, ${brokerProcess.threads} thread${brokerProcess.threads === 1 ? '' : 's'}): measuring its CPU`,
+        `the broker on ${targets.join(', ')} is ${b.name} (${which}, ${b.threads} thread${b.threads === 1 ? '' : 's'}): measuring its CPU`,
       );
+    }
   }
   if (Object.keys(base.faults).length > 0 && userStore === undefined)
     info(

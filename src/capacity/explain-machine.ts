@@ -38,7 +38,8 @@ export function cpuFindings(
   const hostBusy = b.host_cpu !== null && b.host_cpu >= BUSY;
   if (broker !== null && b.broker_cpu !== null) {
     const usable = Math.min(broker.threads, availableParallelism());
-    const used = `the broker (${broker.name}, pid ${broker.pid}) used ${cores(b.broker_cpu)} at ${per(b.rate)}`;
+    const which = (broker.pids?.length ?? 1) > 1 ? `pids ${broker.pids!.join(', ')}` : `pid ${broker.pid}`;
+    const used = `the broker (${broker.name}, ${which}) used ${cores(b.broker_cpu)} at ${per(b.rate)}`;
     if (b.broker_cpu >= BROKER_BUSY * usable) {
       const single = broker.threads === 1 ? ' and has one thread, so it cannot use another' : '';
       out.push({ kind: 'broker_cpu', text: `${used}${single}: it is CPU-bound on ${path}` });

@@ -17,7 +17,7 @@ import type { MessageDelta } from '../metrics/messages.js';
 import { ClientHost } from './clients/host.js';
 import type { ClientsInit } from './clients/protocol.js';
 import { Footprint, type FootprintResult } from './footprint.js';
-import { processCpuMs } from './probe.js';
+import { brokerCpuMs, type BrokerProcess } from './probe.js';
 
 /** How far ahead of their intended start arrivals are handed to workers. */
 const LOOKAHEAD_MS = 50;
@@ -38,8 +38,8 @@ export interface EnginePlan {
   startAt?: number | undefined;
   /** the traffic's extra clients (subscribers, controllers), connected before any device */
   clients?: ClientsInit | undefined;
-  /** the broker's process when it runs on this machine: its CPU is read at the phases' ends */
-  brokerPid?: number | undefined;
+  /** the broker's processes when they run on this machine: their CPU is read at the phases' ends */
+  broker?: BrokerProcess | undefined;
 }
 
 export type WorkerReport = Extract<FromWorker, { type: 'report' }>;
@@ -117,11 +117,11 @@ export class Engine {
     this.last = new Array<WorkerReport | undefined>(plan.workers).fill(undefined);
     this.runLag = new Array<number>(plan.workers).fill(0);
     this.runLagMean = new Array<number>(plan.workers).fill(0);
-    const pid = plan.brokerPid;
+    const { broker } = plan;
     this.footprint = new Footprint({
       cpuMs: () => this.generatorCpuMs(),
       rssBytes: () => this.generatorRss(),
-      brokerCpuMs: () => (pid === undefined ? undefined : processCpuMs(pid)),
+      brokerCpuMs: () => (broker === undefined ? undefined : brokerCpuMs(broker)),
     });
   }
 

@@ -108,6 +108,7 @@ export function brokerProcessStats(
   const ms = (x: number | undefined): number | null => (x === undefined ? null : round(x));
   return {
     pid: broker.pid,
+    ...(broker.pids.length > 1 ? { pids: broker.pids } : {}),
     command: broker.name,
     threads: broker.threads,
     embedded,

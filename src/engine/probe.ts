@@ -12,8 +12,11 @@ import type { CpuSample, NetCounters } from '../judge/findings.js';
 const CLK_TCK = 100;
 
 export interface BrokerProcess {
+  /** the first of them */
   pid: number;
-  /** the command name (/proc/<pid>/comm) */
+  /** every process listening on the run's targets (one, or several brokers on several ports) */
+  pids: number[];
+  /** the command name (/proc/<pid>/comm; several different ones joined with +) */
   name: string;
   threads: number;
 }
@@ -57,24 +60,34 @@ export function processCpuMs(pid: number): number | undefined {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
-/**
- * The process listening on a loopback host:port, found through /proc/net/tcp{,6} (the
- * socket's inode) and /proc/<pid>/fd. Undefined for a remote host, for this very process
- * (the embedded broker is a thread of ours) and when /proc does not tell.
- */
-export function findLocalListener(host: string, port: number): BrokerProcess | undefined {
-  if (!LOOPBACK.test(host)) return undefined;
-  const inodes = new Set<string>();
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+/** The listening sockets on these hex ports: `socket:[inode]` → hex port, from /proc/net/tcp{,6}. */
+function listeningSockets(hexPorts: ReadonlySet<string>): Map<string, string> {
+  const sockets = new Map<string, string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of (read(table) ?? '').split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       // local_address is HEXIP:HEXPORT, st 0A is LISTEN, inode is field 10
-      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9] !== undefined && f[9] !== '0') inodes.add(f[9]);
+      const port = f[1]?.slice(f[1].lastIndexOf(':') + 1);
+      if (port !== undefined && hexPorts.has(port) && f[3] === '0A' && f[9] !== undefined && f[9] !== '0')
+        sockets.set(`socket:[${f[9]}]`, port);
     }
   }
-  if (inodes.size === 0) return undefined;
-  const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
+  return sockets;
+}
+
+/**
+ * The processes listening on loopback host:ports, found through /proc/net/tcp{,6} (the
+ * sockets' inodes) and /proc/<pid>/fd: one BrokerProcess for them all (its CPU is theirs
+ * together). Undefined when a host is remote, when a port's listener is this very process
+ * (the embedded broker is a thread of ours) or when /proc does not tell for every port.
+ */
+export function findLocalListeners(targets: readonly { host: string; port: number }[]): BrokerProcess | undefined {
+  if (targets.length === 0 || !targets.every((t) => LOOPBACK.test(t.host))) return undefined;
+  const hexPorts = new Set(targets.map((t) => t.port.toString(16).toUpperCase().padStart(4, '0')));
+  const sockets = listeningSockets(hexPorts);
+  if (sockets.size === 0) return undefined;
+  const seen = new Set<string>();
+  const found: number[] = [];
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
@@ -82,6 +95,7 @@ export function findLocalListener(host: string, port: number): BrokerProcess | u
     return undefined;
   }
   for (const pid of pids) {
+    if (seen.size === hexPorts.size) break;
     let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);
@@ -89,20 +103,41 @@ export function findLocalListener(host: string, port: number): BrokerProcess | u
       continue; // gone, or not ours to see
     }
     for (const fd of fds) {
-      let target: string;
+      let port: string | undefined;
       try {
-        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        port = sockets.get(readlinkSync(`/proc/${pid}/fd/${fd}`));
       } catch {
         continue;
       }
-      if (!wanted.has(target)) continue;
-      const n = Number(pid);
-      if (n === process.pid) return undefined;
-      const threads = Number(/^Threads:\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1] ?? 1);
-      return { pid: n, name: (read(`/proc/${pid}/comm`) ?? '?').trim(), threads };
+      if (port === undefined) continue;
+      if (Number(pid) === process.pid) return undefined;
+      if (!found.includes(Number(pid))) found.push(Number(pid));
+      seen.add(port);
     }
   }
-  return undefined;
+  if (seen.size < hexPorts.size) return undefined;
+  const names = [...new Set(found.map((pid) => (read(`/proc/${pid}/comm`) ?? '?').trim()))];
+  const threads = found.reduce(
+    (n, pid) => n + Number(/^Threads:\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1] ?? 1),
+    0,
+  );
+  return { pid: found[0]!, pids: found, name: names.join('+'), threads };
+}
+
+/** The process listening on a loopback host:port (findLocalListeners of one). */
+export function findLocalListener(host: string, port: number): BrokerProcess | undefined {
+  return findLocalListeners([{ host, port }]);
+}
+
+/** CPU ms the broker's processes have used together; undefined when one is gone or hidden. */
+export function brokerCpuMs(b: BrokerProcess): number | undefined {
+  let total = 0;
+  for (const pid of b.pids) {
+    const ms = processCpuMs(pid);
+    if (ms === undefined) return undefined;
+    total += ms;
+  }
+  return total;
 }
 
 /**
@@ -111,18 +146,18 @@ export function findLocalListener(host: string, port: number): BrokerProcess | u
  */
 export function brokerProcess(pid: number, name: string, threads?: number): BrokerProcess {
   const seen = Number(/^Threads:\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1] ?? 1);
-  return { pid, name, threads: threads ?? seen };
+  return { pid, pids: [pid], name, threads: threads ?? seen };
 }
 
 /** Starts measuring now; `stop()` says what happened since. */
 export function startProbe(broker: BrokerProcess | undefined): { stop(): ProbeSample } {
   const h0 = hostJiffies();
-  const b0 = broker === undefined ? undefined : processCpuMs(broker.pid);
+  const b0 = broker === undefined ? undefined : brokerCpuMs(broker);
   const t0 = performance.now();
   return {
     stop(): ProbeSample {
       const h1 = hostJiffies();
-      const b1 = broker === undefined ? undefined : processCpuMs(broker.pid);
+      const b1 = broker === undefined ? undefined : brokerCpuMs(broker);
       const wallMs = Math.max(1, performance.now() - t0);
       const hostCpu =
         h0 !== undefined && h1 !== undefined && h1[1] > h0[1] ? round((h1[0] - h0[0]) / (h1[1] - h0[1])) : null;
@@ -168,13 +203,13 @@ export function startRunProbe(o: {
   const n0 = tcpCounters();
   let result: RunProbe | undefined;
   let h0 = hostJiffies();
-  let b0 = o.broker === undefined ? undefined : processCpuMs(o.broker.pid);
+  let b0 = o.broker === undefined ? undefined : brokerCpuMs(o.broker);
   let g0 = o.generatorCpuMs();
   let t0 = Date.now();
   const sample = (): void => {
     const t1 = Date.now();
     const h1 = hostJiffies();
-    const b1 = o.broker === undefined ? undefined : processCpuMs(o.broker.pid);
+    const b1 = o.broker === undefined ? undefined : brokerCpuMs(o.broker);
     const g1 = o.generatorCpuMs();
     const ms = Math.max(1, t1 - t0);
     samples.push({

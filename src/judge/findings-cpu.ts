@@ -24,7 +24,7 @@ export interface CpuSample {
 export interface CpuRunFacts {
   cores: number;
   cpu: readonly CpuSample[];
-  broker: { name: string; threads: number; pid?: number } | undefined;
+  broker: { name: string; threads: number; pid?: number; pids?: number[] } | undefined;
 }
 
 /** The thresholds these findings take (FINDING_LIMITS). */
@@ -72,10 +72,13 @@ function means(samples: readonly CpuSample[]): Means {
 export function scheduleCpu(s: Summary, f: CpuRunFacts): { words: string; evidence: Finding['evidence'] } | undefined {
   const m = means(duringSchedule(s, f.cpu));
   if (m.generator === null && m.broker === null) return undefined;
+  const pids = f.broker?.pids ?? (f.broker?.pid === undefined ? [] : [f.broker.pid]);
   const name =
     f.broker === undefined
       ? 'the broker'
-      : `${f.broker.name}${f.broker.pid === undefined ? '' : ` (pid ${f.broker.pid})`}`;
+      : pids.length > 1
+        ? `${f.broker.name} ×${pids.length} (pids ${pids.join(', ')}, together)`
+        : `${f.broker.name}${pids.length === 0 ? '' : ` (pid ${pids[0]})`}`;
   const threads = Math.min(f.broker?.threads ?? f.cores, f.cores);
   const gen = m.generator === null ? '' : `the generator's processes used ${c1(m.generator)} of the ${f.cores} cores`;
   const ceiling = threads === 1 ? 'of the one core its thread can use' : `of the ${threads} cores its threads can use`;
@@ -92,6 +95,7 @@ export function scheduleCpu(s: Summary, f: CpuRunFacts): { words: string; eviden
       broker_cores: m.broker === null ? null : r3(m.broker),
       broker_threads: f.broker === undefined ? null : threads,
       broker_pid: f.broker?.pid ?? null,
+      ...(pids.length > 1 ? { broker_pids: pids.join(',') } : {}),
       machine_busy: m.host === null ? null : r3(m.host),
     },
   };

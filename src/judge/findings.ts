@@ -25,7 +25,7 @@ export interface RunFacts {
   /** the kernel's TCP counters over the execute stage (undefined: /proc does not say) */
   net: NetCounters | undefined;
   /** the broker's process when it runs on this machine: its name and the threads its handshakes run on */
-  broker: { name: string; threads: number; pid?: number } | undefined;
+  broker: { name: string; threads: number; pid?: number; pids?: number[] } | undefined;
   /** connections per generator process at the plan's peak, the sockets its open-files limit leaves, that limit */
   fds: { perProcess: number; usable: number; limit: number };
   /** connections per (source, target) address pair at the peak, the ephemeral ports of one pair, the pairs */

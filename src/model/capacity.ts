@@ -131,7 +131,7 @@ export interface Capacity {
     hold_ms: number;
     workers: number;
     target: string;
-    broker: { pid: number; name: string; threads: number } | null;
+    broker: { pid: number; pids?: number[]; name: string; threads: number } | null;
   };
   /** a message search: the fleet each step connects and holds */
   fleet?: CapacityFleet;

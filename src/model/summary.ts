@@ -184,7 +184,10 @@ export interface HoldPhase {
  * generator's): its CPU over the run and over the generator's phases.
  */
 export interface BrokerProcessStats {
+  /** the first (or only) broker process */
   pid: number;
+  /** every broker process, when the targets are several brokers on this machine (their CPU is summed) */
+  pids?: number[];
   /** /proc/<pid>/comm, or `herd embedded broker` */
   command: string;
   /** the threads its connections run on (mosquitto and the embedded broker: 1) */

@@ -54,8 +54,11 @@ export function costRows(s: Summary): [string, string][] {
         ? ''
         : ` · ${cpu(b.hold_cpu_ms / hold.connection_seconds)} per connection-second while holding`;
     const threads = b.threads === 1 ? 'its one thread' : `its ${b.threads} threads`;
+    const pids = b.pids ?? [b.pid];
     rows.push([
-      `Broker process (${b.command}, pid ${b.pid}${b.embedded ? ', embedded' : ''})`,
+      pids.length > 1
+        ? `Broker processes (${b.command} ×${pids.length}, pids ${pids.join(', ')})`
+        : `Broker process (${b.command}, pid ${b.pid}${b.embedded ? ', embedded' : ''})`,
       `${cores(b.cores)} on average of ${threads} (${cpu(b.cpu_ms)})${perHandshake}${perHeld}`,
     ]);
   }

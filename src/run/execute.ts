@@ -7,7 +7,7 @@
 import { Aggregator, type AggregateSnapshot } from '../metrics/aggregate.js';
 import { Engine, type EnginePlan, type EngineResult, type EngineState } from '../engine/coordinator.js';
 import { reconnectPolicy } from '../load/reconnect.js';
-import { brokerProcess, findLocalListener, startRunProbe, type BrokerProcess, type RunProbe } from '../engine/probe.js';
+import { brokerProcess, findLocalListeners, startRunProbe, type BrokerProcess, type RunProbe } from '../engine/probe.js';
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { streamPlans } from '../traffic/registry.js';
@@ -37,8 +37,7 @@ export interface Executed {
 /** The broker's process, when this machine runs it and /proc says which it is. */
 function localBroker(prep: Prepared): BrokerProcess | undefined {
   if (prep.broker !== undefined) return brokerProcess(prep.broker.pid, 'herd embedded broker', 1);
-  const t = prep.targets.length === 1 ? prep.targets[0]! : undefined;
-  return t === undefined ? undefined : findLocalListener(t.host, t.port);
+  return findLocalListeners(prep.targets);
 }
 
 function enginePlan(plan: RunPlan, prep: Prepared): EnginePlan {
@@ -141,7 +140,7 @@ export async function executeRun(plan: RunPlan, prep: Prepared, hooks: ExecuteHo
   const broker = localBroker(prep);
   let probe: { stop(): RunProbe } | undefined;
   const engine = new Engine(
-    { ...enginePlan(plan, prep), brokerPid: broker?.pid },
+    { ...enginePlan(plan, prep), broker },
     {
       onStart: () => (probe = startRunProbe({ broker, generatorCpuMs: () => engine.generatorCpuMs() })),
       onReport: (r) => {

@@ -103,6 +103,44 @@ describe('the generator’s and a local broker’s cost per connection', () => {
     expect(r.stdout).toContain('memory per held connection: nothing held');
   }, 90_000);
 
+  it('two brokers on this machine: both processes are found by port and their CPU is summed', async () => {
+    const m2 = await startMosquitto({
+      cafile: join(pki, 'ca.crt'),
+      certfile: join(pki, 'server.crt'),
+      keyfile: join(pki, 'server.key'),
+    });
+    try {
+      const out = tmp();
+      const targets = `${target},mqtts://127.0.0.1:${m2.port}`;
+      // one connect at a time cannot carry 1000/s: the schedule slips and says who spent the CPU
+      const r = await herd(
+        ['run', '--target', targets, '--pki', pki, '--servername', 'localhost', '--out', out, '--devices', '80'].concat(
+          ['--rate', '1000/s', '--hold', '0s', '--in-flight', '1'],
+        ),
+        60_000,
+      );
+      expect([0, 97], r.stderr + m.log() + m2.log()).toContain(r.code);
+      const s = readSummaryFile(out);
+      expect(s.counts).toMatchObject({ attempted: 80, connected: 80 });
+      const b = s.broker_process!;
+      expect(b, JSON.stringify(s.broker_process)).toMatchObject({ pid: m.pid, command: 'mosquitto', threads: 2 });
+      expect([...b.pids!].sort()).toEqual([m.pid, m2.pid].sort());
+      // the sum of the two over the run: within what /proc says both have used since they started
+      const life = (pid: number): number => {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      };
+      expect(b.cpu_ms).toBeGreaterThan(0);
+      expect(b.cpu_ms).toBeLessThanOrEqual(life(m.pid) + life(m2.pid) + 0.001);
+      const slipped = s.findings.find((f) => f.code === 'schedule_slipped');
+      expect(slipped, JSON.stringify(s.findings)).toBeDefined();
+      expect(slipped!.message).toContain(`mosquitto ×2 (pids ${b.pids!.join(', ')}, together)`);
+      expect(r.stdout).toContain(`broker processes (mosquitto ×2, pids ${b.pids!.join(', ')}): `);
+    } finally {
+      await m2.stop();
+    }
+  }, 90_000);
+
   it('the embedded broker is a child process: its CPU is its own, never the generator’s', async () => {
     const out = tmp();
     const { proc, done } = spawnHerd(['run', '--devices', '40', '--rate', '200/s', '--hold', '0s', '--out', out]);

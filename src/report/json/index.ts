@@ -80,7 +80,7 @@ const ORDER: Record<string, readonly string[]> = {
   'generator.phases': ['ramp', 'hold'],
   'generator.phases.ramp': ['ms', 'cpu_ms', 'handshakes', 'cpu_ms_per_handshake'],
   'generator.phases.hold': ['ms', 'cpu_ms', 'connection_seconds', 'cpu_ms_per_connection_second'],
-  broker_process: ['pid', 'command', 'threads', 'embedded', 'cpu_ms', 'cores', 'ramp_cpu_ms', 'hold_cpu_ms'],
+  broker_process: ['pid', 'pids', 'command', 'threads', 'embedded', 'cpu_ms', 'cores', 'ramp_cpu_ms', 'hold_cpu_ms'],
   schedule: [
     'attempts',
     'first_intended',
