@@ -39,3 +39,21 @@ export function sampler(read: () => number, ms = 250): { stop(): { peak: number;
     },
   };
 }
+
+/** CPU ms (user + system, all threads) a process has used, 0 when it is gone. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime in USER_HZ ticks
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms of a process and all its live descendants. */
+export function treeCpuMs(pid: number): number {
+  let total = cpuMsOf(pid);
+  for (const c of childrenOf(pid)) total += treeCpuMs(c);
+  return total;
+}
