@@ -7,7 +7,13 @@
 import { Aggregator, type AggregateSnapshot } from '../metrics/aggregate.js';
 import { Engine, type EnginePlan, type EngineResult, type EngineState } from '../engine/coordinator.js';
 import { reconnectPolicy } from '../load/reconnect.js';
-import { brokerProcess, findLocalListeners, startRunProbe, type BrokerProcess, type RunProbe } from '../engine/probe.js';
+import {
+  brokerProcess,
+  findLocalListeners,
+  startRunProbe,
+  type BrokerProcess,
+  type RunProbe,
+} from '../engine/probe.js';
 import type { RunPlan } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { streamPlans } from '../traffic/registry.js';

@@ -52,7 +52,9 @@ function runFacts(plan: RunPlan, ex: Executed): RunFacts {
     cpu: ex.probe.cpu,
     net: ex.probe.net,
     broker:
-      ex.broker === undefined ? undefined : { name: ex.broker.name, threads: ex.broker.threads, pid: ex.broker.pid, pids: ex.broker.pids },
+      ex.broker === undefined
+        ? undefined
+        : { name: ex.broker.name, threads: ex.broker.threads, pid: ex.broker.pid, pids: ex.broker.pids },
     fds: {
       perProcess: Math.ceil(plan.peak / plan.processes),
       usable: socketsPerProcess(plan.limits),
