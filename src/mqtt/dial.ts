@@ -6,10 +6,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { contextFor, type PreparedDevice } from './device.js';
+import { checkServerIdentity, useCachedPeerCertificate } from './server-identity.js';
 import { kConn, type Sock, type SocketOwner } from './socket-events.js';
 import type { Target } from './types.js';
 
-const tlsOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = { host: '', port: 0 };
+const tlsOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = {
+  host: '',
+  port: 0,
+  checkServerIdentity,
+};
 const tcpOpts: net.TcpNetConnectOpts = { host: '', port: 0 };
 
 /**
@@ -35,6 +40,8 @@ export function dial(
     tlsOpts.session = session;
     tlsOpts.ALPNProtocols = target.alpn;
     s = tls.connect(tlsOpts) as Sock;
+    // the server's certificate in detail once per thread, not once per handshake (server-identity.ts)
+    useCachedPeerCertificate(s);
   } else {
     tcpOpts.host = target.host;
     tcpOpts.port = target.port;
