@@ -87,9 +87,13 @@ async function runOnce(n: number, store: string, pki: string, brokers: Mosquitto
     ...(values.processes ? ['--processes', values.processes] : []),
   ];
   const t0 = Date.now();
-  const herd = spawn(process.execPath, [...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), herdBin, ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const herd = spawn(
+    process.execPath,
+    [...(PROF ? ['--cpu-prof', '--cpu-prof-interval', '4000', '--cpu-prof-dir', PROF] : []), herdBin, ...args],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   // the generator's idle footprint: its processes once started, before the connections pile up
   await new Promise((r) => setTimeout(r, 3000));
   const genIdle = treeRss(herd.pid!);
