@@ -18,7 +18,11 @@ export interface FakeClock {
  * (so deadlines scheduled before and after line up). Call restore() in a finally.
  */
 export function useFakeClock(): FakeClock {
-  const base = performance.now();
+  // a whole number: then base + (whole fake ms) is exact in floating point, so a deadline
+  // scheduled at t + d and a reading at t + d agree to the bit. With a fractional base they can
+  // differ by one ulp, the deadline is "not due yet", and the driver re-arms for 1 ms later
+  // (fake timers round a sub-millisecond delay up to 1 ms): a keepalive ping one tick late.
+  const base = Math.ceil(performance.now());
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
   // vitest replaced globalThis.performance; node:perf_hooks still hands out the real one
   const fake = globalThis.performance;
