@@ -10,21 +10,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
-import { prepareDevice, type AttemptOptions, type PreparedDevice, type Target } from '../../src/mqtt/index.js';
+import { prepareDevice, type PreparedDevice, type Target } from '../../src/mqtt/index.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
-import { attemptOnce, captureTlsSockets, outcomeLabel } from '../helpers/mqtt.js';
+import { ATTEMPT_OPTS, attemptOnce, captureTlsSockets, leafDevice, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-alpn-'));
 const ca = opensslCa(join(dir, 'ca'));
 const server = opensslLeaf(ca, 'server', 'server', 'localhost');
 const dev = opensslLeaf(ca, 'dev-1', 'device', 'dev-1');
-const opts: AttemptOptions = { timeouts: { tcpMs: 5000, tlsMs: 5000, wsMs: 5000, connackMs: 5000, subscribeMs: 5000 } };
+const opts = ATTEMPT_OPTS;
 
-const device = (): PreparedDevice =>
-  prepareDevice(
-    { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
-    { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30 },
-  );
+const device = (): PreparedDevice => leafDevice('dev-1', dev, ca.crt);
 
 const brokers: RunningBroker[] = [];
 async function broker(alpnProtocols?: string[], requireAlpn?: boolean): Promise<RunningBroker> {

@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCa, opensslLeaf } from '../helpers/openssl-pki.js';
-import { prepareDevice, type AttemptOptions, type PreparedDevice } from '../../src/mqtt/index.js';
+import type { PreparedDevice } from '../../src/mqtt/index.js';
 import { detailedLookupCount } from '../../src/mqtt/server-identity.js';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.js';
-import { attemptOnce, outcomeLabel } from '../helpers/mqtt.js';
+import { ATTEMPT_OPTS, attemptOnce, leafDevice, outcomeLabel } from '../helpers/mqtt.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herd-identity-'));
 const ca = opensslCa(join(dir, 'ca'));
@@ -20,13 +20,9 @@ const serverB = opensslLeaf(ca, 'server-b', 'server', 'localhost');
 // signed by the same CA but for another name (and purpose): never the server `localhost` is
 const imposter = opensslLeaf(ca, 'imposter', 'device', 'imposter');
 const dev = opensslLeaf(ca, 'dev-1', 'device', 'dev-1');
-const opts: AttemptOptions = { timeouts: { tcpMs: 5000, tlsMs: 5000, wsMs: 5000, connackMs: 5000, subscribeMs: 5000 } };
+const opts = ATTEMPT_OPTS;
 
-const device = (): PreparedDevice =>
-  prepareDevice(
-    { id: 'dev-1', certPem: readFileSync(dev.crt), keyPem: readFileSync(dev.key) },
-    { serverCaPem: readFileSync(ca.crt), mqttVersion: 4, keepaliveS: 30 },
-  );
+const device = (): PreparedDevice => leafDevice('dev-1', dev, ca.crt);
 
 const brokers: RunningBroker[] = [];
 async function broker(cert: { crt: string; key: string }): Promise<RunningBroker> {
