@@ -21,6 +21,7 @@ import { createCa, issueServer, mintStore } from '../src/pki/index.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import type { Summary } from '../src/model/summary.js';
 import { transportsBench } from './transports.js';
+import { herdRunArgs } from './args.js';
 
 const { values } = parseArgs({
   options: {
@@ -138,17 +139,7 @@ async function main(): Promise<void> {
       const h = cpuOf([
         process.execPath,
         herdBin,
-        'run',
-        '--target',
-        target,
-        '--store',
-        store,
-        '--server-ca',
-        caFile,
-        '--servername',
-        'localhost',
-        '--devices',
-        String(N),
+        ...herdRunArgs(target, store, caFile, N),
         '--rate',
         'max',
         '--in-flight',
@@ -200,23 +191,7 @@ async function main(): Promise<void> {
     );
 
     if (HELD > 0) {
-      const common = [
-        'run',
-        '--target',
-        target,
-        '--store',
-        store,
-        '--server-ca',
-        caFile,
-        '--servername',
-        'localhost',
-        '--devices',
-        String(HELD),
-        '--rate',
-        '1000/s',
-        '--in-flight',
-        '100',
-      ];
+      const common = [...herdRunArgs(target, store, caFile, HELD), '--rate', '1000/s', '--in-flight', '100'];
       const idle = await peakRss([...common, '--hold', '0s']);
       const brokerBefore = rssOf(m.pid);
       const heldRun = peakRss([...common, '--hold', '8s', '--keepalive', '30s']);

@@ -17,6 +17,7 @@ import { createCa, issueServer, mintStore } from '../src/pki/index.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import type { Summary } from '../src/model/summary.js';
 import { MiB, rssOf, sampler, treeRss } from './procs.js';
+import { herdRunArgs } from './args.js';
 
 const { values } = parseArgs({
   options: { held: { type: 'string' }, rate: { type: 'string' }, contexts: { type: 'string' } },
@@ -80,17 +81,7 @@ async function main(): Promise<void> {
 /** One size, one way of giving devices their certificates: herd holding n, and holding none. */
 async function size(n: number, contexts: string, store: string, pki: string, m: { port: number; pid: number }) {
   const common = [
-    'run',
-    '--target',
-    `mqtts://127.0.0.1:${m.port}`,
-    '--store',
-    store,
-    '--server-ca',
-    join(pki, 'ca.crt'),
-    '--servername',
-    'localhost',
-    '--devices',
-    String(n),
+    ...herdRunArgs(`mqtts://127.0.0.1:${m.port}`, store, join(pki, 'ca.crt'), n),
     '--rate',
     `${RATE}/s`,
     '--processes',

@@ -17,6 +17,7 @@ import { createCa, issueServer, mintStore } from '../src/pki/index.js';
 import { startMosquitto, type Mosquitto } from '../test/helpers/mosquitto.js';
 import type { Summary } from '../src/model/summary.js';
 import { MiB, cpuMsOf, rssOf, sampler, treeCpuMs, treeRss } from './procs.js';
+import { herdRunArgs } from './args.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,17 +60,7 @@ async function runOnce(n: number, store: string, pki: string, brokers: Mosquitto
   const out = mkdtempSync(join(tmpdir(), 'herd-scale-out-'));
   const rampS = n / RATE;
   const args = [
-    'run',
-    '--target',
-    brokers.map((b) => `mqtts://127.0.0.1:${b.port}`).join(','),
-    '--store',
-    store,
-    '--server-ca',
-    join(pki, 'ca.crt'),
-    '--servername',
-    'localhost',
-    '--devices',
-    String(n),
+    ...herdRunArgs(brokers.map((b) => `mqtts://127.0.0.1:${b.port}`).join(','), store, join(pki, 'ca.crt'), n),
     '--executor',
     'constant-connections',
     '--connections',

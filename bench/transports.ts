@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa, issueServer, mintStore } from '../src/pki/index.js';
 import type { Summary } from '../src/model/summary.js';
+import { herdRunArgs } from './args.js';
 
 export interface TransportBenchOptions {
   devices: number;
@@ -70,17 +71,7 @@ function herdRun(target: string, store: string, ca: string, o: TransportBenchOpt
   const h = cpuOf([
     process.execPath,
     herdBin,
-    'run',
-    '--target',
-    target,
-    '--store',
-    store,
-    '--server-ca',
-    ca,
-    '--servername',
-    'localhost',
-    '--devices',
-    String(o.devices),
+    ...herdRunArgs(target, store, ca, o.devices),
     '--rate',
     'max',
     '--in-flight',
