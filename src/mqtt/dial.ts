@@ -6,15 +6,11 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { contextFor, type PreparedDevice } from './device.js';
-import { checkServerIdentity, useCachedPeerCertificate } from './server-identity.js';
+import { useCachedPeerCertificate } from './server-identity.js';
 import { kConn, type Sock, type SocketOwner } from './socket-events.js';
 import type { Target } from './types.js';
 
-const tlsOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = {
-  host: '',
-  port: 0,
-  checkServerIdentity,
-};
+const tlsOpts: tls.ConnectionOptions & { localAddress?: string | undefined } = { host: '', port: 0 };
 const tcpOpts: net.TcpNetConnectOpts = { host: '', port: 0 };
 
 /**

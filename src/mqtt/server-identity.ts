@@ -1,20 +1,18 @@
 /**
- * The server's identity check at a herd's scale. Once the server's chain verifies, Node's
- * TLS client calls `this.getPeerCertificate(true)` and `checkServerIdentity(host, cert)` on
+ * The server's certificate at a herd's scale. Once the server's chain verifies, Node's TLS
+ * client calls `this.getPeerCertificate(true)` and then `checkServerIdentity(host, cert)` on
  * every full handshake (lib/_tls_wrap.js, onConnectSecure). The detailed form walks and
  * converts the whole chain, decoding each public key (~0.4 ms per handshake with OpenSSL 3.0
  * on a small machine) — and a herd's thousands of connections meet the same few server
  * certificates. So a socket of ours answers the detailed form from a per-thread cache keyed by
- * the server certificate's SHA-256 fingerprint, read from the brief form (~0.05 ms), and the
- * name check's success is remembered per (host, fingerprint). A failed check is never cached:
- * it runs Node's own each time. The chain itself is verified by OpenSSL on every handshake,
- * before any of this.
+ * the server certificate's SHA-256 fingerprint, read from the brief form (~0.05 ms). Node's
+ * own name check still runs on every handshake (it costs ~2 µs), and the chain is verified by
+ * OpenSSL every time, before any of this.
  */
 import tls from 'node:tls';
 
 const CACHE_MAX = 256;
 const detailed = new Map<string, tls.DetailedPeerCertificate>();
-const passed = new Set<string>();
 const proto = tls.TLSSocket.prototype;
 
 let detailedLookups = 0;
@@ -22,10 +20,6 @@ let detailedLookups = 0;
 /** Calls to Node's own detailed getPeerCertificate made here so far, in this thread (for tests). */
 export function detailedLookupCount(): number {
   return detailedLookups;
-}
-
-function remember<K>(c: Map<K, unknown> | Set<K>): void {
-  if (c.size >= CACHE_MAX) c.clear(); // a herd meets a few certificates; never grow without bound
 }
 
 /** Installed as an own property of each TLS socket we open (same contract as Node's method). */
@@ -38,22 +32,10 @@ function cachedPeerCertificate(this: tls.TLSSocket, full?: boolean): tls.PeerCer
   if (cert === undefined) {
     detailedLookups++;
     cert = proto.getPeerCertificate.call(this, true) as tls.DetailedPeerCertificate;
-    remember(detailed);
+    if (detailed.size >= CACHE_MAX) detailed.clear(); // a herd meets a few certificates; never grow without bound
     detailed.set(key, cert);
   }
   return cert;
-}
-
-/** The connect option: Node's check, its success remembered per (host, certificate). */
-export function checkServerIdentity(host: string, cert: tls.PeerCertificate): Error | undefined {
-  const key = `${host}\n${cert.fingerprint256}`;
-  if (passed.has(key)) return undefined;
-  const err = tls.checkServerIdentity(host, cert);
-  if (err === undefined && typeof cert.fingerprint256 === 'string' && cert.fingerprint256 !== '') {
-    remember(passed);
-    passed.add(key);
-  }
-  return err;
 }
 
 /** Makes a just-opened TLS socket answer the detailed peer certificate from the cache. */
